@@ -1,0 +1,43 @@
+using LabelAndAlign.Web.Security;
+using LabelAndAlign.Web.Services;
+
+namespace LabelAndAlign.Web.Api;
+
+/// <summary>
+/// <c>POST /api/users</c> <c>{email, password, role}</c> → <c>{id}</c>, and
+/// <c>POST /api/users/{id}/keys</c> → <c>{key}</c> (shown once). Admin only.
+/// </summary>
+public static class UserEndpoints
+{
+    public sealed record CreateUserRequest(string? Email, string? Password, string? Role);
+    public sealed record CreatedUser(int Id);
+    public sealed record CreateKeyRequest(string? Name);
+    public sealed record IssuedKey(string Key);
+
+    public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users").RequireAuthorization(AppPolicies.Admin).WithTags("Users");
+
+        users.MapPost("/", async (CreateUserRequest? request, AccountService accounts, CancellationToken cancel) =>
+        {
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {email, password, role}.");
+            return await ApiResults.GuardAsync(async () =>
+            {
+                var user = await accounts.CreateUserAsync(request.Email, request.Password, request.Role, cancel);
+                return Results.Created($"/api/users/{user.Id}", new CreatedUser(user.Id));
+            });
+        }).WithSummary("Create a user with a role (Admin, Lead, Labeler, Viewer).");
+
+        users.MapPost("/{id:int}/keys", async (int id, CreateKeyRequest? request, AccountService accounts, ApiKeyService keys, CancellationToken cancel) =>
+        {
+            var user = await accounts.FindAsync(id, cancel);
+            if (user is null) return Results.NotFound(new { error = $"No user with id {id}." });
+            string name = string.IsNullOrWhiteSpace(request?.Name) ? "api" : request.Name.Trim();
+            if (name.Length > 100) return ApiResults.BadRequest("name", "Key name must have at most 100 characters.");
+            string key = await keys.IssueAsync(user.Id, name, cancel);
+            return Results.Ok(new IssuedKey(key));
+        }).WithSummary("Issue an API key for a user; the key is shown only in this answer.");
+
+        return app;
+    }
+}

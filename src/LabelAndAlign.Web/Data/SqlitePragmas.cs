@@ -1,0 +1,28 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace LabelAndAlign.Web.Data;
+
+/// <summary>
+/// Per-connection settings SQLite does not keep in the file: full fsync on commit (an
+/// acknowledged label survives power loss), foreign keys on, and a busy timeout so concurrent
+/// writers wait for the lock instead of failing with "database is locked".
+/// </summary>
+public sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    private const string Sql = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = Sql;
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

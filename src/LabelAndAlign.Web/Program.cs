@@ -1,0 +1,41 @@
+using LabelAndAlign.Web.Api;
+using LabelAndAlign.Web.Components;
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Hosting;
+using LabelAndAlign.Web.Security;
+using LabelAndAlign.Web.Services;
+
+var builder = WebApplication.CreateBuilder(args);
+// Serve wwwroot and package assets (blazor.web.js) from the build output in every environment.
+builder.WebHost.UseStaticWebAssets();
+builder.AddPersistence();
+builder.AddAccounts();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddOpenApi();
+builder.Services.AddProblemDetails();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+var app = builder.Build();
+app.MigrateDatabase();
+await app.EnsureAdminAsync();
+
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api"),
+    branch => branch.UseStatusCodePagesWithReExecute("/not-found"));
+// Routing after status-code pages, so a re-executed request is matched to the /not-found page.
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets().AllowAnonymous();
+app.MapHealthChecks("/healthz").AllowAnonymous();
+app.MapOpenApi().AllowAnonymous();
+app.MapAccountEndpoints();
+app.MapUserEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AllowAnonymousFrameworkEndpoints();
+
+app.Run();
+
+/// <summary>Visible to <c>WebApplicationFactory&lt;Program&gt;</c> in the tests.</summary>
+public partial class Program;

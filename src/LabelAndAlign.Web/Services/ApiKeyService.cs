@@ -1,0 +1,67 @@
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelAndAlign.Web.Services;
+
+/// <summary>API keys: issue (shown once), register a configured key, resolve a presented key to its user.</summary>
+public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
+{
+    private const string KeyPrefix = "lna_";
+    private const int ShownPrefixLength = 12;
+
+    /// <summary>Creates a new random key for the user and returns it; only its hash is kept.</summary>
+    public async Task<string> IssueAsync(int userId, string name, CancellationToken cancel = default)
+    {
+        string key = SecretHash.NewSecret(KeyPrefix);
+        await StoreAsync(userId, key, name, cancel);
+        return key;
+    }
+
+    /// <summary>Registers a key chosen by configuration (<c>Bootstrap:ApiKey</c>); a no-op if already registered.</summary>
+    public async Task RegisterAsync(int userId, string key, string name, CancellationToken cancel = default)
+    {
+        if (key.Length < 16)
+            throw new InvalidOperationException($"Bootstrap:ApiKey must have at least 16 characters; it has {key.Length}.");
+        string hash = SecretHash.Of(key);
+        var existing = await db.ApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash, cancel);
+        if (existing is null)
+        {
+            await StoreAsync(userId, key, name, cancel);
+        }
+        else if (existing.UserId != userId || existing.RevokedAt is not null)
+        {
+            throw new InvalidOperationException("Bootstrap:ApiKey is already registered to another user or revoked; choose a new key.");
+        }
+    }
+
+    /// <summary>The enabled user owning this unrevoked key, or null.</summary>
+    public async Task<User?> FindUserByKeyAsync(string key, CancellationToken cancel = default)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > 200) return null;
+        string hash = SecretHash.Of(key);
+        var apiKey = await db.ApiKeys.Include(k => k.User)
+            .SingleOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, cancel);
+        if (apiKey?.User is not { IsDisabled: false } user) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            apiKey.LastUsedAt = now;
+            await db.SaveChangesAsync(cancel);
+        }
+        return user;
+    }
+
+    private async Task StoreAsync(int userId, string key, string name, CancellationToken cancel)
+    {
+        db.ApiKeys.Add(new ApiKey
+        {
+            UserId = userId,
+            Name = name,
+            Prefix = key[..Math.Min(ShownPrefixLength, key.Length)],
+            KeyHash = SecretHash.Of(key),
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        });
+        await db.SaveChangesAsync(cancel);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// The real web app as a separate process on a free loopback port, over its own SQLite file,
+/// as a user would run it. Its console output is kept for tests that read it (the setup link).
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public string BaseUrl { get; }
+    public string DataDirectory { get; }
+
+    private AppProcess(Process process, string baseUrl, string dataDirectory)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        DataDirectory = dataDirectory;
+    }
+
+    /// <summary>Everything the app printed so far.</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>Starts the app and waits until <c>/healthz</c> answers 200.</summary>
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null)
+    {
+        string repo = RepoRoot();
+        string configuration = typeof(AppProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "Configuration").Value!;
+        string projectDir = Path.Combine(repo, "src", "LabelAndAlign.Web");
+        string exe = Directory.GetFiles(Path.Combine(projectDir, "bin", configuration), "LabelAndAlign.Web", SearchOption.AllDirectories)
+            .FirstOrDefault() ?? throw new FileNotFoundException($"The web app is not built for {configuration}; run 'dotnet build' first.");
+
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "lna-e2e", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        int port = FreePort();
+        string baseUrl = $"http://127.0.0.1:{port}";
+
+        var start = new ProcessStartInfo(exe)
+        {
+            WorkingDirectory = projectDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = baseUrl;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(dataDirectory, "app.db")}";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {exe}.");
+        var app = new AppProcess(process, baseUrl, dataDirectory);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (app._output) app._output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (app._output) app._output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The app exited with code {process.ExitCode}:\n{app.Output}");
+            try
+            {
+                if ((await http.GetAsync($"{baseUrl}/healthz")).StatusCode == HttpStatusCode.OK) return app;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        await app.DisposeAsync();
+        throw new TimeoutException($"The app did not answer /healthz within 90 s:\n{app.Output}");
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal)) return Output;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The app never printed '{text}':\n{Output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>The folder holding LabelAndAlign.sln.</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "LabelAndAlign.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"No LabelAndAlign.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

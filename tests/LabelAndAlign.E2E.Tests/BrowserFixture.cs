@@ -1,0 +1,65 @@
+using Microsoft.Playwright;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// One headless Chromium for a test class: Debian's <c>/usr/bin/chromium</c> (Playwright cannot
+/// download its own browser here), with the flags a closed network needs.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}. Install it with: apt-get install chromium (scripts/test does this when run as root).");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+
+    /// <summary>A fresh context and page that record console errors and uncaught exceptions.</summary>
+    public async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> NewPageAsync(string baseUrl, ViewportSize? viewport = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl,
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 800 },
+        });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, msg) => { if (msg.Type == "error") lock (errors) errors.Add($"console: {msg.Text} at {msg.Location}"); };
+        page.PageError += (_, error) => { lock (errors) errors.Add($"page error: {error}"); };
+        return (context, page, errors);
+    }
+
+    /// <summary>Waits until the Blazor circuit is live, so clicks reach event handlers.</summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        page.Locator(".shell[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
+
+    /// <summary>Saves a screenshot under TestResults/screenshots for people to look at.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        string dir = Path.Combine(AppProcess.RepoRoot(), "TestResults", "screenshots");
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
+    }
+}

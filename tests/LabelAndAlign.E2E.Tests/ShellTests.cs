@@ -1,0 +1,155 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>The app shell as a person meets it: sign in, navigate, theme, 404, sign out.</summary>
+public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string AdminEmail = "admin@example.com";
+    private const string AdminPassword = "e2e-admin-password";
+    private static readonly string[] NavItems = ["Label", "Datasets", "Runs", "Compare", "Samples", "Admin"];
+
+    private AppProcess _app = default!;
+
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(new Dictionary<string, string>
+    {
+        ["Bootstrap__AdminEmail"] = AdminEmail,
+        ["Bootstrap__AdminPassword"] = AdminPassword,
+    });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await SubmitLoginAsync(page, email, password);
+        await BrowserFixture.WaitForInteractiveAsync(page);
+    }
+
+    private static async Task SubmitLoginAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task Admin_SignsIn_VisitsEveryNavItem_WithoutConsoleErrors_ThenSignsOut()
+    {
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _ = context;
+
+        await SignInAsync(page, AdminEmail, AdminPassword);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "home");
+
+        foreach (var item in NavItems)
+        {
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = item }).ClickAsync();
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/{item.ToLowerInvariant()}$"));
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = item, Level = 1 })).ToBeVisibleAsync();
+            await BrowserFixture.ScreenshotAsync(page, $"nav-{item.ToLowerInvariant()}");
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
+
+        foreach (var item in NavItems.Prepend(""))
+        {
+            string path = "/" + item.ToLowerInvariant();
+            await page.GotoAsync(path);
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login\\?ReturnUrl=" + Uri.EscapeDataString(path).Replace("/", "%2F")));
+        }
+        await BrowserFixture.ScreenshotAsync(page, "login");
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task WrongPassword_ShowsAnErrorAndStaysOnLogin()
+    {
+        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _c = context;
+        await SubmitLoginAsync(page, AdminEmail, "not-the-password");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("incorrect");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
+    }
+
+    [Fact]
+    public async Task Login_ReturnsToThePageFirstAsked()
+    {
+        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _c = context;
+        await page.GotoAsync("/runs");
+        await page.GetByLabel("Email").FillAsync(AdminEmail);
+        await page.GetByLabel("Password").FillAsync(AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs$"));
+    }
+
+    [Fact]
+    public async Task Labeler_SeesOnlyTheLabelItem()
+    {
+        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _c = context;
+        await SignInAsync(page, AdminEmail, AdminPassword);
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admin", Level = 1 })).ToBeVisibleAsync();
+        string labeler = $"labeler{Guid.NewGuid():N}@example.com";
+        await page.GetByLabel("Email").FillAsync(labeler);
+        await page.GetByLabel("Role").SelectOptionAsync("Labeler");
+        await page.GetByLabel("Initial password").FillAsync("labeler-password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Added {labeler} as Labeler");
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = labeler })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "admin-users");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+        await SignInAsync(page, labeler, "labeler-password");
+        var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
+        await Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Label" })).ToBeVisibleAsync();
+        foreach (var hidden in new[] { "Datasets", "Runs", "Compare", "Samples", "Admin" })
+            await Expect(nav.GetByRole(AriaRole.Link, new() { Name = hidden })).ToHaveCountAsync(0);
+
+        await page.GotoAsync("/admin");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/access-denied"));
+    }
+
+    [Fact]
+    public async Task Theme_Toggle_IsRememberedAcrossReloads()
+    {
+        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _c = context;
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        await SignInAsync(page, AdminEmail, AdminPassword);
+        var html = page.Locator("html");
+        await Expect(html).ToHaveAttributeAsync("data-theme", "light");
+
+        var toggle = page.Locator("[data-theme-toggle]");
+        await toggle.ClickAsync(); // system → light
+        await toggle.ClickAsync(); // light → dark
+        await Expect(html).ToHaveAttributeAsync("data-theme", "dark");
+        await Expect(html).ToHaveAttributeAsync("data-theme-choice", "dark");
+        await page.ReloadAsync();
+        await Expect(html).ToHaveAttributeAsync("data-theme", "dark");
+        await BrowserFixture.ScreenshotAsync(page, "home-dark");
+
+        await toggle.ClickAsync(); // dark → system, which follows the OS
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await Expect(html).ToHaveAttributeAsync("data-theme", "dark");
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        await Expect(html).ToHaveAttributeAsync("data-theme", "light");
+    }
+
+    [Fact]
+    public async Task UnknownAddress_SignedIn_ShowsTheNotFoundPage()
+    {
+        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _c = context;
+        await SignInAsync(page, AdminEmail, AdminPassword);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
+        var response = await page.GotoAsync("/no/such/page");
+        Assert.Equal(404, response!.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+    }
+}

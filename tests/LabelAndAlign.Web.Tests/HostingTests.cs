@@ -1,0 +1,62 @@
+using System.Net;
+
+namespace LabelAndAlign.Web.Tests;
+
+/// <summary>What the app answers before anyone signs in: health, OpenAPI, sign-in redirects.</summary>
+public class HostingTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Healthz_Returns200WhenTheDatabaseAnswers()
+    {
+        var response = await app.CreateApiClient(key: null).GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheUserRoutes()
+    {
+        var body = await app.CreateApiClient(key: null).GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/users", body);
+        Assert.Contains("/api/users/{id}/keys", body);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/label")]
+    [InlineData("/datasets")]
+    [InlineData("/runs")]
+    [InlineData("/compare")]
+    [InlineData("/samples")]
+    [InlineData("/admin")]
+    public async Task Page_Anonymous_RedirectsToLogin(string path)
+    {
+        var response = await app.CreateApiClient(key: null).GetAsync(path);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login", response.Headers.Location!.AbsolutePath);
+    }
+
+    [Fact]
+    public async Task LoginPage_HasTheLabelledFields()
+    {
+        var html = await app.CreateApiClient(key: null).GetStringAsync("/login");
+        Assert.Contains("<label for=\"email\">Email</label>", html);
+        Assert.Contains("<label for=\"password\">Password</label>", html);
+        Assert.Contains(">Sign in</button>", html);
+    }
+
+    [Fact]
+    public async Task BlazorScript_IsServedToAnonymousUsers()
+    {
+        var response = await app.CreateApiClient(key: null).GetAsync("/_framework/blazor.web.js");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task FrontEndLibraries_AreCopiedIntoStaticFiles()
+    {
+        var client = app.CreateApiClient(key: null);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/lib/plotly/plotly.min.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/lib/signalr/signalr.min.js")).StatusCode);
+    }
+}
