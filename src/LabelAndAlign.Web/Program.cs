@@ -4,12 +4,16 @@ using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Hosting;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Labeling;
+using LabelAndAlign.Web.Services.Runs;
 
 var builder = WebApplication.CreateBuilder(args);
 // Serve wwwroot and package assets (blazor.web.js) from the build output in every environment.
 builder.WebHost.UseStaticWebAssets();
 builder.AddPersistence();
 builder.AddAccounts();
+builder.AddLabeling();
+builder.AddRuns();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
@@ -19,11 +23,13 @@ var app = builder.Build();
 app.MigrateDatabase();
 await app.EnsureAdminAsync();
 
+app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api"),
+app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api") && !ctx.Request.Path.StartsWithSegments("/hubs"),
     branch => branch.UseStatusCodePagesWithReExecute("/not-found"));
 // Routing after status-code pages, so a re-executed request is matched to the /not-found page.
 app.UseRouting();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
@@ -33,6 +39,8 @@ app.MapHealthChecks("/healthz").AllowAnonymous();
 app.MapOpenApi().AllowAnonymous();
 app.MapAccountEndpoints();
 app.MapUserEndpoints();
+app.MapLabelingEndpoints();
+app.MapRunsEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AllowAnonymousFrameworkEndpoints();
 
 app.Run();

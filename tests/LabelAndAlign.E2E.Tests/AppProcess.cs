@@ -31,15 +31,17 @@ public sealed class AppProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Starts the app and waits until <c>/healthz</c> answers 200.</summary>
+    /// <summary>
+    /// Starts the app and waits until <c>/healthz</c> answers 200. Pass the
+    /// <paramref name="dataDirectory"/> of an earlier (killed) instance to restart over its database.
+    /// </summary>
     public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
-        string repo = RepoRoot();
+        string repo = RepoRoot.Path;
         string configuration = typeof(AppProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "Configuration").Value!;
         string projectDir = Path.Combine(repo, "src", "LabelAndAlign.Web");
-        string exe = Directory.GetFiles(Path.Combine(projectDir, "bin", configuration), "LabelAndAlign.Web", SearchOption.AllDirectories)
-            .FirstOrDefault() ?? throw new FileNotFoundException($"The web app is not built for {configuration}; run 'dotnet build' first.");
+        string exe = FindWebExecutable(projectDir, configuration);
 
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "lna-e2e", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -96,6 +98,14 @@ public sealed class AppProcess : IAsyncDisposable
         throw new TimeoutException($"The app never printed '{text}':\n{Output}");
     }
 
+    /// <summary>Kills the process with SIGKILL (no shutdown, no flush) and keeps its data folder.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -107,12 +117,19 @@ public sealed class AppProcess : IAsyncDisposable
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>The folder holding LabelAndAlign.sln.</summary>
-    public static string RepoRoot()
+    /// <summary>The web app built beside this test assembly: in the project's bin folder, or in an --artifacts-path layout.</summary>
+    private static string FindWebExecutable(string projectDir, string configuration)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "LabelAndAlign.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"No LabelAndAlign.sln above {AppContext.BaseDirectory}.");
+        // --artifacts-path: <artifacts>/bin/LabelAndAlign.E2E.Tests/<config>_<rid>/ beside <artifacts>/bin/LabelAndAlign.Web/<config>_<rid>/
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        if (here.Parent?.Parent is { } binRoot)
+        {
+            string sibling = Path.Combine(binRoot.FullName, "LabelAndAlign.Web", here.Name, "LabelAndAlign.Web");
+            if (File.Exists(sibling)) return sibling;
+        }
+        string bin = Path.Combine(projectDir, "bin", configuration);
+        return (Directory.Exists(bin) ? Directory.GetFiles(bin, "LabelAndAlign.Web", SearchOption.AllDirectories).FirstOrDefault() : null)
+            ?? throw new FileNotFoundException($"The web app is not built for {configuration}; run 'dotnet build' first.");
     }
 
     private static int FreePort()

@@ -58,7 +58,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Saves a screenshot under TestResults/screenshots for people to look at.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        string dir = Path.Combine(AppProcess.RepoRoot(), "TestResults", "screenshots");
+        string dir = Path.Combine(RepoRoot.Path, "TestResults", "screenshots");
         Directory.CreateDirectory(dir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
     }

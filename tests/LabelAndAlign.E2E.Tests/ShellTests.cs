@@ -97,11 +97,11 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admin", Level = 1 })).ToBeVisibleAsync();
         string labeler = $"labeler{Guid.NewGuid():N}@example.com";
         await page.GetByLabel("Email").FillAsync(labeler);
-        await page.GetByLabel("Role").SelectOptionAsync("Labeler");
+        await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Labeler");
         await page.GetByLabel("Initial password").FillAsync("labeler-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Added {labeler} as Labeler");
-        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = labeler })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "People" }).GetByRole(AriaRole.Cell, new() { Name = labeler })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "admin-users");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 

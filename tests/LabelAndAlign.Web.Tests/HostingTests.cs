@@ -46,6 +46,19 @@ public class HostingTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task Responses_CarryTheSecurityHeaders()
+    {
+        var response = await app.CreateApiClient(key: null).GetAsync("/login");
+        string csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", csp);
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.DoesNotContain("unsafe-eval", csp);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Fact]
     public async Task BlazorScript_IsServedToAnonymousUsers()
     {
         var response = await app.CreateApiClient(key: null).GetAsync("/_framework/blazor.web.js");

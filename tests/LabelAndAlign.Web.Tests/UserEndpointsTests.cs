@@ -74,6 +74,15 @@ public class UserEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task ListUsers_AsAdmin_IncludesTheBootstrapAdminWithoutSecrets()
+    {
+        var body = await app.CreateApiClient().GetStringAsync("/api/users");
+        Assert.Contains(AppFactory.AdminEmail, body);
+        Assert.DoesNotContain("PasswordHash", body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("SecurityStamp", body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task IssueKey_ForUnknownUser_Returns404()
     {
         var response = await app.CreateApiClient().PostAsJsonAsync("/api/users/999999/keys", new { });

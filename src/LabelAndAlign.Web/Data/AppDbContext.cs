@@ -1,3 +1,5 @@
+using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data;
@@ -12,6 +14,19 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<SetupToken> SetupTokens => Set<SetupToken>();
+    public DbSet<Invite> Invites => Set<Invite>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
+    public DbSet<Item> Items => Set<Item>();
+    public DbSet<Assignment> Assignments => Set<Assignment>();
+    public DbSet<Label> Labels => Set<Label>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<DatasetRow> DatasetRows => Set<DatasetRow>();
+    public DbSet<Run> Runs => Set<Run>();
+    public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+    public DbSet<RunSample> RunSamples => Set<RunSample>();
+    public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -32,5 +47,18 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             e.ToTable("setup_tokens");
             e.HasIndex(t => t.TokenHash).IsUnique();
         });
+        b.Entity<Invite>(e =>
+        {
+            e.ToTable("invites");
+            e.HasIndex(i => i.TokenHash).IsUnique();
+            e.HasOne(i => i.User).WithMany().HasForeignKey(i => i.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<AuditEvent>(e =>
+        {
+            e.ToTable("audit_events");
+            e.HasIndex(a => a.At);
+        });
+        LabelingModel.Configure(b);
+        RunsModel.Configure(b);
     }
 }

@@ -19,6 +19,12 @@ public sealed class User
     /// <summary>Changes whenever sign-in facts change (password, role, disabled): old cookies stop working.</summary>
     public string SecurityStamp { get; set; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>Wrong passwords since the last successful sign-in; reaching the limit locks the account for a while.</summary>
+    public int FailedSignInCount { get; set; }
+
+    /// <summary>Until when sign-in is refused after too many wrong passwords.</summary>
+    public DateTime? LockoutEndsAt { get; set; }
+
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSignInAt { get; set; }
 

@@ -20,6 +20,10 @@ public static class AccountsExtensions
         services.AddScoped<AccountService>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<SetupService>();
+        services.AddScoped<InviteService>();
+        services.AddScoped<AuditLog>();
+        services.AddHttpContextAccessor();
+        services.AddSignInRateLimit();
 
         services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, "Cookie or API key", o => o.ForwardDefaultSelector = ctx =>

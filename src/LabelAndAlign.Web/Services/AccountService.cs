@@ -30,17 +30,102 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         return user;
     }
 
-    /// <summary>The user when email and password match an enabled account; null otherwise.</summary>
-    public async Task<User?> VerifyPasswordAsync(string? email, string? password, CancellationToken cancel = default)
+    /// <summary>Wrong passwords in a row that lock an account.</summary>
+    public const int MaxFailedSignIns = 5;
+
+    /// <summary>How long a locked account refuses sign-in.</summary>
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Checks a password. The sixth wrong password in a row is refused with a lockout even when
+    /// it is right, so guessing costs minutes per five tries; success resets the count.
+    /// </summary>
+    public async Task<SignInAttempt> SignInAsync(string? email, string? password, CancellationToken cancel = default)
     {
-        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || password.Length > MaxPasswordLength) return null;
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || password.Length > MaxPasswordLength)
+            return SignInAttempt.Failed;
         var normalized = NormalizeEmail(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email == normalized, cancel);
-        if (user is null || user.IsDisabled) return null;
-        var result = hasher.VerifyHashedPassword(user, user.PasswordHash, password);
-        if (result == PasswordVerificationResult.Failed) return null;
+        if (user is null) return SignInAttempt.Failed;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (user.LockoutEndsAt > now) return new SignInAttempt(null, user.LockoutEndsAt);
+        if (user.IsDisabled) return SignInAttempt.Failed;
+
+        var result = string.IsNullOrEmpty(user.PasswordHash)
+            ? PasswordVerificationResult.Failed
+            : hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (result == PasswordVerificationResult.Failed)
+        {
+            user.FailedSignInCount++;
+            if (user.FailedSignInCount >= MaxFailedSignIns)
+            {
+                user.LockoutEndsAt = now + LockoutDuration;
+                user.FailedSignInCount = 0;
+            }
+            await db.SaveChangesAsync(cancel);
+            return new SignInAttempt(null, user.LockoutEndsAt > now ? user.LockoutEndsAt : null);
+        }
         if (result == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = hasher.HashPassword(user, password);
-        user.LastSignInAt = clock.GetUtcNow().UtcDateTime;
+        user.FailedSignInCount = 0;
+        user.LockoutEndsAt = null;
+        user.LastSignInAt = now;
+        await db.SaveChangesAsync(cancel);
+        return new SignInAttempt(user, null);
+    }
+
+    /// <summary>Changes a user's role; their open sessions end so the new role applies at once.</summary>
+    public async Task<User> SetRoleAsync(int userId, UserRole role, CancellationToken cancel = default)
+    {
+        var user = await RequireAsync(userId, cancel);
+        if (user.Role == UserRole.Admin && role != UserRole.Admin) await EnsureAnotherAdminAsync(user, cancel);
+        user.Role = role;
+        user.SecurityStamp = NewStamp();
+        await db.SaveChangesAsync(cancel);
+        return user;
+    }
+
+    /// <summary>Disables or re-enables a user; disabling ends their sessions and stops their API keys.</summary>
+    public async Task<User> SetDisabledAsync(int userId, bool disabled, CancellationToken cancel = default)
+    {
+        var user = await RequireAsync(userId, cancel);
+        if (disabled && user.Role == UserRole.Admin) await EnsureAnotherAdminAsync(user, cancel);
+        user.IsDisabled = disabled;
+        user.SecurityStamp = NewStamp();
+        await db.SaveChangesAsync(cancel);
+        return user;
+    }
+
+    /// <summary>Sets a new password (an admin's reset, or an invite being accepted) and ends other sessions.</summary>
+    public async Task<User> SetPasswordAsync(int userId, string? password, CancellationToken cancel = default)
+    {
+        ValidatePassword(password);
+        var user = await RequireAsync(userId, cancel);
+        user.PasswordHash = hasher.HashPassword(user, password!);
+        user.SecurityStamp = NewStamp();
+        user.FailedSignInCount = 0;
+        user.LockoutEndsAt = null;
+        await db.SaveChangesAsync(cancel);
+        return user;
+    }
+
+    /// <summary>A user changing their own password must know the current one.</summary>
+    public async Task<User> ChangeOwnPasswordAsync(int userId, string? current, string? next, CancellationToken cancel = default)
+    {
+        var user = await RequireAsync(userId, cancel);
+        if (string.IsNullOrEmpty(current) || string.IsNullOrEmpty(user.PasswordHash) ||
+            hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
+            throw new InputException("current", "The current password is not right.");
+        return await SetPasswordAsync(userId, next, cancel);
+    }
+
+    /// <summary>Creates a user who has no password yet (they set it through an invite link).</summary>
+    public async Task<User> CreateInvitedUserAsync(string? email, UserRole role, CancellationToken cancel = default)
+    {
+        var normalized = ValidateEmail(email);
+        if (await db.Users.AnyAsync(u => u.Email == normalized, cancel))
+            throw new InputException("email", $"A user with email {normalized} already exists.", isConflict: true);
+        var user = new User { Email = normalized, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        db.Users.Add(user);
         await db.SaveChangesAsync(cancel);
         return user;
     }
@@ -53,6 +138,18 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
 
     public Task<User?> FindAsync(int id, CancellationToken cancel = default) =>
         db.Users.SingleOrDefaultAsync(u => u.Id == id, cancel);
+
+    private async Task<User> RequireAsync(int userId, CancellationToken cancel) =>
+        await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancel)
+        ?? throw new InputException("id", $"No user with id {userId}.");
+
+    private async Task EnsureAnotherAdminAsync(User user, CancellationToken cancel)
+    {
+        if (!await db.Users.AnyAsync(u => u.Id != user.Id && u.Role == UserRole.Admin && !u.IsDisabled, cancel))
+            throw new InputException("role", "This is the last active admin; make someone else admin first.");
+    }
+
+    private static string NewStamp() => Guid.NewGuid().ToString("N");
 
     private static string ValidateEmail(string? email)
     {

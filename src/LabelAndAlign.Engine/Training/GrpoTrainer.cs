@@ -1,0 +1,226 @@
+using System.Globalization;
+using LabelAndAlign.Engine.Inference;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Tokenization;
+using LabelAndAlign.Engine.Training.Rl;
+
+namespace LabelAndAlign.Engine.Training;
+
+/// <summary>GRPO settings (TRL's names and defaults).</summary>
+public sealed record GrpoOptions
+{
+    /// <summary>G: completions sampled per prompt (TRL default 8).</summary>
+    public int NumGenerations { get; init; } = 8;
+
+    public int MaxCompletionLength { get; init; } = 32;
+
+    /// <summary>Sampling temperature (TRL default 1.0).</summary>
+    public float Temperature { get; init; } = 1f;
+
+    /// <summary>β of the k3 KL penalty; 0 (TRL default) skips the reference entirely.</summary>
+    public float Beta { get; init; }
+
+    public float Epsilon { get; init; } = 0.2f;
+
+    /// <summary>Upper clip ε_high (DAPO's clip-higher); null = ε.</summary>
+    public float? EpsilonHigh { get; init; }
+
+    public GrpoLossType LossType { get; init; } = GrpoLossType.Dapo;
+
+    public RewardScaling ScaleRewards { get; init; } = RewardScaling.Group;
+
+    /// <summary>Optimizer steps per generated batch (TRL's num_iterations, μ).</summary>
+    public int NumIterations { get; init; } = 1;
+
+    /// <summary>Per-function weights (default 1 each).</summary>
+    public IReadOnlyList<float>? RewardWeights { get; init; }
+
+    public void Validate()
+    {
+        if (NumGenerations < 2) throw new ArgumentException($"num_generations must be at least 2 (advantages compare completions of one prompt), found {NumGenerations}.");
+        if (MaxCompletionLength <= 0) throw new ArgumentException($"max_completion_length must be positive, found {MaxCompletionLength}.");
+        if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive, found {Temperature}.");
+        if (!(Beta >= 0)) throw new ArgumentException($"beta must be ≥ 0, found {Beta}.");
+        if (!(Epsilon > 0 && Epsilon < 1)) throw new ArgumentException($"epsilon must be in (0, 1), found {Epsilon}.");
+        if (EpsilonHigh is float h && !(h > 0)) throw new ArgumentException($"epsilon_high must be positive, found {h}.");
+        if (NumIterations <= 0) throw new ArgumentException($"num_iterations must be positive, found {NumIterations}.");
+    }
+}
+
+/// <summary>
+/// Group relative policy optimisation: for each prompt sample G completions with the current
+/// policy, score them with the reward functions, centre (and scale) rewards within the group, and
+/// take the clipped policy-gradient step (<see cref="GrpoLoss"/>, from Rl/) with an optional k3 KL
+/// to a frozen reference. Micro-batches are prompts; each carries its G completions.
+/// </summary>
+public sealed class GrpoTrainer : ITrainingAlgorithm
+{
+    private readonly IReadOnlyList<PromptExample> _prompts;
+    private readonly int[][] _promptIds;
+    private readonly ITokenizer _tokenizer;
+    private readonly IReadOnlyList<IRewardFunction> _rewards;
+    private readonly LogProbs? _reference;
+    private readonly int _seed;
+    private InferenceModel? _sampler;
+    private Rollout? _rollout;
+    private int _cursor;
+    private double _tokensSeen;
+
+    private sealed class Rollout
+    {
+        public required int[] PromptIndex;     // per row
+        public required int[][] Completion;    // per row, EOS kept when stopped
+        public required float[] Advantages;    // per row
+        public required float[][]? RefLogp;    // per row per completion token
+        public float[][]? OldLogp;             // per row per token, filled at iteration 0
+        public int TotalTokens;
+    }
+
+    public GrpoTrainer(IReadOnlyList<PromptExample> prompts, ITokenizer tokenizer, IReadOnlyList<IRewardFunction> rewards,
+        ParameterTensors? reference, GrpoOptions? options = null, int seed = 1)
+    {
+        Options = options ?? new GrpoOptions();
+        Options.Validate();
+        if (prompts.Count == 0) throw new ArgumentException("GRPO needs at least one prompt.");
+        if (rewards.Count == 0) throw new ArgumentException("GRPO needs at least one reward function.");
+        if (Options.RewardWeights is { } w && w.Count != rewards.Count)
+            throw new ArgumentException($"{w.Count} reward weights for {rewards.Count} reward functions; give one per function.");
+        if (Options.Beta > 0 && reference is null) throw new ArgumentException($"beta = {Options.Beta} needs a reference model (or set beta to 0).");
+        _prompts = prompts;
+        _tokenizer = tokenizer;
+        _promptIds = prompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToArray();
+        _rewards = rewards;
+        _reference = Options.Beta > 0 ? new LogProbs(new InferenceModel(reference!)) : null;
+        _seed = seed;
+    }
+
+    public GrpoOptions Options { get; }
+    public string Name => "grpo";
+    public int ExampleCount => _prompts.Count;
+    public int StepsPerBatch => Options.NumIterations;
+
+    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics)
+    {
+        _cursor = 0;
+        if (iteration != 0 && _rollout is not null) return;
+        _sampler ??= new InferenceModel(model.Parameters);
+        _sampler.Refresh();
+        int G = Options.NumGenerations, n = examples.Count * G;
+        var promptIndex = new int[n];
+        var ids = new List<int[]>(n);
+        for (int i = 0; i < examples.Count; i++)
+            for (int g = 0; g < G; g++)
+            {
+                promptIndex[i * G + g] = examples[i];
+                ids.Add(_promptIds[examples[i]]);
+            }
+        int maxNew = Math.Min(Options.MaxCompletionLength, model.Config.BlockSize + 1 - ids.Max(p => p.Length));
+        if (maxNew <= 0) throw new ArgumentException($"A prompt of {ids.Max(p => p.Length)} tokens leaves no room in the block size {model.Config.BlockSize}.");
+        var gen = new Sampler(_sampler).Generate(ids, new SamplingOptions
+        {
+            MaxNewTokens = maxNew,
+            Temperature = Options.Temperature,
+            EosId = _tokenizer.EosId,
+            Seed = unchecked(_seed * 1_000_033 + step),
+        });
+        var texts = new string[n];
+        var promptRows = new PromptExample[n];
+        double lengths = 0, clipped = 0;
+        int total = 0;
+        for (int r = 0; r < n; r++)
+        {
+            var toks = gen.Tokens[r];
+            texts[r] = _tokenizer.Decode(gen.Stopped[r] ? toks.AsSpan(0, toks.Length - 1) : toks, skipSpecial: true);
+            promptRows[r] = _prompts[promptIndex[r]];
+            lengths += toks.Length;
+            total += toks.Length;
+            if (!gen.Stopped[r]) clipped++;
+        }
+        var rewards = new float[n];
+        for (int f = 0; f < _rewards.Count; f++)
+        {
+            var s = _rewards[f].Score(promptRows, texts, ids, gen.Tokens);
+            float w = Options.RewardWeights?[f] ?? 1f;
+            for (int r = 0; r < n; r++) rewards[r] += w * s[r];
+            double mean = s.Average(), std = Math.Sqrt(s.Select(x => (x - mean) * (x - mean)).Sum() / Math.Max(1, n - 1));
+            metrics.Set($"rewards/{_rewards[f].Name}/mean", mean);
+            metrics.Set($"rewards/{_rewards[f].Name}/std", std);
+        }
+        var adv = new float[n];
+        var stats = GrpoAdvantages.Compute(rewards, adv, G, Options.ScaleRewards);
+        float[][]? refLogp = null;
+        if (_reference is not null)
+            refLogp = _reference.Compute(ids, gen.Tokens).Select(x => x.PerToken).ToArray();
+        _rollout = new Rollout { PromptIndex = promptIndex, Completion = gen.Tokens, Advantages = adv, RefLogp = refLogp, TotalTokens = total };
+        metrics.Set("reward", stats.RewardMean);
+        metrics.Set("reward_std", stats.RewardStd);
+        metrics.Set("frac_reward_zero_std", stats.FracRewardZeroStd);
+        metrics.Set("completions/mean_length", lengths / n);
+        metrics.Set("completions/clipped_ratio", clipped / n);
+    }
+
+    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    {
+        var ro = _rollout ?? throw new InvalidOperationException("GRPO has no rollout; BeginStep must run first.");
+        int G = Options.NumGenerations, first = _cursor, rowsN = examples.Length * G;
+        _cursor += rowsN;
+        var rows = new TokenizedPair[rowsN];
+        for (int r = 0; r < rowsN; r++) rows[r] = new TokenizedPair(_promptIds[ro.PromptIndex[first + r]], ro.Completion[first + r]);
+        var batch = SequenceBatch.Build(rows, _tokenizer.PadId, model.Config.BlockSize);
+        var pass = PolicyPass.Run(model, batch);
+        int B = batch.B, T = batch.T, N = B * T;
+        var mask = new float[N];
+        var old = new float[N];
+        var refLp = ro.RefLogp is null ? Array.Empty<float>() : new float[N];
+        ro.OldLogp ??= new float[ro.Completion.Length][];
+        double entropy = 0;
+        for (int b = 0; b < B; b++)
+        {
+            int row = first + b, j = 0;
+            bool firstIteration = ro.OldLogp[row] is null;
+            if (firstIteration) ro.OldLogp[row] = new float[ro.Completion[row].Length];
+            foreach (int t in pass.Positions(b))
+            {
+                mask[t] = 1;
+                if (firstIteration) ro.OldLogp[row][j] = pass.LogProb[t];
+                old[t] = ro.OldLogp[row][j];
+                if (ro.RefLogp is not null) refLp[t] = ro.RefLogp[row][j];
+                entropy += pass.Entropy[t];
+                j++;
+            }
+        }
+        var adv = ro.Advantages.AsSpan(first, rowsN);
+        var dlogp = new float[N];
+        var lossOptions = new GrpoLossOptions
+        {
+            Epsilon = Options.Epsilon,
+            EpsilonHigh = Options.EpsilonHigh,
+            Beta = Options.Beta,
+            LossType = Options.LossType,
+            // Our rows hold prompt + completion (T positions); Dr. GRPO's denominator is B·max_completion_length,
+            // so the loss is taken over B·T and rescaled by T / max_completion_length below.
+            MaxCompletionLength = 0,
+        };
+        bool dapo = Options.LossType == GrpoLossType.Dapo;
+        float drScale = Options.LossType == GrpoLossType.DrGrpo ? (float)T / Options.MaxCompletionLength : 1f;
+        var stats = GrpoLoss.Compute(pass.LogProb, old, refLp, adv, mask, dlogp, B, T, lossOptions,
+            gradScale: dapo ? 1f : lossScale * drScale, dapoTokenCount: dapo ? ro.TotalTokens : 0f);
+        stats = stats with { Loss = stats.Loss * drScale };
+        pass.Backward(model, dlogp);
+        int tokens = batch.TargetCount;
+        double share = dapo ? (double)tokens / ro.TotalTokens : lossScale;
+        // The DAPO loss of a micro-batch is already its share of the step's loss; report the step's sum.
+        if (dapo) metrics.Sum("loss", stats.Loss);
+        else metrics.Mean("loss", stats.Loss, lossScale);
+        metrics.Mean("entropy", entropy / Math.Max(1, tokens), share);
+        if (Options.Beta > 0) metrics.Mean("kl", stats.Kl, share);
+        metrics.Mean("clip_ratio/region_mean", stats.ClipRatioRegion, share);
+        foreach (var r in rows) _tokensSeen += r.Length;
+        metrics.Set("num_tokens", _tokensSeen);
+        return stats.Loss;
+    }
+
+    public string? SaveState() => $"{{\"num_tokens\":{_tokensSeen.ToString(CultureInfo.InvariantCulture)}}}";
+
+    public void LoadState(string state) => _tokensSeen = System.Text.Json.Nodes.JsonNode.Parse(state)?["num_tokens"]?.GetValue<double>() ?? 0;
+}

@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Inference;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Optim;
+using LabelAndAlign.Engine.Tokenization;
+using LabelAndAlign.Engine.Training.Rl;
+
+namespace LabelAndAlign.Engine.Training;
+
+/// <summary>PPO settings (TRL's names and current defaults).</summary>
+public sealed record PpoOptions
+{
+    /// <summary>Optimizer steps on each rollout batch (TRL's num_ppo_epochs, 4).</summary>
+    public int NumPpoEpochs { get; init; } = 4;
+
+    /// <summary>Fixed KL coefficient, or the adaptive controller's starting value (TRL: 0.05 fixed; 0.2 adaptive).</summary>
+    public float KlCoef { get; init; } = 0.05f;
+
+    public KlEstimator KlEstimator { get; init; } = KlEstimator.K1;
+
+    /// <summary>Use the older adaptive KL controller (target <see cref="KlTarget"/>, horizon <see cref="KlHorizon"/>).</summary>
+    public bool AdaptiveKl { get; init; }
+    public float KlTarget { get; init; } = 6f;
+    public int KlHorizon { get; init; } = 10000;
+
+    public float ClipRange { get; init; } = 0.2f;
+    public float ClipRangeValue { get; init; } = 0.2f;
+    public float VfCoef { get; init; } = 0.1f;
+    public float Gamma { get; init; } = 1f;
+    public float Lambda { get; init; } = 0.95f;
+    public float Temperature { get; init; } = 0.7f;
+    public int MaxCompletionLength { get; init; } = 32;
+
+    /// <summary>Subtracted from the score of a completion that never produced EOS; null = off.</summary>
+    public float? MissingEosPenalty { get; init; }
+
+    /// <summary>Learning rate of the value model's own AdamW.</summary>
+    public float ValueLearningRate { get; init; } = 1e-3f;
+
+    public void Validate()
+    {
+        if (NumPpoEpochs <= 0) throw new ArgumentException($"num_ppo_epochs must be positive, found {NumPpoEpochs}.");
+        if (!(KlCoef >= 0)) throw new ArgumentException($"kl_coef must be ≥ 0, found {KlCoef}.");
+        if (!(ClipRange > 0 && ClipRange < 1)) throw new ArgumentException($"cliprange must be in (0, 1), found {ClipRange}.");
+        if (!(ClipRangeValue > 0)) throw new ArgumentException($"cliprange_value must be positive, found {ClipRangeValue}.");
+        if (!(VfCoef >= 0)) throw new ArgumentException($"vf_coef must be ≥ 0, found {VfCoef}.");
+        if (!(Gamma >= 0 && Gamma <= 1)) throw new ArgumentException($"gamma must be in [0, 1], found {Gamma}.");
+        if (!(Lambda >= 0 && Lambda <= 1)) throw new ArgumentException($"lam must be in [0, 1], found {Lambda}.");
+        if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive, found {Temperature}.");
+        if (MaxCompletionLength <= 0) throw new ArgumentException($"max_completion_length must be positive, found {MaxCompletionLength}.");
+        if (AdaptiveKl && !(KlTarget > 0)) throw new ArgumentException($"kl target must be positive, found {KlTarget}.");
+        if (!(ValueLearningRate > 0)) throw new ArgumentException($"value learning rate must be positive, found {ValueLearningRate}.");
+    }
+}
+
+/// <summary>
+/// PPO for language models, TRL's design: sample one completion per prompt with the policy,
+/// score it (reward model or function) on the last real token, subtract <c>kl_coef·kl</c> per token
+/// (k1 or k3 to the frozen reference), GAE, whitened advantages, then <see cref="PpoOptions.NumPpoEpochs"/>
+/// optimizer steps of the clipped policy loss plus <c>vf_coef</c> × the clipped value loss.
+/// <para>
+/// The value model is a separate GPT (initialised from the reference weights) whose value at
+/// every position is its LM head's output for the pad token — a linear head on its final hidden
+/// state that nothing else uses (pad never appears inside a sequence). It has its own AdamW; it
+/// is not part of the policy checkpoint.
+/// </para>
+/// </summary>
+public sealed class PpoTrainer : ITrainingAlgorithm
+{
+    private readonly IReadOnlyList<PromptExample> _prompts;
+    private readonly int[][] _promptIds;
+    private readonly ITokenizer _tokenizer;
+    private readonly IRewardFunction _reward;
+    private readonly LogProbs _reference;
+    private readonly Gpt _value;
+    private readonly AdamW _valueOptimizer;
+    private readonly IKlController _kl;
+    private readonly int _seed;
+    private readonly int _valueColumn;
+    private InferenceModel? _sampler;
+    private Rollout? _rollout;
+    private int _cursor;
+    private long _episodes;
+    private float _lastKl; // mean sequence KL of the current rollout, fed to the KL controller
+
+    private sealed class Rollout
+    {
+        public required int[] PromptIndex;
+        public required int[][] Completion;
+        public required float[][] OldLogp, OldValues, Advantages, Returns; // per row, per completion token
+    }
+
+    public PpoTrainer(IReadOnlyList<PromptExample> prompts, ITokenizer tokenizer, IRewardFunction reward, ParameterTensors reference,
+        PpoOptions? options = null, int seed = 1)
+    {
+        Options = options ?? new PpoOptions();
+        Options.Validate();
+        if (prompts.Count == 0) throw new ArgumentException("PPO needs at least one prompt.");
+        if (reference.Config.ScalarHead) throw new ArgumentException("The PPO reference must be a language model (no scalar head).");
+        _prompts = prompts;
+        _tokenizer = tokenizer;
+        _promptIds = prompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToArray();
+        _reward = reward;
+        _reference = new LogProbs(new InferenceModel(reference));
+        var valueParams = reference.CreateLike();
+        reference.Data.AsSpan().CopyTo(valueParams.Data);
+        _value = new Gpt(valueParams);
+        _valueColumn = tokenizer.PadId;
+        if ((uint)_valueColumn >= (uint)reference.Config.VocabSize) throw new ArgumentException($"Pad id {_valueColumn} is outside the model's vocabulary {reference.Config.VocabSize}.");
+        // Start the value head at zero so the first values are 0 rather than the pad token's logit.
+        valueParams.Wte.Slice(_valueColumn * reference.Config.Channels, reference.Config.Channels).Clear();
+        _valueOptimizer = new AdamW(valueParams, new AdamWOptions { LearningRate = Options.ValueLearningRate, WeightDecay = 0 });
+        _kl = Options.AdaptiveKl ? new AdaptiveKlController(Options.KlCoef, Options.KlTarget, Options.KlHorizon) : new FixedKlController(Options.KlCoef);
+        _seed = seed;
+    }
+
+    public PpoOptions Options { get; }
+    public string Name => "ppo";
+    public int ExampleCount => _prompts.Count;
+    public int StepsPerBatch => Options.NumPpoEpochs;
+
+    /// <summary>The current KL coefficient (changes when adaptive).</summary>
+    public float KlCoefficient => _kl.Value;
+
+    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics)
+    {
+        _cursor = 0;
+        _value.ZeroGrad();
+        if (iteration != 0 && _rollout is not null) return;
+        _sampler ??= new InferenceModel(model.Parameters);
+        _sampler.Refresh();
+        int n = examples.Count;
+        var ids = examples.Select(e => _promptIds[e]).ToList();
+        int maxNew = Math.Min(Options.MaxCompletionLength, model.Config.BlockSize + 1 - ids.Max(p => p.Length));
+        if (maxNew <= 0) throw new ArgumentException($"A prompt of {ids.Max(p => p.Length)} tokens leaves no room in the block size {model.Config.BlockSize}.");
+        var gen = new Sampler(_sampler).Generate(ids, new SamplingOptions
+        {
+            MaxNewTokens = maxNew, Temperature = Options.Temperature, EosId = _tokenizer.EosId, Seed = unchecked(_seed * 1_000_037 + step),
+        });
+        var texts = new string[n];
+        for (int r = 0; r < n; r++)
+        {
+            var t = gen.Tokens[r];
+            texts[r] = _tokenizer.Decode(gen.Stopped[r] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true);
+        }
+        var scores = _reward.Score(examples.Select(e => _prompts[e]).ToList(), texts, ids, gen.Tokens);
+        int eosCount = 0;
+        for (int r = 0; r < n; r++)
+        {
+            if (gen.Stopped[r]) eosCount++;
+            else if (Options.MissingEosPenalty is float pen) scores[r] -= pen;
+        }
+
+        // Old log-probs and values at rollout time, in one (B, T) layout.
+        var rows = new TokenizedPair[n];
+        for (int r = 0; r < n; r++) rows[r] = new TokenizedPair(ids[r], gen.Tokens[r]);
+        var batch = SequenceBatch.Build(rows, _tokenizer.PadId, model.Config.BlockSize);
+        int B = batch.B, T = batch.T, N = B * T;
+        var pass = PolicyPass.Run(model, batch);
+        var values = ValuesOf(batch);
+        var refLp = _reference.Compute(ids, gen.Tokens);
+        var mask = new float[N];
+        var refFlat = new float[N];
+        for (int b = 0; b < B; b++)
+        {
+            int j = 0;
+            foreach (int t in pass.Positions(b))
+            {
+                mask[t] = 1;
+                refFlat[t] = refLp[b].PerToken[j++];
+            }
+        }
+        var kl = new float[N];
+        KlEstimators.Forward(Options.KlEstimator, pass.LogProb, refFlat, mask, kl);
+        var rewards = new float[N];
+        // −kl_coef·kl on every response token, the score on the last real one (Rl/PpoTokenRewards).
+        var objective = PpoTokenRewards.Compute(kl, scores, mask, rewards, B, T, _kl.Value);
+        double seqEntropy = 0;
+        for (int t = 0; t < N; t++) if (mask[t] != 0) seqEntropy -= pass.LogProb[t];
+        var adv = new float[N];
+        var ret = new float[N];
+        Gae.Compute(rewards, values, mask, adv, ret, B, T, Options.Gamma, Options.Lambda);
+        Whitening.Whiten(adv, mask, adv);
+
+        var ro = new Rollout
+        {
+            PromptIndex = examples.ToArray(), Completion = gen.Tokens,
+            OldLogp = new float[n][], OldValues = new float[n][], Advantages = new float[n][], Returns = new float[n][],
+        };
+        for (int b = 0; b < B; b++)
+        {
+            var pos = pass.Positions(b).ToArray();
+            ro.OldLogp[b] = pos.Select(t => pass.LogProb[t]).ToArray();
+            ro.OldValues[b] = pos.Select(t => values[t]).ToArray();
+            ro.Advantages[b] = pos.Select(t => adv[t]).ToArray();
+            ro.Returns[b] = pos.Select(t => ret[t]).ToArray();
+        }
+        _rollout = ro;
+        _episodes += n;
+        metrics.Set("objective/kl", objective.Kl);
+        metrics.Set("objective/entropy", seqEntropy / n);
+        metrics.Set("objective/non_score_reward", objective.NonScoreReward);
+        metrics.Set("objective/rlhf_reward", objective.RlhfReward);
+        metrics.Set("objective/scores", objective.Score);
+        metrics.Set("val/num_eos_tokens", eosCount);
+        metrics.Set("episode", _episodes);
+        _lastKl = objective.Kl;
+    }
+
+    /// <summary>(B, T) value of each position: the value model's pad-column logit.</summary>
+    private float[] ValuesOf(SequenceBatch batch)
+    {
+        _value.Forward(batch.Inputs, batch.B, batch.T);
+        var logits = _value.Logits;
+        int N = batch.B * batch.T, V = _value.Config.VocabSize;
+        var v = new float[N];
+        for (int i = 0; i < N; i++) v[i] = logits[i * V + _valueColumn];
+        return v;
+    }
+
+    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    {
+        var ro = _rollout ?? throw new InvalidOperationException("PPO has no rollout; BeginStep must run first.");
+        int first = _cursor, n = examples.Length;
+        _cursor += n;
+        var rows = new TokenizedPair[n];
+        for (int b = 0; b < n; b++) rows[b] = new TokenizedPair(_promptIds[ro.PromptIndex[first + b]], ro.Completion[first + b]);
+        var batch = SequenceBatch.Build(rows, _tokenizer.PadId, model.Config.BlockSize);
+        int B = batch.B, T = batch.T, N = B * T;
+        var pass = PolicyPass.Run(model, batch);
+        var mask = new float[N];
+        var old = new float[N];
+        var adv = new float[N];
+        var ret = new float[N];
+        var oldV = new float[N];
+        double entropy = 0;
+        for (int b = 0; b < B; b++)
+        {
+            int j = 0, row = first + b;
+            foreach (int t in pass.Positions(b))
+            {
+                mask[t] = 1;
+                old[t] = ro.OldLogp[row][j];
+                adv[t] = ro.Advantages[row][j];
+                ret[t] = ro.Returns[row][j];
+                oldV[t] = ro.OldValues[row][j];
+                entropy += pass.Entropy[t];
+                j++;
+            }
+        }
+        var dlogp = new float[N];
+        var pg = PpoLoss.Policy(pass.LogProb, old, adv, mask, dlogp, Options.ClipRange, lossScale);
+        pass.Backward(model, dlogp);
+
+        var values = ValuesOf(batch);
+        var dv = new float[N];
+        var vf = PpoLoss.Value(values, oldV, ret, mask, dv, Options.ClipRangeValue, lossScale);
+        var dLogits = _value.LogitsGrad;
+        int V = _value.Config.VocabSize;
+        for (int i = 0; i < N; i++) dLogits[i * V + _valueColumn] = dv[i];
+        _value.Backward();
+
+        int tokens = Math.Max(1, batch.TargetCount);
+        metrics.Mean("loss/policy_avg", pg.Loss, lossScale);
+        metrics.Mean("loss/value_avg", vf.Loss, lossScale);
+        metrics.Mean("policy/approxkl_avg", pg.ApproxKl, lossScale);
+        metrics.Mean("policy/clipfrac_avg", pg.ClipFrac, lossScale);
+        metrics.Mean("val/clipfrac_avg", vf.ClipFrac, lossScale);
+        metrics.Mean("val/ratio", pg.RatioMean, lossScale);
+        metrics.Mean("policy/entropy_avg", entropy / tokens, lossScale);
+        // The trainer guards "loss"; it is PPO's total, pg + vf_coef·vf.
+        double loss = pg.Loss + Options.VfCoef * vf.Loss;
+        metrics.Mean("loss", loss, lossScale);
+        return loss;
+    }
+
+    public void EndStep(Gpt model, int step, MetricBag metrics)
+    {
+        var g = _value.Gradients.Data;
+        // The value loss enters the objective with vf_coef; its gradient is scaled here, on its own optimizer.
+        System.Numerics.Tensors.TensorPrimitives.Multiply(g, Options.VfCoef, g);
+        float norm = GradClip.ClipGlobalNorm(g, 1f);
+        if (!float.IsFinite(norm)) throw new TrainingDivergedException(step, "value_grad_norm", norm);
+        _valueOptimizer.Step(_value.Gradients);
+        if (metrics.TryGet("learning_rate", out double lr)) metrics.Set("lr", lr);
+        metrics.Set("objective/kl_coef", _kl.Value);
+        if ((step + 1) % Options.NumPpoEpochs == 0) _kl.Update(_lastKl, _rollout?.Completion.Length ?? 0);
+    }
+
+    /// <summary>The episode count survives a resume; the value model and an adaptive KL coefficient start afresh (they are not in the policy checkpoint).</summary>
+    public string? SaveState() => new JsonObject
+    {
+        ["episode"] = _episodes,
+        ["kl_coef"] = _kl.Value,
+    }.ToJsonString();
+
+    public void LoadState(string state)
+    {
+        var o = JsonNode.Parse(state);
+        _episodes = o?["episode"]?.GetValue<long>() ?? 0;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Checkpoints;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Optim;
+
+namespace LabelAndAlign.Engine.Training;
+
+/// <summary>How a <see cref="Trainer.Run"/> ended.</summary>
+public sealed record TrainResult(int Step, bool Cancelled, IReadOnlyDictionary<string, double> LastMetrics, string? LastCheckpoint);
+
+/// <summary>
+/// The one training loop, knowing nothing about any algorithm: seeded shuffling by epoch,
+/// micro-batches with gradient accumulation (each scaled by its share of the step's normaliser),
+/// NaN/Inf guard, global-norm clipping, warmup + cosine schedule, AdamW, metrics, evaluation
+/// hooks, checkpoints (weights + AdamW moments + trainer state) every N steps, resume with an
+/// identical continuation, and cancellation at a step boundary (with a checkpoint).
+/// </summary>
+public sealed class Trainer
+{
+    public const string CheckpointPrefix = "checkpoint-";
+
+    private readonly ITrainingAlgorithm _algorithm;
+    private readonly LearningRateSchedule _schedule;
+    private int[] _order = [];
+    private int _orderEpoch = -1;
+    private int[] _batch = [];
+
+    public Trainer(Gpt model, ITrainingAlgorithm algorithm, TrainerOptions options, IMetricsSink? metrics = null)
+    {
+        options.Validate();
+        if (algorithm.ExampleCount <= 0) throw new ArgumentException($"The {algorithm.Name} algorithm has no examples to train on.");
+        if (algorithm.StepsPerBatch <= 0) throw new ArgumentException($"StepsPerBatch must be positive, found {algorithm.StepsPerBatch}.");
+        Model = model;
+        _algorithm = algorithm;
+        Options = options;
+        Metrics = metrics;
+        Optimizer = new AdamW(model.Parameters, new AdamWOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay, DecayMatricesOnly = true });
+        _schedule = options.CosineSchedule
+            ? new LearningRateSchedule(options.LearningRate, Math.Min(options.WarmupSteps, options.MaxSteps), Math.Max(options.MaxSteps, options.WarmupSteps), options.LearningRate * options.MinLearningRateRatio)
+            : options.WarmupSteps > 0
+                ? new LearningRateSchedule(options.LearningRate, options.WarmupSteps, int.MaxValue, options.LearningRate)
+                : LearningRateSchedule.Constant(options.LearningRate);
+    }
+
+    public Gpt Model { get; }
+    public TrainerOptions Options { get; }
+    public AdamW Optimizer { get; }
+    public IMetricsSink? Metrics { get; }
+
+    /// <summary>Receives generated text at every checkpoint (see <see cref="SampleGenerator"/>).</summary>
+    public ISamplesSink? Samples { get; init; }
+
+    /// <summary>Produces (prompt, completion) pairs for the fixed evaluation prompts; called at every checkpoint.</summary>
+    public Func<Gpt, IReadOnlyList<(string Prompt, string Completion)>>? SampleGenerator { get; init; }
+
+    /// <summary>Evaluation hook run every <see cref="TrainerOptions.EvalEvery"/> steps; its values are reported as-is (name them <c>eval/…</c>).</summary>
+    public Func<Gpt, int, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+
+    /// <summary>Called with each checkpoint folder after it is written (e.g. to copy the tokenizer in).</summary>
+    public Action<string>? CheckpointSaved { get; init; }
+
+    /// <summary>Optimizer steps completed.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Epoch and position in its shuffled order where the next batch starts.</summary>
+    public int Epoch { get; private set; }
+    public int Position { get; private set; }
+
+    /// <summary>Runs until <see cref="TrainerOptions.MaxSteps"/> or cancellation (which saves and returns, it does not throw).</summary>
+    public TrainResult Run(CancellationToken cancel = default)
+    {
+        var o = Options;
+        var bag = new MetricBag();
+        var last = new Dictionary<string, double>(StringComparer.Ordinal);
+        string? lastCheckpoint = null;
+        int perStep = o.BatchSize * o.GradientAccumulationSteps;
+        int k = _algorithm.StepsPerBatch;
+        while (Step < o.MaxSteps)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                if (o.OutputDir is not null) lastCheckpoint = SaveCheckpoint();
+                return new TrainResult(Step, true, last, lastCheckpoint);
+            }
+            int iteration = Step % k;
+            if (iteration == 0 || _batch.Length == 0) _batch = NextBatch(perStep);
+            bag.Clear();
+            Model.ZeroGrad();
+            _algorithm.BeginStep(Model, Step, iteration, _batch, bag);
+
+            double total = _algorithm.Weight(_batch);
+            for (int s = 0; s < _batch.Length; s += o.BatchSize)
+            {
+                var micro = _batch.AsSpan(s, Math.Min(o.BatchSize, _batch.Length - s));
+                double w = _algorithm.Weight(micro);
+                if (w <= 0) continue;
+                float scale = total > 0 ? (float)(w / total) : 0f;
+                double loss = _algorithm.Accumulate(Model, micro, scale, bag);
+                if (!double.IsFinite(loss)) throw new TrainingDivergedException(Step, "loss", loss);
+            }
+            foreach (var (name, value) in bag.Values())
+                if (!double.IsFinite(value)) throw new TrainingDivergedException(Step, name, value);
+
+            var grads = Model.Gradients.Data;
+            float gradNorm = GradClip.GlobalNorm(grads);
+            if (!float.IsFinite(gradNorm)) throw new TrainingDivergedException(Step, "grad_norm", gradNorm);
+            if (o.MaxGradNorm > 0) GradClip.ClipGlobalNorm(grads, o.MaxGradNorm);
+            float lr = _schedule.At(Step);
+            Optimizer.LearningRate = lr;
+            Optimizer.Step(Model.Gradients);
+            bag.Set("grad_norm", gradNorm);
+            bag.Set("learning_rate", lr);
+            _algorithm.EndStep(Model, Step, bag);
+            bag.Set("epoch", Epoch + (double)Position / _algorithm.ExampleCount);
+            Step++;
+
+            foreach (var (name, value) in bag.Values()) last[name] = value;
+            if (Metrics is not null && (Step % o.LogEvery == 0 || Step == o.MaxSteps))
+            {
+                var now = DateTimeOffset.UtcNow;
+                foreach (var (name, value) in bag.Values()) Metrics.Report(Step, name, value, now);
+            }
+            if (Evaluate is not null && o.EvalEvery > 0 && Step % o.EvalEvery == 0) RunEvaluation(last);
+            bool save = o.OutputDir is not null && ((o.SaveEvery > 0 && Step % o.SaveEvery == 0) || Step == o.MaxSteps);
+            if (save) lastCheckpoint = SaveCheckpoint();
+        }
+        return new TrainResult(Step, false, last, lastCheckpoint);
+    }
+
+    private void RunEvaluation(Dictionary<string, double> last)
+    {
+        var values = Evaluate!(Model, Step);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (name, value) in values)
+        {
+            last[name] = value;
+            Metrics?.Report(Step, name, value, now);
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> example indices, reshuffling at each epoch boundary.</summary>
+    private int[] NextBatch(int count)
+    {
+        var batch = new int[count];
+        int n = _algorithm.ExampleCount;
+        for (int i = 0; i < count; i++)
+        {
+            if (Position >= n)
+            {
+                Epoch++;
+                Position = 0;
+            }
+            if (_orderEpoch != Epoch) BuildOrder(n);
+            batch[i] = _order[Position++];
+        }
+        return batch;
+    }
+
+    private void BuildOrder(int n)
+    {
+        // The order depends only on (seed, epoch): resuming rebuilds it instead of storing it.
+        _order = new int[n];
+        for (int i = 0; i < n; i++) _order[i] = i;
+        new Random(unchecked(Options.Seed * 7919 + Epoch)).Shuffle(_order);
+        _orderEpoch = Epoch;
+    }
+
+    /// <summary>Writes <c>checkpoint-&lt;step&gt;</c> under the output folder and prunes old ones; returns its path.</summary>
+    public string SaveCheckpoint()
+    {
+        string root = Options.OutputDir ?? throw new InvalidOperationException("TrainerOptions.OutputDir is not set; there is nowhere to save checkpoints.");
+        string dir = Path.Combine(root, CheckpointPrefix + Step.ToString(CultureInfo.InvariantCulture));
+        var state = new JsonObject
+        {
+            ["algorithm"] = _algorithm.Name,
+            ["step"] = Step,
+            ["epoch"] = Epoch,
+            ["position"] = Position,
+            ["seed"] = Options.Seed,
+            ["batch"] = new JsonArray(_batch.Select(i => (JsonNode)i).ToArray()),
+        };
+        string? algoState = _algorithm.SaveState();
+        if (algoState is not null) state["algorithm_state"] = JsonNode.Parse(algoState);
+        Checkpoint.Save(dir, Model.Parameters, new OptimizerState(Optimizer.M, Optimizer.V, Optimizer.StepCount), state.ToJsonString());
+        CheckpointSaved?.Invoke(dir);
+        if (Samples is not null && SampleGenerator is not null)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var (prompt, completion) in SampleGenerator(Model)) Samples.Report(Step, prompt, completion, now);
+        }
+        Prune(root);
+        return dir;
+    }
+
+    private void Prune(string root)
+    {
+        if (Options.SaveTotalLimit <= 0) return;
+        var all = Checkpoints(root);
+        for (int i = 0; i < all.Count - Options.SaveTotalLimit; i++)
+        {
+            try { Directory.Delete(all[i].Dir, recursive: true); }
+            catch (IOException) { } // a checkpoint someone is reading stays; the next save tries again
+        }
+    }
+
+    /// <summary>checkpoint-&lt;step&gt; folders under <paramref name="root"/>, oldest first.</summary>
+    public static IReadOnlyList<(int Step, string Dir)> Checkpoints(string root)
+    {
+        if (!Directory.Exists(root)) return [];
+        var list = new List<(int, string)>();
+        foreach (var d in Directory.GetDirectories(root, CheckpointPrefix + "*"))
+            if (int.TryParse(Path.GetFileName(d).AsSpan(CheckpointPrefix.Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s)
+                && File.Exists(Path.Combine(d, Checkpoint.OptimizerFileName)))
+                list.Add((s, d));
+        return list.OrderBy(x => x.Item1).ToList();
+    }
+
+    /// <summary>The newest complete checkpoint under <paramref name="root"/>, or null.</summary>
+    public static string? LatestCheckpoint(string root)
+    {
+        var all = Checkpoints(root);
+        return all.Count == 0 ? null : all[^1].Dir;
+    }
+
+    /// <summary>
+    /// Loads weights, AdamW moments and trainer state from <paramref name="checkpointDir"/> so that
+    /// <see cref="Run"/> continues exactly as the interrupted run would have.
+    /// </summary>
+    public void Resume(string checkpointDir)
+    {
+        var (config, parameters) = Checkpoint.Load(checkpointDir);
+        if (config != Model.Config)
+            throw new InvalidDataException($"Checkpoint {checkpointDir} holds a model of shape {config}; this run's model is {Model.Config}.");
+        parameters.Data.AsSpan().CopyTo(Model.Parameters.Data);
+        var opt = Checkpoint.LoadOptimizer(checkpointDir, Model.Parameters.Count)
+            ?? throw new FileNotFoundException($"Checkpoint {checkpointDir} has no {Checkpoint.OptimizerFileName}; it cannot be resumed, only loaded as weights.");
+        Optimizer.LoadState(opt.State.M, opt.State.V, checked((int)opt.State.Step));
+        var json = opt.TrainerStateJson ?? throw new InvalidDataException($"Checkpoint {checkpointDir} has no trainer state; it was not written by this trainer.");
+        var state = JsonNode.Parse(json)!.AsObject();
+        string algo = state["algorithm"]?.GetValue<string>() ?? "";
+        if (algo != _algorithm.Name)
+            throw new InvalidDataException($"Checkpoint {checkpointDir} was written by the '{algo}' trainer; this run is '{_algorithm.Name}'.");
+        Step = state["step"]!.GetValue<int>();
+        Epoch = state["epoch"]!.GetValue<int>();
+        Position = state["position"]!.GetValue<int>();
+        _batch = state["batch"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [];
+        _orderEpoch = -1;
+        if (state["algorithm_state"] is JsonNode a) _algorithm.LoadState(a.ToJsonString());
+    }
+}

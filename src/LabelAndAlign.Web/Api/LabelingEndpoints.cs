@@ -1,0 +1,173 @@
+using System.Security.Claims;
+using LabelAndAlign.Web.Hubs;
+using LabelAndAlign.Web.Security;
+using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace LabelAndAlign.Web.Api;
+
+/// <summary>
+/// The labeling REST API (issue 5's contract). Projects a user cannot see answer 404 (their
+/// existence is not revealed); projects they can see but not act in answer 403.
+/// </summary>
+public static class LabelingEndpoints
+{
+    public sealed record CreateProjectRequest(string? Name, string? Guidelines, int? LabelsPerItem, List<string>? Rubric,
+        bool? AskRationale, int? LeaseMinutes, double? GoldRate);
+    public sealed record CreatedProject(int Id);
+    public sealed record MemberRequest(string? Email, string? Role);
+    public sealed record ImportedItems(int Imported);
+    public sealed record ImportErrors(IReadOnlyList<ImportError> Errors);
+    public sealed record NextAssignment(long AssignmentId, string Prompt, string Left, string Right, DateTime LeasedUntil);
+    public sealed record LabelRequest(string? Choice, int? Strength, Dictionary<string, Dictionary<string, int>>? Ratings, string? Rationale);
+    public sealed record LabelCreated(long LabelId);
+    public sealed record VerdictRequest(string? Verdict);
+
+    public static IEndpointRouteBuilder MapLabelingEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Labeling");
+
+        api.MapGet("/projects", async (ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
+        {
+            bool all = user.IsInRole("Admin") || user.IsInRole("Lead");
+            return Results.Ok(await projects.ListAsync(user.UserId()!.Value, all, cancel));
+        }).WithSummary("Projects you are a member of (all projects for leads and admins), with progress.");
+
+        api.MapPost("/projects", async (CreateProjectRequest? request, ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
+        {
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, guidelines?, labelsPerItem?}.");
+            return await ApiResults.GuardAsync(async () =>
+            {
+                var project = await projects.CreateAsync(new ProjectService.Settings
+                {
+                    Name = request.Name, Guidelines = request.Guidelines, LabelsPerItem = request.LabelsPerItem ?? 1,
+                    Rubric = request.Rubric ?? [], AskRationale = request.AskRationale ?? false,
+                    LeaseMinutes = request.LeaseMinutes ?? 30, GoldRate = request.GoldRate ?? 0,
+                }, user.UserId()!.Value, cancel);
+                return Results.Ok(new CreatedProject(project.Id));
+            });
+        }).RequireAuthorization(AppPolicies.Manage).WithSummary("Create a labeling project (Lead, Admin).");
+
+        api.MapPost("/projects/{id:int}/members", async (int id, MemberRequest? request, ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {email, role}.");
+            return await ApiResults.GuardAsync(async () =>
+            {
+                await projects.SetMemberAsync(id, request.Email, request.Role, cancel);
+                return Results.Ok();
+            });
+        }).WithSummary("Add a member with a role (Labeler, Lead, Viewer) or change their role.");
+
+        api.MapPost("/projects/{id:int}/items", async (int id, HttpContext http, ClaimsPrincipal user, ProjectService projects, ImportService imports,
+            IOptions<LabelingOptions> options, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            // Our own limit replaces Kestrel's 30 MB default; the import stops reading once past it.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = null;
+            if (http.Request.ContentLength > options.Value.MaxImportBytes)
+                return TooLarge(options.Value.MaxImportBytes);
+            string type = http.Request.ContentType ?? "";
+            var format = type.Contains("csv", StringComparison.OrdinalIgnoreCase) ? ImportService.Format.Csv : ImportService.Format.JsonLines;
+            var result = await imports.ImportAsync(id, http.Request.Body, format, cancel);
+            if (result.TooLarge) return TooLarge(options.Value.MaxImportBytes);
+            return result.Ok ? Results.Ok(new ImportedItems(result.Imported)) : Results.BadRequest(new ImportErrors(result.Errors));
+        }).Accepts<string>("application/x-ndjson", "text/csv")
+          .WithSummary("Import items (JSON Lines: our item format or TRL prompt/chosen/rejected; or CSV). All or nothing.");
+
+        api.MapPost("/projects/{id:int}/assignments/next", async (int id, ClaimsPrincipal user, ProjectService projects, LabelingQueue queue, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanLabel, cancel) is { } denied) return denied;
+            var next = await queue.NextAsync(id, user.UserId()!.Value, cancel);
+            return next is null ? Results.NoContent() : Results.Ok(new NextAssignment(next.AssignmentId, next.Prompt, next.Left, next.Right, next.LeasedUntil));
+        }).WithSummary("Your current or next assignment; 204 when nothing is left for you.");
+
+        api.MapPost("/projects/{id:int}/undo", async (int id, ClaimsPrincipal user, ProjectService projects, LabelingQueue queue, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanLabel, cancel) is { } denied) return denied;
+            var back = await queue.UndoAsync(id, user.UserId()!.Value, cancel);
+            return back is null ? Results.NoContent() : Results.Ok(new NextAssignment(back.AssignmentId, back.Prompt, back.Left, back.Right, back.LeasedUntil));
+        }).WithSummary("Delete your last label in the project and get that item back.");
+
+        api.MapPost("/assignments/{assignmentId:long}/label", async (long assignmentId, LabelRequest? request, ClaimsPrincipal user, LabelingQueue queue, CancellationToken cancel) =>
+        {
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {choice, strength?, ratings?, rationale?}.");
+            return await Guard(async () =>
+            {
+                long labelId = await queue.SubmitAsync(assignmentId, user.UserId()!.Value,
+                    new LabelInput(request.Choice, request.Strength, request.Ratings, request.Rationale), cancel);
+                return Results.Ok(new LabelCreated(labelId));
+            });
+        }).WithSummary("Label an assignment: choice left, right, tie or both_bad. Repeating returns the same labelId.");
+
+        api.MapPost("/assignments/{assignmentId:long}/skip", async (long assignmentId, ClaimsPrincipal user, LabelingQueue queue, CancellationToken cancel) =>
+            await Guard(async () =>
+            {
+                await queue.SkipAsync(assignmentId, user.UserId()!.Value, cancel);
+                return Results.Ok();
+            })).WithSummary("Skip an assignment: the item returns to the queue.");
+
+        api.MapGet("/projects/{id:int}/export", async (int id, string? format, HttpContext http, ClaimsPrincipal user, ProjectService projects,
+            ExportService exports, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            format ??= "trl";
+            if (!ExportService.Formats.Contains(format))
+                return ApiResults.BadRequest("format", $"Format must be one of {string.Join(", ", ExportService.Formats)}; found '{format}'.");
+            return Results.Stream(async body => await exports.WriteAsync(id, format, body, cancel), "application/x-ndjson",
+                fileDownloadName: $"project-{id}-{format}.jsonl");
+        }).WithSummary("Export JSON Lines: trl, trl-implicit, trl-conversational (majority per item) or votes (every label).");
+
+        api.MapGet("/projects/{id:int}/agreement", async (int id, ClaimsPrincipal user, ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage || (a.CanView && !a.CanLabel), cancel) is { } denied) return denied;
+            return Results.Ok(await reviews.AgreementAsync(id, cancel));
+        }).WithSummary("Cohen's κ per labeler pair, Fleiss' κ, Krippendorff's α and per-labeler diagnostics.");
+
+        api.MapPost("/projects/{id:int}/items/{itemId:long}/verdict", async (int id, long itemId, VerdictRequest? request, ClaimsPrincipal user,
+            ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            return await Guard(async () =>
+            {
+                await reviews.SetVerdictAsync(id, itemId, request?.Verdict, user.UserId()!.Value, cancel);
+                return Results.Ok();
+            });
+        }).WithSummary("Record a lead's final verdict (a, b, tie, both_bad; null clears it).");
+
+        api.MapGet("/projects/{id:int}/team", async (int id, ClaimsPrincipal user, ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            return Results.Ok(await reviews.TeamAsync(id, cancel));
+        }).WithSummary("Per labeler: labels, labels in the last hour, and whether they are labeling now.");
+
+        app.MapHub<LabelingHub>(LabelingHub.Path);
+        return app;
+    }
+
+    private static IResult TooLarge(long limit) => Results.Json(
+        new ImportErrors([new ImportError(0, $"The file is larger than the import limit of {limit / (1024 * 1024)} MB; split it into smaller files.")]),
+        statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>404 when the user may not even see the project, 403 when they see it but may not do this; null when allowed.</summary>
+    private static async Task<IResult?> Deny(ProjectService projects, int id, ClaimsPrincipal user, Func<ProjectAccess, bool> allowed, CancellationToken cancel)
+    {
+        var access = await projects.AccessAsync(id, user, cancel);
+        if (!access.CanView) return Results.NotFound(new { error = $"No project with id {id}." });
+        return allowed(access) ? null : Results.Problem("Your role in this project does not allow this.", statusCode: StatusCodes.Status403Forbidden);
+    }
+
+    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await ApiResults.GuardAsync(action);
+        }
+        catch (NotFoundException e)
+        {
+            return Results.NotFound(new { error = e.Message });
+        }
+    }
+}

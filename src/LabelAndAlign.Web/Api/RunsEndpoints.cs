@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using LabelAndAlign.Web.Hubs;
+using LabelAndAlign.Web.Security;
+using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Runs;
+
+namespace LabelAndAlign.Web.Api;
+
+/// <summary>
+/// Runs (issue 6's contract): launch, read, cancel, metrics (downsampled keeping min/max/last per
+/// bucket), samples, checkpoints and their download; plus the live hub at <c>/hubs/runs</c>.
+/// Reads need ReadRuns (Viewer, Lead, Admin); writes need Manage (Lead, Admin).
+/// </summary>
+public static class RunsEndpoints
+{
+    public sealed record RunSource(int? DatasetId, int? ProjectId);
+    public sealed record LaunchRunRequest(string? Name, string? Algorithm, JsonObject? Config, RunSource? Source, int? BaseCheckpointId);
+    public sealed record CreatedRun(int Id);
+
+    public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapDatasetsEndpoints();
+        var read = app.MapGroup("/api").RequireAuthorization(AppPolicies.ReadRuns).WithTags("Runs");
+        var write = app.MapGroup("/api").RequireAuthorization(AppPolicies.Manage).WithTags("Runs");
+
+        write.MapPost("/runs", async (LaunchRunRequest? request, ClaimsPrincipal user, RunService runs, CancellationToken cancel) =>
+        {
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, algorithm, config, source: {datasetId}, baseCheckpointId?}.");
+            if (request.Source?.ProjectId is not null && request.Source.DatasetId is null)
+                return ApiResults.BadRequest("source.projectId", "Training straight from a labeling project is not available yet; export it and import the JSONL as a dataset.");
+            return await ApiResults.GuardAsync(async () =>
+            {
+                var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, request.Source?.DatasetId, request.BaseCheckpointId),
+                    user.UserId(), cancel);
+                return Results.Ok(new CreatedRun(run.Id));
+            });
+        }).WithSummary("Queue a training run; invalid options answer 400 naming the field (config.<key>).");
+
+        read.MapGet("/runs", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.ListAsync(cancel)))
+            .WithSummary("All runs, newest first, with status and progress.");
+
+        read.MapGet("/runs/{id:int}", async (int id, RunService runs, CancellationToken cancel) =>
+            await runs.GetAsync(id, cancel) is { } run ? Results.Ok(run) : Results.NotFound())
+            .WithSummary("One run: status, progress (step of totalSteps), error, config.");
+
+        write.MapPost("/runs/{id:int}/cancel", async (int id, RunService runs, CancellationToken cancel) =>
+            await ApiResults.GuardAsync(async () => await runs.CancelAsync(id, cancel) ? Results.Ok(await runs.GetAsync(id, cancel)) : Results.NotFound()))
+            .WithSummary("Cancel a queued run, or stop a running one at its next step (it saves a checkpoint).");
+
+        read.MapGet("/runs/{id:int}/metrics", async (int id, string? name, int? maxPoints, int? fromStep, int? toStep, RunService runs, CancellationToken cancel) =>
+        {
+            if (await runs.GetAsync(id, cancel) is null) return Results.NotFound();
+            if (string.IsNullOrEmpty(name)) return Results.Ok(await runs.MetricNamesAsync(id, cancel));
+            return await ApiResults.GuardAsync(async () =>
+                Results.Ok(await runs.MetricsAsync(id, name, maxPoints ?? RunService.DefaultMaxPoints, fromStep, toStep, cancel)));
+        }).WithSummary("[{step, value, time}] of one metric, at most maxPoints (min, max and last of each step bucket kept); without name: the metric names.");
+
+        read.MapGet("/runs/{id:int}/samples", async (int id, RunService runs, CancellationToken cancel) =>
+            Results.Ok((await runs.SamplesAsync(id, cancel)).Select(s => new { s.Step, s.Prompt, s.Completion, s.Reward, s.Kl, s.Length, s.Time })))
+            .WithSummary("Completions of the fixed evaluation prompts at each checkpoint.");
+
+        read.MapGet("/runs/{id:int}/checkpoints", async (int id, RunService runs, CancellationToken cancel) =>
+            Results.Ok(await runs.CheckpointsAsync(id, cancel)))
+            .WithSummary("The run's checkpoints (usable as the base of a new run).");
+
+        read.MapGet("/checkpoints", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.CheckpointsAsync(null, cancel)))
+            .WithSummary("Every checkpoint of every run.");
+
+        read.MapGet("/checkpoints/{id:int}/download", async (int id, RunService runs, CancellationToken cancel) =>
+        {
+            var checkpoint = await runs.FindCheckpointAsync(id, cancel);
+            if (checkpoint is null) return Results.NotFound();
+            string folder;
+            try { folder = CheckpointFiles.Resolve(runs.DataDirectory, checkpoint.Path); }
+            catch (InvalidOperationException) { return Results.NotFound(); }
+            if (!Directory.Exists(folder)) return Results.Problem($"Checkpoint {id}'s files were pruned (save_total_limit).", statusCode: StatusCodes.Status410Gone);
+            var zip = await CheckpointFiles.ZipAsync(folder, cancel);
+            return Results.File(zip, "application/zip", $"run-{checkpoint.RunId}-step-{checkpoint.Step}.zip");
+        }).WithSummary("The checkpoint as a zip: model.safetensors, config.json, tokenizer.json.");
+
+        read.MapGet("/compare/metrics.csv", async (string? runs, int? maxPoints, RunService service, CancellationToken cancel) =>
+        {
+            var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.TryParse(s, out int i) ? i : -1).Where(i => i > 0).Distinct().ToList();
+            if (ids.Count == 0) return ApiResults.BadRequest("runs", "List run ids: ?runs=1,2.");
+            return await ApiResults.GuardAsync(async () =>
+                Results.Text(await service.MetricsCsvAsync(ids, maxPoints ?? RunService.DefaultMaxPoints, cancel), "text/csv"));
+        }).WithSummary("CSV (run_id, run_name, metric, step, value, time) of every metric of the runs, downsampled as the charts are.");
+
+        app.MapHub<RunsHub>(RunsHub.Path);
+        return app;
+    }
+}

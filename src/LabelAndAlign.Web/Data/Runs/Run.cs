@@ -1,0 +1,82 @@
+namespace LabelAndAlign.Web.Data.Runs;
+
+/// <summary>Where a run is in its life; the engine moves it Queued → Running → one of the three ends.</summary>
+public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
+
+/// <summary>A training run: what to train (algorithm, config, source, base) and how far it got.</summary>
+public sealed class Run
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+
+    /// <summary>sft, reward, dpo, ppo or grpo.</summary>
+    public required string Algorithm { get; set; }
+
+    /// <summary>The validated options as a flat JSON object with TRL's snake_case keys.</summary>
+    public string ConfigJson { get; set; } = "{}";
+
+    public int? DatasetId { get; set; }
+    public int? BaseCheckpointId { get; set; }
+    public RunStatus Status { get; set; }
+
+    /// <summary>Why the run failed or was stopped, in words a lead can act on.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>Optimizer steps done and planned (max_steps).</summary>
+    public int Step { get; set; }
+    public int TotalSteps { get; set; }
+
+    /// <summary>Set by a cancel request; the engine stops the run at the next step boundary.</summary>
+    public bool CancelRequested { get; set; }
+
+    public int? CreatedById { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+
+    public bool IsFinished => Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled;
+}
+
+/// <summary>One logged value of one metric (TRL's name) after one optimizer step.</summary>
+public sealed class MetricPoint
+{
+    public long Id { get; set; }
+    public int RunId { get; set; }
+    public required string Name { get; set; }
+    public int Step { get; set; }
+    public double Value { get; set; }
+
+    /// <summary>Unix seconds.</summary>
+    public double Time { get; set; }
+}
+
+/// <summary>A completion generated for a fixed evaluation prompt at a checkpoint.</summary>
+public sealed class RunSample
+{
+    public long Id { get; set; }
+    public int RunId { get; set; }
+    public int Step { get; set; }
+    public required string Prompt { get; set; }
+    public required string Completion { get; set; }
+    public double? Reward { get; set; }
+    public double? Kl { get; set; }
+
+    /// <summary>Completion length in characters.</summary>
+    public int Length { get; set; }
+
+    /// <summary>Unix seconds.</summary>
+    public double Time { get; set; }
+}
+
+/// <summary>A checkpoint folder a run wrote (weights, optimizer state, config, tokenizer).</summary>
+public sealed class RunCheckpoint
+{
+    public int Id { get; set; }
+    public int RunId { get; set; }
+    public int Step { get; set; }
+
+    /// <summary>Relative to the data folder, '/'-separated, never rooted and never with "..".</summary>
+    public required string Path { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}

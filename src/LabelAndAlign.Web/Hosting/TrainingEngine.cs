@@ -1,0 +1,160 @@
+using LabelAndAlign.Engine.Training;
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Datasets;
+using LabelAndAlign.Web.Services.Runs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LabelAndAlign.Web.Hosting;
+
+/// <summary>Settings under <c>Training</c>.</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Runs trained at once; 1 suits a 2-core machine (each run uses every core it gets).</summary>
+    public int MaxConcurrentRuns { get; set; } = 1;
+
+    /// <summary>How often the engine looks at the queue when nothing woke it.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// The hosted training engine. The <c>runs</c> table is its persistent queue: runs left Running
+/// by a stopped or crashed app come first (they resume from their newest checkpoint), then
+/// Queued runs oldest first, at most <see cref="TrainingOptions.MaxConcurrentRuns"/> at a time,
+/// each on its own thread. A run ends Completed, Failed (with the reason) or Cancelled. When the
+/// app shuts down, running runs save a checkpoint and stay Running, to resume on the next start.
+/// </summary>
+public sealed class TrainingEngine(
+    IServiceScopeFactory scopes, TrainingEngineSignal signal, RunsNotifier notifier, IOptions<TrainingOptions> options,
+    IConfiguration configuration, ILogger<TrainingEngine> logger) : BackgroundService
+{
+    private readonly Dictionary<int, Task> _active = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        int max = Math.Max(1, options.Value.MaxConcurrentRuns);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                foreach (var done in _active.Where(a => a.Value.IsCompleted).Select(a => a.Key).ToList()) _active.Remove(done);
+                while (_active.Count < max && await NextAsync(stoppingToken) is { } plan)
+                {
+                    var token = signal.Register(plan.Run.Id);
+                    // Unwrap: the run is active until Execute has recorded how it ended, not just until its first await.
+                    _active[plan.Run.Id] = Task.Factory.StartNew(() => Execute(plan, token, stoppingToken), CancellationToken.None,
+                        TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+                }
+                var wait = _active.Count > 0 ? Task.WhenAny(_active.Values) : Task.Delay(Timeout.Infinite, stoppingToken);
+                await Task.WhenAny(wait, signal.WaitAsync(options.Value.PollInterval, stoppingToken));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        // Trainers see stoppingToken, save a checkpoint and return; wait for them.
+        await Task.WhenAll(_active.Values);
+    }
+
+    /// <summary>The next run to start, loaded with everything it needs; null when the queue is empty.</summary>
+    private async Task<RunPlan?> NextAsync(CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        while (true)
+        {
+            var active = _active.Keys.ToList();
+            var run = await db.Runs
+                .Where(r => (r.Status == RunStatus.Running || r.Status == RunStatus.Queued) && !active.Contains(r.Id))
+                .OrderBy(r => r.Status == RunStatus.Running ? 0 : 1).ThenBy(r => r.Id)
+                .FirstOrDefaultAsync(cancel);
+            if (run is null) return null;
+            try
+            {
+                if (run.CancelRequested) throw new OperationCanceledException();
+                var config = RunConfig.Parse(run.Algorithm, System.Text.Json.Nodes.JsonNode.Parse(run.ConfigJson)!.AsObject());
+                var dataset = run.DatasetId is int d ? await db.Datasets.AsNoTracking().FirstOrDefaultAsync(x => x.Id == d, cancel) : null;
+                if (dataset is null) throw new InvalidOperationException($"The run's dataset (id {run.DatasetId}) no longer exists.");
+                var rows = await scope.ServiceProvider.GetRequiredService<DatasetService>().RowsAsync(dataset.Id, cancel);
+                string? baseDir = null;
+                if (run.BaseCheckpointId is int cp)
+                {
+                    var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == cp, cancel)
+                        ?? throw new InvalidOperationException($"The base checkpoint (id {cp}) no longer exists.");
+                    baseDir = CheckpointFiles.Resolve(DataDirectory, checkpoint.Path);
+                    if (!Directory.Exists(baseDir)) throw new InvalidOperationException($"The base checkpoint's folder {checkpoint.Path} is gone (pruned by save_total_limit?).");
+                }
+                bool resuming = run.Status == RunStatus.Running;
+                run.Status = RunStatus.Running;
+                run.StartedAt ??= DateTime.UtcNow;
+                run.Error = null;
+                await db.SaveChangesAsync(cancel);
+                notifier.PublishProgress(RunService.Progress(run));
+                if (resuming) logger.LogInformation("Resuming run {RunId} ({Name}) from its newest checkpoint", run.Id, run.Name);
+                else logger.LogInformation("Starting run {RunId} ({Name}, {Algorithm})", run.Id, run.Name, run.Algorithm);
+                return new RunPlan(run, config, dataset, rows, baseDir);
+            }
+            catch (Exception e) when (e is InputException or InvalidOperationException or OperationCanceledException && !cancel.IsCancellationRequested)
+            {
+                bool cancelled = e is OperationCanceledException;
+                await FinishAsync(run.Id, cancelled ? RunStatus.Cancelled : RunStatus.Failed, cancelled ? "Cancelled before it started." : e.Message, null);
+            }
+        }
+    }
+
+    private string ConnectionString => configuration.GetConnectionString("Default")!;
+    private string DataDirectory => PersistenceExtensions.DataDirectory(ConnectionString);
+
+    private async Task Execute(RunPlan plan, CancellationToken userCancel, CancellationToken shutdown)
+    {
+        int id = plan.Run.Id;
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(userCancel, shutdown);
+        var recorder = new RunRecorder(id, ConnectionString, notifier, plan.Config);
+        recorder.AlertRaised += () => { try { both.Cancel(); } catch (ObjectDisposedException) { } };
+        RunStatus status;
+        string? error = null;
+        try
+        {
+            var result = new RunExecutor(DataDirectory).Execute(plan, recorder, both.Token);
+            if (recorder.Alert is not null) (status, error) = (RunStatus.Failed, recorder.Alert);
+            else if (!result.Cancelled) status = RunStatus.Completed;
+            else if (userCancel.IsCancellationRequested) (status, error) = (RunStatus.Cancelled, $"Cancelled at step {result.Step}.");
+            else status = RunStatus.Running; // app shutting down: resume on the next start
+        }
+        catch (TrainingDivergedException e)
+        {
+            (status, error) = (RunStatus.Failed, e.Message);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} failed", id);
+            (status, error) = (RunStatus.Failed, e is ArgumentException or InvalidOperationException or InvalidDataException or IOException
+                ? e.Message : $"{e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            await recorder.DisposeAsync();
+            signal.Unregister(id);
+        }
+        if (status == RunStatus.Running)
+        {
+            logger.LogInformation("Run {RunId} paused for shutdown; it resumes from its checkpoint on the next start", id);
+            return;
+        }
+        await FinishAsync(id, status, error, null);
+    }
+
+    private async Task FinishAsync(int runId, RunStatus status, string? error, int? step)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var run = await db.Runs.FirstAsync(r => r.Id == runId);
+        run.Status = status;
+        run.Error = error;
+        run.FinishedAt = DateTime.UtcNow;
+        if (step is int s) run.Step = s;
+        await db.SaveChangesAsync();
+        notifier.PublishProgress(RunService.Progress(run));
+        logger.LogInformation("Run {RunId} ended {Status} {Error}", runId, status, error);
+    }
+}

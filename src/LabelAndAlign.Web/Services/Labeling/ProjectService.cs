@@ -1,0 +1,171 @@
+using System.Security.Claims;
+using System.Text.Json;
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelAndAlign.Web.Services.Labeling;
+
+/// <summary>Projects, their settings and members, and who may do what in them.</summary>
+public sealed class ProjectService(AppDbContext db, TimeProvider clock)
+{
+    public const int MaxNameLength = 200;
+    public const int MaxGuidelinesLength = 100_000;
+    public const int MaxLabelsPerItem = 50;
+
+    /// <summary>Settings a lead edits; every field is validated with the field's name.</summary>
+    public sealed class Settings
+    {
+        public string? Name { get; set; }
+        public string? Guidelines { get; set; }
+        public int LabelsPerItem { get; set; } = 1;
+        public List<string> Rubric { get; set; } = [];
+        public bool AskRationale { get; set; }
+        public int LeaseMinutes { get; set; } = 30;
+        public double GoldRate { get; set; }
+
+        public static Settings From(Project p) => new()
+        {
+            Name = p.Name, Guidelines = p.Guidelines, LabelsPerItem = p.LabelsPerItem, Rubric = ParseRubric(p.RubricJson),
+            AskRationale = p.AskRationale, LeaseMinutes = p.LeaseMinutes, GoldRate = p.GoldRate,
+        };
+    }
+
+    public static List<string> ParseRubric(string json) => JsonSerializer.Deserialize<List<string>>(json) ?? [];
+
+    public async Task<Project> CreateAsync(Settings settings, int creatorId, CancellationToken cancel = default)
+    {
+        var project = new Project { Name = "", CreatedAt = clock.GetUtcNow().UtcDateTime };
+        Apply(project, settings);
+        db.Projects.Add(project);
+        await db.SaveChangesAsync(cancel);
+        db.ProjectMembers.Add(new ProjectMember { ProjectId = project.Id, UserId = creatorId, Role = ProjectRoles.Lead, AddedAt = project.CreatedAt });
+        await db.SaveChangesAsync(cancel);
+        db.ChangeTracker.Clear();
+        return project;
+    }
+
+    public async Task UpdateAsync(int projectId, Settings settings, CancellationToken cancel = default)
+    {
+        var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancel)
+            ?? throw new InputException("id", $"No project with id {projectId}.");
+        int oldN = project.LabelsPerItem;
+        Apply(project, settings);
+        await db.SaveChangesAsync(cancel);
+        db.ChangeTracker.Clear();
+        if (oldN != project.LabelsPerItem)
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"UPDATE items SET IsOpen = (SlotsTaken < {project.LabelsPerItem}) WHERE ProjectId = {projectId};", cancel);
+    }
+
+    private static void Apply(Project project, Settings s)
+    {
+        string name = s.Name?.Trim() ?? "";
+        if (name.Length == 0) throw new InputException("name", "Project name is required.");
+        if (name.Length > MaxNameLength) throw new InputException("name", $"Project name must have at most {MaxNameLength} characters; it has {name.Length}.");
+        string guidelines = s.Guidelines ?? "";
+        if (guidelines.Length > MaxGuidelinesLength) throw new InputException("guidelines", $"Guidelines must have at most {MaxGuidelinesLength} characters; they have {guidelines.Length}.");
+        if (s.LabelsPerItem is < 1 or > MaxLabelsPerItem) throw new InputException("labelsPerItem", $"Labels per item must be between 1 and {MaxLabelsPerItem}; found {s.LabelsPerItem}.");
+        if (s.LeaseMinutes is < 1 or > 24 * 60) throw new InputException("leaseMinutes", $"Lease must be between 1 and 1440 minutes; found {s.LeaseMinutes}.");
+        if (double.IsNaN(s.GoldRate) || s.GoldRate is < 0 or > 1) throw new InputException("goldRate", $"Gold rate must be between 0 and 1; found {s.GoldRate}.");
+        var rubric = s.Rubric.Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (rubric.Count > 10 || rubric.Any(r => r.Length > 60)) throw new InputException("rubric", "Use at most 10 rubric dimensions of at most 60 characters each.");
+        project.Name = name;
+        project.Guidelines = guidelines;
+        project.LabelsPerItem = s.LabelsPerItem;
+        project.RubricJson = JsonSerializer.Serialize(rubric);
+        project.AskRationale = s.AskRationale;
+        project.LeaseMinutes = s.LeaseMinutes;
+        project.GoldRate = s.GoldRate;
+    }
+
+    public Task<Project?> FindAsync(int projectId, CancellationToken cancel = default) =>
+        db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancel);
+
+    /// <summary>Adds the user with the role, or changes the role of an existing member.</summary>
+    public async Task<ProjectMember> SetMemberAsync(int projectId, string? email, string? role, CancellationToken cancel = default)
+    {
+        if (string.IsNullOrWhiteSpace(email)) throw new InputException("email", "Email is required.");
+        if (role is null || !ProjectRoles.All.Contains(role, StringComparer.Ordinal))
+            throw new InputException("role", $"Role must be one of: {string.Join(", ", ProjectRoles.All)}; found '{role}'.");
+        string normalized = AccountService.NormalizeEmail(email);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == normalized, cancel)
+            ?? throw new InputException("email", $"No user with email {normalized}; an admin adds people first.");
+        var member = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == user.Id, cancel);
+        if (member is null)
+        {
+            member = new ProjectMember { ProjectId = projectId, UserId = user.Id, Role = role, AddedAt = clock.GetUtcNow().UtcDateTime };
+            db.ProjectMembers.Add(member);
+        }
+        else member.Role = role;
+        await db.SaveChangesAsync(cancel);
+        db.ChangeTracker.Clear();
+        return member;
+    }
+
+    public sealed record MemberRow(int UserId, string Email, string Role, UserRole GlobalRole);
+
+    public Task<List<MemberRow>> MembersAsync(int projectId, CancellationToken cancel = default) =>
+        (from m in db.ProjectMembers
+         join u in db.Users on m.UserId equals u.Id
+         where m.ProjectId == projectId
+         orderby u.Email
+         select new MemberRow(u.Id, u.Email, m.Role, u.Role)).AsNoTracking().ToListAsync(cancel);
+
+    public async Task<ProjectAccess> AccessAsync(int projectId, ClaimsPrincipal user, CancellationToken cancel = default)
+    {
+        if (user.UserId() is not int userId) return ProjectAccess.None;
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancel)) return ProjectAccess.None;
+        bool manager = user.IsInRole(nameof(UserRole.Admin)) || user.IsInRole(nameof(UserRole.Lead));
+        string? role = await db.ProjectMembers.Where(m => m.ProjectId == projectId && m.UserId == userId)
+            .Select(m => m.Role).SingleOrDefaultAsync(cancel);
+        // Labeling needs membership even for leads, so every vote comes from a named project member.
+        bool canLabel = role is ProjectRoles.Labeler or ProjectRoles.Lead && !user.IsInRole(nameof(UserRole.Viewer));
+        bool canView = manager || role is not null;
+        return new ProjectAccess(canView, manager, canLabel, canView);
+    }
+
+    /// <summary>
+    /// The labeler's labels today (UTC) and in total, and the items left for them: open items
+    /// they have not labeled, plus the one they hold (which may have filled its last slot).
+    /// Every count is an index range, so this stays cheap on a million items.
+    /// </summary>
+    public async Task<(long DoneToday, long Remaining, long MyTotal)> ProgressAsync(int projectId, int userId, CancellationToken cancel = default)
+    {
+        var today = clock.GetUtcNow().UtcDateTime.Date;
+        long doneToday = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == projectId && l.CreatedAt >= today, cancel);
+        long total = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == projectId, cancel);
+        long open = await db.Items.LongCountAsync(i => i.ProjectId == projectId && i.IsOpen, cancel);
+        var mine = db.Assignments.Where(a => a.LabelerId == userId && a.ProjectId == projectId);
+        long doneStillOpen = await mine.Where(a => a.Status == AssignmentStatus.Done)
+            .Join(db.Items.Where(i => i.IsOpen), a => a.ItemId, i => i.Id, (a, i) => a.Id).LongCountAsync(cancel);
+        long heldFull = await mine.Where(a => a.Status == AssignmentStatus.Leased)
+            .Join(db.Items.Where(i => !i.IsOpen), a => a.ItemId, i => i.Id, (a, i) => a.Id).LongCountAsync(cancel);
+        return (doneToday, Math.Max(0, open - doneStillOpen + heldFull), total);
+    }
+
+    public sealed record ProjectSummary(int Id, string Name, int LabelsPerItem, long Items, long NeedLabels, long MyLabels, long MyToday, string? MyRole);
+
+    /// <summary>Projects the user labels in (as a member), with their progress; managers see every project.</summary>
+    public async Task<List<ProjectSummary>> ListAsync(int userId, bool all, CancellationToken cancel = default)
+    {
+        var projects = await (from p in db.Projects
+                              join m in db.ProjectMembers.Where(m => m.UserId == userId) on p.Id equals m.ProjectId into ms
+                              from m in ms.DefaultIfEmpty()
+                              where all || m != null
+                              orderby p.Id descending
+                              select new { p.Id, p.Name, p.LabelsPerItem, Role = m == null ? null : m.Role }).AsNoTracking().ToListAsync(cancel);
+        var today = clock.GetUtcNow().UtcDateTime.Date;
+        var result = new List<ProjectSummary>();
+        foreach (var p in projects)
+        {
+            long items = await db.Items.LongCountAsync(i => i.ProjectId == p.Id, cancel);
+            long open = await db.Items.LongCountAsync(i => i.ProjectId == p.Id && i.IsOpen, cancel);
+            long mine = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == p.Id, cancel);
+            long mineToday = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == p.Id && l.CreatedAt >= today, cancel);
+            result.Add(new ProjectSummary(p.Id, p.Name, p.LabelsPerItem, items, open, mine, mineToday, p.Role));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,74 @@
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Labeling;
+
+namespace LabelAndAlign.Web.Services.Labeling;
+
+/// <summary>Agreement figures, the review queue of disagreed items, and lead verdicts.</summary>
+public sealed class ReviewService(AppDbContext db, TimeProvider clock)
+{
+    public async Task<AgreementReport> AgreementAsync(int projectId, CancellationToken cancel = default)
+    {
+        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        var votes = await sql.QueryAsync("""
+            SELECT l.ItemId, u.Email, l.Choice, l.ShownLeft, l.Seconds, length(i.ResponseA), length(i.ResponseB), i.Gold
+            FROM labels l JOIN items i ON i.Id = l.ItemId JOIN users u ON u.Id = l.LabelerId WHERE l.ProjectId = $p;
+            """, r => new Vote(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetInt32(6),
+                r.IsDBNull(7) ? null : r.GetString(7)), cancel, ("$p", projectId));
+        return Agreement.Compute(votes);
+    }
+
+    public sealed record ReviewItem(long ItemId, string? ExternalId, string Prompt, string ResponseA, string ResponseB,
+        IReadOnlyDictionary<string, int> Votes, string? Verdict);
+
+    /// <summary>Items with at least two labels that do not all agree, oldest first (verdicts included, so they can be changed).</summary>
+    public async Task<List<ReviewItem>> DisagreementsAsync(int projectId, int limit = 50, CancellationToken cancel = default)
+    {
+        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        var ids = await sql.QueryAsync("""
+            SELECT ItemId FROM labels WHERE ProjectId = $p GROUP BY ItemId
+            HAVING COUNT(*) >= 2 AND COUNT(DISTINCT Choice) > 1 ORDER BY ItemId LIMIT $limit;
+            """, r => r.GetInt64(0), cancel, ("$p", projectId), ("$limit", limit));
+        var result = new List<ReviewItem>();
+        foreach (var id in ids)
+        {
+            var votes = (await sql.QueryAsync("SELECT Choice, COUNT(*) FROM labels WHERE ItemId = $i GROUP BY Choice;",
+                r => (r.GetString(0), r.GetInt32(1)), cancel, ("$i", id))).ToDictionary(x => x.Item1, x => x.Item2);
+            var item = (await sql.QueryAsync("SELECT ExternalId, PromptText, ResponseA, ResponseB, Verdict FROM items WHERE Id = $i;",
+                r => new ReviewItem(id, r.IsDBNull(0) ? null : r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), votes,
+                    r.IsDBNull(4) ? null : r.GetString(4)), cancel, ("$i", id)))[0];
+            result.Add(item);
+        }
+        return result;
+    }
+
+    public async Task SetVerdictAsync(int projectId, long itemId, string? verdict, int leadId, CancellationToken cancel = default)
+    {
+        if (verdict is not null && !Choices.All.Contains(verdict))
+            throw new InputException("verdict", $"Verdict must be one of a, b, tie, both_bad (or null to clear); found '{verdict}'.");
+        await using var sql = await Sql.BeginAsync(db, cancel);
+        int changed = await sql.ExecuteAsync("UPDATE items SET Verdict = $v, VerdictById = $u, VerdictAt = $now WHERE Id = $i AND ProjectId = $p;",
+            cancel, ("$v", verdict), ("$u", verdict is null ? null : leadId), ("$now", verdict is null ? null : clock.GetUtcNow().UtcDateTime),
+            ("$i", itemId), ("$p", projectId));
+        if (changed == 0) throw new NotFoundException($"No item {itemId} in project {projectId}.");
+        await sql.CommitAsync(cancel);
+    }
+
+    public sealed record TeamRow(string Labeler, long Labels, long LastHour, DateTime? LastLabelAt, bool Active);
+
+    /// <summary>Per labeler: labels, labels in the last hour, and whether they hold an open lease now.</summary>
+    public async Task<List<TeamRow>> TeamAsync(int projectId, CancellationToken cancel = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        return await sql.QueryAsync("""
+            SELECT u.Email,
+                   (SELECT COUNT(*) FROM labels l WHERE l.LabelerId = m.UserId AND l.ProjectId = m.ProjectId),
+                   (SELECT COUNT(*) FROM labels l WHERE l.LabelerId = m.UserId AND l.ProjectId = m.ProjectId AND l.CreatedAt >= $hour),
+                   (SELECT MAX(l.CreatedAt) FROM labels l WHERE l.LabelerId = m.UserId AND l.ProjectId = m.ProjectId),
+                   EXISTS (SELECT 1 FROM assignments a WHERE a.LabelerId = m.UserId AND a.ProjectId = m.ProjectId AND a.Status = 'Leased' AND a.LeasedUntil >= $now)
+            FROM project_members m JOIN users u ON u.Id = m.UserId
+            WHERE m.ProjectId = $p AND m.Role IN ('Labeler', 'Lead') ORDER BY u.Email;
+            """, r => new TeamRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetDateTime(3), r.GetInt64(4) == 1),
+            cancel, ("$p", projectId), ("$hour", now.AddHours(-1)), ("$now", now));
+    }
+}

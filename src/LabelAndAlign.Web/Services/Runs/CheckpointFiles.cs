@@ -1,0 +1,49 @@
+using System.IO.Compression;
+
+namespace LabelAndAlign.Web.Services.Runs;
+
+/// <summary>Checkpoint folders on disk: resolving stored paths safely and zipping them for download.</summary>
+public static class CheckpointFiles
+{
+    /// <summary>Files a download carries: weights, config and tokenizer (not the optimizer moments).</summary>
+    public static readonly string[] DownloadFiles = ["model.safetensors", "config.json", "tokenizer.json", "generation_config.json"];
+
+    /// <summary>
+    /// The absolute folder for a path stored relative to the data folder. Throws when the path is
+    /// rooted or climbs out (a tampered row must not expose the rest of the disk).
+    /// </summary>
+    public static string Resolve(string dataDirectory, string relativePath)
+    {
+        string root = Path.GetFullPath(dataDirectory);
+        if (Path.IsPathRooted(relativePath)) throw new InvalidOperationException($"Checkpoint path '{relativePath}' must be relative to the data folder.");
+        string full = Path.GetFullPath(Path.Combine(root, relativePath));
+        string prefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(prefix, StringComparison.Ordinal)) throw new InvalidOperationException($"Checkpoint path '{relativePath}' leaves the data folder.");
+        return full;
+    }
+
+    /// <summary>
+    /// Zips the checkpoint's model files (whatever of <see cref="DownloadFiles"/> exists, plus other
+    /// tokenizer files) into a temporary file, deleted when the returned stream is closed.
+    /// ZipArchive writes synchronously, which a response body refuses, hence the file.
+    /// </summary>
+    public static async Task<Stream> ZipAsync(string folder, CancellationToken cancel)
+    {
+        var temp = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+        using (var zip = new ZipArchive(temp, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (string file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            {
+                string name = Path.GetFileName(file);
+                if (name == LabelAndAlign.Engine.Checkpoints.Checkpoint.OptimizerFileName) continue;
+                if (!DownloadFiles.Contains(name) && !LabelAndAlign.Engine.Checkpoints.Checkpoint.TokenizerFileNames.Contains(name)) continue;
+                var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+                await using var to = entry.Open();
+                await using var from = File.OpenRead(file);
+                await from.CopyToAsync(to, cancel);
+            }
+        }
+        temp.Position = 0;
+        return temp;
+    }
+}

@@ -1,0 +1,83 @@
+namespace LabelAndAlign.Web.Services.Runs;
+
+/// <summary>A metric value as the API and the charts see it; Time is Unix seconds.</summary>
+public readonly record struct PointDto(int Step, double Value, double Time);
+
+/// <summary>
+/// Cuts a series down to at most maxPoints while keeping its shape: the steps are split into
+/// equal buckets and each bucket keeps its minimum, its maximum and its last point (in step
+/// order, duplicates merged). A spike is a bucket's min or max, so it is never lost, and the
+/// series still ends on its true last value. One pass, no allocation per input point.
+/// </summary>
+public sealed class MetricDownsampler
+{
+    private readonly int _firstStep;
+    private readonly long _bucketWidth;
+    private readonly List<PointDto> _output;
+    private long _bucket = -1;
+    private PointDto _min, _max, _last;
+
+    /// <param name="firstStep">Lowest step that will be added.</param>
+    /// <param name="lastStep">Highest step that will be added.</param>
+    /// <param name="maxPoints">Upper bound on the output (at least 3).</param>
+    public MetricDownsampler(int firstStep, int lastStep, int maxPoints)
+    {
+        if (maxPoints < 3) throw new ArgumentOutOfRangeException(nameof(maxPoints), maxPoints, "maxPoints must be at least 3 (a bucket keeps min, max and last).");
+        if (lastStep < firstStep) throw new ArgumentException($"lastStep {lastStep} is before firstStep {firstStep}.");
+        int buckets = maxPoints / 3;
+        long span = (long)lastStep - firstStep + 1;
+        _firstStep = firstStep;
+        _bucketWidth = Math.Max(1, (span + buckets - 1) / buckets);
+        _output = new List<PointDto>(Math.Min(maxPoints, (int)Math.Min(span * 3, int.MaxValue)));
+    }
+
+    /// <summary>Adds the next point; steps must not decrease.</summary>
+    public void Add(PointDto p)
+    {
+        long bucket = ((long)p.Step - _firstStep) / _bucketWidth;
+        if (bucket != _bucket)
+        {
+            Flush();
+            _bucket = bucket;
+            _min = _max = _last = p;
+            return;
+        }
+        if (p.Value < _min.Value || double.IsNaN(p.Value)) _min = p;
+        if (p.Value > _max.Value) _max = p;
+        _last = p;
+    }
+
+    /// <summary>The kept points in step order.</summary>
+    public List<PointDto> Finish()
+    {
+        Flush();
+        _bucket = -1;
+        return _output;
+    }
+
+    private void Flush()
+    {
+        if (_bucket < 0) return;
+        // Emit in step order; a point that is both min and last is written once.
+        PointDto a = _min, b = _max;
+        if (b.Step < a.Step) (a, b) = (b, a);
+        Emit(a);
+        Emit(b);
+        Emit(_last);
+    }
+
+    private void Emit(PointDto p)
+    {
+        if (_output.Count > 0 && _output[^1].Step == p.Step && _output[^1].Value.Equals(p.Value)) return;
+        _output.Add(p);
+    }
+
+    /// <summary>Downsamples a whole series held in memory (sorted by step).</summary>
+    public static List<PointDto> Downsample(IReadOnlyList<PointDto> points, int maxPoints)
+    {
+        if (points.Count <= maxPoints) return points.ToList();
+        var d = new MetricDownsampler(points[0].Step, points[^1].Step, maxPoints);
+        foreach (var p in points) d.Add(p);
+        return d.Finish();
+    }
+}

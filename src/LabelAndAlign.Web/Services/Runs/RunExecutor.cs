@@ -1,0 +1,221 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Checkpoints;
+using LabelAndAlign.Engine.Inference;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.TaskPacks;
+using LabelAndAlign.Engine.Tokenization;
+using LabelAndAlign.Engine.Training;
+using LabelAndAlign.Web.Data.Runs;
+
+namespace LabelAndAlign.Web.Services.Runs;
+
+/// <summary>What the engine needs to build a run's trainer, loaded from the database up front.</summary>
+public sealed record RunPlan(Run Run, RunConfig Config, Dataset Dataset, IReadOnlyList<JsonObject> Rows, string? BaseCheckpointDir);
+
+/// <summary>
+/// Builds and runs one training run on the calling thread: model (a new preset with a tokenizer
+/// trained on the dataset, or a base checkpoint), algorithm, <see cref="Trainer"/> writing
+/// checkpoints under <c>&lt;data&gt;/runs/&lt;id&gt;/checkpoints</c>, resuming from the newest one
+/// when there is one. Returns how the trainer ended; throws when the run cannot be built.
+/// </summary>
+public sealed class RunExecutor(string dataDirectory)
+{
+    public const int EvalPrompts = 4;
+
+    public static string RunFolder(int runId) => Path.Combine("runs", runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public TrainResult Execute(RunPlan plan, RunRecorder recorder, CancellationToken cancel)
+    {
+        var run = plan.Run;
+        var config = plan.Config;
+        string runDir = Path.Combine(dataDirectory, RunFolder(run.Id));
+        string tokenizerDir = Path.Combine(runDir, "tokenizer");
+        string outputDir = Path.Combine(runDir, "checkpoints");
+        Directory.CreateDirectory(runDir);
+
+        BpeTokenizer tokenizer;
+        Gpt model;
+        ParameterTensors? reference = null;
+        if (plan.BaseCheckpointDir is { } baseDir)
+        {
+            tokenizer = TokenizerFiles.Load(baseDir);
+            var (_, parameters) = Checkpoint.Load(baseDir);
+            if (config.Algorithm == "reward")
+            {
+                // A reward model is the base model plus a scalar head (new, small random weights).
+                model = new Gpt(parameters.Config with { ScalarHead = true }, config.Trainer.Seed);
+                CopyShared(parameters, model.Parameters);
+            }
+            else model = new Gpt(parameters);
+            reference = parameters;
+            if (!Directory.Exists(tokenizerDir)) TokenizerFiles.Save(tokenizer, tokenizerDir);
+        }
+        else
+        {
+            var preset = GptConfig.Preset(config.Model);
+            tokenizer = File.Exists(Path.Combine(tokenizerDir, HuggingFaceTokenizerJson.FileName))
+                ? TokenizerFiles.Load(tokenizerDir)
+                : TrainTokenizer(plan.Rows, preset.VocabSize, tokenizerDir);
+            model = new Gpt(preset with { VocabSize = tokenizer.VocabSize, ScalarHead = config.Algorithm == "reward" }, config.Trainer.Seed);
+        }
+
+        var algorithm = BuildAlgorithm(plan, tokenizer, model, reference);
+        var evalPrompts = EvalPromptIds(plan, tokenizer, config.Algorithm);
+        var trainer = new Trainer(model, algorithm, config.Trainer with { OutputDir = outputDir }, recorder)
+        {
+            Samples = evalPrompts.Count > 0 && !model.Config.ScalarHead ? recorder : null,
+            SampleGenerator = evalPrompts.Count > 0 && !model.Config.ScalarHead ? m => Sample(m, tokenizer, evalPrompts, config.Trainer.Seed) : null,
+            CheckpointSaved = dir =>
+            {
+                TokenizerFiles.Save(tokenizer, dir);
+                int step = int.Parse(Path.GetFileName(dir).AsSpan(Trainer.CheckpointPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+                recorder.Checkpoint(step, Path.GetRelativePath(dataDirectory, dir).Replace('\\', '/'));
+            },
+        };
+
+        if (PackOf(plan.Dataset) is { } pack)
+        {
+            // The pack's reward reads extra fields (the expected answer): look the prompt up in the dataset.
+            var byPrompt = plan.Rows.Where(r => r["prompt"] is not null).GroupBy(r => Flatten(r["prompt"])).ToDictionary(g => g.Key, g => Prompt(g.First()));
+            recorder.Score = (prompt, completion) => byPrompt.TryGetValue(prompt, out var p) ? pack.Reward(p, completion) : null;
+        }
+
+        if (Trainer.LatestCheckpoint(outputDir) is { } latest)
+        {
+            trainer.Resume(latest);
+            recorder.TruncateAfter(trainer.Step);
+        }
+        else recorder.TruncateAfter(0);
+        return trainer.Run(cancel);
+    }
+
+    private static BpeTokenizer TrainTokenizer(IReadOnlyList<JsonObject> rows, int vocabSize, string dir)
+    {
+        var texts = rows.SelectMany(r => r.Select(kv => kv.Value)).SelectMany(Texts).ToList();
+        BpeTokenizer tokenizer;
+        try
+        {
+            tokenizer = BpeTrainer.Train(texts, new BpeTrainerOptions { VocabSize = vocabSize });
+        }
+        catch (ArgumentException e) when (System.Text.RegularExpressions.Regex.Match(e.Message, @"at most (\d+)") is { Success: true } m)
+        {
+            // A small corpus (the arithmetic pack's has ~300 distinct pieces) cannot fill the preset's vocabulary: use what it can.
+            tokenizer = BpeTrainer.Train(texts, new BpeTrainerOptions { VocabSize = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        TokenizerFiles.Save(tokenizer, dir);
+        return tokenizer;
+    }
+
+    private static IEnumerable<string> Texts(JsonNode? v) => v switch
+    {
+        JsonValue s when s.GetValueKind() == JsonValueKind.String => [s.GetValue<string>()],
+        JsonArray a => a.SelectMany(m => Texts(m?["content"])),
+        _ => [],
+    };
+
+    private static ITrainingAlgorithm BuildAlgorithm(RunPlan plan, BpeTokenizer tokenizer, Gpt model, ParameterTensors? reference)
+    {
+        var config = plan.Config;
+        switch (config.Algorithm)
+        {
+            case "sft":
+            {
+                var examples = plan.Rows.Select(Sft).Select(e => ChatTemplate.Tokenize(tokenizer, e)).ToList();
+                return new SftTrainer(examples, tokenizer.PadId, model.Config, (SftOptions)config.AlgorithmOptions);
+            }
+            case "dpo":
+                return new DpoTrainer(Preferences(plan, tokenizer), reference!, tokenizer.PadId, (DpoOptions)config.AlgorithmOptions);
+            case "reward":
+                return new RewardTrainer(Preferences(plan, tokenizer), tokenizer.PadId, model.Config, (RewardOptions)config.AlgorithmOptions);
+            case "grpo":
+            {
+                var pack = PackOf(plan.Dataset) ?? throw new InvalidOperationException(
+                    "GRPO needs a programmatic reward; in this version that is a built-in task pack's reward, so choose a built-in prompts dataset (arithmetic · prompts or sentiment · prompts).");
+                var prompts = plan.Rows.Select(Prompt).ToList();
+                return new GrpoTrainer(prompts, tokenizer, [new FunctionReward(pack.Name, pack.Reward)], reference, (GrpoOptions)config.AlgorithmOptions, config.Trainer.Seed);
+            }
+            default:
+                throw new InvalidOperationException($"The web engine cannot run {config.Algorithm} yet (it needs a reward model picker); run it with `lna` or choose sft, reward, dpo or grpo.");
+        }
+    }
+
+    private static ITaskPack? PackOf(Dataset d)
+    {
+        if (!d.Source.StartsWith("builtin:", StringComparison.Ordinal)) return null;
+        string name = d.Source["builtin:".Length..].Split('/')[0];
+        return TaskPackRegistry.Names.Contains(name) ? TaskPackRegistry.Get(name) : null;
+    }
+
+    private static SftExample Sft(JsonObject o)
+    {
+        if (o["messages"] is JsonArray m) return new SftExample { Messages = Messages(m) };
+        if (o["prompt"] is { } p && o["completion"] is { } c)
+        {
+            if (p is JsonArray pm && c is JsonArray cm) return new SftExample { Messages = [.. Messages(pm), .. Messages(cm)] };
+            return new SftExample { Prompt = Flatten(p), Completion = Flatten(c) };
+        }
+        return new SftExample { Text = Flatten(o["text"]) };
+    }
+
+    private static List<ChatMessage> Messages(JsonArray a) =>
+        a.Select(x => new ChatMessage(x!["role"]!.GetValue<string>(), x["content"]!.GetValue<string>())).ToList();
+
+    private static string Flatten(JsonNode? v) => v is JsonArray a ? string.Join("\n", a.Select(m => m?["content"]?.GetValue<string>() ?? "")) : v?.GetValue<string>() ?? "";
+
+    private static PromptExample Prompt(JsonObject o)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in o)
+            if (k != "prompt" && v is not null) fields[k] = v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString();
+        return new PromptExample(Flatten(o["prompt"]), fields);
+    }
+
+    private static List<TokenizedPreference> Preferences(RunPlan plan, BpeTokenizer tokenizer) => plan.Rows.Select(o =>
+    {
+        var prompt = o["prompt"] is { } p ? ChatTemplate.EncodePrompt(tokenizer, Flatten(p)) : [tokenizer.EosId];
+        return new TokenizedPreference(prompt, ChatTemplate.EncodeCompletion(tokenizer, Flatten(o["chosen"])),
+            ChatTemplate.EncodeCompletion(tokenizer, Flatten(o["rejected"])), (float)(o["margin"]?.GetValue<double>() ?? 0));
+    }).ToList();
+
+    /// <summary>The fixed evaluation prompts: the dataset's first few distinct prompts.</summary>
+    private static List<(string Text, int[] Ids)> EvalPromptIds(RunPlan plan, BpeTokenizer tokenizer, string algorithm)
+    {
+        var list = new List<(string, int[])>();
+        foreach (var o in plan.Rows)
+        {
+            if (list.Count >= EvalPrompts) break;
+            string? prompt = o["prompt"] is { } p ? Flatten(p) : o["text"] is { } t ? string.Join(' ', Flatten(t).Split(' ').Take(3)) : null;
+            if (prompt is null || list.Any(x => x.Item1 == prompt)) continue;
+            list.Add((prompt, ChatTemplate.EncodePrompt(tokenizer, prompt)));
+        }
+        return list;
+    }
+
+    private static IReadOnlyList<(string Prompt, string Completion)> Sample(Gpt model, BpeTokenizer tokenizer, List<(string Text, int[] Ids)> prompts, int seed)
+    {
+        var cfg = model.Config;
+        var fit = prompts.Where(p => p.Ids.Length < cfg.BlockSize).ToList();
+        if (fit.Count == 0) return [];
+        int room = Math.Min(48, cfg.BlockSize + 1 - fit.Max(p => p.Ids.Length));
+        if (room <= 0) return [];
+        var gen = new Sampler(new InferenceModel(model.Parameters)).Generate(fit.Select(p => p.Ids).ToList(), new SamplingOptions
+        {
+            MaxNewTokens = room, Temperature = 0.7f, EosId = tokenizer.EosId, Seed = seed,
+        });
+        var list = new List<(string, string)>(fit.Count);
+        for (int i = 0; i < fit.Count; i++)
+        {
+            var t = gen.Tokens[i];
+            list.Add((fit[i].Text, tokenizer.Decode(gen.Stopped[i] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true)));
+        }
+        return list;
+    }
+
+    /// <summary>Copies every tensor the two layouts share (all but the scalar head) from a policy into a reward model.</summary>
+    private static void CopyShared(ParameterTensors from, ParameterTensors to)
+    {
+        for (int i = 0; i < ParameterTensors.Names.Length; i++)
+            if (from.SizeOf(i) == to.SizeOf(i) && from.SizeOf(i) > 0) from.Slice(i).CopyTo(to.Slice(i));
+    }
+}

@@ -1,0 +1,197 @@
+using System.Globalization;
+using LabelAndAlign.Engine.Training;
+using Microsoft.Data.Sqlite;
+
+namespace LabelAndAlign.Web.Services.Runs;
+
+/// <summary>
+/// The trainer's metrics and samples sink for one run. <see cref="Report(int, string, double, DateTimeOffset)"/>
+/// only appends to a buffer (the trainer thread never waits on the database); a flusher empties it
+/// every <see cref="FlushInterval"/>: the points are pushed to the browsers first (latency), then
+/// written in one transaction together with the run's progress. Alerts (KL bound, reward collapse)
+/// are checked as values arrive and stop the run through <see cref="Alert"/>.
+/// </summary>
+public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(25);
+
+    private static readonly string[] KlNames = ["objective/kl", "kl"];
+    private static readonly string[] RewardNames = ["reward", "objective/scores", "objective/rlhf_reward"];
+
+    private readonly int _runId;
+    private readonly string _connectionString;
+    private readonly RunsNotifier _notifier;
+    private readonly RunConfig _config;
+    private readonly Lock _lock = new();
+    private List<LivePoint> _points = [];
+    private List<(int Step, string Prompt, string Completion, double Time, double? Reward)> _samples = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _flusher;
+    private int _step;
+    private int _flushedStep = -1;
+    private readonly int _totalSteps;
+
+    public RunRecorder(int runId, string connectionString, RunsNotifier notifier, RunConfig config)
+    {
+        _runId = runId;
+        _connectionString = connectionString;
+        _notifier = notifier;
+        _config = config;
+        _totalSteps = config.Trainer.MaxSteps;
+        _flusher = Task.Run(FlushLoopAsync);
+    }
+
+    /// <summary>Scores a sample (prompt, completion) when the run has a programmatic reward (built-in task packs).</summary>
+    public Func<string, string, double?>? Score { get; set; }
+
+    /// <summary>Set when an alert fired: why the run must stop.</summary>
+    public string? Alert { get; private set; }
+
+    /// <summary>Fired (once) when an alert trips.</summary>
+    public event Action? AlertRaised;
+
+    public void Report(int step, string name, double value, DateTimeOffset time)
+    {
+        double t = time.ToUnixTimeMilliseconds() / 1000.0;
+        lock (_lock)
+        {
+            _points.Add(new LivePoint(name, step, value, t));
+            if (step > _step) _step = step;
+        }
+        CheckAlerts(step, name, value);
+    }
+
+    public void Report(int step, string prompt, string completion, DateTimeOffset time)
+    {
+        double? reward = null;
+        try { reward = Score?.Invoke(prompt, completion); }
+        catch (Exception) { } // a scorer that cannot read this sample leaves the reward empty
+        lock (_lock) _samples.Add((step, prompt, completion, time.ToUnixTimeMilliseconds() / 1000.0, reward));
+    }
+
+    private void CheckAlerts(int step, string name, double value)
+    {
+        if (Alert is not null) return;
+        string? reason = null;
+        if (_config.StopOnKlAbove is double kl && KlNames.Contains(name) && value > kl)
+            reason = $"Stopped by alert: {name} = {value:G4} exceeded the bound {kl:G4} at step {step}.";
+        else if (_config.StopOnRewardBelow is double r && RewardNames.Contains(name) && value < r)
+            reason = $"Stopped by alert: {name} = {value:G4} fell below {r:G4} at step {step} (reward collapse).";
+        if (reason is null) return;
+        Alert = reason;
+        AlertRaised?.Invoke();
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        using var timer = new PeriodicTimer(FlushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token)) Flush();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Pushes and stores everything buffered so far.</summary>
+    public void Flush()
+    {
+        List<LivePoint> points;
+        List<(int Step, string Prompt, string Completion, double Time, double? Reward)> samples;
+        int step;
+        lock (_lock)
+        {
+            if (_points.Count == 0 && _samples.Count == 0 && _step == _flushedStep) return;
+            points = _points;
+            samples = _samples;
+            _points = [];
+            _samples = [];
+            step = _step;
+        }
+        _notifier.PublishPoints(_runId, points);
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var tx = connection.BeginTransaction();
+        if (points.Count > 0)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO metric_points (RunId, Name, Step, Value, Time) VALUES ($r, $n, $s, $v, $t);";
+            cmd.Parameters.AddWithValue("$r", _runId);
+            var n = cmd.Parameters.Add("$n", SqliteType.Text);
+            var s = cmd.Parameters.Add("$s", SqliteType.Integer);
+            var v = cmd.Parameters.Add("$v", SqliteType.Real);
+            var t = cmd.Parameters.Add("$t", SqliteType.Real);
+            foreach (var p in points)
+            {
+                // SQLite stores NaN as NULL, which the NOT NULL column refuses; the divergence guard reports it by name anyway.
+                if (!double.IsFinite(p.Value)) continue;
+                n.Value = p.Name; s.Value = p.Step; v.Value = p.Value; t.Value = p.Time;
+                cmd.ExecuteNonQuery();
+            }
+        }
+        foreach (var (sStep, prompt, completion, time, reward) in samples)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO run_samples (RunId, Step, Prompt, Completion, Reward, Kl, Length, Time) VALUES ($r, $s, $p, $c, $w, NULL, $l, $t);";
+            cmd.Parameters.AddWithValue("$w", reward is double w && double.IsFinite(w) ? w : DBNull.Value);
+            cmd.Parameters.AddWithValue("$r", _runId);
+            cmd.Parameters.AddWithValue("$s", sStep);
+            cmd.Parameters.AddWithValue("$p", prompt);
+            cmd.Parameters.AddWithValue("$c", completion);
+            cmd.Parameters.AddWithValue("$l", completion.Length);
+            cmd.Parameters.AddWithValue("$t", time);
+            cmd.ExecuteNonQuery();
+        }
+        if (step != _flushedStep)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "UPDATE runs SET Step = $s WHERE Id = $r;";
+            cmd.Parameters.AddWithValue("$s", step);
+            cmd.Parameters.AddWithValue("$r", _runId);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        if (step != _flushedStep)
+        {
+            _flushedStep = step;
+            _notifier.PublishProgress(new RunProgress(_runId, "Running", step, _totalSteps, null));
+        }
+    }
+
+    /// <summary>Records a checkpoint folder (path relative to the data folder).</summary>
+    public void Checkpoint(int step, string relativePath)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "INSERT OR REPLACE INTO run_checkpoints (RunId, Step, Path, CreatedAt) VALUES ($r, $s, $p, $t);";
+        cmd.Parameters.AddWithValue("$r", _runId);
+        cmd.Parameters.AddWithValue("$s", step);
+        cmd.Parameters.AddWithValue("$p", relativePath);
+        cmd.Parameters.AddWithValue("$t", DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Forgets points and samples after <paramref name="step"/> (a resumed run logs them again).</summary>
+    public void TruncateAfter(int step)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM metric_points WHERE RunId = $r AND Step > $s; DELETE FROM run_samples WHERE RunId = $r AND Step > $s; UPDATE runs SET Step = $s WHERE Id = $r;";
+        cmd.Parameters.AddWithValue("$r", _runId);
+        cmd.Parameters.AddWithValue("$s", step);
+        cmd.ExecuteNonQuery();
+        lock (_lock) _step = step;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _flusher;
+        Flush();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+// Keyboard shortcuts for the comparison page. The component passes a DotNetObjectReference;
+// keys go to its [JSInvokable] OnKey. Nothing fires while the user types in a field, except
+// Ctrl/Cmd+Enter (submit) and Escape (leave the field / close the guidelines).
+const handled = new Set(["1", "2", "3", "4", "Enter", "s", "u", "g", "Escape"]);
+
+export function attach(dotnet) {
+  function onKey(e) {
+    const target = e.target;
+    const typing = target instanceof HTMLElement &&
+      (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+    let key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (typing) {
+      if (key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        dotnet.invokeMethodAsync("OnKey", "Enter");
+      } else if (key === "Escape") {
+        target.blur();
+      }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+    if (!handled.has(key)) return;
+    // Enter on a focused button is the button's own click; do not submit twice.
+    if (key === "Enter" && target instanceof HTMLElement && ["BUTTON", "A"].includes(target.tagName) && !target.dataset.submit) return;
+    e.preventDefault();
+    dotnet.invokeMethodAsync("OnKey", key);
+  }
+  document.addEventListener("keydown", onKey);
+  return { dispose: () => document.removeEventListener("keydown", onKey) };
+}
+
+// Scrolls both response panels back to the top when a new item arrives.
+export function resetScroll() {
+  for (const el of document.querySelectorAll(".lab-scroll")) el.scrollTop = 0;
+  window.scrollTo({ top: 0 });
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using LabelAndAlign.Cli.Commands;
+using LabelAndAlign.Engine.Training;
+
+namespace LabelAndAlign.Cli.Tests;
+
+public class TrainCommandTests
+{
+    private static string Config(string dir, string algorithm, int steps, string extra = "")
+    {
+        string path = Path.Combine(dir, $"{algorithm}.yaml");
+        File.WriteAllText(path, $"""
+            algorithm: {algorithm}
+            output_dir: out-{algorithm}
+            pack: sentiment
+            pack_examples: 200
+            model: {"{"} preset: tiny, n_positions: 40, n_embd: 32, n_layer: 1, n_head: 2 {"}"}
+            training: {"{"} max_steps: {steps}, batch_size: 8, learning_rate: 0.003, save_steps: 2 {"}"}
+            {extra}
+            """);
+        return path;
+    }
+
+    private static async Task<(int Code, string Out)> Run(CancellationToken cancel, params string[] args)
+    {
+        var stdout = new StringWriter();
+        int code = await new TrainCommand().RunAsync(new CliArgs(args), new StringReader(""), stdout, new StringWriter(), cancel);
+        return (code, stdout.ToString());
+    }
+
+    [Fact]
+    public async Task Train_Sft_WritesCheckpointsMetricsAndSamples()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        var (code, output) = await Run(CancellationToken.None, "--config", Config(dir, "sft", 4));
+        Assert.Equal(0, code);
+        Assert.Contains("mean_token_accuracy=", output);
+        string outDir = Path.Combine(dir, "out-sft");
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint-4", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint-4", "tokenizer.json")));
+        var metrics = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.Contains(metrics, l => l.StartsWith("{\"step\":4,\"name\":\"loss\",\"value\":", StringComparison.Ordinal));
+        var samples = File.ReadAllLines(Path.Combine(outDir, "samples.jsonl"));
+        Assert.NotEmpty(samples);
+        using var doc = JsonDocument.Parse(samples[0]);
+        Assert.True(doc.RootElement.TryGetProperty("completion", out _));
+    }
+
+    [Fact]
+    public async Task Train_CancelThenResume_ReachesTheSameLossesAsOneRun()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        var (code, _) = await Run(CancellationToken.None, "--config", Config(dir, "sft", 6));
+        Assert.Equal(0, code);
+        var whole = Losses(Path.Combine(dir, "out-sft"));
+
+        string dir2 = InferenceCommandsTestData.TempDir();
+        string cfg = Config(dir2, "sft", 6);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel(); // Ctrl+C before the first step: stops cleanly, saving step 0
+        var (stopped, text) = await Run(cancel.Token, "--config", cfg);
+        Assert.Equal(130, stopped);
+        Assert.Contains("--resume", text);
+        var (resumed, _) = await Run(CancellationToken.None, "--config", cfg, "--resume");
+        Assert.Equal(0, resumed);
+        Assert.Equal(whole, Losses(Path.Combine(dir2, "out-sft")));
+    }
+
+    private static double[] Losses(string outDir) => File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl"))
+        .Select(l => JsonDocument.Parse(l).RootElement)
+        .Where(e => e.GetProperty("name").GetString() == "loss")
+        .Select(e => e.GetProperty("value").GetDouble()).ToArray();
+
+    [Theory]
+    [InlineData("reward", "accuracy=")]
+    [InlineData("dpo", "rewards/margins=")]
+    [InlineData("grpo", "frac_reward_zero_std=")]
+    [InlineData("ppo", "objective/kl=")]
+    public async Task Train_EveryAlgorithm_RunsFromAPack(string algorithm, string metric)
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        string extra = algorithm switch
+        {
+            "grpo" => "grpo: { num_generations: 4, max_completion_length: 6 }",
+            "ppo" => "ppo: { num_ppo_epochs: 2, max_completion_length: 6 }",
+            _ => "",
+        };
+        var (code, output) = await Run(CancellationToken.None, "--config", Config(dir, algorithm, 2, extra));
+        Assert.Equal(0, code);
+        Assert.Contains(metric, output);
+    }
+
+    [Fact]
+    public async Task Train_Throws_WhenTheOutputHasCheckpointsAndNoResume()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        string cfg = Config(dir, "sft", 2);
+        await Run(CancellationToken.None, "--config", cfg);
+        await Assert.ThrowsAsync<CliUsageException>(() => Run(CancellationToken.None, "--config", cfg));
+    }
+
+    [Fact]
+    public async Task Train_Throws_OnAnUnknownKeyOrAlgorithm()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        string typo = Path.Combine(dir, "typo.yaml");
+        File.WriteAllText(typo, "algorithm: sft\noutput_dir: o\npack: sentiment\nlearnin_rate: 1\n");
+        await Assert.ThrowsAsync<InvalidDataException>(() => Run(CancellationToken.None, "--config", typo));
+        string bad = Path.Combine(dir, "bad.yaml");
+        File.WriteAllText(bad, "algorithm: kto\noutput_dir: o\npack: sentiment\n");
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => Run(CancellationToken.None, "--config", bad));
+        Assert.Contains("kto", e.Message);
+    }
+
+    [Fact]
+    public void Checkpoints_AreFoundByStep() => Assert.Null(Trainer.LatestCheckpoint(Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid())));
+}

@@ -1,0 +1,221 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// The experiment side in Chromium: launch an SFT run from the form, watch its loss chart grow
+/// without a reload (points pushed over /hubs/runs), cancel it; a run killed with the app resumes
+/// from its checkpoint on the next start; two runs compared with the diff-only config table.
+/// </summary>
+public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string AdminEmail = "admin@example.com";
+    private const string AdminPassword = "e2e-admin-password";
+    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
+
+    private AppProcess _app = default!;
+
+    private Dictionary<string, string> Environment => new()
+    {
+        ["Bootstrap__AdminEmail"] = AdminEmail,
+        ["Bootstrap__AdminPassword"] = AdminPassword,
+        ["Bootstrap__ApiKey"] = AdminKey,
+    };
+
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(Environment);
+
+    public async Task DisposeAsync()
+    {
+        // The server's side of any failure, for the test log.
+        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            output.WriteLine(line);
+        await _app.DisposeAsync();
+    }
+
+    private HttpClient Api()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    private static async Task SignInAsync(IPage page)
+    {
+        await page.GotoAsync("/login");
+        await page.GetByLabel("Email").FillAsync(AdminEmail);
+        await page.GetByLabel("Password").FillAsync(AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await BrowserFixture.WaitForInteractiveAsync(page);
+    }
+
+    private static async Task<JsonElement> GetRunAsync(HttpClient api, int id) =>
+        JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement;
+
+    private static async Task<int> LaunchAsync(HttpClient api, string name, object config)
+    {
+        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
+        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
+        var response = await api.PostAsJsonAsync("/api/runs", new { name, algorithm = "sft", config, source = new { datasetId } });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
+    }
+
+    private static async Task<JsonElement> WaitForRunAsync(HttpClient api, int id, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement run;
+        do
+        {
+            run = await GetRunAsync(api, id);
+            if (condition(run)) return run;
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Run {id} did not reach the expected state: {run}");
+    }
+
+    private static async Task<int> PointsAsync(IPage page, string metric) =>
+        int.Parse(await page.Locator($".chart-card[data-metric='{metric}']").GetAttributeAsync("data-points") ?? "0");
+
+    [Fact]
+    public async Task SftRun_LaunchedFromTheForm_LossChartGrowsLive_ThenCancels()
+    {
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await SignInAsync(page);
+        await page.GotoAsync("/runs");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
+        await page.GetByLabel("Name").FillAsync("e2e-sft");
+        await Expect(page.GetByLabel("Dataset")).Not.ToHaveValueAsync("0");
+        await page.Locator("details.options > summary").ClickAsync();
+        // Long enough to still be running when we cancel; slow enough per step to watch.
+        await page.Locator("#opt-max_steps").FillAsync("20000");
+        await page.Locator("#opt-max_steps").DispatchEventAsync("change");
+        await BrowserFixture.ScreenshotAsync(page, "runs-launch-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Launch SFT run" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"));
+        int id = int.Parse(page.Url.Split('/')[^1]);
+        var loss = page.Locator(".chart-card[data-metric='loss']");
+        await loss.WaitForAsync(new() { Timeout = 60_000 });
+        await page.WaitForFunctionAsync("() => Number(document.querySelector(\".chart-card[data-metric='loss']\")?.dataset.points) >= 5", null, new() { Timeout = 60_000 });
+        int before = await PointsAsync(page, "loss");
+        await page.WaitForFunctionAsync($"() => Number(document.querySelector(\".chart-card[data-metric='loss']\").dataset.points) > {before + 20}", null, new() { Timeout = 30_000 });
+        int after = await PointsAsync(page, "loss");
+        Assert.True(after > before, $"the loss chart grew from {before} to {after} points without a reload");
+        await Expect(page.Locator(".status-pill")).ToHaveTextAsync("Running");
+        await Expect(page.Locator(".chart-group[data-group='train']")).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(1500);
+        await BrowserFixture.ScreenshotAsync(page, "runs-live");
+
+        var latency = await page.EvaluateAsync<JsonElement>("async () => (await import('/js/charts.js')).latency()");
+        output.WriteLine($"trainer step → point drawn in the browser: {latency}");
+        Report($"live latency (trainer log → drawn, ms): {latency}");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
+        await Expect(page.Locator(".status-pill")).ToHaveTextAsync("Cancelled", new() { Timeout = 30_000 });
+        await Expect(page.Locator(".run-error")).ToContainTextAsync("Cancelled at step");
+        using var api = Api();
+        var run = await GetRunAsync(api, id);
+        Assert.Equal("Cancelled", run.GetProperty("status").GetString());
+        await BrowserFixture.ScreenshotAsync(page, "runs-cancelled");
+
+        // The runs list shows it, and the chart's points are the stored ones.
+        await page.GotoAsync("/runs");
+        await Expect(page.Locator($"tr[data-run='{id}'] .status-pill")).ToHaveTextAsync("Cancelled");
+        await BrowserFixture.ScreenshotAsync(page, "runs-list");
+        foreach (var e in errors) output.WriteLine(e);
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task RunningRun_AppKilled_ResumesFromItsCheckpointOnRestart()
+    {
+        using (var api = Api())
+        {
+            int id = await LaunchAsync(api, "resume-me", new { max_steps = 100000, batch_size = 8, learning_rate = 0.003, save_every = 25, max_length = 64 });
+            var running = await WaitForRunAsync(api, id, r => r.GetProperty("step").GetInt32() >= 60, TimeSpan.FromSeconds(90));
+            int killedAt = running.GetProperty("step").GetInt32();
+            await _app.KillAsync();
+
+            // Not disposed: that would delete the data folder the next start needs.
+            _app = await AppProcess.StartAsync(Environment, _app.DataDirectory);
+            await _app.WaitForOutputAsync($"Resuming run {id}", TimeSpan.FromSeconds(60));
+            using var api2 = Api();
+            var resumed = await WaitForRunAsync(api2, id, r => r.GetProperty("step").GetInt32() > killedAt + 10, TimeSpan.FromSeconds(90));
+            Assert.Equal("Running", resumed.GetProperty("status").GetString());
+            // One loss point per step: the resumed run re-logged from its checkpoint, without duplicates or a restart from 1.
+            var loss = JsonDocument.Parse(await api2.GetStringAsync($"/api/runs/{id}/metrics?name=loss&maxPoints=100000")).RootElement
+                .EnumerateArray().Select(p => p.GetProperty("step").GetInt32()).ToList();
+            Assert.Equal(loss.Distinct().Count(), loss.Count);
+            Assert.Equal(Enumerable.Range(1, loss.Count), loss);
+            Assert.True((await api2.PostAsync($"/api/runs/{id}/cancel", null)).IsSuccessStatusCode);
+            await WaitForRunAsync(api2, id, r => r.GetProperty("status").GetString() == "Cancelled", TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public async Task TwoRuns_Compared_OverlayAndDiffOnlyConfig_CsvMatchesThePoints()
+    {
+        using var api = Api();
+        int a = await LaunchAsync(api, "lr-3e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.003, max_length = 64 });
+        int b = await LaunchAsync(api, "lr-1e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.001, max_length = 64 });
+        await WaitForRunAsync(api, b, r => r.GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(120));
+
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await SignInAsync(page);
+        await page.GotoAsync($"/compare?runs={a},{b}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
+        // Diff-only: learning_rate differs, batch_size does not.
+        var diff = page.Locator(".diff-table");
+        await Expect(diff).ToContainTextAsync("learning_rate");
+        await Expect(diff).Not.ToContainTextAsync("batch_size");
+        // Overlay: each chart holds both runs (raw + smoothed line per run).
+        int traces = await page.Locator(".chart-card[data-metric='loss'] .scatterlayer .trace").CountAsync();
+        Assert.Equal(4, traces);
+        await BrowserFixture.ScreenshotAsync(page, "compare");
+
+        var csv = await api.GetStringAsync($"/api/compare/metrics.csv?runs={a},{b}&maxPoints=1500");
+        var lines = csv.Trim().Split('\n');
+        Assert.Equal("run_id,run_name,metric,step,value,time", lines[0]);
+        var lossA = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{a}/metrics?name=loss&maxPoints=1500")).RootElement.EnumerateArray()
+            .Select(p => $"{a},lr-3e-3,loss,{p.GetProperty("step").GetInt32()},{p.GetProperty("value").GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}").ToList();
+        var csvA = lines.Where(l => l.StartsWith($"{a},lr-3e-3,loss,", StringComparison.Ordinal)).Select(l => string.Join(',', l.Split(',')[..5])).ToList();
+        Assert.Equal(lossA, csvA);
+
+        // Samples of a checkpoint step.
+        await page.GotoAsync($"/samples?run={a}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Expect(page.Locator(".sample").First).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "samples");
+        await page.GotoAsync("/datasets");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).First.ClickAsync();
+        await Expect(page.Locator(".dataset-preview")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "datasets");
+        await page.GotoAsync($"/runs/{a}");
+        await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
+        await page.WaitForTimeoutAsync(500);
+        string drawMs = await page.Locator(".metric-board").GetAttributeAsync("data-draw-ms") ?? "?";
+        output.WriteLine($"run page: every chart fetched (downsampled) and drawn in {drawMs} ms");
+        Report($"run page charts fetched and drawn: {drawMs} ms");
+        await BrowserFixture.ScreenshotAsync(page, "run-completed");
+        foreach (var e in errors) output.WriteLine(e);
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+
+    private static void Report(string line)
+    {
+        string dir = Path.Combine(RepoRoot.Path, "TestResults");
+        Directory.CreateDirectory(dir);
+        File.AppendAllText(Path.Combine(dir, "runs-benchmarks.txt"), $"{DateTime.UtcNow:O} {line}\n");
+    }
+}

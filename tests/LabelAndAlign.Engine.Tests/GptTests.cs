@@ -1,0 +1,259 @@
+using LabelAndAlign.Engine.Kernels;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Optim;
+
+namespace LabelAndAlign.Engine.Tests;
+
+public class GptTests
+{
+    private static readonly GptConfig Small = new() { VocabSize = 32, BlockSize = 8, Channels = 16, Layers = 2, Heads = 2 };
+
+    /// <summary>State written by Fixtures/make_gpt_golden.py (PyTorch 1.13); layout in that script.</summary>
+    private sealed class Golden
+    {
+        public GptConfig Config = null!;
+        public int B, T, Steps;
+        public float Lr, Beta1, Beta2, Eps, WeightDecay, Loss;
+        public float[] Params = [], Logits = [], Grads = [], StepLosses = [];
+        public int[] Tokens = [], Targets = [];
+
+        public static Golden Load()
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "gpt_golden.bin");
+            using var r = new BinaryReader(File.OpenRead(path));
+            Assert.Equal(0x474F4C44, r.ReadInt32());
+            Assert.Equal(1, r.ReadInt32());
+            var g = new Golden();
+            int v = r.ReadInt32(), tmax = r.ReadInt32(), c = r.ReadInt32(), l = r.ReadInt32(), nh = r.ReadInt32();
+            g.B = r.ReadInt32();
+            g.T = r.ReadInt32();
+            g.Steps = r.ReadInt32();
+            g.Config = new GptConfig { VocabSize = v, BlockSize = tmax, Channels = c, Layers = l, Heads = nh };
+            g.Lr = r.ReadSingle(); g.Beta1 = r.ReadSingle(); g.Beta2 = r.ReadSingle(); g.Eps = r.ReadSingle(); g.WeightDecay = r.ReadSingle();
+            int count = new ParameterTensors(g.Config).Count, n = g.B * g.T;
+            g.Params = Floats(r, count);
+            g.Tokens = Ints(r, n);
+            g.Targets = Ints(r, n);
+            g.Logits = Floats(r, n * v);
+            g.Loss = r.ReadSingle();
+            g.Grads = Floats(r, count);
+            g.StepLosses = Floats(r, g.Steps);
+            Assert.Equal(r.BaseStream.Length, r.BaseStream.Position);
+            return g;
+        }
+
+        private static float[] Floats(BinaryReader r, int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = r.ReadSingle(); return a; }
+        private static int[] Ints(BinaryReader r, int n) { var a = new int[n]; for (int i = 0; i < n; i++) a[i] = r.ReadInt32(); return a; }
+    }
+
+    private static Gpt FromGolden(Golden g)
+    {
+        var p = new ParameterTensors(g.Config);
+        g.Params.CopyTo(p.Data, 0);
+        return new Gpt(p);
+    }
+
+    [Fact]
+    public void Gpt_ForwardAndBackward_MatchPyTorchGolden()
+    {
+        var g = Golden.Load();
+        var model = FromGolden(g);
+        model.Forward(g.Tokens, g.B, g.T);
+        var logits = model.Logits;
+        float maxDiff = 0;
+        for (int i = 0; i < g.Logits.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(logits[i] - g.Logits[i]));
+        Assert.True(maxDiff <= 1e-4f, $"logits differ by up to {maxDiff}");
+        float loss = model.Loss(g.Targets);
+        Assert.True(Math.Abs(loss - g.Loss) <= 1e-4f, $"loss {loss} vs PyTorch {g.Loss}");
+
+        model.ZeroGrad();
+        model.Backward();
+        var grads = model.Gradients;
+        for (int t = 0; t < ParameterTensors.Names.Length; t++)
+        {
+            int off = grads.OffsetOf(t), n = grads.SizeOf(t);
+            if (n == 0) continue;
+            float scale = 0, err = 0;
+            for (int i = 0; i < n; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(g.Grads[off + i]));
+                err = Math.Max(err, Math.Abs(grads.Data[off + i] - g.Grads[off + i]));
+            }
+            Assert.True(scale > 0, $"{ParameterTensors.Names[t]}: PyTorch gradient is all zero");
+            Assert.True(err <= 1e-3f * scale, $"{ParameterTensors.Names[t]}: max error {err} vs max |grad| {scale}");
+        }
+    }
+
+    [Fact]
+    public void Gpt_TenAdamWSteps_MatchPyTorchLosses()
+    {
+        var g = Golden.Load();
+        var model = FromGolden(g);
+        var opt = new AdamW(model.Parameters, new AdamWOptions
+        {
+            LearningRate = g.Lr, Beta1 = g.Beta1, Beta2 = g.Beta2, Epsilon = g.Eps, WeightDecay = g.WeightDecay,
+        });
+        for (int step = 0; step < g.Steps; step++)
+        {
+            float loss = model.Forward(g.Tokens, g.Targets, g.B, g.T);
+            Assert.True(Math.Abs(loss - g.StepLosses[step]) <= 1e-4f, $"step {step}: loss {loss} vs PyTorch {g.StepLosses[step]}");
+            model.ZeroGrad();
+            model.Backward();
+            opt.Step(model.Gradients);
+        }
+    }
+
+    [Fact]
+    public void Gpt_SameSeed_GivesBitIdenticalTraining()
+    {
+        var cfg = new GptConfig { VocabSize = 64, BlockSize = 16, Channels = 32, Layers = 2, Heads = 4 };
+        float[] Run()
+        {
+            var model = new Gpt(cfg, seed: 42);
+            var opt = new AdamW(model.Parameters, new AdamWOptions { LearningRate = 1e-2f });
+            var rng = new Random(7);
+            var tokens = Enumerable.Range(0, 4 * 16).Select(_ => rng.Next(64)).ToArray();
+            var targets = Enumerable.Range(0, 4 * 16).Select(_ => rng.Next(64)).ToArray();
+            var losses = new float[4];
+            for (int s = 0; s < losses.Length; s++)
+            {
+                losses[s] = model.Forward(tokens, targets, 4, 16);
+                model.ZeroGrad();
+                model.Backward();
+                GradClip.ClipGlobalNorm(model.Gradients.Data, 1f);
+                opt.Step(model.Gradients);
+            }
+            return losses;
+        }
+        var a = Run();
+        var b = Run();
+        Assert.Equal(a.Select(BitConverter.SingleToInt32Bits), b.Select(BitConverter.SingleToInt32Bits));
+        Assert.True(a[^1] < a[0], "training should lower the loss");
+    }
+
+    [Fact]
+    public void Gpt_InitializeWeights_FollowsGpt2Scheme()
+    {
+        var model = new Gpt(GptConfig.Tiny, seed: 1);
+        var p = model.Parameters;
+        Assert.All(p.Ln1W.ToArray(), w => Assert.Equal(1f, w));
+        Assert.All(p.FcB.ToArray(), w => Assert.Equal(0f, w));
+        double Std(Span<float> x) => Math.Sqrt(x.ToArray().Select(v => (double)v * v).Average());
+        Assert.InRange(Std(p.Wte), 0.019, 0.021);
+        Assert.InRange(Std(p.FcProjW), 0.02 / Math.Sqrt(4) * 0.95, 0.02 / Math.Sqrt(4) * 1.05);
+        Assert.Equal(new Gpt(GptConfig.Tiny, seed: 1).Parameters.Data, p.Data);
+        Assert.NotEqual(new Gpt(GptConfig.Tiny, seed: 2).Parameters.Data, p.Data);
+    }
+
+    [Fact]
+    public void Gpt_InjectedLogitsGrad_EqualsLossPath()
+    {
+        var model = new Gpt(Small, seed: 3);
+        var rng = new Random(4);
+        var tokens = Enumerable.Range(0, 2 * 8).Select(_ => rng.Next(32)).ToArray();
+        var targets = tokens.Select((_, i) => i % 3 == 0 ? CrossEntropy.IgnoreIndex : rng.Next(32)).ToArray();
+        model.Forward(tokens, 2, 8);
+        model.Loss(targets);
+        var dlogits = model.LogitsGrad.ToArray();
+        model.ZeroGrad();
+        model.Backward();
+        var viaLoss = (float[])model.Gradients.Data.Clone();
+
+        model.Forward(tokens, 2, 8);
+        model.ZeroGrad();
+        model.Backward(dlogits);
+        Assert.Equal(viaLoss, model.Gradients.Data);
+    }
+
+    [Fact]
+    public void Gpt_ScalarHead_Backward_MatchesFiniteDifferences()
+    {
+        var cfg = Small with { ScalarHead = true };
+        var model = new Gpt(cfg, seed: 5);
+        var p = model.Parameters;
+        GradCheck.Normal(p.HeadW.Length, 6, 0.5f).CopyTo(p.HeadW);
+        GradCheck.Normal(p.LnfB.Length, 7, 0.5f).CopyTo(p.LnfB);
+        int[] tokens = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        int[] positions = [5, 7];
+        float[] dScalars = [0.7f, -1.3f];
+        model.Forward(tokens, 2, 8, positions, computeLogits: false);
+        model.ZeroGrad();
+        model.Backward(default, dScalars);
+        // Check a handful of tensors through the whole stack against central differences in the weights.
+        foreach (var name in new[] { "headw", "headb", "lnfw", "fcprojb", "ln1w", "wpe" })
+        {
+            int t = Array.IndexOf(ParameterTensors.Names, name), off = p.OffsetOf(t);
+            int n = Math.Min(p.SizeOf(t), 24);
+            var analytic = model.Gradients.Data.AsSpan(off, n).ToArray();
+            var x = p.Data.AsSpan(off, n).ToArray();
+            GradCheck.Check(name, x, analytic, () =>
+            {
+                x.CopyTo(p.Data, off);
+                model.Forward(tokens, 2, 8, positions, computeLogits: false);
+                return GradCheck.Dot(model.Scalars, dScalars);
+            }, eps: 1e-2f, atol: 5e-3, rtol: 2e-2);
+            x.CopyTo(p.Data, off);
+        }
+    }
+
+    [Fact]
+    public void Gpt_Forward_ThrowsWhenSequenceExceedsBlockSize()
+    {
+        var model = new Gpt(Small, seed: 1);
+        var ex = Assert.Throws<ArgumentException>(() => model.Forward(new int[9], 1, 9));
+        Assert.Equal("Sequence length 9 exceeds the model's block size 8", ex.Message.TrimEnd('.'));
+    }
+
+    [Fact]
+    public void Gpt_Forward_ThrowsOnTokenCountMismatch()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new Gpt(Small, seed: 1).Forward(new int[7], 1, 8));
+        Assert.Contains("8", ex.Message);
+    }
+
+    [Fact]
+    public void Gpt_Loss_ThrowsOnTargetCountMismatch()
+    {
+        var model = new Gpt(Small, seed: 1);
+        model.Forward(new int[8], 1, 8);
+        Assert.Throws<ArgumentException>(() => model.Loss(new int[7]));
+    }
+
+    [Fact]
+    public void Gpt_Backward_ThrowsWithoutGradientSource()
+    {
+        var model = new Gpt(Small, seed: 1);
+        Assert.Throws<InvalidOperationException>(() => model.Backward());
+        model.Forward(new int[8], 1, 8);
+        Assert.Throws<InvalidOperationException>(() => model.Backward());
+    }
+
+    [Fact]
+    public void Gpt_Scalars_ThrowsWithoutScalarHead()
+    {
+        var model = new Gpt(Small, seed: 1);
+        model.Forward(new int[8], 1, 8);
+        Assert.Throws<InvalidOperationException>(() => model.Scalars.Length);
+    }
+
+    [Fact]
+    public void Gpt_Forward_ThrowsOnScalarPositionOutsideSequence()
+    {
+        var model = new Gpt(Small with { ScalarHead = true }, seed: 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward(new int[16], 2, 8, [3, 8]));
+    }
+
+    [Fact]
+    public void Gpt_TokenLogProbs_AreNegativeLosses()
+    {
+        var model = new Gpt(Small, seed: 9);
+        int[] tokens = [1, 2, 3, 4, 5, 6, 7, 8];
+        int[] targets = [2, 3, 4, 5, 6, 7, 8, CrossEntropy.IgnoreIndex];
+        model.Forward(tokens, 1, 8);
+        var lp = new float[8];
+        model.TokenLogProbs(targets, lp);
+        float loss = model.Loss(targets);
+        Assert.Equal(-lp.Take(7).Average(), loss, 5);
+        Assert.Equal(0f, lp[7]);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Text.Json;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Training;
+
+namespace LabelAndAlign.Engine.Tests;
+
+public class TrainerTests
+{
+    private static (Gpt Model, SftTrainer Sft) Setup(int seed = 5)
+    {
+        var model = new Gpt(TrainerTestKit.Shape(), seed);
+        return (model, new SftTrainer(TrainerTestKit.SftRows(64), TrainerTestKit.Tokenizer.PadId, model.Config));
+    }
+
+    [Fact]
+    public void Run_GradientAccumulation_EqualsOneBigBatch()
+    {
+        var (big, sftA) = Setup();
+        var (small, sftB) = Setup();
+        var sinkA = new MemoryMetricsSink();
+        var sinkB = new MemoryMetricsSink();
+        new Trainer(big, sftA, new TrainerOptions { MaxSteps = 3, BatchSize = 8, GradientAccumulationSteps = 1, LearningRate = 1e-3f }, sinkA).Run();
+        new Trainer(small, sftB, new TrainerOptions { MaxSteps = 3, BatchSize = 2, GradientAccumulationSteps = 4, LearningRate = 1e-3f }, sinkB).Run();
+        var la = sinkA.Series("loss");
+        var lb = sinkB.Series("loss");
+        for (int i = 0; i < 3; i++) Assert.Equal(la[i], lb[i], 1e-5);
+        var ga = sinkA.Series("grad_norm");
+        var gb = sinkB.Series("grad_norm");
+        for (int i = 0; i < 3; i++) Assert.Equal(ga[i], gb[i], 1e-4);
+        for (int i = 0; i < big.Parameters.Count; i++) Assert.Equal(big.Parameters.Data[i], small.Parameters.Data[i], 1e-4);
+    }
+
+    [Fact]
+    public void Resume_FromCheckpoint_ContinuesWithIdenticalLosses()
+    {
+        using var dir = new TempDirectory();
+        var options = new TrainerOptions { MaxSteps = 8, BatchSize = 4, LearningRate = 2e-3f, WarmupSteps = 2, Seed = 9 };
+
+        var (m1, s1) = Setup();
+        var full = new MemoryMetricsSink();
+        new Trainer(m1, s1, options, full).Run();
+
+        // Interrupted at step 5 (the cancel lands at the step boundary and saves), then resumed in a fresh process-like setup.
+        var (m2, s2) = Setup();
+        var first = new MemoryMetricsSink();
+        using var cancel = new CancellationTokenSource();
+        var sinkThatCancels = new CancelAtStep(first, 5, cancel);
+        var r = new Trainer(m2, s2, options with { OutputDir = dir.Path, SaveEvery = 0 }, sinkThatCancels).Run(cancel.Token);
+        Assert.True(r.Cancelled);
+        Assert.Equal(5, r.Step);
+        string checkpoint = Trainer.LatestCheckpoint(dir.Path)!;
+        Assert.EndsWith("checkpoint-5", checkpoint);
+
+        var (m3, s3) = Setup(seed: 77); // different init: everything must come from the checkpoint
+        var second = new MemoryMetricsSink();
+        var resumed = new Trainer(m3, s3, options with { OutputDir = dir.Path }, second);
+        resumed.Resume(checkpoint);
+        resumed.Run();
+
+        var expected = full.Series("loss");
+        var got = first.Series("loss").Concat(second.Series("loss")).ToArray();
+        Assert.Equal(expected.Length, got.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], got[i]);
+        Assert.Equal(m1.Parameters.Data, m3.Parameters.Data);
+        Assert.Equal(full.Series("num_tokens")[^1], second.Series("num_tokens")[^1]);
+    }
+
+    private sealed class CancelAtStep(IMetricsSink inner, int step, CancellationTokenSource cancel) : IMetricsSink
+    {
+        public void Report(int s, string name, double value, DateTimeOffset time)
+        {
+            inner.Report(s, name, value, time);
+            if (s == step) cancel.Cancel();
+        }
+    }
+
+    /// <summary>Returns a fixed loss, or NaN (in the loss or in the gradients) at one step.</summary>
+    private sealed class Poisoned(int badStep, bool inGradient) : ITrainingAlgorithm
+    {
+        private int _step;
+        public string Name => "poisoned";
+        public int ExampleCount => 10;
+        public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics) => _step = step;
+
+        public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+        {
+            model.Gradients.Data[0] += inGradient && _step == badStep ? float.NaN : 0.1f;
+            double loss = !inGradient && _step == badStep ? double.NaN : 1.0;
+            metrics.Mean("loss", loss, lossScale);
+            return loss;
+        }
+    }
+
+    [Fact]
+    public void Run_NonFiniteLoss_StopsNamingStepAndMetric()
+    {
+        var model = new Gpt(TrainerTestKit.Shape(), 1);
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, new Poisoned(3, false), new TrainerOptions { MaxSteps = 10, BatchSize = 2 }).Run());
+        Assert.Equal(3, e.Step);
+        Assert.Equal("loss", e.Metric);
+        Assert.Contains("step 3", e.Message);
+        Assert.Contains("loss", e.Message);
+    }
+
+    [Fact]
+    public void Run_NonFiniteGradient_StopsNamingGradNorm()
+    {
+        var model = new Gpt(TrainerTestKit.Shape(), 1);
+        var before = model.Parameters.Data.ToArray();
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, new Poisoned(0, true), new TrainerOptions { MaxSteps = 10, BatchSize = 2 }).Run());
+        Assert.Equal(0, e.Step);
+        Assert.Equal("grad_norm", e.Metric);
+        Assert.Equal(before, model.Parameters.Data); // the bad update was never applied
+    }
+
+    [Fact]
+    public void Run_WritesMetricsJsonlLines_InTheContractShape()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "metrics.jsonl");
+        var (model, sft) = Setup();
+        using (var sink = new JsonlMetricsSink(path))
+            new Trainer(model, sft, new TrainerOptions { MaxSteps = 2, BatchSize = 4 }, sink).Run();
+        var lines = File.ReadAllLines(path);
+        Assert.Contains(lines, l => l.Contains("\"name\":\"loss\""));
+        foreach (var line in lines)
+        {
+            Assert.StartsWith("{\"step\":", line);
+            using var doc = JsonDocument.Parse(line);
+            var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+            Assert.Equal(["step", "name", "value", "time"], names);
+        }
+        foreach (var name in new[] { "loss", "entropy", "mean_token_accuracy", "num_tokens", "grad_norm", "learning_rate" })
+            Assert.Contains(lines, l => l.Contains($"\"name\":\"{name}\""));
+    }
+
+    [Fact]
+    public void Run_SavesCheckpointsAndSamples_AndPrunesOldOnes()
+    {
+        using var dir = new TempDirectory();
+        var (model, sft) = Setup();
+        var samples = new MemoryMetricsSink();
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, OutputDir = dir.Path, SaveEvery = 2, SaveTotalLimit = 2 })
+        {
+            Samples = samples,
+            SampleGenerator = _ => [("The movie was", " great.")],
+        }.Run();
+        var kept = Trainer.Checkpoints(dir.Path).Select(c => c.Step).ToArray();
+        Assert.Equal([4, 6], kept);
+        Assert.Equal([2, 4, 6], samples.Samples.Select(s => s.Step).ToArray());
+    }
+
+    [Fact]
+    public void Run_CallsTheEvaluationHookEveryEvalSteps_AndReportsItsValues()
+    {
+        var (model, sft) = Setup();
+        var sink = new MemoryMetricsSink();
+        var calls = new List<int>();
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, EvalEvery = 3 }, sink)
+        {
+            Evaluate = (_, step) =>
+            {
+                calls.Add(step);
+                return new Dictionary<string, double> { ["eval/score"] = step * 10 };
+            },
+        }.Run();
+        Assert.Equal([3, 6], calls);
+        Assert.Equal([30.0, 60.0], sink.Series("eval/score"));
+    }
+
+    [Fact]
+    public void Resume_Throws_WhenTheCheckpointIsFromAnotherAlgorithm()
+    {
+        using var dir = new TempDirectory();
+        var (model, sft) = Setup();
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 1, BatchSize = 2, OutputDir = dir.Path }).Run();
+        var other = new Trainer(new Gpt(TrainerTestKit.Shape(), 1), new Poisoned(99, false), new TrainerOptions { MaxSteps = 2 });
+        var e = Assert.Throws<InvalidDataException>(() => other.Resume(Trainer.LatestCheckpoint(dir.Path)!));
+        Assert.Contains("sft", e.Message);
+    }
+
+    [Fact]
+    public void TrainerOptions_Validate_Throws_OnBadValues()
+    {
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { BatchSize = 0 }.Validate());
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { GradientAccumulationSteps = 0 }.Validate());
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { LearningRate = float.NaN }.Validate());
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { MaxGradNorm = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { MinLearningRateRatio = 2 }.Validate());
+    }
+}

@@ -1,0 +1,125 @@
+using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.EntityFrameworkCore;
+using static LabelAndAlign.Web.Tests.LabelingTestData;
+
+namespace LabelAndAlign.Web.Tests;
+
+public class ImportServiceTests
+{
+    [Fact]
+    public async Task Import_OneBadLine_RejectsTheWholeFile_WithLineNumbersAndReasons()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        const string body = """
+            {"prompt": "p1", "response_a": "x", "response_b": "y"}
+            {"prompt": "p2", "response_a": "x"}
+
+            not json
+            {"prompt": "p5", "response_a": "x", "response_b": "y", "gold": "maybe"}
+            {"prompt": "p6", "response_a": "x", "response_b": "y"}
+            """;
+        await using var ctx = db.CreateContext();
+        var result = await Importer(ctx).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+
+        Assert.Equal(0, result.Imported);
+        Assert.Equal([2, 4, 5], result.Errors.Select(e => e.Line));
+        Assert.Contains("'response_b' is required", result.Errors[0].Message);
+        Assert.Contains("Not valid JSON", result.Errors[1].Message);
+        Assert.Contains("'gold'", result.Errors[2].Message);
+        Assert.Equal(0, await ctx.Items.CountAsync());
+    }
+
+    [Fact]
+    public async Task Import_ValidLines_StoresItemsWithModelsAndChatPrompts()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        const string body = """
+            {"id": 17, "prompt": "p1", "response_a": "x", "response_b": "y", "model_a": "m-a", "model_b": "m-b", "gold": "b"}
+            {"prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], "response_a": "Hello", "response_b": "Hey"}
+            """;
+        await using var ctx = db.CreateContext();
+        var result = await Importer(ctx).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        Assert.Equal(2, result.Imported);
+        var items = await ctx.Items.AsNoTracking().OrderBy(i => i.Id).ToListAsync();
+        Assert.Equal("17", items[0].ExternalId);
+        Assert.Equal(("m-a", "m-b", "b", true), (items[0].ModelA, items[0].ModelB, items[0].Gold, items[0].IsGold));
+        Assert.Contains("Be brief.", items[1].PromptText);
+        Assert.Contains("\"role\":\"user\"", items[1].PromptMessagesJson);
+        Assert.False(items[1].IsGold);
+    }
+
+    [Fact]
+    public async Task Import_TrlPreferenceLines_BecomeGoldItems_WithChosenOnARandomSide()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        var lines = Enumerable.Range(0, 20).Select(i => $$"""{"prompt": "The sky is", "chosen": " blue {{i}}.", "rejected": " green {{i}}."}""").ToList();
+        lines.Add("""{"chosen": "The sky is blue.", "rejected": "The sky is green."}""");
+        lines.Add("""{"chosen": [{"role": "user", "content": "Sky?"}, {"role": "assistant", "content": "Blue."}], "rejected": [{"role": "user", "content": "Sky?"}, {"role": "assistant", "content": "Green."}]}""");
+        await using var ctx = db.CreateContext();
+        var result = await Importer(ctx, seed: 3).ImportAsync(project, Stream(string.Join("\n", lines)), ImportService.Format.JsonLines);
+        Assert.True(result.Ok, string.Join("; ", result.Errors));
+
+        var items = await ctx.Items.AsNoTracking().OrderBy(i => i.Id).ToListAsync();
+        Assert.All(items, i => Assert.True(i.IsGold));
+        Assert.All(items.Take(20), i => Assert.StartsWith(" blue", i.Gold == "a" ? i.ResponseA : i.ResponseB, StringComparison.Ordinal));
+        Assert.Contains(items, i => i.Gold == "a");
+        Assert.Contains(items, i => i.Gold == "b");
+        var implicitText = items[20];
+        Assert.Equal("The sky is", implicitText.PromptText);
+        Assert.Equal("blue.", implicitText.Gold == "a" ? implicitText.ResponseA : implicitText.ResponseB);
+        var chat = items[21];
+        Assert.Contains("Sky?", chat.PromptText);
+        Assert.Equal("Blue.", chat.Gold == "a" ? chat.ResponseA : chat.ResponseB);
+    }
+
+    [Fact]
+    public async Task Import_Csv_WithQuotedNewlines_AndBadRowNumbers()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        await using var ctx = db.CreateContext();
+        const string good = "prompt,response_a,response_b,id\n\"Two\nlines\",\"say \"\"hi\"\"\",b,e1\np2,a2,b2,e2\n";
+        var ok = await Importer(ctx).ImportAsync(project, Stream(good), ImportService.Format.Csv);
+        Assert.Equal(2, ok.Imported);
+        var first = await ctx.Items.AsNoTracking().OrderBy(i => i.Id).FirstAsync();
+        Assert.Equal(("Two\nlines", "say \"hi\"", "e1"), (first.PromptText, first.ResponseA, first.ExternalId));
+
+        const string bad = "prompt,response_a,response_b\np1,a,b\n\"multi\nline\",a\np3,,b\n";
+        var rejected = await Importer(ctx).ImportAsync(project, Stream(bad), ImportService.Format.Csv);
+        Assert.Equal([3, 5], rejected.Errors.Select(e => e.Line));
+        Assert.Equal(2, await ctx.Items.CountAsync());
+    }
+
+    [Fact]
+    public async Task Import_LargerThanTheLimit_IsRefusedWithoutStoringAnything()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        var line = """{"prompt": "p", "response_a": "x", "response_b": "y"}""" + "\n";
+        await using var ctx = db.CreateContext();
+        var result = await Importer(ctx, options: new LabelingOptions { MaxImportBytes = 10_000 })
+            .ImportAsync(project, Stream(string.Concat(Enumerable.Repeat(line, 1000))), ImportService.Format.JsonLines);
+        Assert.True(result.TooLarge);
+        Assert.Contains("import limit", result.Errors.Single().Message);
+        Assert.Equal(0, await ctx.Items.CountAsync());
+    }
+
+    [Fact]
+    public async Task Import_EmptyFile_IsAnError()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        await using var ctx = db.CreateContext();
+        var result = await Importer(ctx).ImportAsync(project, Stream("\n\n"), ImportService.Format.JsonLines);
+        Assert.Contains("no items", result.Errors.Single().Message);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace LabelAndAlign.Web.Tests;
+
+public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    private sealed record Created(int Id);
+    private sealed record IssuedKey(string Key);
+    private sealed record Next(long AssignmentId, string Prompt, string Left, string Right);
+    private sealed record LabelCreated(long LabelId);
+
+    private async Task<(string Email, HttpClient Client)> NewUserAsync(string role)
+    {
+        var admin = app.CreateApiClient();
+        string email = $"{role.ToLowerInvariant()}{Guid.NewGuid():N}@example.com";
+        var created = await (await admin.PostAsJsonAsync("/api/users", new { email, password = "long-enough-password", role })).Content.ReadFromJsonAsync<Created>();
+        var key = await (await admin.PostAsJsonAsync($"/api/users/{created!.Id}/keys", new { })).Content.ReadFromJsonAsync<IssuedKey>();
+        return (email, app.CreateApiClient(key!.Key));
+    }
+
+    private async Task<int> NewProjectAsync(int labelsPerItem = 1, int items = 3)
+    {
+        var admin = app.CreateApiClient();
+        var response = await admin.PostAsJsonAsync("/api/projects", new { name = "API project", guidelines = "# Be fair", labelsPerItem });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        int id = (await response.Content.ReadFromJsonAsync<Created>())!.Id;
+        if (items > 0)
+        {
+            var lines = string.Join("\n", Enumerable.Range(1, items).Select(i => $$"""{"id": "e{{i}}", "prompt": "P{{i}}", "response_a": "a-{{i}}", "response_b": "b-{{i}}", "model_a": "secret-model"}"""));
+            var imported = await admin.PostAsync($"/api/projects/{id}/items", new StringContent(lines, Encoding.UTF8, "application/x-ndjson"));
+            Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+            Assert.Equal(items, JsonDocument.Parse(await imported.Content.ReadAsStringAsync()).RootElement.GetProperty("imported").GetInt32());
+        }
+        return id;
+    }
+
+    private static Task<HttpResponseMessage> AddMemberAsync(HttpClient client, int project, string email, string role) =>
+        client.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role });
+
+    [Fact]
+    public async Task Labeler_FullFlow_NextLabelIdempotentThenNoContent()
+    {
+        int project = await NewProjectAsync(items: 2);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(app.CreateApiClient(), project, email, "Labeler")).StatusCode);
+
+        for (int i = 0; i < 2; i++)
+        {
+            var response = await labeler.PostAsync($"/api/projects/{project}/assignments/next", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            string raw = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain("secret-model", raw);
+            var next = JsonSerializer.Deserialize<Next>(raw, JsonSerializerOptions.Web)!;
+            var first = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "left", strength = 2, rationale = "clearer" });
+            var again = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "right" });
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal((await first.Content.ReadFromJsonAsync<LabelCreated>())!.LabelId, (await again.Content.ReadFromJsonAsync<LabelCreated>())!.LabelId);
+        }
+        Assert.Equal(HttpStatusCode.NoContent, (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
+
+        var votes = await (await app.CreateApiClient().GetAsync($"/api/projects/{project}/export?format=votes")).Content.ReadAsStringAsync();
+        Assert.Equal(2, votes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains($"\"labeler\":\"{email}\"", votes);
+    }
+
+    [Fact]
+    public async Task Labeler_NotAMember_Gets404_AndCannotCreateProjects()
+    {
+        int project = await NewProjectAsync();
+        var (_, outsider) = await NewUserAsync("Labeler");
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"/api/projects/{project}/export?format=votes")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await outsider.PostAsJsonAsync("/api/projects", new { name = "mine" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Labeler_Member_CannotManage_AndCannotLabelSomeoneElsesAssignment()
+    {
+        int project = await NewProjectAsync();
+        var (email1, l1) = await NewUserAsync("Labeler");
+        var (email2, l2) = await NewUserAsync("Labeler");
+        var admin = app.CreateApiClient();
+        await AddMemberAsync(admin, project, email1, "Labeler");
+        await AddMemberAsync(admin, project, email2, "Labeler");
+        Assert.Equal(HttpStatusCode.Forbidden, (await l1.GetAsync($"/api/projects/{project}/export?format=trl")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AddMemberAsync(l1, project, email1, "Lead")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await l1.GetAsync($"/api/projects/{project}/agreement")).StatusCode);
+
+        var next = await (await l1.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>();
+        Assert.Equal(HttpStatusCode.NotFound, (await l2.PostAsJsonAsync($"/api/assignments/{next!.AssignmentId}/label", new { choice = "left" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Viewer_Member_SeesAgreementButCannotLabel()
+    {
+        int project = await NewProjectAsync();
+        var (email, viewer) = await NewUserAsync("Viewer");
+        await AddMemberAsync(app.CreateApiClient(), project, email, "Viewer");
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/projects/{project}/agreement")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"name": ""}""", "name")]
+    [InlineData("""{"name": "x", "labelsPerItem": 0}""", "labelsPerItem")]
+    public async Task CreateProject_BadInput_Returns400NamingTheField(string json, string field)
+    {
+        var response = await app.CreateApiClient().PostAsync("/api/projects", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task AddMember_UnknownEmailOrRole_Returns400()
+    {
+        int project = await NewProjectAsync(items: 0);
+        var admin = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.BadRequest, (await AddMemberAsync(admin, project, "nobody@example.com", "Labeler")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AddMemberAsync(admin, project, AppFactory.AdminEmail, "Boss")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Label_BadChoice_Returns400NamingChoice()
+    {
+        int project = await NewProjectAsync(items: 1);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        await AddMemberAsync(app.CreateApiClient(), project, email, "Labeler");
+        var next = await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>();
+        var response = await labeler.PostAsJsonAsync($"/api/assignments/{next!.AssignmentId}/label", new { choice = "A" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("choice", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ImportItems_BadLines_Returns400WithLineNumbers()
+    {
+        int project = await NewProjectAsync(items: 0);
+        const string body = "{\"prompt\": \"p\", \"response_a\": \"a\", \"response_b\": \"b\"}\n{\"prompt\": \"p\"}\n";
+        var response = await app.CreateApiClient().PostAsync($"/api/projects/{project}/items", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = json.RootElement.GetProperty("errors")[0];
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("response_a", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ImportItems_OverTheLimit_Returns413()
+    {
+        using var small = app.WithWebHostBuilder(b => b.UseSetting("Labeling:MaxImportBytes", "2000"));
+        var client = small.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppFactory.AdminKey);
+        var created = await (await client.PostAsJsonAsync("/api/projects", new { name = "big" })).Content.ReadFromJsonAsync<Created>();
+        string line = "{\"prompt\": \"p\", \"response_a\": \"a\", \"response_b\": \"b\"}\n";
+        // Chunked (no Content-Length), so the limit is enforced while streaming.
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(line, 200)))));
+        content.Headers.ContentType = new("application/x-ndjson");
+        var response = await client.PostAsync($"/api/projects/{created!.Id}/items", content);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Export_UnknownFormat_Returns400()
+    {
+        int project = await NewProjectAsync(items: 0);
+        var response = await app.CreateApiClient().GetAsync($"/api/projects/{project}/export?format=xml");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TeamHub_RequiresAManager()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateApiClient(key: null).PostAsync("/hubs/labeling/negotiate?negotiateVersion=1", null)).StatusCode);
+        var (_, labeler) = await NewUserAsync("Labeler");
+        Assert.Equal(HttpStatusCode.Forbidden, (await labeler.PostAsync("/hubs/labeling/negotiate?negotiateVersion=1", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateApiClient().PostAsync("/hubs/labeling/negotiate?negotiateVersion=1", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheLabelingRoutes()
+    {
+        var body = await app.CreateApiClient(key: null).GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/projects/{id}/assignments/next", body);
+        Assert.Contains("/api/assignments/{assignmentId}/label", body);
+    }
+}

@@ -1,0 +1,244 @@
+using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.EntityFrameworkCore;
+using static LabelAndAlign.Web.Tests.LabelingTestData;
+
+namespace LabelAndAlign.Web.Tests;
+
+public class LabelingQueueTests
+{
+    private readonly LabelingClock _clock = new();
+
+    private LabelingQueue Queue(Data.AppDbContext ctx, int seed = 7) => new(ctx, _clock, new LabelingRandom(seed));
+
+    private static string SideOf(AssignmentView v, string response) => v.Left == response ? "left" : v.Right == response ? "right" : throw new InvalidOperationException();
+
+    [Fact]
+    public async Task Next_EachItemGoesToNDifferentLabelers_AndNeverTwiceToOne()
+    {
+        using var db = new TestDatabase();
+        var users = new List<int>();
+        for (int i = 0; i < 4; i++) users.Add(await AddUserAsync(db, $"l{i}@example.com"));
+        int project = await AddProjectAsync(db, users[0], labelsPerItem: 2, clock: _clock);
+        await AddItemsAsync(db, project, 5);
+
+        var seen = users.ToDictionary(u => u, _ => new List<long>());
+        for (int round = 0; round < 10; round++)
+            foreach (var u in users)
+            {
+                await using var ctx = db.CreateContext();
+                var next = await Queue(ctx, seed: round * 10 + u).NextAsync(project, u);
+                if (next is null) continue;
+                seen[u].Add(next.ItemId);
+                await Queue(ctx).SubmitAsync(next.AssignmentId, u, new LabelInput("left"));
+            }
+
+        foreach (var (_, items) in seen) Assert.Equal(items.Count, items.Distinct().Count());
+        var perItem = seen.SelectMany(kv => kv.Value).GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(5, perItem.Count);
+        Assert.All(perItem.Values, n => Assert.Equal(2, n));
+        await using var check = db.CreateContext();
+        Assert.Equal(10, await check.Labels.CountAsync());
+        Assert.False(await check.Items.AnyAsync(i => i.IsOpen));
+    }
+
+    [Fact]
+    public async Task Next_Twice_ReturnsTheSameOpenAssignment()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await AddItemsAsync(db, project, 3);
+        await using var ctx = db.CreateContext();
+        var first = await Queue(ctx).NextAsync(project, u);
+        var again = await Queue(ctx).NextAsync(project, u);
+        Assert.Equal(first!.AssignmentId, again!.AssignmentId);
+        Assert.Equal(first.Left, again.Left);
+    }
+
+    [Fact]
+    public async Task Next_AfterTheLeaseExpires_GivesTheItemToSomeoneElse()
+    {
+        using var db = new TestDatabase();
+        int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
+        int project = await AddProjectAsync(db, u1, labelsPerItem: 1, leaseMinutes: 10, clock: _clock);
+        await AddItemsAsync(db, project, 1);
+        await using var ctx = db.CreateContext();
+        var held = await Queue(ctx).NextAsync(project, u1);
+        Assert.NotNull(held);
+        Assert.Null(await Queue(ctx).NextAsync(project, u2));
+
+        _clock.Advance(TimeSpan.FromMinutes(11));
+        var taken = await Queue(ctx).NextAsync(project, u2);
+        Assert.Equal(held!.ItemId, taken!.ItemId);
+        // The first labeler's late answer finds the slot gone.
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(held.AssignmentId, u1, new LabelInput("left")));
+        Assert.True(e.IsConflict);
+    }
+
+    [Fact]
+    public async Task Skip_ReleasesTheItem_NotNextForTheSameLabeler_ButLaterAgain()
+    {
+        using var db = new TestDatabase();
+        int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
+        int project = await AddProjectAsync(db, u1, labelsPerItem: 1, clock: _clock);
+        await AddItemsAsync(db, project, 2);
+        await using var ctx = db.CreateContext();
+        var first = (await Queue(ctx).NextAsync(project, u1))!;
+        await Queue(ctx).SkipAsync(first.AssignmentId, u1);
+
+        var second = (await Queue(ctx).NextAsync(project, u1))!;
+        Assert.NotEqual(first.ItemId, second.ItemId);
+        await Queue(ctx).SubmitAsync(second.AssignmentId, u1, new LabelInput("tie"));
+
+        var back = (await Queue(ctx).NextAsync(project, u1))!;
+        Assert.Equal(first.ItemId, back.ItemId);
+        await Queue(ctx).SkipAsync(back.AssignmentId, u1);
+        Assert.Null(await Queue(ctx).NextAsync(project, u1));
+        // Someone else can take the skipped item straight away.
+        Assert.Equal(first.ItemId, (await Queue(ctx).NextAsync(project, u2))!.ItemId);
+    }
+
+    [Fact]
+    public async Task Undo_DeletesTheLastLabel_AndGivesThatItemBack()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await AddItemsAsync(db, project, 3);
+        await using var ctx = db.CreateContext();
+        var first = (await Queue(ctx).NextAsync(project, u))!;
+        await Queue(ctx).SubmitAsync(first.AssignmentId, u, new LabelInput("left"));
+        var second = (await Queue(ctx).NextAsync(project, u))!;
+        await Queue(ctx).SubmitAsync(second.AssignmentId, u, new LabelInput("right"));
+        var third = (await Queue(ctx).NextAsync(project, u))!;
+
+        var back = (await Queue(ctx).UndoAsync(project, u))!;
+        Assert.Equal(second.ItemId, back.ItemId);
+        Assert.Equal(second.Left, back.Left);
+        Assert.Equal(back.AssignmentId, (await Queue(ctx).NextAsync(project, u))!.AssignmentId);
+        Assert.Equal(1, await ctx.Labels.CountAsync());
+
+        await Queue(ctx).SubmitAsync(back.AssignmentId, u, new LabelInput("tie"));
+        // The item that was open during the undo comes back next.
+        Assert.Equal(third.ItemId, (await Queue(ctx).NextAsync(project, u))!.ItemId);
+        var labels = await ctx.Labels.AsNoTracking().OrderBy(l => l.Id).ToListAsync();
+        Assert.Equal([first.ItemId, second.ItemId], labels.Select(l => l.ItemId));
+        Assert.Equal(Choices.Tie, labels[1].Choice);
+    }
+
+    [Fact]
+    public async Task Undo_WithNothingToUndo_ReturnsNull()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await using var ctx = db.CreateContext();
+        Assert.Null(await Queue(ctx).UndoAsync(project, u));
+    }
+
+    [Fact]
+    public async Task Submit_Twice_StoresOneLabel()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await AddItemsAsync(db, project, 1);
+        await using var ctx = db.CreateContext();
+        var a = (await Queue(ctx).NextAsync(project, u))!;
+        long first = await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("left"));
+        long second = await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("right"));
+        Assert.Equal(first, second);
+        var label = await ctx.Labels.AsNoTracking().SingleAsync();
+        Assert.Equal(a.Left == "a-1" ? "a" : "b", label.Choice);
+    }
+
+    [Fact]
+    public async Task Submit_MapsScreenSidesToTheItemsOwnAB()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await AddItemsAsync(db, project, 20);
+        await using var ctx = db.CreateContext();
+        var shown = new HashSet<string>();
+        for (int i = 0; i < 20; i++)
+        {
+            var v = (await Queue(ctx, seed: i).NextAsync(project, u))!;
+            string side = i % 2 == 0 ? "left" : "right";
+            await Queue(ctx).SubmitAsync(v.AssignmentId, u, new LabelInput(side));
+            string picked = side == "left" ? v.Left : v.Right;
+            var label = await ctx.Labels.AsNoTracking().SingleAsync(l => l.AssignmentId == v.AssignmentId);
+            Assert.Equal(picked[..1], label.Choice);
+            Assert.Equal(v.Left[..1], label.ShownLeft);
+            shown.Add(label.ShownLeft);
+        }
+        Assert.Equal(2, shown.Count); // both orders occur
+    }
+
+    [Theory]
+    [InlineData("middle", null, "choice")]
+    [InlineData("left", 3, "strength")]
+    public async Task Submit_BadInput_ThrowsNamingTheField(string choice, int? strength, string field)
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await AddItemsAsync(db, project, 1);
+        await using var ctx = db.CreateContext();
+        var a = (await Queue(ctx).NextAsync(project, u))!;
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput(choice, strength)));
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public async Task Submit_SomeoneElsesAssignment_ThrowsNotFound()
+    {
+        using var db = new TestDatabase();
+        int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
+        int project = await AddProjectAsync(db, u1, 1, clock: _clock);
+        await AddItemsAsync(db, project, 1);
+        await using var ctx = db.CreateContext();
+        var a = (await Queue(ctx).NextAsync(project, u1))!;
+        await Assert.ThrowsAsync<NotFoundException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u2, new LabelInput("left")));
+    }
+
+    [Fact]
+    public async Task Next_GoldRateOne_ServesGoldItemsFirst()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "l@example.com");
+        int project = await AddProjectAsync(db, u, 1, clock: _clock);
+        await AddItemsAsync(db, project, 3);
+        await using var ctx = db.CreateContext();
+        await new ProjectService(ctx, _clock).UpdateAsync(project, new ProjectService.Settings { Name = "p", GoldRate = 1 });
+        var gold = await ctx.Items.OrderBy(i => i.Id).Skip(2).FirstAsync();
+        gold.Gold = "a";
+        gold.IsGold = true;
+        await ctx.SaveChangesAsync();
+        ctx.ChangeTracker.Clear();
+        Assert.Equal(gold.Id, (await Queue(ctx).NextAsync(project, u))!.ItemId);
+    }
+
+    [Fact]
+    public async Task Next_ManyLabelersRacingForTheLastSlots_OnlyNGetTheItem()
+    {
+        using var db = new TestDatabase();
+        var users = new List<int>();
+        for (int i = 0; i < 8; i++) users.Add(await AddUserAsync(db, $"r{i}@example.com"));
+        int project = await AddProjectAsync(db, users[0], labelsPerItem: 3, clock: _clock);
+        await AddItemsAsync(db, project, 1);
+
+        var results = await Task.WhenAll(users.Select(u => Task.Run(async () =>
+        {
+            await using var ctx = db.CreateContext();
+            return await new LabelingQueue(ctx, _clock, new LabelingRandom(u)).NextAsync(project, u);
+        })));
+        Assert.Equal(3, results.Count(r => r is not null));
+        await using var check = db.CreateContext();
+        var item = await check.Items.AsNoTracking().SingleAsync();
+        Assert.Equal(3, item.SlotsTaken);
+        Assert.False(item.IsOpen);
+    }
+}

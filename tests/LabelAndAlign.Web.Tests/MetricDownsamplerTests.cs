@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using LabelAndAlign.Web.Services.Runs;
+
+namespace LabelAndAlign.Web.Tests;
+
+public sealed class MetricDownsamplerTests
+{
+    private static List<PointDto> Series(int n, Func<int, double> value) =>
+        Enumerable.Range(1, n).Select(s => new PointDto(s, value(s), 1000 + s)).ToList();
+
+    [Fact]
+    public void Downsample_ASingleSpike_Survives()
+    {
+        var points = Series(100_000, s => s == 31_337 ? 1e6 : Math.Sin(s / 1000.0));
+        var kept = MetricDownsampler.Downsample(points, 300);
+        Assert.True(kept.Count <= 300, $"{kept.Count} points kept for maxPoints 300");
+        Assert.Contains(kept, p => p.Step == 31_337 && p.Value == 1e6);
+    }
+
+    [Fact]
+    public void Downsample_KeepsMinMaxAndLastOfEachBucket_InStepOrder()
+    {
+        var points = Series(10, s => s switch { 2 => -5, 4 => 9, _ => s }); // buckets of 5 steps with maxPoints 6
+        var kept = MetricDownsampler.Downsample(points, 6);
+        Assert.Equal([2, 4, 5, 6, 10], kept.Select(p => p.Step));
+        Assert.Equal([-5, 9, 5, 6, 10], kept.Select(p => p.Value));
+        Assert.Equal(kept.Select(p => p.Step).Order(), kept.Select(p => p.Step));
+    }
+
+    [Fact]
+    public void Downsample_KeepsTheLastPoint()
+    {
+        var points = Series(5000, s => s % 7);
+        Assert.Equal(points[^1], MetricDownsampler.Downsample(points, 99)[^1]);
+    }
+
+    [Fact]
+    public void Downsample_FewerPointsThanTheLimit_ReturnsThemAll()
+    {
+        var points = Series(50, s => s);
+        Assert.Equal(points, MetricDownsampler.Downsample(points, 1500));
+    }
+
+    [Fact]
+    public void Downsample_OneMillionPoints_ToAtMostMaxPoints_Quickly()
+    {
+        var points = Series(1_000_000, s => Math.Sin(s * 0.001) + (s % 1000 == 0 ? 3 : 0));
+        var clock = Stopwatch.StartNew();
+        var kept = MetricDownsampler.Downsample(points, 1500);
+        clock.Stop();
+        Assert.InRange(kept.Count, 1000, 1500);
+        Assert.True(clock.ElapsedMilliseconds < 500, $"took {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(points.Max(p => p.Value), kept.Max(p => p.Value)); // the highest spike is kept
+        Assert.Equal(points.Min(p => p.Value), kept.Min(p => p.Value));
+    }
+
+    [Fact]
+    public void New_MaxPointsBelowThree_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MetricDownsampler(1, 10, 2));
+}

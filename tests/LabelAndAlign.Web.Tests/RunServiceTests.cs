@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Web.Services.Runs;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Xunit.Abstractions;
+
+namespace LabelAndAlign.Web.Tests;
+
+public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    private RunService Service(Data.AppDbContext context) => new(context, new RunsNotifier(), new TrainingEngineSignal(), TimeProvider.System,
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
+
+    private int AddRun(string name = "r", string config = "{}")
+    {
+        using var ctx = _db.CreateContext();
+        var run = new Run { Name = name, Algorithm = "sft", ConfigJson = config, Status = RunStatus.Completed, CreatedAt = DateTime.UtcNow };
+        ctx.Runs.Add(run);
+        ctx.SaveChanges();
+        return run.Id;
+    }
+
+    private void AddPoints(int runId, string name, int count, Func<int, double> value)
+    {
+        using var c = new SqliteConnection(_db.ConnectionString);
+        c.Open();
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO metric_points (RunId, Name, Step, Value, Time) VALUES ($r, $n, $s, $v, $t);";
+        cmd.Parameters.AddWithValue("$r", runId);
+        cmd.Parameters.AddWithValue("$n", name);
+        var s = cmd.Parameters.Add("$s", SqliteType.Integer);
+        var v = cmd.Parameters.Add("$v", SqliteType.Real);
+        var t = cmd.Parameters.Add("$t", SqliteType.Real);
+        cmd.Prepare();
+        for (int i = 1; i <= count; i++)
+        {
+            s.Value = i; v.Value = value(i); t.Value = 1_700_000_000.0 + i;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    [Fact]
+    public async Task Metrics_OneMillionPoints_DownsampledOnTheServer_KeepingTheSpike()
+    {
+        int run = AddRun();
+        AddPoints(run, "loss", 1_000_000, i => i == 777_777 ? 50 : 1.0 / Math.Sqrt(i));
+        await using var ctx = _db.CreateContext();
+        var service = Service(ctx);
+        var clock = Stopwatch.StartNew();
+        var points = await service.MetricsAsync(run, "loss", 1500);
+        long cold = clock.ElapsedMilliseconds;
+        clock.Restart();
+        points = await service.MetricsAsync(run, "loss", 1500);
+        clock.Stop();
+        output.WriteLine($"1,000,000 points → {points.Count}: first call {cold} ms, warm {clock.ElapsedMilliseconds} ms (server side of drawing a million-point metric)");
+        Assert.InRange(points.Count, 1000, 1500);
+        Assert.Contains(points, p => p.Step == 777_777 && p.Value == 50);
+        Assert.Equal(1_000_000, points[^1].Step);
+        Assert.True(clock.ElapsedMilliseconds < 5000, $"took {clock.ElapsedMilliseconds} ms");
+
+        // Zoom: the same budget over a narrow step range shows every point there.
+        var zoomed = await service.MetricsAsync(run, "loss", 1500, 777_000, 778_000);
+        Assert.Equal(1001, zoomed.Count);
+    }
+
+    [Fact]
+    public async Task Metrics_MaxPointsOutOfRange_ThrowsNamingIt()
+    {
+        await using var ctx = _db.CreateContext();
+        var e = await Assert.ThrowsAsync<Services.InputException>(() => Service(ctx).MetricsAsync(AddRun(), "loss", 2));
+        Assert.Equal("maxPoints", e.Field);
+    }
+
+    [Fact]
+    public async Task MetricsCsv_HoldsExactlyThePointsTheChartsGet()
+    {
+        int a = AddRun("a, with comma"), b = AddRun("b");
+        AddPoints(a, "loss", 10, i => i * 0.5);
+        AddPoints(b, "reward", 3, i => -i);
+        await using var ctx = _db.CreateContext();
+        var service = Service(ctx);
+        var lines = (await service.MetricsCsvAsync([a, b], 1500)).TrimEnd('\n').Split('\n');
+        Assert.Equal("run_id,run_name,metric,step,value,time", lines[0]);
+        Assert.Equal(14, lines.Length);
+        Assert.Equal($"{a},\"a, with comma\",loss,4,2,1700000004", lines[4]);
+        Assert.Equal($"{b},b,reward,3,-3,1700000003", lines[^1]);
+    }
+
+    [Fact]
+    public void DifferingKeys_ListsOnlyKeysWhoseValuesDiffer()
+    {
+        var configs = new List<JsonObject>
+        {
+            JsonNode.Parse("""{"learning_rate": 0.001, "batch_size": 8, "beta": 0.1}""")!.AsObject(),
+            JsonNode.Parse("""{"learning_rate": 0.003, "batch_size": 8}""")!.AsObject(),
+        };
+        Assert.Equal(["beta", "learning_rate"], RunService.DifferingKeys(configs));
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace LabelAndAlign.Web.Tests;
+
+/// <summary>The datasets and runs API contract: import all or nothing, validation naming the field, who may do what.</summary>
+public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    private static StringContent Jsonl(string text) => new(text, Encoding.UTF8, "application/x-ndjson");
+
+    [Fact]
+    public async Task ImportDataset_ValidPreferencePairs_ReturnsIdKindAndRows_AndIsListed()
+    {
+        using var api = app.CreateApiClient();
+        var response = await api.PostAsync("/api/datasets?name=pairs", Jsonl(
+            "{\"prompt\": \"The sky is\", \"chosen\": \" blue.\", \"rejected\": \" green.\"}\n\n{\"prompt\": \"Grass is\", \"chosen\": \" green.\", \"rejected\": \" blue.\"}\n"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("preference", body.GetProperty("kind").GetString());
+        Assert.Equal(2, body.GetProperty("rows").GetInt32());
+        int id = body.GetProperty("id").GetInt32();
+
+        var list = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
+        var listed = list.EnumerateArray().Single(d => d.GetProperty("id").GetInt32() == id);
+        Assert.Equal("pairs", listed.GetProperty("name").GetString());
+        Assert.Contains("The sky is", listed.GetProperty("previewJson").GetString());
+        // The task packs' corpora and prompt sets are datasets too.
+        Assert.Contains(list.EnumerateArray(), d => d.GetProperty("name").GetString() == "arithmetic · SFT corpus" && d.GetProperty("builtIn").GetBoolean());
+        Assert.Contains(list.EnumerateArray(), d => d.GetProperty("name").GetString() == "sentiment · prompts" && d.GetProperty("kind").GetString() == "prompt_only");
+    }
+
+    [Fact]
+    public async Task ImportDataset_BadLines_Returns400WithLineNumbers_AndImportsNothing()
+    {
+        using var api = app.CreateApiClient();
+        string name = $"broken-{Guid.NewGuid():N}";
+        var response = await api.PostAsync($"/api/datasets?name={name}", Jsonl(
+            "{\"prompt\": \"a\", \"completion\": \"b\"}\nnot json\n{\"prompt\": \"c\", \"completion\": \"d\"}\n{\"prompt\": \"e\", \"chosen\": \"f\", \"rejected\": \"g\"}\n{\"text\": 5}\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal([2, 4, 5], errors.Select(e => e.GetProperty("line").GetInt32()));
+        Assert.Contains("line 1", errors[1].GetProperty("message").GetString()); // one kind per dataset
+        Assert.Contains("\"text\"", errors[2].GetProperty("message").GetString());
+        var list = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
+        Assert.DoesNotContain(list.EnumerateArray(), d => d.GetProperty("name").GetString() == name);
+    }
+
+    [Fact]
+    public async Task ImportDataset_WithoutAName_Returns400NamingIt()
+    {
+        using var api = app.CreateApiClient();
+        var response = await api.PostAsync("/api/datasets", Jsonl("{\"text\": \"x\"}\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("name", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task LaunchRun_InvalidConfig_Returns400NamingTheField()
+    {
+        using var api = app.CreateApiClient();
+        var datasets = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
+        int sft = datasets.EnumerateArray().First(d => d.GetProperty("kind").GetString() == "prompt_completion").GetProperty("id").GetInt32();
+        foreach (var (config, field) in new (object, string)[]
+        {
+            (new { learning_rate = "fast" }, "config.learning_rate"),
+            (new { max_steps = -1 }, "config.max_steps"),
+            (new { unknown_knob = 1 }, "config.unknown_knob"),
+        })
+        {
+            var response = await api.PostAsJsonAsync("/api/runs", new { name = "bad", algorithm = "sft", config, source = new { datasetId = sft } });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.True(errors.TryGetProperty(field, out _), $"expected {field} in {errors}");
+        }
+        var noAlgorithm = await api.PostAsJsonAsync("/api/runs", new { name = "bad", algorithm = "rlhf", config = new { }, source = new { datasetId = sft } });
+        Assert.True((await noAlgorithm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("algorithm", out _));
+    }
+
+    [Fact]
+    public async Task Labeler_CannotLaunchOrRead_Viewer_ReadsButCannotLaunchOrCancel()
+    {
+        using var admin = app.CreateApiClient();
+        var keys = new Dictionary<string, string>();
+        foreach (var role in new[] { "Labeler", "Viewer" })
+        {
+            var created = await admin.PostAsJsonAsync("/api/users", new { email = $"runs-{role.ToLowerInvariant()}-{Guid.NewGuid():N}@example.com", password = "runs-password-1", role });
+            created.EnsureSuccessStatusCode();
+            int id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+            var key = await admin.PostAsJsonAsync($"/api/users/{id}/keys", new { });
+            keys[role] = (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        }
+        var launch = new { name = "x", algorithm = "sft", config = new { }, source = new { datasetId = 1 } };
+
+        using var labeler = app.CreateApiClient(keys["Labeler"]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await labeler.PostAsJsonAsync("/api/runs", launch)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await labeler.GetAsync("/api/runs")).StatusCode);
+
+        using var viewer = app.CreateApiClient(keys["Viewer"]);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/runs")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/api/runs", launch)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/runs/1/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/datasets?name=x", Jsonl("{\"text\": \"x\"}"))).StatusCode);
+
+        using var anonymous = app.CreateApiClient(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_UnknownRun_Returns404()
+    {
+        using var api = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/runs/987654/metrics?name=loss")).StatusCode);
+    }
+}
