@@ -51,6 +51,22 @@ public sealed class BrowserFixture : IAsyncLifetime
         return (context, page, errors);
     }
 
+    /// <summary>Fills in and submits the sign-in form, as a person does.</summary>
+    public static async Task SubmitLoginAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    /// <summary>Signs in and waits until the app's circuit is live.</summary>
+    public static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await SubmitLoginAsync(page, email, password);
+        await WaitForInteractiveAsync(page);
+    }
+
     /// <summary>Waits until the Blazor circuit is live, so clicks reach event handlers.</summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator(".shell[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });

@@ -101,11 +101,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
 
         var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _ = context;
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Email").FillAsync(l1);
-        await page.GetByLabel("Password").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await BrowserFixture.WaitForInteractiveAsync(page);
+        await BrowserFixture.SignInAsync(page, l1, Password);
         await page.GotoAsync("/label");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await BrowserFixture.ScreenshotAsync(page, "label-projects");
@@ -255,11 +251,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
     {
         var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _ = context;
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Email").FillAsync(AdminEmail);
-        await page.GetByLabel("Password").FillAsync(AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await BrowserFixture.WaitForInteractiveAsync(page);
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Projects" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Projects", Level = 1 })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create demo project" }).ClickAsync();

@@ -34,14 +34,6 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
         return email;
     }
 
-    private static async Task SubmitLoginAsync(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-    }
-
     [Fact]
     public async Task SixthWrongPasswordInAMinute_IsRefusedWithALockoutMessage()
     {
@@ -50,10 +42,10 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
         await using var _c = context;
         for (int i = 1; i <= 5; i++)
         {
-            await SubmitLoginAsync(page, email, $"wrong-password-{i}");
+            await BrowserFixture.SubmitLoginAsync(page, email, $"wrong-password-{i}");
             await Expect(page.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
         }
-        await SubmitLoginAsync(page, email, "viewer-password-1");
+        await BrowserFixture.SubmitLoginAsync(page, email, "viewer-password-1");
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("locked");
         await Expect(page).ToHaveURLAsync(new Regex("/login"));
         await BrowserFixture.ScreenshotAsync(page, "login-locked");
@@ -65,15 +57,13 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
         string email = await CreateUserAsync("Viewer", "viewer-password-2");
         var (viewerContext, viewer, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _v = viewerContext;
-        await SubmitLoginAsync(viewer, email, "viewer-password-2");
-        await BrowserFixture.WaitForInteractiveAsync(viewer);
+        await BrowserFixture.SignInAsync(viewer, email, "viewer-password-2");
         await viewer.GotoAsync("/runs");
         await Expect(viewer.GetByRole(AriaRole.Heading, new() { Name = "Runs", Level = 1 })).ToBeVisibleAsync();
 
         var (adminContext, admin, errors) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _a = adminContext;
-        await SubmitLoginAsync(admin, AdminEmail, AdminPassword);
-        await BrowserFixture.WaitForInteractiveAsync(admin);
+        await BrowserFixture.SignInAsync(admin, AdminEmail, AdminPassword);
         await admin.GotoAsync("/admin");
         await BrowserFixture.WaitForInteractiveAsync(admin);
         var row = admin.GetByRole(AriaRole.Table, new() { Name = "People" }).GetByRole(AriaRole.Row).Filter(new() { HasText = email });
@@ -91,8 +81,7 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
     {
         var (adminContext, admin, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _a = adminContext;
-        await SubmitLoginAsync(admin, AdminEmail, AdminPassword);
-        await BrowserFixture.WaitForInteractiveAsync(admin);
+        await BrowserFixture.SignInAsync(admin, AdminEmail, AdminPassword);
         await admin.GotoAsync("/admin");
         await BrowserFixture.WaitForInteractiveAsync(admin);
         string email = $"invited{Guid.NewGuid():N}@example.com";

@@ -20,27 +20,13 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private static async Task SignInAsync(IPage page, string email, string password)
-    {
-        await SubmitLoginAsync(page, email, password);
-        await BrowserFixture.WaitForInteractiveAsync(page);
-    }
-
-    private static async Task SubmitLoginAsync(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-    }
-
     [Fact]
     public async Task Admin_SignsIn_VisitsEveryNavItem_WithoutConsoleErrors_ThenSignsOut()
     {
         var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _ = context;
 
-        await SignInAsync(page, AdminEmail, AdminPassword);
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "home");
 
@@ -70,7 +56,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     {
         var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _c = context;
-        await SubmitLoginAsync(page, AdminEmail, "not-the-password");
+        await BrowserFixture.SubmitLoginAsync(page, AdminEmail, "not-the-password");
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("incorrect");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
     }
@@ -83,7 +69,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await page.GotoAsync("/runs");
         await page.GetByLabel("Email").FillAsync(AdminEmail);
         await page.GetByLabel("Password").FillAsync(AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(); // the form the redirect showed, keeping ReturnUrl
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs$"));
     }
 
@@ -92,7 +78,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     {
         var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _c = context;
-        await SignInAsync(page, AdminEmail, AdminPassword);
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admin", Level = 1 })).ToBeVisibleAsync();
         string labeler = $"labeler{Guid.NewGuid():N}@example.com";
@@ -105,7 +91,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await BrowserFixture.ScreenshotAsync(page, "admin-users");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 
-        await SignInAsync(page, labeler, "labeler-password");
+        await BrowserFixture.SignInAsync(page, labeler, "labeler-password");
         var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
         await Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Label" })).ToBeVisibleAsync();
         foreach (var hidden in new[] { "Datasets", "Runs", "Compare", "Samples", "Admin" })
@@ -121,7 +107,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
         var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _c = context;
         await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await SignInAsync(page, AdminEmail, AdminPassword);
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
         var html = page.Locator("html");
         await Expect(html).ToHaveAttributeAsync("data-theme", "light");
 
@@ -146,7 +132,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     {
         var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _c = context;
-        await SignInAsync(page, AdminEmail, AdminPassword);
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
         var response = await page.GotoAsync("/no/such/page");
         Assert.Equal(404, response!.Status);

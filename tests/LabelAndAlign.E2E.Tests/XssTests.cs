@@ -69,11 +69,7 @@ public sealed class XssTests(BrowserFixture browser) : IClassFixture<BrowserFixt
             await dialog.DismissAsync();
         };
 
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync("victim-password-1");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await BrowserFixture.WaitForInteractiveAsync(page);
+        await BrowserFixture.SignInAsync(page, email, "victim-password-1");
 
         await page.GotoAsync("/label");
         await BrowserFixture.WaitForInteractiveAsync(page);

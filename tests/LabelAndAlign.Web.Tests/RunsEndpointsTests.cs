@@ -108,6 +108,49 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
     }
 
     [Fact]
+    public async Task LaunchRun_FromALabelingProject_FreezesASnapshotOfItsPreferences()
+    {
+        using var admin = app.CreateApiClient();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "snapshot source" });
+        int project = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var empty = await admin.PostAsJsonAsync("/api/runs", new { name = "too early", algorithm = "dpo", config = new { }, source = new { projectId = project } });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.True((await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("source.projectId", out _));
+
+        // A labeler (a fresh user, member of the project) labels both items.
+        string email = $"snap-{Guid.NewGuid():N}@example.com";
+        var user = await admin.PostAsJsonAsync("/api/users", new { email, password = "snapshot-password-1", role = "Labeler" });
+        int userId = (await user.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        string key = (await (await admin.PostAsJsonAsync($"/api/users/{userId}/keys", new { })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" })).StatusCode);
+        var items = "{\"prompt\": \"Sky?\", \"chosen\": \"Blue.\", \"rejected\": \"Green.\"}\n{\"prompt\": \"Grass?\", \"chosen\": \"Green.\", \"rejected\": \"Red.\"}\n";
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/projects/{project}/items", Jsonl(items))).StatusCode);
+        using var labeler = app.CreateApiClient(key);
+        for (int i = 0; i < 2; i++)
+        {
+            var next = await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<JsonElement>();
+            var label = await labeler.PostAsJsonAsync($"/api/assignments/{next.GetProperty("assignmentId").GetInt64()}/label", new { choice = "left" });
+            Assert.True(label.IsSuccessStatusCode, await label.Content.ReadAsStringAsync());
+        }
+
+        // Bad options are refused before any snapshot is taken.
+        var bad = await admin.PostAsJsonAsync("/api/runs", new { name = "bad", algorithm = "reward", config = new { max_length = 0 }, source = new { projectId = project } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var before = (await admin.GetFromJsonAsync<JsonElement>("/api/datasets")).GetArrayLength();
+
+        var launched = await admin.PostAsJsonAsync("/api/runs", new { name = "rm-from-labels", algorithm = "reward", config = new { max_steps = 1 }, source = new { projectId = project } });
+        Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
+        int run = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var summary = await admin.GetFromJsonAsync<JsonElement>($"/api/runs/{run}");
+        Assert.StartsWith("snapshot source · snapshot ", summary.GetProperty("datasetName").GetString());
+        var datasets = await admin.GetFromJsonAsync<JsonElement>("/api/datasets");
+        Assert.Equal(before + 1, datasets.GetArrayLength());
+        var snapshot = datasets.EnumerateArray().Single(d => d.GetProperty("id").GetInt32() == summary.GetProperty("datasetId").GetInt32());
+        Assert.Equal("preference", snapshot.GetProperty("kind").GetString());
+        Assert.Equal(2, snapshot.GetProperty("rows").GetInt32());
+    }
+
+    [Fact]
     public async Task Metrics_UnknownRun_Returns404()
     {
         using var api = app.CreateApiClient();

@@ -26,7 +26,6 @@ public sealed class TrainCommand : ICliCommand
         args.RejectUnknown();
         var config = TrainConfig.Load(configPath);
         string output = config.OutputDir;
-        if (!Path.IsPathRooted(output)) output = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, output);
         string? latest = Trainer.LatestCheckpoint(output);
         if (resume && latest is null) throw new CliUsageException($"--resume: no checkpoint in {output} to resume from.");
         if (!resume && latest is not null)

@@ -9,7 +9,7 @@ namespace LabelAndAlign.Cli.Training;
 
 /// <summary>
 /// <c>lna train --config</c>'s YAML, with TRL's option names (snake_case). Unknown keys are an
-/// error, so a typo never silently falls back to a default. Example:
+/// error, so a typo never silently falls back to a default; paths are relative to the file. Example:
 /// <code>
 /// algorithm: dpo            # sft | reward | dpo | ppo | grpo
 /// output_dir: runs/dpo1
@@ -211,7 +211,20 @@ public sealed class TrainConfig
             throw new InvalidDataException($"{path}: {(e.InnerException ?? e).Message} (line {e.Start.Line}).");
         }
         config.Validate(path);
+        config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
         return config;
+    }
+
+    /// <summary>Every path in the file is relative to the file's own folder, so a config works from any working directory.</summary>
+    private void ResolvePaths(string baseDir)
+    {
+        string? Resolve(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p));
+        OutputDir = Resolve(OutputDir)!;
+        Dataset = Resolve(Dataset);
+        Tokenizer = Resolve(Tokenizer);
+        InitFrom = Resolve(InitFrom);
+        Reference = Resolve(Reference);
+        RewardModel = Resolve(RewardModel);
     }
 
     public void Validate(string where)

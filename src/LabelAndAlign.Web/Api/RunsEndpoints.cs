@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Datasets;
+using LabelAndAlign.Web.Services.Labeling;
 using LabelAndAlign.Web.Services.Runs;
 
 namespace LabelAndAlign.Web.Api;
@@ -24,18 +26,23 @@ public static class RunsEndpoints
         var read = app.MapGroup("/api").RequireAuthorization(AppPolicies.ReadRuns).WithTags("Runs");
         var write = app.MapGroup("/api").RequireAuthorization(AppPolicies.Manage).WithTags("Runs");
 
-        write.MapPost("/runs", async (LaunchRunRequest? request, ClaimsPrincipal user, RunService runs, CancellationToken cancel) =>
+        write.MapPost("/runs", async (LaunchRunRequest? request, ClaimsPrincipal user, RunService runs, DatasetService datasets, ExportService exports, CancellationToken cancel) =>
         {
-            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, algorithm, config, source: {datasetId}, baseCheckpointId?}.");
-            if (request.Source?.ProjectId is not null && request.Source.DatasetId is null)
-                return ApiResults.BadRequest("source.projectId", "Training straight from a labeling project is not available yet; export it and import the JSONL as a dataset.");
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, algorithm, config, source: {datasetId | projectId}, baseCheckpointId?}.");
             return await ApiResults.GuardAsync(async () =>
             {
-                var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, request.Source?.DatasetId, request.BaseCheckpointId),
+                int? datasetId = request.Source?.DatasetId;
+                if (datasetId is null && request.Source?.ProjectId is int projectId)
+                {
+                    // Validate the options before freezing a snapshot nobody will train on.
+                    RunConfig.Parse(request.Algorithm, request.Config);
+                    datasetId = (await datasets.SnapshotProjectAsync(projectId, exports, user.UserId(), cancel)).Id;
+                }
+                var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, datasetId, request.BaseCheckpointId),
                     user.UserId(), cancel);
                 return Results.Ok(new CreatedRun(run.Id));
             });
-        }).WithSummary("Queue a training run; invalid options answer 400 naming the field (config.<key>).");
+        }).WithSummary("Queue a training run on a dataset, or on a frozen snapshot of a labeling project's preferences; invalid options answer 400 naming the field (config.<key>).");
 
         read.MapGet("/runs", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.ListAsync(cancel)))
             .WithSummary("All runs, newest first, with status and progress.");

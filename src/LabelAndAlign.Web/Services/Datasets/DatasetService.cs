@@ -36,7 +36,30 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock)
     }
 
     /// <summary>Reads every line; imports nothing unless all are valid rows of one kind.</summary>
-    public async Task<ImportResult> ImportAsync(string? name, Stream jsonl, int? userId, CancellationToken cancel = default)
+    public async Task<ImportResult> ImportAsync(string? name, Stream jsonl, int? userId, CancellationToken cancel = default) =>
+        await ImportAsync(name, jsonl, userId, $"import:{Guid.NewGuid():N}", cancel);
+
+    /// <summary>
+    /// Freezes a labeling project's current preferences (TRL explicit-prompt pairs, ties and
+    /// unresolved items left out, as the project's export does) into a new dataset, so a run
+    /// trains on exactly the labels that existed at launch.
+    /// </summary>
+    public async Task<Dataset> SnapshotProjectAsync(int projectId, Labeling.ExportService exports, int? userId, CancellationToken cancel = default)
+    {
+        var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, cancel)
+            ?? throw new InputException("source.projectId", $"No labeling project with id {projectId}.");
+        using var buffer = new MemoryStream();
+        await exports.WriteAsync(projectId, "trl", buffer, cancel);
+        if (buffer.Length == 0)
+            throw new InputException("source.projectId", $"Project '{project.Name}' has no resolved preference pairs yet; label some items first.");
+        buffer.Position = 0;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var result = await ImportAsync($"{project.Name} · snapshot {now:yyyy-MM-dd HH:mm:ss}", buffer, userId, $"snapshot:project-{projectId}:{Guid.NewGuid():N}", cancel);
+        return result.Dataset ?? throw new InputException("source.projectId",
+            $"Project '{project.Name}' exported rows the dataset import refused: {string.Join("; ", result.Errors.Take(3).Select(e => $"line {e.Line}: {e.Message}"))}");
+    }
+
+    private async Task<ImportResult> ImportAsync(string? name, Stream jsonl, int? userId, string source, CancellationToken cancel)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new InputException("name", "Give the dataset a name (?name=…).");
         name = name.Trim();
@@ -87,7 +110,7 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock)
         if (errors.Count == 0 && rows.Count == 0) Add(errors, Math.Max(1, line), "the file has no rows.");
         if (errors.Count > 0) return new ImportResult(null, errors);
 
-        var dataset = await SaveAsync(name, kind!, $"import:{Guid.NewGuid():N}", rows, userId, cancel);
+        var dataset = await SaveAsync(name, kind!, source, rows, userId, cancel);
         return new ImportResult(dataset, []);
     }
 

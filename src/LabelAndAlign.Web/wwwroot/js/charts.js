@@ -248,14 +248,21 @@ class Board {
   }
 
   flush() {
-    const names = [...this.dirty];
+    // loss first: it is the chart people watch, and the first to show a new step.
+    const names = [...this.dirty].sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : 0));
     this.dirty.clear();
-    for (const name of names) this.draw(name);
-    if (this.pendingLatency.length) {
+    const record = (key) => {
       const done = Date.now() / 1000;
-      const list = (window.__lnaLatencies ||= []);
+      const list = (window[key] ||= []);
       for (const l of this.pendingLatency) list.push(Math.round((done - l.time) * 1000));
       if (list.length > 5000) list.splice(0, list.length - 5000);
+    };
+    names.forEach((name, i) => {
+      this.draw(name);
+      if (i === 0 && this.pendingLatency.length) record('__lnaFirstChart');
+    });
+    if (this.pendingLatency.length) {
+      record('__lnaLatencies');
       this.pendingLatency = [];
     }
   }
@@ -386,11 +393,11 @@ export function dispose(root) {
   if (board) { board.dispose(); boards.delete(root); }
 }
 
-/** "Trainer logged → point drawn" and "→ point received" latencies seen on this page, in ms (median, p90, count). */
+/** Latencies from the trainer logging a step to the browser receiving it, drawing it on the first chart (loss) and on every chart, in ms. */
 export function latency() {
   const stats = (values) => {
     const list = (values || []).slice().sort((a, b) => a - b);
     return { count: list.length, median: list.length ? list[Math.floor(list.length / 2)] : null, p90: list.length ? list[Math.floor(list.length * 0.9)] : null };
   };
-  return { drawn: stats(window.__lnaLatencies), received: stats(window.__lnaArrivals) };
+  return { received: stats(window.__lnaArrivals), firstChartDrawn: stats(window.__lnaFirstChart), allChartsDrawn: stats(window.__lnaLatencies) };
 }
