@@ -110,12 +110,13 @@ public static class LabelingEndpoints
             })).WithSummary("Skip an assignment: the item returns to the queue.");
 
         api.MapGet("/projects/{id:int}/export", async (int id, string? format, HttpContext http, ClaimsPrincipal user, ProjectService projects,
-            ExportService exports, CancellationToken cancel) =>
+            ExportService exports, AuditLog audit, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
             format ??= "trl";
             if (!ExportService.Formats.Contains(format))
                 return ApiResults.BadRequest("format", $"Format must be one of {string.Join(", ", ExportService.Formats)}; found '{format}'.");
+            await audit.RecordAsync("export", $"project {id} as {format}", cancel: cancel);
             return Results.Stream(async body => await exports.WriteAsync(id, format, body, cancel), "application/x-ndjson",
                 fileDownloadName: $"project-{id}-{format}.jsonl");
         }).WithSummary("Export JSON Lines: trl, trl-implicit, trl-conversational (majority per item) or votes (every label).");

@@ -1,0 +1,35 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LabelAndAlign.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LabelAndAlign.Web.Tests;
+
+public class AuditLogTests(AppFactory app) : IClassFixture<AppFactory>
+{
+    private async Task<List<AuditEvent>> EventsAsync()
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().AuditEvents.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+    }
+
+    [Fact]
+    public async Task UserCreation_KeyIssue_AndExport_AreRecordedWithTheActingAdmin()
+    {
+        var admin = app.CreateApiClient();
+        string email = $"audited{Guid.NewGuid():N}@example.com";
+        var created = await admin.PostAsJsonAsync("/api/users", new { email, password = "audited-password", role = "Viewer" });
+        int id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        (await admin.PostAsJsonAsync($"/api/users/{id}/keys", new { })).EnsureSuccessStatusCode();
+        var project = await admin.PostAsJsonAsync("/api/projects", new { name = "audited" });
+        int projectId = (await project.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        (await admin.GetAsync($"/api/projects/{projectId}/export?format=votes")).EnsureSuccessStatusCode();
+
+        var events = await EventsAsync();
+        var adminId = events.First(e => e.Action == "user.create" && e.Detail.Contains(email)).UserId;
+        Assert.NotNull(adminId);
+        Assert.Contains(events, e => e.Action == "key.create" && e.Detail.Contains(email) && e.UserId == adminId);
+        Assert.Contains(events, e => e.Action == "export" && e.Detail == $"project {projectId} as votes" && e.UserId == adminId);
+    }
+}
