@@ -32,4 +32,20 @@ public class AuditLogTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Contains(events, e => e.Action == "key.create" && e.Detail.Contains(email) && e.UserId == adminId);
         Assert.Contains(events, e => e.Action == "export" && e.Detail == $"project {projectId} as votes" && e.UserId == adminId);
     }
+
+    [Fact]
+    public async Task RunLaunch_IsRecorded()
+    {
+        var admin = app.CreateApiClient();
+        var dataset = await admin.PostAsync("/api/datasets?name=audit-sft", new StringContent(
+            "{\"prompt\": \"2+2=\", \"completion\": \"4\"}\n{\"prompt\": \"3+3=\", \"completion\": \"6\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        dataset.EnsureSuccessStatusCode();
+        int datasetId = (await dataset.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var run = await admin.PostAsJsonAsync("/api/runs", new { name = "audited run", algorithm = "sft", config = new { max_steps = 2 }, source = new { datasetId } });
+        Assert.True(run.IsSuccessStatusCode, await run.Content.ReadAsStringAsync());
+        int runId = (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+
+        var events = await EventsAsync();
+        Assert.Contains(events, e => e.Action == "run.launch" && e.Detail.StartsWith($"run {runId} 'audited run' (sft)") && e.UserId is not null);
+    }
 }

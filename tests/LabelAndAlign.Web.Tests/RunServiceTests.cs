@@ -15,7 +15,8 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _db.Dispose();
 
     private RunService Service(Data.AppDbContext context) => new(context, new RunsNotifier(), new TrainingEngineSignal(), TimeProvider.System,
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
+        new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
     private int AddRun(string name = "r", string config = "{}")
     {

@@ -19,7 +19,7 @@ public sealed record RunSummary(int Id, string Name, string Algorithm, string St
 public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt);
 
 /// <summary>Launch, read and cancel runs; read their metrics (downsampled), samples and checkpoints.</summary>
-public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration)
+public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit)
 {
     /// <summary>The folder beside the database that holds run folders and checkpoints.</summary>
     public string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
@@ -53,6 +53,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancel);
+        await audit.RecordAsync("run.launch", $"run {run.Id} '{name}' ({config.Algorithm}) on dataset {datasetId}", userId, cancel);
         signal.Wake();
         notifier.PublishProgress(Progress(run));
         return run;
@@ -93,6 +94,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
             run.FinishedAt = clock.GetUtcNow().UtcDateTime;
         }
         await db.SaveChangesAsync(cancel);
+        await audit.RecordAsync("run.cancel", $"run {id} '{run.Name}'", cancel: cancel);
         signal.Cancel(id);
         notifier.PublishProgress(Progress(run));
         return true;
