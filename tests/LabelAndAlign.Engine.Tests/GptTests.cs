@@ -197,6 +197,85 @@ public class GptTests
     }
 
     [Fact]
+    public void Gpt_ValuesHead_Backward_MatchesFiniteDifferences()
+    {
+        var cfg = Small with { ScalarHead = true };
+        var model = new Gpt(cfg, seed: 5);
+        var p = model.Parameters;
+        GradCheck.Normal(p.HeadW.Length, 6, 0.5f).CopyTo(p.HeadW);
+        GradCheck.Normal(p.LnfB.Length, 7, 0.5f).CopyTo(p.LnfB);
+        int[] tokens = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        float[] dValues = GradCheck.Normal(16, 8);
+        dValues[3] = 0f; // a masked position
+        model.ForwardValues(tokens, 2, 8);
+        model.ZeroGrad();
+        model.BackwardValues(dValues);
+        foreach (var name in new[] { "headw", "headb", "lnfw", "lnfb", "fcprojb", "attprojw", "ln1w", "wpe", "wte" })
+        {
+            int t = Array.IndexOf(ParameterTensors.Names, name), off = p.OffsetOf(t);
+            int n = Math.Min(p.SizeOf(t), 24);
+            var analytic = model.Gradients.Data.AsSpan(off, n).ToArray();
+            var x = p.Data.AsSpan(off, n).ToArray();
+            GradCheck.Check(name, x, analytic, () =>
+            {
+                x.CopyTo(p.Data, off);
+                model.ForwardValues(tokens, 2, 8);
+                return GradCheck.Dot(model.Values, dValues);
+            }, eps: 1e-2f, atol: 5e-3, rtol: 2e-2);
+            x.CopyTo(p.Data, off);
+        }
+    }
+
+    [Fact]
+    public void Gpt_ValuesHead_MatchesSinglePositionScalars_AndLogitsAreUnchanged()
+    {
+        var model = new Gpt(Small with { ScalarHead = true }, seed: 11);
+        GradCheck.Normal(model.Parameters.HeadW.Length, 12, 0.5f).CopyTo(model.Parameters.HeadW);
+        model.Parameters.HeadB[0] = 0.3f;
+        int[] tokens = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        model.Forward(tokens, 2, 8);
+        var logits = model.Logits.ToArray();
+        var last = model.Scalars.ToArray();
+        for (int pos = 0; pos < 8; pos++)
+        {
+            model.Forward(tokens, 2, 8, [pos, pos], computeLogits: false);
+            var single = model.Scalars.ToArray();
+            model.ForwardValues(tokens, 2, 8, computeLogits: pos == 7);
+            for (int b = 0; b < 2; b++) Assert.Equal(single[b], model.Values[b * 8 + pos]);
+        }
+        Assert.Equal(last, model.Scalars.ToArray());
+        Assert.Equal(logits, model.Logits.ToArray());
+        Assert.Throws<InvalidOperationException>(() => { model.ForwardValues(tokens, 2, 8); return model.Logits.Length; });
+    }
+
+    [Fact]
+    public void Gpt_ValuesHead_GradientsAddToLogitGradients()
+    {
+        // Backward from dvalues plus backward from dlogits equals the sum of the two, as in PyTorch's autograd.
+        var model = new Gpt(Small with { ScalarHead = true }, seed: 13);
+        GradCheck.Normal(model.Parameters.HeadW.Length, 14, 0.5f).CopyTo(model.Parameters.HeadW);
+        int[] tokens = [1, 2, 3, 4, 5, 6, 7, 8];
+        var dv = GradCheck.Normal(8, 15);
+        var dl = GradCheck.Normal(8 * Small.VocabSize, 16, 0.1f);
+        model.ForwardValues(tokens, 1, 8, computeLogits: true);
+        model.ZeroGrad();
+        model.BackwardValues(dv);
+        var gv = (float[])model.Gradients.Data.Clone();
+        model.ZeroGrad();
+        model.Backward(dl);
+        var gl = (float[])model.Gradients.Data.Clone();
+        model.ZeroGrad();
+        dl.CopyTo(model.LogitsGrad);
+        dv.CopyTo(model.ValuesGrad);
+        model.Backward();
+        for (int i = 0; i < gv.Length; i++) Assert.Equal(gv[i] + gl[i], model.Gradients.Data[i], 1e-4f * (1 + Math.Abs(gv[i] + gl[i])));
+    }
+
+    [Fact]
+    public void Gpt_ForwardValues_ThrowsWithoutScalarHead() =>
+        Assert.Throws<InvalidOperationException>(() => new Gpt(Small, seed: 1).ForwardValues(new int[8], 1, 8));
+
+    [Fact]
     public void Gpt_Forward_ThrowsWhenSequenceExceedsBlockSize()
     {
         var model = new Gpt(Small, seed: 1);

@@ -48,6 +48,56 @@ public class PpoTrainerTests
         Assert.True(vf[^4..].Average() < vf[..4].Average(), $"value loss {string.Join(" ", vf.Select(v => v.ToString("0.000")))}");
     }
 
+    [Theory]
+    [InlineData(6)] // mid-batch: between PPO epochs of one rollout
+    [InlineData(4)] // at a rollout boundary
+    public void Resume_FromCheckpoint_ContinuesWithIdenticalLosses(int cancelAt)
+    {
+        // Adaptive KL (its coefficient moves), so the controller, value model, its AdamW and the rollout must all be restored.
+        var prompts = new SentimentPack().Prompts(1, 32);
+        var (full, resumed) = ResumeTests.AssertResumeIdentical(() =>
+        {
+            var model = TrainerTestKit.SftModel();
+            var reference = TrainerTestKit.Copy(model.Parameters);
+            return (model, new PpoTrainer(prompts, TrainerTestKit.Tokenizer, StartsPositive, reference,
+                new PpoOptions { MaxCompletionLength = 6, AdaptiveKl = true, KlCoef = 0.2f, KlTarget = 0.5f, KlHorizon = 100, Temperature = 1f }, seed: 3));
+        }, new TrainerOptions { MaxSteps = 12, BatchSize = 8, GradientAccumulationSteps = 2, LearningRate = 3e-3f, WarmupSteps = 2, Seed = 5 },
+            cancelAt, "loss/value_avg", "loss/policy_avg", "objective/kl_coef", "objective/scores", "episode");
+        var f = (PpoTrainer)full;
+        var r = (PpoTrainer)resumed;
+        Assert.NotEqual(0.2f, f.KlCoefficient);
+        Assert.Equal(f.KlCoefficient, r.KlCoefficient);
+        Assert.Equal(f.ValueModel.Parameters.Data, r.ValueModel.Parameters.Data);
+    }
+
+    [Fact]
+    public void Checkpoint_HoldsTheValueModelAndItsOptimizer()
+    {
+        using var dir = new TempDirectory();
+        var model = TrainerTestKit.SftModel();
+        var ppo = new PpoTrainer(new SentimentPack().Prompts(1, 8), TrainerTestKit.Tokenizer, StartsPositive, TrainerTestKit.Copy(model.Parameters),
+            new PpoOptions { MaxCompletionLength = 4 }, seed: 1);
+        new Trainer(model, ppo, new TrainerOptions { MaxSteps = 2, BatchSize = 8, OutputDir = dir.Path }).Run();
+        string valueDir = Path.Combine(Trainer.LatestCheckpoint(dir.Path)!, PpoTrainer.ValueModelFolder);
+        var (config, weights) = LabelAndAlign.Engine.Checkpoints.Checkpoint.Load(valueDir);
+        Assert.True(config.ScalarHead);
+        Assert.Equal(ppo.ValueModel.Parameters.Data, weights.Data);
+        Assert.Equal(2, LabelAndAlign.Engine.Checkpoints.Checkpoint.LoadOptimizer(valueDir, weights.Count)!.Value.State.Step);
+    }
+
+    [Fact]
+    public void ValueModel_IsAScalarHeadGpt_StartingFromTheReferenceWithAZeroHead()
+    {
+        var model = TrainerTestKit.SftModel();
+        var reference = TrainerTestKit.Copy(model.Parameters);
+        var ppo = new PpoTrainer(new SentimentPack().Prompts(1, 4), TrainerTestKit.Tokenizer, StartsPositive, reference);
+        var v = ppo.ValueModel.Parameters;
+        Assert.True(v.Config.ScalarHead);
+        Assert.Equal(reference.Data, v.Data.AsSpan(0, reference.Count).ToArray());
+        Assert.All(v.HeadW.ToArray(), w => Assert.Equal(0f, w));
+        Assert.Equal(0f, v.HeadB[0]);
+    }
+
     [Fact]
     public void PpoOptions_Validate_Throws_OnBadValues()
     {

@@ -54,6 +54,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("POST", "/api/projects", "---++", body: "{}"),
         Api("POST", "/api/projects/{id:int}/members", "---++", "/api/projects/{project}/members", "{}", Hidden: true),
         Api("POST", "/api/projects/{id:int}/items", "---++", "/api/projects/{project}/items", "", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/generate", "---++", "/api/projects/{project}/generate", "{}", Hidden: true),
         Api("POST", "/api/projects/{id:int}/assignments/next", "--+--", "/api/projects/{project}/assignments/next", Hidden: true),
         Api("POST", "/api/projects/{id:int}/undo", "--+--", "/api/projects/{project}/undo", Hidden: true),
         Api("POST", "/api/assignments/{assignmentId:long}/label", "--+--", "/api/assignments/{assignment}/label", "{\"choice\":\"left\"}", Hidden: true),

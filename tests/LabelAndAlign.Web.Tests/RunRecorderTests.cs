@@ -61,4 +61,38 @@ public sealed class RunRecorderTests : IDisposable
         Assert.Equal(2, ctx.MetricPoints.Count(p => p.RunId == id));
         Assert.Equal(1, ctx.Runs.Single(r => r.Id == id).Step);
     }
+
+    [Fact]
+    public async Task Checkpoint_RecordedAgainForTheSameStep_KeepsTheRowAndItsId()
+    {
+        int id = AddRun();
+        await using var recorder = new RunRecorder(id, _db.ConnectionString, new RunsNotifier(), Config("{}"));
+        recorder.Checkpoint(20, "runs/1/checkpoints/checkpoint-20");
+        int first;
+        using (var ctx = _db.CreateContext()) first = ctx.RunCheckpoints.Single(c => c.RunId == id).Id;
+        // Re-saved after a resume, or reconciled after a crash between writing the folder and recording it.
+        recorder.Checkpoint(20, "runs/1/checkpoints/checkpoint-20");
+        using (var ctx = _db.CreateContext())
+        {
+            var row = Assert.Single(ctx.RunCheckpoints.Where(c => c.RunId == id));
+            Assert.Equal(first, row.Id); // a run whose base checkpoint is this one still finds it
+        }
+    }
+
+    [Fact]
+    public async Task Flush_WhileTheFlusherIsStoring_ReturnsOnlyOnceEverythingReportedBeforeIsStored()
+    {
+        int id = AddRun();
+        await using var recorder = new RunRecorder(id, _db.ConnectionString, new RunsNotifier(), Config("{}"));
+        // The trainer flushes before each checkpoint: every step up to it must be in the database when Flush returns,
+        // even when the background flusher took part of the buffer a moment before.
+        for (int step = 1; step <= 2000; step++)
+        {
+            recorder.Report(step, "loss", 1.0 / step, DateTimeOffset.UtcNow);
+            if (step % 200 != 0) continue;
+            recorder.Flush();
+            using var ctx = _db.CreateContext();
+            Assert.Equal(step, ctx.MetricPoints.Count(p => p.RunId == id));
+        }
+    }
 }

@@ -175,6 +175,136 @@ public sealed class TrainingEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task RunThatThrows_EndsFailedNamingTheCause_AndTheNextQueuedRunStartsAndCompletes()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        // An absurd learning rate blows the weights up: the trainer's NaN/Inf guard throws within a few steps.
+        int diverging = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, learning_rate = 1e30, max_grad_norm = 0, max_length = 32 }, "diverging");
+        int next = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, max_length = 32 }, "next"); // queued behind it (MaxConcurrentRuns = 1)
+
+        var failed = await WaitAsync(api, diverging, r => Status(r) is not ("Queued" or "Running"));
+        Assert.Equal("Failed", Status(failed));
+        string error = failed.GetProperty("error").GetString()!;
+        Assert.Contains("not finite", error);
+        Assert.Contains("Lower the learning rate", error);
+        Assert.True(failed.GetProperty("finishedAt").ValueKind == JsonValueKind.String);
+
+        var done = await WaitAsync(api, next, r => Status(r) is "Completed" or "Failed" or "Cancelled");
+        Assert.True(Status(done) == "Completed", done.ToString());
+        Assert.Equal(6, done.GetProperty("step").GetInt32());
+    }
+
+    [Fact]
+    public async Task CheckpointFolderUnwritable_FailsTheRunWithAClearMessage_RecordsNoCheckpoint_AndTheQueueMovesOn()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        // Hold the queue so the blocked run's folder can be prepared before it starts.
+        int busy = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, max_length = 32 }, "busy");
+        await WaitAsync(api, busy, r => Status(r) == "Running");
+        int blocked = await LaunchAsync(api, new { max_steps = 30, batch_size = 4, save_every = 5, max_length = 32 }, "blocked");
+        int next = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, save_every = 3, max_length = 32 }, "next");
+        // A file where the run's checkpoints folder goes: no checkpoint can be written (root ignores chmod, not this).
+        string runDir = Path.Combine(_data, "runs", blocked.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(runDir);
+        string checkpoints = Path.Combine(runDir, "checkpoints");
+        await File.WriteAllTextAsync(checkpoints, "in the way");
+        await api.PostAsync($"/api/runs/{busy}/cancel", null);
+
+        var failed = await WaitAsync(api, blocked, r => Status(r) is not ("Queued" or "Running"));
+        Assert.Equal("Failed", Status(failed));
+        string error = failed.GetProperty("error").GetString()!;
+        Assert.StartsWith($"Could not write checkpoint to {Path.Combine(checkpoints, "checkpoint-5")}: ", error);
+        Assert.True(error.Length > $"Could not write checkpoint to {Path.Combine(checkpoints, "checkpoint-5")}: ".Length, error);
+        Assert.Equal(5, failed.GetProperty("step").GetInt32()); // the steps it did train are kept, not rolled back
+        Assert.Equal(0, CheckpointRows(blocked));
+        Assert.Empty((await api.GetFromJsonAsync<JsonElement>($"/api/runs/{blocked}/checkpoints")).EnumerateArray());
+        Assert.True(File.Exists(checkpoints)); // nothing half-written replaced it
+
+        // The app keeps serving and the queue moves on.
+        var done = await WaitAsync(api, next, r => Status(r) is "Completed" or "Failed" or "Cancelled");
+        Assert.True(Status(done) == "Completed", done.ToString());
+        Assert.Equal(2, CheckpointRows(next));
+    }
+
+    [Fact]
+    public async Task QueuedRunThatCannotBeLoaded_EndsFailed_AndTheEngineKeepsServingTheQueue()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        int busy = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, max_length = 32 }, "busy");
+        await WaitAsync(api, busy, r => Status(r) == "Running");
+        int broken = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, max_length = 32 }, "broken");
+        int next = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, max_length = 32 }, "next");
+        // A row the engine cannot read (an unexpected exception while loading, not a validation error).
+        Execute($"UPDATE runs SET ConfigJson = 'null' WHERE Id = {broken};");
+        await api.PostAsync($"/api/runs/{busy}/cancel", null);
+
+        var failed = await WaitAsync(api, broken, r => Status(r) is not ("Queued" or "Running"));
+        Assert.Equal("Failed", Status(failed));
+        Assert.Contains("NullReferenceException", failed.GetProperty("error").GetString());
+        var done = await WaitAsync(api, next, r => Status(r) is "Completed" or "Failed" or "Cancelled");
+        Assert.True(Status(done) == "Completed", done.ToString());
+    }
+
+    [Fact]
+    public async Task HalfWrittenCheckpoints_AreNeverResumedFrom_AndAnUnrecordedCompleteOneIsRecordedOnResume()
+    {
+        int id;
+        using (var host = new Host(_data))
+        using (var api = host.Api())
+        {
+            id = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, learning_rate = 0.003, save_every = 10, save_total_limit = 0, max_length = 32 });
+            await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 12);
+        }
+        // What a kill mid-save could leave: a temporary folder and a step folder without its optimizer file.
+        string root = Path.Combine(_data, "runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "checkpoints");
+        int newest = LabelAndAlign.Engine.Training.Trainer.Checkpoints(root)[^1].Step;
+        Directory.CreateDirectory(Path.Combine(root, "checkpoint-900000.tmp"));
+        Directory.CreateDirectory(Path.Combine(root, "checkpoint-900001"));
+        await File.WriteAllTextAsync(Path.Combine(root, "checkpoint-900001", "model.safetensors"), "truncated");
+        // And a kill between writing the newest folder and recording it: no tokenizer copy, no row.
+        string newestDir = Path.Combine(root, $"checkpoint-{newest}");
+        foreach (var f in Directory.GetFiles(newestDir, "tokenizer*")) File.Delete(f);
+        Execute($"DELETE FROM run_checkpoints WHERE RunId = {id} AND Step = {newest};");
+        Assert.Equal(0, CheckpointRows(id, newest));
+        using (var host = new Host(_data))
+        using (var api = host.Api())
+        {
+            await WaitAsync(api, id, r => Status(r) == "Running" && r.GetProperty("step").GetInt32() > newest + 2);
+            var steps = await LossStepsAsync(api, id);
+            Assert.Equal(Enumerable.Range(1, steps.Count), steps);
+            Assert.Equal(1, CheckpointRows(id, newest)); // the resume recorded the folder it resumed from
+            Assert.True(File.Exists(Path.Combine(newestDir, "tokenizer.json")));
+            Assert.Equal(0, CheckpointRows(id, 900001));
+            await api.PostAsync($"/api/runs/{id}/cancel", null);
+            var run = await WaitAsync(api, id, r => Status(r) != "Running", 60);
+            Assert.Equal("Cancelled", Status(run));
+        }
+    }
+
+    private int CheckpointRows(int runId, int? step = null)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM run_checkpoints WHERE RunId = $r AND ($s IS NULL OR Step = $s);";
+        cmd.Parameters.AddWithValue("$r", runId);
+        cmd.Parameters.AddWithValue("$s", step is int s ? s : DBNull.Value);
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
     public async Task Run_WithADatasetOfTheWrongKind_IsRefused_NamingTheSource()
     {
         using var host = new Host(_data);

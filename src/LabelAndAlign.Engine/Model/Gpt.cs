@@ -10,7 +10,8 @@ namespace LabelAndAlign.Engine.Model;
 /// <para>
 /// Use: <see cref="Forward(ReadOnlySpan{int}, int, int)"/>, then either <see cref="Loss"/> (SFT-style
 /// next-token loss, -100 = ignored) or write your own dL/dlogits into <see cref="LogitsGrad"/> (and
-/// dL/dscalar into <see cref="ScalarsGrad"/> with a scalar head), then <see cref="Backward()"/>, which
+/// dL/dscalar into <see cref="ScalarsGrad"/> with a scalar head, or dL/dvalues into <see cref="ValuesGrad"/> after
+/// <see cref="ForwardValues"/>, which reads the scalar head at every position), then <see cref="Backward()"/>, which
 /// ADDS into <see cref="Gradients"/> (call <see cref="ZeroGrad"/> between steps, as in PyTorch).
 /// </para>
 /// </summary>
@@ -28,6 +29,10 @@ public sealed class Gpt
     private bool _forwardDone;
     private GradSource _logitsGrad;
     private bool _scalarsGradSet;
+    private bool _haveValues;
+    private bool _valuesGradSet;
+    private float[] _values = [];
+    private float[] _dValues = [];
 
     /// <summary>A model with GPT-2 initialisation drawn from <paramref name="seed"/>.</summary>
     public Gpt(GptConfig config, int seed) : this(new ParameterTensors(config))
@@ -101,6 +106,37 @@ public sealed class Gpt
         }
     }
 
+    /// <summary>
+    /// (B, T) per-position scalar-head outputs (<c>lnf[b,t]·headw + headb</c>) of the last
+    /// <see cref="ForwardValues"/> pass — a PPO value model's value at every token.
+    /// </summary>
+    public Span<float> Values
+    {
+        get
+        {
+            RequireForward();
+            if (!_haveValues) throw new InvalidOperationException("The last forward pass did not compute per-position values; call ForwardValues.");
+            return _values.AsSpan(0, Batch * Sequence);
+        }
+    }
+
+    /// <summary>(B, T) dL/dvalues; zeroed on first access after a <see cref="ForwardValues"/> pass; <see cref="Backward()"/> uses it.</summary>
+    public Span<float> ValuesGrad
+    {
+        get
+        {
+            RequireForward();
+            if (!_haveValues) throw new InvalidOperationException("The last forward pass did not compute per-position values; call ForwardValues.");
+            var d = _dValues.AsSpan(0, Batch * Sequence);
+            if (!_valuesGradSet)
+            {
+                d.Clear();
+                _valuesGradSet = true;
+            }
+            return d;
+        }
+    }
+
     /// <summary>(B) dL/dscalar; zeroed on first access after a forward pass.</summary>
     public Span<float> ScalarsGrad
     {
@@ -158,7 +194,23 @@ public sealed class Gpt
     /// (the row's last real token; empty means T-1 for every row). <paramref name="computeLogits"/> false skips
     /// the LM head (a reward model needs only the scalar).
     /// </summary>
-    public void Forward(ReadOnlySpan<int> tokens, int B, int T, ReadOnlySpan<int> scalarPositions, bool computeLogits = true)
+    public void Forward(ReadOnlySpan<int> tokens, int B, int T, ReadOnlySpan<int> scalarPositions, bool computeLogits = true) =>
+        ForwardCore(tokens, B, T, scalarPositions, computeLogits, allPositions: false);
+
+    /// <summary>
+    /// Forward pass that reads the scalar head at EVERY position: <see cref="Values"/> (B, T) from the final
+    /// LayerNorm output through headw/headb (and <see cref="Scalars"/> at T-1, as the default
+    /// <see cref="Forward(ReadOnlySpan{int}, int, int, ReadOnlySpan{int}, bool)"/>). By default the LM head is
+    /// skipped (a value model needs no logits); <paramref name="computeLogits"/> true also produces <see cref="Logits"/>.
+    /// Backward from dL/dvalues: write <see cref="ValuesGrad"/> then <see cref="Backward()"/>, or <see cref="BackwardValues"/>.
+    /// </summary>
+    public void ForwardValues(ReadOnlySpan<int> tokens, int B, int T, bool computeLogits = false)
+    {
+        RequireScalarHead();
+        ForwardCore(tokens, B, T, default, computeLogits, allPositions: true);
+    }
+
+    private void ForwardCore(ReadOnlySpan<int> tokens, int B, int T, ReadOnlySpan<int> scalarPositions, bool computeLogits, bool allPositions)
     {
         var cfg = Config;
         if (B <= 0 || T <= 0) throw new ArgumentException($"Batch and sequence length must be positive, found B={B} T={T}.");
@@ -195,6 +247,8 @@ public sealed class Gpt
         _forwardDone = false;
         _logitsGrad = GradSource.None;
         _scalarsGradSet = false;
+        _valuesGradSet = false;
+        _haveValues = false;
 
         Encoder.Forward(a.Encoded, tokens, p.Wte, p.Wpe, B, T, C);
         ReadOnlySpan<float> residual = a.Encoded;
@@ -235,6 +289,19 @@ public sealed class Gpt
             var s = a.Scalars;
             for (int b = 0; b < B; b++)
                 s[b] = TensorPrimitives.Dot(lnf.Slice((b * T + _positions[b]) * C, C), p.HeadW) + p.HeadB[0];
+        }
+        if (allPositions)
+        {
+            if (_values.Length < N)
+            {
+                _values = new float[N];
+                _dValues = new float[N];
+            }
+            // values (N) = lnf (N, C) · headwᵀ + headb, the same dot as the single-position scalar.
+            var lnf = a.Lnf;
+            float hb = p.HeadB[0];
+            for (int i = 0; i < N; i++) _values[i] = TensorPrimitives.Dot(lnf.Slice(i * C, C), p.HeadW) + hb;
+            _haveValues = true;
         }
         _haveLogits = computeLogits;
         _forwardDone = true;
@@ -309,6 +376,21 @@ public sealed class Gpt
             _scalarsGradSet = true;
         }
         else _scalarsGradSet = false;
+        _valuesGradSet = false;
+        Backward();
+    }
+
+    /// <summary>Backward from an injected dL/dvalues (B, T) after <see cref="ForwardValues"/> (no logits or single-position scalar gradient).</summary>
+    public void BackwardValues(ReadOnlySpan<float> dValues)
+    {
+        RequireForward();
+        if (!_haveValues) throw new InvalidOperationException("The last forward pass did not compute per-position values; call ForwardValues.");
+        int N = Batch * Sequence;
+        if (dValues.Length != N) throw new ArgumentException($"Expected dValues of {N} floats (B={Batch} × T={Sequence}), found {dValues.Length}.");
+        dValues.CopyTo(_dValues);
+        _valuesGradSet = true;
+        _logitsGrad = GradSource.None;
+        _scalarsGradSet = false;
         Backward();
     }
 
@@ -324,9 +406,9 @@ public sealed class Gpt
             MaterializeLogitsGrad();
             _logitsGrad = GradSource.Explicit;
         }
-        bool useLogits = _logitsGrad == GradSource.Explicit, useScalars = _scalarsGradSet;
-        if (!useLogits && !useScalars)
-            throw new InvalidOperationException("Nothing to backpropagate: call Loss(targets), write LogitsGrad or ScalarsGrad, or pass dLogits to Backward.");
+        bool useLogits = _logitsGrad == GradSource.Explicit, useScalars = _scalarsGradSet, useValues = _valuesGradSet && _haveValues;
+        if (!useLogits && !useScalars && !useValues)
+            throw new InvalidOperationException("Nothing to backpropagate: call Loss(targets), write LogitsGrad, ScalarsGrad or ValuesGrad, or pass dLogits to Backward.");
 
         var cfg = Config;
         var a = _acts!;
@@ -352,6 +434,23 @@ public sealed class Gpt
                 TensorPrimitives.MultiplyAdd(lnf.Slice(row, C), d, g.HeadW, g.HeadW);
                 g.HeadB[0] += d;
             }
+        }
+        if (useValues)
+        {
+            // values = lnf · headwᵀ + headb: dlnf += dv ⊗ headw, dheadw += dvᵀ · lnf, dheadb += Σ dv.
+            var dv = _dValues.AsSpan(0, N);
+            var lnf = a.Lnf;
+            float db = 0f;
+            for (int i = 0; i < N; i++)
+            {
+                float d = dv[i];
+                if (d == 0f) continue;
+                int row = i * C;
+                TensorPrimitives.MultiplyAdd(p.HeadW, d, dln.Slice(row, C), dln.Slice(row, C));
+                TensorPrimitives.MultiplyAdd(lnf.Slice(row, C), d, g.HeadW, g.HeadW);
+                db += d;
+            }
+            g.HeadB[0] += db;
         }
         var dres = a.DResidual;
         dres.Clear();

@@ -48,4 +48,13 @@ public interface ITrainingAlgorithm
 
     /// <summary>Restores what <see cref="SaveState"/> returned.</summary>
     void LoadState(string state) { }
+
+    /// <summary>
+    /// Writes state too large for <see cref="SaveState"/>'s JSON (a PPO value model and its optimizer)
+    /// as files into the checkpoint folder being written, <paramref name="checkpointDir"/>.
+    /// </summary>
+    void SaveFiles(string checkpointDir) { }
+
+    /// <summary>Restores what <see cref="SaveFiles"/> wrote; a resume calls it before <see cref="LoadState"/>.</summary>
+    void LoadFiles(string checkpointDir) { }
 }

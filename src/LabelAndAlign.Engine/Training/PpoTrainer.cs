@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Checkpoints;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Optim;
@@ -60,10 +61,11 @@ public sealed record PpoOptions
 /// (k1 or k3 to the frozen reference), GAE, whitened advantages, then <see cref="PpoOptions.NumPpoEpochs"/>
 /// optimizer steps of the clipped policy loss plus <c>vf_coef</c> × the clipped value loss.
 /// <para>
-/// The value model is a separate GPT (initialised from the reference weights) whose value at
-/// every position is its LM head's output for the pad token — a linear head on its final hidden
-/// state that nothing else uses (pad never appears inside a sequence). It has its own AdamW; it
-/// is not part of the policy checkpoint.
+/// The value model is a separate GPT with a scalar head (TRL's value model: the trunk initialised
+/// from the reference weights, a fresh head at zero so the first values are 0), read at every
+/// position with <see cref="Gpt.ForwardValues"/> (no LM head). It has its own AdamW. Its weights and
+/// moments are saved in the checkpoint's <c>value_model</c> folder, the KL coefficient and the current
+/// rollout in the trainer state, so a resume continues exactly as the uninterrupted run.
 /// </para>
 /// </summary>
 public sealed class PpoTrainer : ITrainingAlgorithm
@@ -77,7 +79,6 @@ public sealed class PpoTrainer : ITrainingAlgorithm
     private readonly AdamW _valueOptimizer;
     private readonly IKlController _kl;
     private readonly int _seed;
-    private readonly int _valueColumn;
     private InferenceModel? _sampler;
     private Rollout? _rollout;
     private int _cursor;
@@ -103,13 +104,12 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         _promptIds = prompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToArray();
         _reward = reward;
         _reference = new LogProbs(new InferenceModel(reference));
-        var valueParams = reference.CreateLike();
+        // Same trunk as the reference (the LM tensors are a prefix of the scalar-head layout); headw/headb start at zero.
+        var valueParams = new ParameterTensors(reference.Config with { ScalarHead = true });
         reference.Data.AsSpan().CopyTo(valueParams.Data);
+        valueParams.HeadW.Clear();
+        valueParams.HeadB.Clear();
         _value = new Gpt(valueParams);
-        _valueColumn = tokenizer.PadId;
-        if ((uint)_valueColumn >= (uint)reference.Config.VocabSize) throw new ArgumentException($"Pad id {_valueColumn} is outside the model's vocabulary {reference.Config.VocabSize}.");
-        // Start the value head at zero so the first values are 0 rather than the pad token's logit.
-        valueParams.Wte.Slice(_valueColumn * reference.Config.Channels, reference.Config.Channels).Clear();
         _valueOptimizer = new AdamW(valueParams, new AdamWOptions { LearningRate = Options.ValueLearningRate, WeightDecay = 0 });
         _kl = Options.AdaptiveKl ? new AdaptiveKlController(Options.KlCoef, Options.KlTarget, Options.KlHorizon) : new FixedKlController(Options.KlCoef);
         _seed = seed;
@@ -208,15 +208,14 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         _lastKl = objective.Kl;
     }
 
-    /// <summary>(B, T) value of each position: the value model's pad-column logit.</summary>
+    /// <summary>The value model (a GPT with a scalar head read at every position).</summary>
+    public Gpt ValueModel => _value;
+
+    /// <summary>(B, T) value of each position: the value model's scalar head at every token.</summary>
     private float[] ValuesOf(SequenceBatch batch)
     {
-        _value.Forward(batch.Inputs, batch.B, batch.T);
-        var logits = _value.Logits;
-        int N = batch.B * batch.T, V = _value.Config.VocabSize;
-        var v = new float[N];
-        for (int i = 0; i < N; i++) v[i] = logits[i * V + _valueColumn];
-        return v;
+        _value.ForwardValues(batch.Inputs, batch.B, batch.T);
+        return _value.Values.ToArray();
     }
 
     public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
@@ -256,10 +255,7 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         var values = ValuesOf(batch);
         var dv = new float[N];
         var vf = PpoLoss.Value(values, oldV, ret, mask, dv, Options.ClipRangeValue, lossScale);
-        var dLogits = _value.LogitsGrad;
-        int V = _value.Config.VocabSize;
-        for (int i = 0; i < N; i++) dLogits[i * V + _valueColumn] = dv[i];
-        _value.Backward();
+        _value.BackwardValues(dv);
 
         int tokens = Math.Max(1, batch.TargetCount);
         metrics.Mean("loss/policy_avg", pg.Loss, lossScale);
@@ -288,16 +284,86 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         if ((step + 1) % Options.NumPpoEpochs == 0) _kl.Update(_lastKl, _rollout?.Completion.Length ?? 0);
     }
 
-    /// <summary>The episode count survives a resume; the value model and an adaptive KL coefficient start afresh (they are not in the policy checkpoint).</summary>
-    public string? SaveState() => new JsonObject
+    /// <summary>Sub-folder of a checkpoint holding the value model (config.json, model.safetensors, optimizer.safetensors).</summary>
+    public const string ValueModelFolder = "value_model";
+
+    /// <summary>
+    /// The small state a resume needs to continue identically: the episode count, the KL coefficient and the
+    /// current rollout (a checkpoint may fall between the PPO epochs of one batch). The value model and its
+    /// AdamW moments are files (<see cref="SaveFiles"/>).
+    /// </summary>
+    public string? SaveState()
     {
-        ["episode"] = _episodes,
-        ["kl_coef"] = _kl.Value,
-    }.ToJsonString();
+        var o = new JsonObject
+        {
+            ["episode"] = _episodes,
+            ["kl_coef"] = _kl.Value,
+            ["last_kl"] = _lastKl,
+        };
+        if (_rollout is { } ro)
+        {
+            o["rollout"] = new JsonObject
+            {
+                ["prompt_index"] = new JsonArray(ro.PromptIndex.Select(i => (JsonNode)i).ToArray()),
+                ["completion"] = new JsonArray(ro.Completion.Select(c => (JsonNode)new JsonArray(c.Select(t => (JsonNode)t).ToArray())).ToArray()),
+                ["old_logp"] = Rows(ro.OldLogp),
+                ["old_values"] = Rows(ro.OldValues),
+                ["advantages"] = Rows(ro.Advantages),
+                ["returns"] = Rows(ro.Returns),
+            };
+        }
+        return o.ToJsonString();
+    }
 
     public void LoadState(string state)
     {
-        var o = JsonNode.Parse(state);
-        _episodes = o?["episode"]?.GetValue<long>() ?? 0;
+        var o = JsonNode.Parse(state)?.AsObject() ?? throw new InvalidDataException("PPO state is not a JSON object.");
+        _episodes = o["episode"]?.GetValue<long>() ?? 0;
+        _lastKl = o["last_kl"]?.GetValue<float>() ?? 0f;
+        if (o["kl_coef"] is JsonNode k && _kl is AdaptiveKlController adaptive) adaptive.Restore(k.GetValue<float>());
+        _rollout = null;
+        if (o["rollout"] is JsonObject r)
+        {
+            _rollout = new Rollout
+            {
+                PromptIndex = r["prompt_index"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray(),
+                Completion = r["completion"]!.AsArray().Select(c => c!.AsArray().Select(n => n!.GetValue<int>()).ToArray()).ToArray(),
+                OldLogp = FromRows(r["old_logp"]!), OldValues = FromRows(r["old_values"]!),
+                Advantages = FromRows(r["advantages"]!), Returns = FromRows(r["returns"]!),
+            };
+        }
     }
+
+    /// <summary>Writes the value model and its AdamW state into <c>&lt;checkpoint&gt;/value_model</c>.</summary>
+    public void SaveFiles(string checkpointDir) =>
+        Checkpoint.Save(Path.Combine(checkpointDir, ValueModelFolder), _value.Parameters,
+            new OptimizerState(_valueOptimizer.M, _valueOptimizer.V, _valueOptimizer.StepCount));
+
+    public void LoadFiles(string checkpointDir)
+    {
+        string dir = Path.Combine(checkpointDir, ValueModelFolder);
+        if (!Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"PPO checkpoint {checkpointDir} has no {ValueModelFolder} folder; it was written before the value model was saved and cannot be resumed identically.");
+        var (config, parameters) = Checkpoint.Load(dir);
+        if (config != _value.Config)
+            throw new InvalidDataException($"{dir} holds a value model of shape {config}; this run's value model is {_value.Config}.");
+        parameters.Data.AsSpan().CopyTo(_value.Parameters.Data);
+        var opt = Checkpoint.LoadOptimizer(dir, _value.Parameters.Count)
+            ?? throw new FileNotFoundException($"{dir} has no {Checkpoint.OptimizerFileName}; the value model's AdamW state is missing.");
+        _valueOptimizer.LoadState(opt.State.M, opt.State.V, checked((int)opt.State.Step));
+    }
+
+    // Floats travel as base64 of their raw bytes: exact, so a resume is bit-identical.
+    private static JsonNode Floats(float[] x) => JsonValue.Create(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan())))!;
+
+    private static float[] FromFloats(JsonNode n)
+    {
+        var bytes = Convert.FromBase64String(n.GetValue<string>());
+        if (bytes.Length % sizeof(float) != 0) throw new InvalidDataException("A float array in the PPO state has a length that is not a multiple of 4 bytes.");
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    private static JsonArray Rows(float[][] rows) => new(rows.Select(Floats).ToArray());
+
+    private static float[][] FromRows(JsonNode n) => n.AsArray().Select(r => FromFloats(r!)).ToArray();
 }

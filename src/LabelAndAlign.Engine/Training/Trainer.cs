@@ -58,6 +58,12 @@ public sealed class Trainer
     /// <summary>Evaluation hook run every <see cref="TrainerOptions.EvalEvery"/> steps; its values are reported as-is (name them <c>eval/…</c>).</summary>
     public Func<Gpt, int, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
 
+    /// <summary>
+    /// Called before each checkpoint is written, e.g. to make the metrics logged so far durable:
+    /// a resume from the checkpoint never logs its steps again, so they must not be lost with a crash.
+    /// </summary>
+    public Action? BeforeCheckpoint { get; init; }
+
     /// <summary>Called with each checkpoint folder after it is written (e.g. to copy the tokenizer in).</summary>
     public Action<string>? CheckpointSaved { get; init; }
 
@@ -181,9 +187,14 @@ public sealed class Trainer
             ["seed"] = Options.Seed,
             ["batch"] = new JsonArray(_batch.Select(i => (JsonNode)i).ToArray()),
         };
+        BeforeCheckpoint?.Invoke();
         string? algoState = _algorithm.SaveState();
         if (algoState is not null) state["algorithm_state"] = JsonNode.Parse(algoState);
-        Checkpoint.Save(dir, Model.Parameters, new OptimizerState(Optimizer.M, Optimizer.V, Optimizer.StepCount), state.ToJsonString());
+        WriteAtomically(dir, temp =>
+        {
+            Checkpoint.Save(temp, Model.Parameters, new OptimizerState(Optimizer.M, Optimizer.V, Optimizer.StepCount), state.ToJsonString());
+            _algorithm.SaveFiles(temp);
+        });
         CheckpointSaved?.Invoke(dir);
         if (Samples is not null && SampleGenerator is not null)
         {
@@ -192,6 +203,29 @@ public sealed class Trainer
         }
         Prune(root);
         return dir;
+    }
+
+    /// <summary>
+    /// Writes a checkpoint into <c>&lt;dir&gt;.tmp</c> and renames it into place, so a crash or a
+    /// full disk never leaves a half-written <c>checkpoint-&lt;step&gt;</c> folder that a resume would
+    /// pick. A failure to write throws <see cref="CheckpointWriteException"/> naming the folder.
+    /// </summary>
+    private static void WriteAtomically(string dir, Action<string> write)
+    {
+        string temp = dir + ".tmp";
+        try
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            write(temp);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); // re-saving the same step (cancelled right after a resume)
+            Directory.Move(temp, dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            throw new CheckpointWriteException(dir, e);
+        }
     }
 
     private void Prune(string root)
@@ -247,6 +281,7 @@ public sealed class Trainer
         Position = state["position"]!.GetValue<int>();
         _batch = state["batch"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [];
         _orderEpoch = -1;
+        _algorithm.LoadFiles(checkpointDir);
         if (state["algorithm_state"] is JsonNode a) _algorithm.LoadState(a.ToJsonString());
     }
 }

@@ -24,6 +24,8 @@ public static class LabelingEndpoints
     public sealed record LabelRequest(string? Choice, int? Strength, Dictionary<string, Dictionary<string, int>>? Ratings, string? Rationale);
     public sealed record LabelCreated(long LabelId);
     public sealed record VerdictRequest(string? Verdict);
+    public sealed record GenerateRequest(int? CheckpointA, int? CheckpointB, List<string>? Prompts, int? DatasetId,
+        int? MaxNewTokens, float? Temperature, float? TopP, int? Seed);
 
     public static IEndpointRouteBuilder MapLabelingEndpoints(this IEndpointRouteBuilder app)
     {
@@ -76,6 +78,27 @@ public static class LabelingEndpoints
             return result.Ok ? Results.Ok(new ImportedItems(result.Imported)) : Results.BadRequest(new ImportErrors(result.Errors));
         }).Accepts<string>("application/x-ndjson", "text/csv")
           .WithSummary("Import items (JSON Lines: our item format or TRL prompt/chosen/rejected; or CSV). All or nothing.");
+
+        api.MapPost("/projects/{id:int}/generate", async (int id, GenerateRequest? request, ClaimsPrincipal user, ProjectService projects,
+            CandidateGenerator generator, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {checkpointA, checkpointB?, prompts? | datasetId?, maxNewTokens?, temperature?, topP?, seed?}.");
+            return await ApiResults.GuardAsync(async () =>
+            {
+                var defaults = new CandidateGenerator.Request();
+                int imported = await generator.GenerateAsync(id, new CandidateGenerator.Request
+                {
+                    CheckpointA = request.CheckpointA, CheckpointB = request.CheckpointB, Prompts = request.Prompts, DatasetId = request.DatasetId,
+                    MaxNewTokens = request.MaxNewTokens ?? defaults.MaxNewTokens, Temperature = request.Temperature ?? defaults.Temperature,
+                    TopP = request.TopP ?? defaults.TopP, Seed = request.Seed ?? defaults.Seed,
+                }, cancel: cancel);
+                return Results.Ok(new ImportedItems(imported));
+            });
+        }).RequireAuthorization(AppPolicies.Manage)
+          .WithSummary("Generate items: sample two responses per prompt (pasted prompts, or a prompt-only / prompt-completion dataset; at most 500) " +
+              "from checkpoint A and checkpoint B, or twice from A with seeds seed and seed+1; model_a/model_b record the checkpoints (\"run 3 · step 400\"). " +
+              "Imported all or nothing like an item import. Body {checkpointA, checkpointB?, prompts?, datasetId?, maxNewTokens?, temperature?, topP?, seed?} → {imported}.");
 
         api.MapPost("/projects/{id:int}/assignments/next", async (int id, ClaimsPrincipal user, ProjectService projects, LabelingQueue queue, CancellationToken cancel) =>
         {

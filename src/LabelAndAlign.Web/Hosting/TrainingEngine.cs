@@ -94,10 +94,13 @@ public sealed class TrainingEngine(
                 else logger.LogInformation("Starting run {RunId} ({Name}, {Algorithm})", run.Id, run.Name, run.Algorithm);
                 return new RunPlan(run, config, dataset, rows, baseDir);
             }
-            catch (Exception e) when (e is InputException or InvalidOperationException or OperationCanceledException && !cancel.IsCancellationRequested)
+            catch (Exception e) when (!cancel.IsCancellationRequested)
             {
+                // Whatever a run's row or dataset holds, it fails that run, not the engine (an exception
+                // escaping ExecuteAsync would stop the whole app).
                 bool cancelled = e is OperationCanceledException;
-                await FinishAsync(run.Id, cancelled ? RunStatus.Cancelled : RunStatus.Failed, cancelled ? "Cancelled before it started." : e.Message, null);
+                if (!cancelled && e is not (InputException or InvalidOperationException)) logger.LogError(e, "Run {RunId} could not start", run.Id);
+                await FinishAsync(run.Id, cancelled ? RunStatus.Cancelled : RunStatus.Failed, cancelled ? "Cancelled before it started." : Describe(e), null);
             }
         }
     }
@@ -115,7 +118,7 @@ public sealed class TrainingEngine(
         string? error = null;
         try
         {
-            var result = new RunExecutor(DataDirectory).Execute(plan, recorder, both.Token);
+            var result = new RunExecutor(DataDirectory, logger).Execute(plan, recorder, both.Token);
             if (recorder.Alert is not null) (status, error) = (RunStatus.Failed, recorder.Alert);
             else if (!result.Cancelled) status = RunStatus.Completed;
             else if (userCancel.IsCancellationRequested) (status, error) = (RunStatus.Cancelled, $"Cancelled at step {result.Step}.");
@@ -128,8 +131,7 @@ public sealed class TrainingEngine(
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} failed", id);
-            (status, error) = (RunStatus.Failed, e is ArgumentException or InvalidOperationException or InvalidDataException or IOException
-                ? e.Message : $"{e.GetType().Name}: {e.Message}");
+            (status, error) = (RunStatus.Failed, Describe(e));
         }
         finally
         {
@@ -143,6 +145,11 @@ public sealed class TrainingEngine(
         }
         await FinishAsync(id, status, error, null);
     }
+
+    /// <summary>The reason a run failed as its page shows it: the message, with the exception's type when that is not self-explanatory.</summary>
+    internal static string Describe(Exception e) =>
+        e is InputException or ArgumentException or InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException
+            ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     private async Task FinishAsync(int runId, RunStatus status, string? error, int? step)
     {

@@ -47,6 +47,13 @@ public sealed class AdaptiveKlController : IKlController
     public float Target { get; }
     public int Horizon { get; }
 
+    /// <summary>Sets β back to a saved value (resuming from a checkpoint).</summary>
+    public void Restore(float value)
+    {
+        if (!(value >= 0f) || !float.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), $"KL coefficient must be finite and ≥ 0, found {value}.");
+        Value = value;
+    }
+
     public void Update(float currentKl, int steps)
     {
         if (!float.IsFinite(currentKl)) throw new ArgumentException($"KL must be finite, found {currentKl}.", nameof(currentKl));

@@ -13,6 +13,7 @@ public static class LabelingExtensions
         s.AddScoped<ProjectService>();
         s.AddScoped<LabelingQueue>();
         s.AddScoped<ImportService>();
+        s.AddScoped<CandidateGenerator>();
         s.AddScoped<ExportService>();
         s.AddScoped<ReviewService>();
         s.AddScoped<DemoProjectService>();

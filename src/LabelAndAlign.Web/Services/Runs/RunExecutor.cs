@@ -19,7 +19,7 @@ public sealed record RunPlan(Run Run, RunConfig Config, Dataset Dataset, IReadOn
 /// checkpoints under <c>&lt;data&gt;/runs/&lt;id&gt;/checkpoints</c>, resuming from the newest one
 /// when there is one. Returns how the trainer ended; throws when the run cannot be built.
 /// </summary>
-public sealed class RunExecutor(string dataDirectory)
+public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Logging.ILogger? logger = null)
 {
     public const int EvalPrompts = 4;
 
@@ -66,12 +66,9 @@ public sealed class RunExecutor(string dataDirectory)
         {
             Samples = evalPrompts.Count > 0 && !model.Config.ScalarHead ? recorder : null,
             SampleGenerator = evalPrompts.Count > 0 && !model.Config.ScalarHead ? m => Sample(m, tokenizer, evalPrompts, config.Trainer.Seed) : null,
-            CheckpointSaved = dir =>
-            {
-                TokenizerFiles.Save(tokenizer, dir);
-                int step = int.Parse(Path.GetFileName(dir).AsSpan(Trainer.CheckpointPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
-                recorder.Checkpoint(step, Path.GetRelativePath(dataDirectory, dir).Replace('\\', '/'));
-            },
+            // A checkpoint's steps are never logged again after a resume from it: store them first.
+            BeforeCheckpoint = recorder.Flush,
+            CheckpointSaved = dir => Record(dir, tokenizer, recorder),
         };
 
         if (PackOf(plan.Dataset) is { } pack)
@@ -85,10 +82,31 @@ public sealed class RunExecutor(string dataDirectory)
         {
             trainer.Resume(latest);
             recorder.TruncateAfter(trainer.Step);
+            // A crash between writing the folder and recording it leaves it without its tokenizer copy or row: finish that.
+            if (!File.Exists(Path.Combine(latest, HuggingFaceTokenizerJson.FileName))) Record(latest, tokenizer, recorder);
+            else recorder.Checkpoint(StepOf(latest), Relative(latest));
+            if (logger is not null) Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(logger,
+                "Run {RunId} resumed at step {Step} from {Checkpoint}", run.Id, trainer.Step, Relative(latest));
         }
         else recorder.TruncateAfter(0);
         return trainer.Run(cancel);
     }
+
+    /// <summary>
+    /// Completes a written checkpoint folder with the tokenizer, then records it. Recorded only
+    /// now, with every file in place: <c>run_checkpoints</c> lists complete checkpoints only.
+    /// </summary>
+    private void Record(string dir, BpeTokenizer tokenizer, RunRecorder recorder)
+    {
+        try { TokenizerFiles.Save(tokenizer, dir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CheckpointWriteException(dir, e); }
+        recorder.Checkpoint(StepOf(dir), Relative(dir));
+    }
+
+    private static int StepOf(string dir) =>
+        int.Parse(Path.GetFileName(dir).AsSpan(Trainer.CheckpointPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+
+    private string Relative(string dir) => Path.GetRelativePath(dataDirectory, dir).Replace('\\', '/');
 
     private static BpeTokenizer TrainTokenizer(IReadOnlyList<JsonObject> rows, int vocabSize, string dir)
     {

@@ -23,6 +23,7 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
     private readonly RunsNotifier _notifier;
     private readonly RunConfig _config;
     private readonly Lock _lock = new();
+    private readonly Lock _flushLock = new(); // one flush at a time: when Flush returns, everything reported before it is stored
     private List<LivePoint> _points = [];
     private List<(int Step, string Prompt, string Completion, double Time, double? Reward)> _samples = [];
     private readonly CancellationTokenSource _stop = new();
@@ -93,8 +94,16 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
         while (!stop.WaitOne(FlushInterval)) Flush();
     }
 
-    /// <summary>Pushes and stores everything buffered so far.</summary>
+    /// <summary>
+    /// Pushes and stores everything buffered so far (the flusher thread calls it, and the trainer
+    /// before each checkpoint). When the database is busy the rows stay buffered for the next flush.
+    /// </summary>
     public void Flush()
+    {
+        lock (_flushLock) FlushOnce();
+    }
+
+    private void FlushOnce()
     {
         List<LivePoint> points;
         List<(int Step, string Prompt, string Completion, double Time, double? Reward)> samples;
@@ -181,13 +190,17 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
         tx.Commit();
     }
 
-    /// <summary>Records a checkpoint folder (path relative to the data folder).</summary>
+    /// <summary>
+    /// Records a checkpoint folder (path relative to the data folder). Recording the same step again
+    /// (re-saved after a resume, or reconciled after a crash) keeps the row and its id, which other
+    /// runs may name as their base checkpoint.
+    /// </summary>
     public void Checkpoint(int step, string relativePath)
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO run_checkpoints (RunId, Step, Path, CreatedAt) VALUES ($r, $s, $p, $t);";
+        cmd.CommandText = "INSERT INTO run_checkpoints (RunId, Step, Path, CreatedAt) VALUES ($r, $s, $p, $t) ON CONFLICT (RunId, Step) DO UPDATE SET Path = excluded.Path;";
         cmd.Parameters.AddWithValue("$r", _runId);
         cmd.Parameters.AddWithValue("$s", step);
         cmd.Parameters.AddWithValue("$p", relativePath);

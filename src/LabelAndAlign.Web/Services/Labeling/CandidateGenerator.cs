@@ -1,0 +1,255 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Checkpoints;
+using LabelAndAlign.Engine.Inference;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Tokenization;
+using LabelAndAlign.Engine.Training;
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Services.Datasets;
+using LabelAndAlign.Web.Services.Runs;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelAndAlign.Web.Services.Labeling;
+
+/// <summary>
+/// Generates items inside the platform: two responses per prompt, sampled from checkpoint A and
+/// checkpoint B (or twice from A with different seeds), imported into a project through
+/// <see cref="ImportService"/> so the same validation, queue and all-or-nothing rules hold.
+/// Prompts are tokenised as the trainers tokenise prompt–completion data
+/// (<see cref="ChatTemplate.EncodePrompt"/> for text, <see cref="ChatTemplate.EncodeConversation"/>
+/// for messages), so a checkpoint sees the formatting it was trained on.
+/// </summary>
+public sealed class CandidateGenerator(AppDbContext db, ImportService imports, IConfiguration configuration)
+{
+    /// <summary>Most prompts one request may generate for (each costs two generations).</summary>
+    public const int MaxPrompts = 500;
+    public const int MaxNewTokensLimit = 1024;
+
+    /// <summary>Prompts sampled together in one batch; progress is reported after each.</summary>
+    private const int BatchSize = 16;
+
+    /// <summary>Shown when a model stops at once, even after re-sampling (an empty response would fail the import).</summary>
+    public const string EmptyResponse = "*(the model produced no text)*";
+
+    public sealed record Request
+    {
+        public int? CheckpointA { get; init; }
+        public int? CheckpointB { get; init; }
+
+        /// <summary>Pasted prompts, one per entry (blank entries are ignored).</summary>
+        public IReadOnlyList<string>? Prompts { get; init; }
+
+        /// <summary>A prompt-only or prompt–completion dataset whose prompts to use (instead of <see cref="Prompts"/>).</summary>
+        public int? DatasetId { get; init; }
+
+        public int MaxNewTokens { get; init; } = 64;
+        public float Temperature { get; init; } = 0.8f;
+        public float TopP { get; init; } = 1f;
+        public int Seed { get; init; }
+    }
+
+    /// <summary>Responses generated so far out of the total (two per prompt).</summary>
+    public sealed record Progress(int Done, int Total);
+
+    private sealed record PromptInput(string Text, JsonNode Json, JsonArray? Messages);
+
+    private sealed record Model(string Field, string Name, string Folder);
+
+    /// <summary>A checkpoint a lead can pick: its id and hidden model name ("run 3 · step 400").</summary>
+    public sealed record CheckpointChoice(int Id, string Name, string RunName);
+
+    /// <summary>Every recorded checkpoint, newest run first, for the pickers.</summary>
+    public async Task<List<CheckpointChoice>> CheckpointsAsync(CancellationToken cancel = default)
+    {
+        var rows = await (from c in db.RunCheckpoints.AsNoTracking()
+                          join r in db.Runs.AsNoTracking() on c.RunId equals r.Id
+                          orderby c.RunId descending, c.Step descending
+                          select new { c.Id, c.RunId, c.Step, r.Name }).Take(500).ToListAsync(cancel);
+        return rows.Select(x => new CheckpointChoice(x.Id, $"run {x.RunId} · step {x.Step}", x.Name)).ToList();
+    }
+
+    /// <summary>Generates and imports the items; returns how many were added. Bad input throws <see cref="InputException"/>.</summary>
+    public async Task<int> GenerateAsync(int projectId, Request request, IProgress<Progress>? progress = null, CancellationToken cancel = default)
+    {
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancel))
+            throw new InputException("project", $"No project with id {projectId}.");
+        Validate(request);
+        var prompts = await PromptsAsync(request, cancel);
+        var a = await ModelAsync("checkpointA", request.CheckpointA, cancel)
+            ?? throw new InputException("checkpointA", "Choose checkpoint A.");
+        var b = await ModelAsync("checkpointB", request.CheckpointB, cancel);
+        bool single = b is null || b.Folder == a.Folder;
+        if (single && request.Temperature == 0)
+            throw new InputException("temperature", "With one checkpoint the two responses differ only by seed; use a temperature above 0 (greedy decoding would give the same text twice).");
+
+        string nameA = single ? $"{a.Name} · seed {request.Seed}" : a.Name;
+        string nameB = single ? $"{a.Name} · seed {unchecked(request.Seed + 1)}" : b!.Name;
+        int total = prompts.Count * 2;
+        var responses = await Task.Run(() =>
+        {
+            var fromA = Sample(a, prompts, request, request.Seed, progress, 0, total, cancel);
+            var fromB = Sample(single ? a : b!, prompts, request, unchecked(request.Seed + 1), progress, prompts.Count, total, cancel);
+            return (fromA, fromB);
+        }, cancel);
+
+        var jsonl = new StringBuilder();
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            var line = new JsonObject
+            {
+                ["prompt"] = prompts[i].Json.DeepClone(),
+                ["response_a"] = responses.fromA[i],
+                ["response_b"] = responses.fromB[i],
+                ["model_a"] = nameA,
+                ["model_b"] = nameB,
+            };
+            jsonl.Append(line.ToJsonString()).Append('\n');
+        }
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(jsonl.ToString()));
+        var result = await imports.ImportAsync(projectId, stream, ImportService.Format.JsonLines, cancel);
+        if (!result.Ok)
+            throw new InputException("prompts", "The generated items were not imported: " +
+                string.Join("; ", result.Errors.Take(5).Select(e => e.Line > 0 ? $"prompt {e.Line}: {e.Message}" : e.Message)));
+        return result.Imported;
+    }
+
+    private static void Validate(Request r)
+    {
+        if (r.MaxNewTokens < 1 || r.MaxNewTokens > MaxNewTokensLimit)
+            throw new InputException("maxNewTokens", $"Max new tokens must be between 1 and {MaxNewTokensLimit}; found {r.MaxNewTokens}.");
+        if (!(r.Temperature >= 0 && r.Temperature <= 5))
+            throw new InputException("temperature", $"Temperature must be between 0 (greedy) and 5; found {r.Temperature}.");
+        if (!(r.TopP > 0 && r.TopP <= 1))
+            throw new InputException("topP", $"Top-p must be in (0, 1] (1 = off); found {r.TopP}.");
+        if (r.CheckpointA is null) throw new InputException("checkpointA", "Choose checkpoint A.");
+    }
+
+    private async Task<List<PromptInput>> PromptsAsync(Request request, CancellationToken cancel)
+    {
+        var pasted = (request.Prompts ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
+        if (request.DatasetId is int datasetId)
+        {
+            if (pasted.Count > 0) throw new InputException("prompts", "Give prompts or a dataset, not both.");
+            var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancel)
+                ?? throw new InputException("datasetId", $"No dataset with id {datasetId}.");
+            if (dataset.Kind is not (DatasetKind.PromptOnly or DatasetKind.PromptCompletion))
+                throw new InputException("datasetId", $"Dataset '{dataset.Name}' is {DatasetKind.Describe(dataset.Kind).ToLowerInvariant()}; choose a prompt-only or prompt–completion dataset.");
+            if (dataset.RowCount > MaxPrompts)
+                throw new InputException("datasetId", $"Dataset '{dataset.Name}' has {dataset.RowCount:N0} rows; generate for at most {MaxPrompts} prompts per request.");
+            var rows = await db.DatasetRows.AsNoTracking().Where(r => r.DatasetId == datasetId).OrderBy(r => r.Line)
+                .Select(r => r.Json).Take(MaxPrompts + 1).ToListAsync(cancel);
+            var list = new List<PromptInput>();
+            foreach (string json in rows)
+            {
+                var prompt = JsonNode.Parse(json)?["prompt"];
+                if (prompt is JsonValue v && v.TryGetValue<string>(out var text) && text.Trim().Length > 0)
+                    list.Add(new PromptInput(text, JsonValue.Create(text), null));
+                else if (prompt is JsonArray messages && messages.Count > 0)
+                    list.Add(new PromptInput(string.Join("\n", messages.Select(m => m?["content"]?.GetValue<string>() ?? "")), messages, messages));
+            }
+            if (list.Count == 0) throw new InputException("datasetId", $"Dataset '{dataset.Name}' holds no prompts.");
+            if (list.Count > MaxPrompts) throw new InputException("datasetId", $"Generate for at most {MaxPrompts} prompts per request.");
+            return list;
+        }
+        if (pasted.Count == 0) throw new InputException("prompts", "Give at least one prompt (one per line) or choose a dataset.");
+        if (pasted.Count > MaxPrompts)
+            throw new InputException("prompts", $"{pasted.Count:N0} prompts given; generate for at most {MaxPrompts} prompts per request.");
+        if (pasted.FirstOrDefault(p => p.Length > ItemParser.MaxFieldLength) is { } tooLong)
+            throw new InputException("prompts", $"A prompt is {tooLong.Length:N0} characters long; the limit is {ItemParser.MaxFieldLength:N0}.");
+        return pasted.Select(p => new PromptInput(p.Trim(), JsonValue.Create(p.Trim()), null)).ToList();
+    }
+
+    /// <summary>The checkpoint's folder and hidden model name ("run 3 · step 400"); null when no id was given.</summary>
+    private async Task<Model?> ModelAsync(string field, int? id, CancellationToken cancel)
+    {
+        if (id is null) return null;
+        var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel)
+            ?? throw new InputException(field, $"No checkpoint with id {id}.");
+        string dataDirectory = PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
+        string folder;
+        try { folder = CheckpointFiles.Resolve(dataDirectory, checkpoint.Path); }
+        catch (InvalidOperationException e) { throw new InputException(field, e.Message); }
+        if (!Directory.Exists(folder))
+            throw new InputException(field, $"Checkpoint {id} (run {checkpoint.RunId}, step {checkpoint.Step}) has no folder on disk; it may have been deleted.");
+        foreach (string file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
+            if (!File.Exists(Path.Combine(folder, file)))
+                throw new InputException(field, $"Checkpoint {id} (run {checkpoint.RunId}, step {checkpoint.Step}) is missing {file}.");
+        return new Model(field, $"run {checkpoint.RunId} · step {checkpoint.Step}", folder);
+    }
+
+    /// <summary>One response per prompt from one model; reports progress after each batch.</summary>
+    private static string[] Sample(Model m, List<PromptInput> prompts, Request request, int seed,
+        IProgress<Progress>? progress, int doneBefore, int total, CancellationToken cancel)
+    {
+        GptConfig config;
+        ParameterTensors parameters;
+        BpeTokenizer tokenizer;
+        try
+        {
+            (config, parameters) = Checkpoint.Load(m.Folder);
+            tokenizer = TokenizerFiles.Load(m.Folder);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or ArgumentException or InvalidOperationException)
+        {
+            throw new InputException(m.Field, $"The checkpoint could not be read: {e.Message}");
+        }
+        if (tokenizer.VocabSize > config.VocabSize)
+            throw new InputException(m.Field, $"The checkpoint's tokenizer has {tokenizer.VocabSize:N0} tokens but the model only {config.VocabSize:N0}; they do not belong together.");
+
+        var ids = new int[prompts.Count][];
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            try
+            {
+                ids[i] = prompts[i].Messages is { } messages
+                    ? ChatTemplate.EncodeConversation(tokenizer, messages.Select(x => new ChatMessage(
+                        x?["role"]?.GetValue<string>() ?? "user", x?["content"]?.GetValue<string>() ?? "")).ToList())
+                    : ChatTemplate.EncodePrompt(tokenizer, prompts[i].Text);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InputException("prompts", $"Prompt {i + 1}: {e.Message}");
+            }
+            if (ids[i].Length >= config.BlockSize)
+                throw new InputException("prompts", $"Prompt {i + 1} is {ids[i].Length} tokens long; {m.Name} reads at most {config.BlockSize - 1} prompt tokens.");
+        }
+
+        var sampler = new Sampler(new InferenceModel(parameters));
+        var options = new SamplingOptions
+        {
+            MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature, TopP = request.TopP,
+            EosId = tokenizer.EosId, Seed = seed,
+        };
+        var texts = new string[prompts.Count];
+        for (int start = 0; start < prompts.Count; start += BatchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int n = Math.Min(BatchSize, prompts.Count - start);
+            var batch = ids.AsSpan(start, n).ToArray();
+            // Each batch gets its own seed stream so a prompt's response does not depend on batch boundaries' order.
+            var gen = sampler.Generate(batch, options with { Seed = unchecked(seed * 7919 + start) }, cancel);
+            for (int j = 0; j < n; j++) texts[start + j] = Decode(tokenizer, gen, j);
+            // A response that is empty at once (EOS first) would fail the import: re-sample it a few times.
+            for (int retry = 1; retry <= 3; retry++)
+            {
+                var empty = Enumerable.Range(0, n).Where(j => texts[start + j].Trim().Length == 0).ToList();
+                if (empty.Count == 0) break;
+                var again = sampler.Generate(empty.Select(j => batch[j]).ToList(),
+                    options with { Seed = unchecked(seed * 7919 + start + retry * 104729) }, cancel);
+                for (int k = 0; k < empty.Count; k++) texts[start + empty[k]] = Decode(tokenizer, again, k);
+            }
+            for (int j = 0; j < n; j++)
+                if (texts[start + j].Trim().Length == 0) texts[start + j] = EmptyResponse;
+            progress?.Report(new Progress(doneBefore + start + n, total));
+        }
+        return texts;
+    }
+
+    private static string Decode(BpeTokenizer tokenizer, GenerationResult gen, int row)
+    {
+        var t = gen.Tokens[row];
+        return tokenizer.Decode(gen.Stopped[row] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// A lead trains a tiny SFT run, then generates items for a project from its checkpoint on the
+/// project page; the items arrive in the project with both responses.
+/// </summary>
+public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string AdminEmail = "admin@example.com";
+    private const string AdminPassword = "e2e-admin-password";
+    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
+
+    private AppProcess _app = default!;
+
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(new Dictionary<string, string>
+    {
+        ["Bootstrap__AdminEmail"] = AdminEmail,
+        ["Bootstrap__AdminPassword"] = AdminPassword,
+        ["Bootstrap__ApiKey"] = AdminKey,
+    });
+
+    public async Task DisposeAsync()
+    {
+        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            output.WriteLine(line);
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Lead_GeneratesItemsFromCheckpoint_OnProjectPage()
+    {
+        using var api = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+
+        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
+        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
+        var launched = await api.PostAsJsonAsync("/api/runs", new
+        {
+            name = "tiny-for-generation", algorithm = "sft", source = new { datasetId },
+            config = new { max_steps = 10, batch_size = 8, learning_rate = 0.003, max_length = 64 },
+        });
+        string launchBody = await launched.Content.ReadAsStringAsync();
+        Assert.True(launched.IsSuccessStatusCode, launchBody);
+        int runId = JsonDocument.Parse(launchBody).RootElement.GetProperty("id").GetInt32();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        JsonElement checkpoints;
+        while (true)
+        {
+            checkpoints = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{runId}/checkpoints")).RootElement;
+            var status = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{runId}")).RootElement.GetProperty("status").GetString();
+            if (status == "Completed" && checkpoints.GetArrayLength() > 0) break;
+            Assert.True(status is not ("Failed" or "Cancelled"), $"The run ended {status}.");
+            Assert.True(DateTime.UtcNow < deadline, "The run did not finish in time.");
+            await Task.Delay(500);
+        }
+
+        var created = await api.PostAsJsonAsync("/api/projects", new { name = "Generated pairs" });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await page.GotoAsync($"/projects/{project}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        var card = page.GetByTestId("generate-card");
+        await Expect(card.GetByRole(AriaRole.Heading, new() { Name = "Generate items from checkpoints" })).ToBeVisibleAsync();
+        var a = page.GetByLabel("Checkpoint A");
+        await a.SelectOptionAsync(new SelectOptionValue { Index = 1 });
+        await Expect(page.GetByLabel("Checkpoint B (optional)")).ToBeVisibleAsync();
+        await page.GetByLabel("Prompts (one per line)").FillAsync("This movie was\nThe food tasted\nI really liked");
+        await page.GetByLabel("Max new tokens").FillAsync("16");
+        await page.GetByLabel("Temperature").FillAsync("0.9");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate items" }).ClickAsync();
+
+        await Expect(page.GetByTestId("generate-result")).ToContainTextAsync("Generated and added 3 items.", new() { Timeout = 60_000 });
+        await BrowserFixture.ScreenshotAsync(page, "generate-items");
+
+        var votes = await api.GetStringAsync($"/api/projects/{project}/export?format=votes");
+        Assert.Equal("", votes.Trim());
+        var projects = JsonDocument.Parse(await api.GetStringAsync("/api/projects")).RootElement;
+        Assert.Contains(projects.EnumerateArray(), p => p.GetProperty("id").GetInt32() == project && p.GetProperty("items").GetInt64() == 3);
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+}

@@ -1,0 +1,211 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LabelAndAlign.Engine.Checkpoints;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Tokenization;
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LabelAndAlign.Web.Tests;
+
+public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppFactory>, IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    private const string Corpus = "The cat sat on the mat. The dog ran in the park. A bird sang a song. Write a poem about the sea and the sky.";
+
+    /// <summary>
+    /// A randomly initialised tiny GPT with a tokenizer trained on a small corpus, saved into
+    /// <paramref name="dataDirectory"/>/runs/{run}/checkpoint-{step} and registered as a run checkpoint.
+    /// </summary>
+    internal static async Task<int> AddCheckpointAsync(AppDbContext ctx, string dataDirectory, int step, int seed, int? vocabOverride = null)
+    {
+        var tokenizer = BpeTrainer.Train(Corpus, new BpeTrainerOptions { VocabSize = 300 });
+        var config = new GptConfig { VocabSize = vocabOverride ?? tokenizer.VocabSize, BlockSize = 64, Channels = 32, Layers = 1, Heads = 2 };
+        var run = new Run { Name = $"tiny {seed}", Algorithm = "sft", Status = RunStatus.Completed, CreatedAt = DateTime.UtcNow };
+        ctx.Runs.Add(run);
+        await ctx.SaveChangesAsync();
+        string relative = $"runs/{run.Id}/checkpoint-{step}";
+        string folder = Path.Combine(dataDirectory, relative);
+        Checkpoint.Save(folder, new Gpt(config, seed).Parameters);
+        TokenizerFiles.Save(tokenizer, folder);
+        var checkpoint = new RunCheckpoint { RunId = run.Id, Step = step, Path = relative, CreatedAt = DateTime.UtcNow };
+        ctx.RunCheckpoints.Add(checkpoint);
+        await ctx.SaveChangesAsync();
+        return checkpoint.Id;
+    }
+
+    private CandidateGenerator Generator(AppDbContext ctx) => new(ctx, LabelingTestData.Importer(ctx),
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
+
+    private static CandidateGenerator.Request Request(int a, int? b = null, IReadOnlyList<string>? prompts = null) => new()
+    {
+        CheckpointA = a, CheckpointB = b, Prompts = prompts ?? ["Write a poem about the sea.", "The cat sat", "Tell me about the dog."],
+        MaxNewTokens = 12, Temperature = 1f, Seed = 5,
+    };
+
+    [Fact]
+    public async Task Generate_TwoCheckpoints_ImportsItemsWithModelNames_LabelerGetsThem()
+    {
+        int lead = await LabelingTestData.AddUserAsync(_db, "lead@example.com", UserRole.Lead);
+        int labeler = await LabelingTestData.AddUserAsync(_db, "labeler@example.com");
+        int project = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        await using var ctx = _db.CreateContext();
+        int a = await AddCheckpointAsync(ctx, _db.Directory, 400, seed: 1);
+        int b = await AddCheckpointAsync(ctx, _db.Directory, 800, seed: 2);
+        var runA = (await ctx.RunCheckpoints.FindAsync(a))!.RunId;
+        var runB = (await ctx.RunCheckpoints.FindAsync(b))!.RunId;
+
+        var reports = new List<CandidateGenerator.Progress>();
+        int imported = await Generator(ctx).GenerateAsync(project, Request(a, b), new SyncProgress(reports.Add));
+
+        Assert.Equal(3, imported);
+        Assert.Equal(new CandidateGenerator.Progress(6, 6), reports[^1]);
+        var items = await ctx.Items.AsNoTracking().Where(i => i.ProjectId == project).OrderBy(i => i.Id).ToListAsync();
+        Assert.Equal(3, items.Count);
+        Assert.Equal(["Write a poem about the sea.", "The cat sat", "Tell me about the dog."], items.Select(i => i.PromptText));
+        Assert.All(items, i =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(i.ResponseA));
+            Assert.False(string.IsNullOrWhiteSpace(i.ResponseB));
+            Assert.Equal($"run {runA} · step 400", i.ModelA);
+            Assert.Equal($"run {runB} · step 800", i.ModelB);
+            Assert.False(i.IsGold);
+        });
+
+        var queue = new LabelingQueue(ctx, TimeProvider.System, new LabelingRandom(3));
+        var next = await queue.NextAsync(project, labeler);
+        Assert.NotNull(next);
+        Assert.Contains(next.Prompt, items.Select(i => i.PromptText));
+        Assert.DoesNotContain($"run {runA}", next.Left + next.Right);
+    }
+
+    [Fact]
+    public async Task Generate_OneCheckpoint_SamplesTwiceWithDifferentSeeds_SameSeedSameText()
+    {
+        int lead = await LabelingTestData.AddUserAsync(_db, "lead@example.com", UserRole.Lead);
+        int p1 = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        int p2 = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        await using var ctx = _db.CreateContext();
+        int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
+        int run = (await ctx.RunCheckpoints.FindAsync(a))!.RunId;
+
+        Assert.Equal(3, await Generator(ctx).GenerateAsync(p1, Request(a)));
+        Assert.Equal(3, await Generator(ctx).GenerateAsync(p2, Request(a)));
+
+        var first = await ctx.Items.AsNoTracking().Where(i => i.ProjectId == p1).OrderBy(i => i.Id).ToListAsync();
+        var second = await ctx.Items.AsNoTracking().Where(i => i.ProjectId == p2).OrderBy(i => i.Id).ToListAsync();
+        Assert.Equal($"run {run} · step 100 · seed 5", first[0].ModelA);
+        Assert.Equal($"run {run} · step 100 · seed 6", first[0].ModelB);
+        Assert.Contains(first, i => i.ResponseA != i.ResponseB);
+        Assert.Equal(first.Select(i => (i.ResponseA, i.ResponseB)), second.Select(i => (i.ResponseA, i.ResponseB)));
+    }
+
+    [Fact]
+    public async Task Generate_BadInput_Throws_NamingTheField_AndImportsNothing()
+    {
+        int lead = await LabelingTestData.AddUserAsync(_db, "lead@example.com", UserRole.Lead);
+        int project = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        await using var ctx = _db.CreateContext();
+        int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
+        var gen = Generator(ctx);
+
+        async Task<string> Field(CandidateGenerator.Request r) => (await Assert.ThrowsAsync<InputException>(() => gen.GenerateAsync(project, r))).Field;
+
+        Assert.Equal("prompts", await Field(Request(a, prompts: ["", "  "])));
+        Assert.Equal("prompts", await Field(Request(a, prompts: Enumerable.Range(0, CandidateGenerator.MaxPrompts + 1).Select(i => $"p{i}").ToList())));
+        Assert.Equal("checkpointA", await Field(Request(a) with { CheckpointA = null }));
+        Assert.Equal("checkpointA", await Field(Request(9999)));
+        Assert.Equal("checkpointB", await Field(Request(a, 9999)));
+        Assert.Equal("maxNewTokens", await Field(Request(a) with { MaxNewTokens = 0 }));
+        Assert.Equal("temperature", await Field(Request(a) with { Temperature = 0 })); // one checkpoint, greedy: both sides would match
+        Assert.Equal("topP", await Field(Request(a) with { TopP = 0 }));
+        Assert.Equal("datasetId", await Field(Request(a, prompts: []) with { DatasetId = 9999 }));
+
+        // A checkpoint whose folder was deleted from disk.
+        int gone = await AddCheckpointAsync(ctx, _db.Directory, 200, seed: 2);
+        Directory.Delete(Path.Combine(_db.Directory, (await ctx.RunCheckpoints.FindAsync(gone))!.Path), recursive: true);
+        Assert.Equal("checkpointB", await Field(Request(a, gone)));
+
+        // A tokenizer larger than the model's vocabulary.
+        int mismatch = await AddCheckpointAsync(ctx, _db.Directory, 300, seed: 3, vocabOverride: 260);
+        Assert.Equal("checkpointB", await Field(Request(a, mismatch)));
+
+        Assert.Equal(0, await ctx.Items.CountAsync(i => i.ProjectId == project));
+    }
+
+    [Fact]
+    public async Task Generate_FromPromptOnlyDataset()
+    {
+        int lead = await LabelingTestData.AddUserAsync(_db, "lead@example.com", UserRole.Lead);
+        int project = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        await using var ctx = _db.CreateContext();
+        int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
+        var dataset = new Dataset { Name = "prompts", Kind = "prompt_only", RowCount = 2, Source = "import:test", CreatedAt = DateTime.UtcNow };
+        ctx.Datasets.Add(dataset);
+        await ctx.SaveChangesAsync();
+        ctx.DatasetRows.AddRange(
+            new DatasetRow { DatasetId = dataset.Id, Line = 1, Json = """{"prompt": "The cat sat"}""" },
+            new DatasetRow { DatasetId = dataset.Id, Line = 2, Json = """{"prompt": "A bird sang"}""" });
+        await ctx.SaveChangesAsync();
+
+        Assert.Equal(2, await Generator(ctx).GenerateAsync(project, Request(a, prompts: []) with { DatasetId = dataset.Id }));
+        Assert.Equal(["The cat sat", "A bird sang"], await ctx.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.PromptText).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Api_Generate_BadInput_400_AndLabelerForbidden()
+    {
+        var admin = app.CreateApiClient();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Generate API" });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+
+        var missing = await admin.PostAsJsonAsync($"/api/projects/{project}/generate", new { checkpointA = 987654, prompts = new[] { "hi" } });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("checkpointA", await missing.Content.ReadAsStringAsync());
+
+        var noPrompts = await admin.PostAsJsonAsync($"/api/projects/{project}/generate", new { checkpointA = 1, prompts = Array.Empty<string>() });
+        Assert.Equal(HttpStatusCode.BadRequest, noPrompts.StatusCode);
+        Assert.Contains("prompts", await noPrompts.Content.ReadAsStringAsync());
+
+        var unknown = await admin.PostAsJsonAsync("/api/projects/987654/generate", new { checkpointA = 1, prompts = new[] { "hi" } });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        var openApi = JsonDocument.Parse(await app.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+        var post = openApi.GetProperty("paths").GetProperty("/api/projects/{id}/generate").GetProperty("post");
+        Assert.Contains("two responses per prompt", post.GetProperty("summary").GetString());
+    }
+
+    [Fact]
+    public async Task Api_Generate_ImportsItems()
+    {
+        var admin = app.CreateApiClient();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Generate API ok" });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        int checkpoint;
+        using (var scope = app.Services.CreateScope())
+        {
+            var ctx = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            checkpoint = await AddCheckpointAsync(ctx, app.DataDirectory, 50, seed: 4);
+        }
+
+        var response = await admin.PostAsJsonAsync($"/api/projects/{project}/generate",
+            new { checkpointA = checkpoint, prompts = new[] { "The cat sat", "A bird sang" }, maxNewTokens = 8, temperature = 0.9, seed = 2 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("imported").GetInt32());
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, which would race the assertions).</summary>
+    private sealed class SyncProgress(Action<CandidateGenerator.Progress> report) : IProgress<CandidateGenerator.Progress>
+    {
+        public void Report(CandidateGenerator.Progress value) => report(value);
+    }
+}
