@@ -106,4 +106,32 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         };
         Assert.Equal(["beta", "learning_rate"], RunService.DifferingKeys(configs));
     }
+
+    [Fact]
+    public async Task Lineage_OfARunOnAProjectSnapshot_ListsTheProjectItsLabelsAndTheLabelers()
+    {
+        int u1 = await LabelingTestData.AddUserAsync(_db, "ann@example.com"), u2 = await LabelingTestData.AddUserAsync(_db, "bob@example.com");
+        int project = await LabelingTestData.AddProjectAsync(_db, u1, labelsPerItem: 2);
+        await LabelingTestData.AddItemsAsync(_db, project, 3);
+        foreach (var (u, seed) in new[] { (u1, 11), (u2, 12) })
+        {
+            await using var ctx = _db.CreateContext();
+            var queue = new Services.Labeling.LabelingQueue(ctx, TimeProvider.System, new Services.Labeling.LabelingRandom(seed));
+            while (await queue.NextAsync(project, u) is { } v)
+                await queue.SubmitAsync(v.AssignmentId, u, new Services.Labeling.LabelInput(v.Left.StartsWith("a-", StringComparison.Ordinal) ? "left" : "right"));
+        }
+
+        await using var context = _db.CreateContext();
+        var dataset = await new Services.Datasets.DatasetService(context, TimeProvider.System)
+            .SnapshotProjectAsync(project, new Services.Labeling.ExportService(context), u1);
+        var service = Service(context);
+        var run = await service.LaunchAsync(new LaunchRequest("rm", "reward", new JsonObject { ["max_steps"] = 2 }, dataset.Id, null), u1);
+
+        var lineage = (await service.GetAsync(run.Id))!.Lineage!;
+        Assert.Equal(dataset.Id, lineage.DatasetId);
+        Assert.Equal(project, lineage.ProjectId);
+        Assert.Equal("Test project", lineage.ProjectName);
+        Assert.Equal(6, lineage.LabelCount);
+        Assert.Equal(new[] { "ann@example.com", "bob@example.com" }, lineage.Labelers);
+    }
 }

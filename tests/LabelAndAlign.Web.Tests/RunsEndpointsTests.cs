@@ -156,4 +156,18 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
         using var api = app.CreateApiClient();
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/runs/987654/metrics?name=loss")).StatusCode);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(987654)]
+    public async Task LaunchPpo_WithoutARewardModelCheckpoint_Returns400NamingRewardCheckpointId(int? rewardCheckpointId)
+    {
+        using var api = app.CreateApiClient();
+        var datasets = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
+        int prompts = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "arithmetic · prompts").GetProperty("id").GetInt32();
+        var response = await api.PostAsJsonAsync("/api/runs", new { name = "ppo", algorithm = "ppo", config = new { max_steps = 2 }, source = new { datasetId = prompts }, rewardCheckpointId });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("rewardCheckpointId", out _), errors.ToString());
+    }
 }

@@ -315,4 +315,58 @@ public sealed class TrainingEngineTests : IDisposable
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty("source.datasetId", out _), errors.ToString());
     }
+
+    private static async Task<int> PostRunAsync(HttpClient api, object body)
+    {
+        var response = await api.PostAsJsonAsync("/api/runs", body);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetInt32();
+    }
+
+    private static async Task<int> CompletedCheckpointAsync(HttpClient api, int runId)
+    {
+        var done = await WaitAsync(api, runId, r => Status(r) is "Completed" or "Failed" or "Cancelled");
+        Assert.True(Status(done) == "Completed", done.ToString());
+        return (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/checkpoints")).EnumerateArray().First().GetProperty("id").GetInt32();
+    }
+
+    private static async Task AssertRefusedAsync(HttpClient api, object body, string field)
+    {
+        var response = await api.PostAsJsonAsync("/api/runs", body);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
+    }
+
+    [Fact]
+    public async Task PpoRun_ScoredByARewardRunsCheckpoint_Completes_RecordingObjectiveScores()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        int policy = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, batch_size = 4, save_every = 2, max_length = 32 }, "base"));
+
+        string jsonl = string.Join("\n", Enumerable.Range(1, 4).Select(i => $$"""{"prompt": "{{i}}+1=", "chosen": "{{i + 1}}", "rejected": "{{i + 2}}"}"""));
+        var imported = await api.PostAsync("/api/datasets?name=prefs", new StringContent(jsonl, System.Text.Encoding.UTF8, "application/x-ndjson"));
+        string importedText = await imported.Content.ReadAsStringAsync();
+        Assert.True(imported.StatusCode == HttpStatusCode.OK, importedText);
+        int prefs = JsonDocument.Parse(importedText).RootElement.GetProperty("id").GetInt32();
+        int reward = await CompletedCheckpointAsync(api, await PostRunAsync(api, new
+        {
+            name = "rm", algorithm = "reward", config = new { max_steps = 2, batch_size = 4, save_every = 2 },
+            source = new { datasetId = prefs }, baseCheckpointId = policy,
+        }));
+
+        int prompts = await DatasetAsync(api, "arithmetic · prompts");
+        var ppoConfig = new { max_steps = 2, batch_size = 2, num_ppo_epochs = 1, max_completion_length = 6, save_every = 2 };
+        await AssertRefusedAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = prompts }, baseCheckpointId = policy }, "rewardCheckpointId");
+        await AssertRefusedAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = prompts }, baseCheckpointId = policy, rewardCheckpointId = policy }, "rewardCheckpointId");
+
+        int ppo = await PostRunAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = prompts }, baseCheckpointId = policy, rewardCheckpointId = reward });
+        var done = await WaitAsync(api, ppo, r => Status(r) is "Completed" or "Failed" or "Cancelled");
+        Assert.True(Status(done) == "Completed", done.ToString());
+        Assert.Equal(reward, done.GetProperty("rewardCheckpointId").GetInt32());
+        Assert.Equal(reward, done.GetProperty("lineage").GetProperty("rewardCheckpointId").GetInt32());
+        Assert.Contains("objective/scores", (await api.GetFromJsonAsync<string[]>($"/api/runs/{ppo}/metrics"))!);
+    }
 }

@@ -17,7 +17,7 @@ namespace LabelAndAlign.Web.Api;
 public static class RunsEndpoints
 {
     public sealed record RunSource(int? DatasetId, int? ProjectId);
-    public sealed record LaunchRunRequest(string? Name, string? Algorithm, JsonObject? Config, RunSource? Source, int? BaseCheckpointId);
+    public sealed record LaunchRunRequest(string? Name, string? Algorithm, JsonObject? Config, RunSource? Source, int? BaseCheckpointId, int? RewardCheckpointId = null);
     public sealed record CreatedRun(int Id);
 
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
@@ -38,7 +38,7 @@ public static class RunsEndpoints
                     RunConfig.Parse(request.Algorithm, request.Config);
                     datasetId = (await datasets.SnapshotProjectAsync(projectId, exports, user.UserId(), cancel)).Id;
                 }
-                var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, datasetId, request.BaseCheckpointId),
+                var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, datasetId, request.BaseCheckpointId, request.RewardCheckpointId),
                     user.UserId(), cancel);
                 return Results.Ok(new CreatedRun(run.Id));
             });

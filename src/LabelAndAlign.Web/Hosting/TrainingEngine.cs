@@ -84,6 +84,14 @@ public sealed class TrainingEngine(
                     baseDir = CheckpointFiles.Resolve(DataDirectory, checkpoint.Path);
                     if (!Directory.Exists(baseDir)) throw new InvalidOperationException($"The base checkpoint's folder {checkpoint.Path} is gone (pruned by save_total_limit?).");
                 }
+                string? rewardDir = null;
+                if (run.RewardCheckpointId is int rc)
+                {
+                    var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == rc, cancel)
+                        ?? throw new InvalidOperationException($"The reward checkpoint (id {rc}) no longer exists.");
+                    rewardDir = CheckpointFiles.Resolve(DataDirectory, checkpoint.Path);
+                    if (!Directory.Exists(rewardDir)) throw new InvalidOperationException($"The reward checkpoint's folder {checkpoint.Path} is gone (pruned by save_total_limit?).");
+                }
                 bool resuming = run.Status == RunStatus.Running;
                 run.Status = RunStatus.Running;
                 run.StartedAt ??= DateTime.UtcNow;
@@ -92,7 +100,7 @@ public sealed class TrainingEngine(
                 notifier.PublishProgress(RunService.Progress(run));
                 if (resuming) logger.LogInformation("Resuming run {RunId} ({Name}) from its newest checkpoint", run.Id, run.Name);
                 else logger.LogInformation("Starting run {RunId} ({Name}, {Algorithm})", run.Id, run.Name, run.Algorithm);
-                return new RunPlan(run, config, dataset, rows, baseDir);
+                return new RunPlan(run, config, dataset, rows, baseDir, rewardDir);
             }
             catch (Exception e) when (!cancel.IsCancellationRequested)
             {

@@ -19,6 +19,11 @@ public sealed class Dataset
 
     public int? CreatedById { get; set; }
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>For a snapshot of a labeling project: the project, and at freeze time its label count and labelers' emails (JSON array).</summary>
+    public int? SourceProjectId { get; set; }
+    public int? SourceLabelCount { get; set; }
+    public string? SourceLabelersJson { get; set; }
 }
 
 /// <summary>One row of a dataset: the JSON object as imported.</summary>

@@ -17,6 +17,9 @@ public sealed class Run
 
     public int? DatasetId { get; set; }
     public int? BaseCheckpointId { get; set; }
+
+    /// <summary>A reward run's checkpoint (a model with a scalar head) that scores PPO/GRPO completions.</summary>
+    public int? RewardCheckpointId { get; set; }
     public RunStatus Status { get; set; }
 
     /// <summary>Why the run failed or was stopped, in words a lead can act on.</summary>

@@ -11,7 +11,7 @@ using LabelAndAlign.Web.Data.Runs;
 namespace LabelAndAlign.Web.Services.Runs;
 
 /// <summary>What the engine needs to build a run's trainer, loaded from the database up front.</summary>
-public sealed record RunPlan(Run Run, RunConfig Config, Dataset Dataset, IReadOnlyList<JsonObject> Rows, string? BaseCheckpointDir);
+public sealed record RunPlan(Run Run, RunConfig Config, Dataset Dataset, IReadOnlyList<JsonObject> Rows, string? BaseCheckpointDir, string? RewardCheckpointDir = null);
 
 /// <summary>
 /// Builds and runs one training run on the calling thread: model (a new preset with a tokenizer
@@ -148,14 +148,34 @@ public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Loggi
                 return new RewardTrainer(Preferences(plan, tokenizer), tokenizer.PadId, model.Config, (RewardOptions)config.AlgorithmOptions);
             case "grpo":
             {
-                var pack = PackOf(plan.Dataset) ?? throw new InvalidOperationException(
-                    "GRPO needs a programmatic reward; in this version that is a built-in task pack's reward, so choose a built-in prompts dataset (arithmetic · prompts or sentiment · prompts).");
+                var rewards = new List<IRewardFunction>();
+                if (PackOf(plan.Dataset) is { } pack) rewards.Add(new FunctionReward(pack.Name, pack.Reward));
+                if (RewardModel(plan, tokenizer) is { } rm) rewards.Add(rm);
+                if (rewards.Count == 0) throw new InvalidOperationException(
+                    "GRPO needs a reward: choose a reward model (a reward run's checkpoint), or a built-in prompts dataset whose task pack scores completions (arithmetic · prompts or sentiment · prompts).");
                 var prompts = plan.Rows.Select(Prompt).ToList();
-                return new GrpoTrainer(prompts, tokenizer, [new FunctionReward(pack.Name, pack.Reward)], reference, (GrpoOptions)config.AlgorithmOptions, config.Trainer.Seed);
+                return new GrpoTrainer(prompts, tokenizer, rewards, reference, (GrpoOptions)config.AlgorithmOptions, config.Trainer.Seed);
+            }
+            case "ppo":
+            {
+                var rm = RewardModel(plan, tokenizer) ?? throw new InvalidOperationException("PPO needs a reward model: launch it with a reward run's checkpoint (rewardCheckpointId).");
+                var prompts = plan.Rows.Select(Prompt).ToList();
+                return new PpoTrainer(prompts, tokenizer, rm, reference!, (PpoOptions)config.AlgorithmOptions, config.Trainer.Seed);
             }
             default:
-                throw new InvalidOperationException($"The web engine cannot run {config.Algorithm} yet (it needs a reward model picker); run it with `lna` or choose sft, reward, dpo or grpo.");
+                throw new InvalidOperationException($"Unknown algorithm '{config.Algorithm}'.");
         }
+    }
+
+    /// <summary>The run's reward model (a reward run's checkpoint, with a scalar head) as a reward function, or null without one.</summary>
+    private static RewardModelFunction? RewardModel(RunPlan plan, BpeTokenizer tokenizer)
+    {
+        if (plan.RewardCheckpointDir is not { } dir) return null;
+        var (cfg, parameters) = Checkpoint.Load(dir);
+        if (!cfg.ScalarHead) throw new InvalidOperationException($"The reward checkpoint (id {plan.Run.RewardCheckpointId}) has no scalar head; choose a checkpoint of a reward run.");
+        if (TokenizerFiles.Load(dir).VocabSize != tokenizer.VocabSize)
+            throw new InvalidOperationException($"The reward model (checkpoint {plan.Run.RewardCheckpointId}) uses a different tokenizer than the policy; train the reward model from the same base.");
+        return new RewardModelFunction(new Gpt(parameters), tokenizer.PadId);
     }
 
     private static ITaskPack? PackOf(Dataset d)

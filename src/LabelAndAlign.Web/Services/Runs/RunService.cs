@@ -9,14 +9,19 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services.Runs;
 
 /// <summary>What a launch asks for (the API's and the form's shape).</summary>
-public sealed record LaunchRequest(string? Name, string? Algorithm, JsonObject? Config, int? DatasetId, int? BaseCheckpointId);
+public sealed record LaunchRequest(string? Name, string? Algorithm, JsonObject? Config, int? DatasetId, int? BaseCheckpointId, int? RewardCheckpointId = null);
+
+/// <summary>Where a run's data came from: the dataset and, for a labeling project's snapshot, the project, its labels and labelers at freeze time.</summary>
+public sealed record RunLineage(int RunId, int? DatasetId, string? DatasetName, int? BaseCheckpointId, int? RewardCheckpointId,
+    int? ProjectId, string? ProjectName, int? LabelCount, IReadOnlyList<string> Labelers);
 
 /// <summary>A run as lists and <c>GET /api/runs/{id}</c> show it.</summary>
 public sealed record RunSummary(int Id, string Name, string Algorithm, string Status, int Step, int TotalSteps, string? Error,
-    int? DatasetId, string? DatasetName, int? BaseCheckpointId, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, JsonObject Config);
+    int? DatasetId, string? DatasetName, int? BaseCheckpointId, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, JsonObject Config,
+    int? RewardCheckpointId = null, RunLineage? Lineage = null);
 
 /// <summary>A checkpoint with the run it came from.</summary>
-public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt);
+public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "");
 
 /// <summary>Launch, read and cancel runs; read their metrics (downsampled), samples and checkpoints.</summary>
 public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit)
@@ -40,6 +45,18 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
             throw new InputException("source.datasetId",
                 $"{config.Algorithm} trains on {string.Join(" or ", accepted.Select(k => DatasetKind.Describe(k).ToLowerInvariant()))} data; dataset '{dataset.Name}' is {DatasetKind.Describe(dataset.Kind).ToLowerInvariant()}.");
 
+        if (request.RewardCheckpointId is null && config.Algorithm == "ppo")
+            throw new InputException("rewardCheckpointId", "ppo scores completions with a reward model: choose rewardCheckpointId (a checkpoint of a reward run).");
+        if (request.RewardCheckpointId is int rc)
+        {
+            if (config.Algorithm is not ("ppo" or "grpo"))
+                throw new InputException("rewardCheckpointId", $"{config.Algorithm} takes no reward model; rewardCheckpointId is for ppo and grpo.");
+            var rewardRun = await (from c in db.RunCheckpoints where c.Id == rc join r in db.Runs on c.RunId equals r.Id select r).AsNoTracking().FirstOrDefaultAsync(cancel)
+                ?? throw new InputException("rewardCheckpointId", $"No checkpoint with id {rc}.");
+            if (rewardRun.Algorithm != "reward")
+                throw new InputException("rewardCheckpointId", $"Checkpoint {rc} is from run '{rewardRun.Name}' ({rewardRun.Algorithm}), not a reward model: choose a checkpoint of a reward run (a model with a scalar head).");
+        }
+
         if (request.BaseCheckpointId is int cp && !await db.RunCheckpoints.AnyAsync(c => c.Id == cp, cancel))
             throw new InputException("baseCheckpointId", $"No checkpoint with id {cp}.");
         if (request.BaseCheckpointId is null && config.Algorithm is "dpo" or "ppo" or "grpo")
@@ -48,7 +65,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         var run = new Run
         {
             Name = name, Algorithm = config.Algorithm, ConfigJson = config.ToJson().ToJsonString(), DatasetId = datasetId,
-            BaseCheckpointId = request.BaseCheckpointId, Status = RunStatus.Queued, TotalSteps = config.Trainer.MaxSteps,
+            BaseCheckpointId = request.BaseCheckpointId, RewardCheckpointId = request.RewardCheckpointId, Status = RunStatus.Queued, TotalSteps = config.Trainer.MaxSteps,
             CreatedById = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.Runs.Add(run);
@@ -72,13 +89,17 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
     {
         var r = await db.Runs.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancel);
         if (r is null) return null;
-        string? dataset = r.DatasetId is int d ? await db.Datasets.Where(x => x.Id == d).Select(x => x.Name).FirstOrDefaultAsync(cancel) : null;
-        return Summarize(r, dataset);
+        var dataset = r.DatasetId is int d ? await db.Datasets.AsNoTracking().FirstOrDefaultAsync(x => x.Id == d, cancel) : null;
+        string? projectName = dataset?.SourceProjectId is int p ? await db.Projects.Where(x => x.Id == p).Select(x => x.Name).FirstOrDefaultAsync(cancel) : null;
+        var labelers = dataset?.SourceLabelersJson is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
+        var lineage = new RunLineage(r.Id, r.DatasetId, dataset?.Name, r.BaseCheckpointId, r.RewardCheckpointId,
+            dataset?.SourceProjectId, projectName, dataset?.SourceLabelCount, labelers);
+        return Summarize(r, dataset?.Name) with { Lineage = lineage };
     }
 
     private static RunSummary Summarize(Run r, string? dataset) =>
         new(r.Id, r.Name, r.Algorithm, r.Status.ToString(), r.Step, r.TotalSteps, r.Error, r.DatasetId, dataset, r.BaseCheckpointId,
-            r.CreatedAt, r.StartedAt, r.FinishedAt, JsonNode.Parse(r.ConfigJson) as JsonObject ?? []);
+            r.CreatedAt, r.StartedAt, r.FinishedAt, JsonNode.Parse(r.ConfigJson) as JsonObject ?? [], r.RewardCheckpointId);
 
     /// <summary>A queued run is cancelled at once; a running one stops at its next step boundary (with a checkpoint).</summary>
     public async Task<bool> CancelAsync(int id, CancellationToken cancel = default)
@@ -185,7 +206,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
                 join r in db.Runs.AsNoTracking() on c.RunId equals r.Id
                 where runId == null || c.RunId == runId
                 orderby c.RunId descending, c.Step descending
-                select new { Summary = new CheckpointSummary(c.Id, c.RunId, r.Name, c.Step, c.CreatedAt), c.Path };
+                select new { Summary = new CheckpointSummary(c.Id, c.RunId, r.Name, c.Step, c.CreatedAt, r.Algorithm), c.Path };
         // save_total_limit prunes old folders; list only checkpoints whose files are still there.
         string root = DataDirectory;
         return (await q.ToListAsync(cancel)).Where(c => Exists(root, c.Path)).Select(c => c.Summary).ToList();
