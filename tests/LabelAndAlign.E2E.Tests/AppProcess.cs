@@ -98,6 +98,21 @@ public sealed class AppProcess : IAsyncDisposable
         throw new TimeoutException($"The app never printed '{text}':\n{Output}");
     }
 
+    /// <summary>
+    /// The environment that makes the first admin (and optionally registers an API key for it) on
+    /// start, as an operator would set it; add further settings to the returned dictionary.
+    /// </summary>
+    public static Dictionary<string, string> BootstrapAdmin(string email, string password, string? apiKey = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Bootstrap__AdminEmail"] = email,
+            ["Bootstrap__AdminPassword"] = password,
+        };
+        if (apiKey is not null) environment["Bootstrap__ApiKey"] = apiKey;
+        return environment;
+    }
+
     /// <summary>Kills the process with SIGKILL (no shutdown, no flush) and keeps its data folder.</summary>
     public async Task KillAsync()
     {

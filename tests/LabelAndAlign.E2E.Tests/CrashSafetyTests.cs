@@ -18,12 +18,7 @@ public sealed class CrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output
     private const int Labelers = 8;
     private const int Items = 600;
 
-    private static readonly Dictionary<string, string> Environment = new()
-    {
-        ["Bootstrap__AdminEmail"] = "admin@example.com",
-        ["Bootstrap__AdminPassword"] = "crash-test-admin-password",
-        ["Bootstrap__ApiKey"] = AdminKey,
-    };
+    private static readonly Dictionary<string, string> Environment = AppProcess.BootstrapAdmin("admin@example.com", "crash-test-admin-password", AdminKey);
 
     /// <summary>What the server acknowledged: this labeler labeled this item with this on-screen choice.</summary>
     private sealed record Ack(string Labeler, string Prompt, string Choice);

@@ -25,12 +25,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
 
     public async Task InitializeAsync()
     {
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["Bootstrap__AdminEmail"] = AdminEmail,
-            ["Bootstrap__AdminPassword"] = AdminPassword,
-            ["Bootstrap__ApiKey"] = AdminKey,
-        });
+        _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
         _admin = Client(AdminKey);
     }
 

@@ -20,12 +20,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
 
     private AppProcess _app = default!;
 
-    private Dictionary<string, string> Environment => new()
-    {
-        ["Bootstrap__AdminEmail"] = AdminEmail,
-        ["Bootstrap__AdminPassword"] = AdminPassword,
-        ["Bootstrap__ApiKey"] = AdminKey,
-    };
+    private static Dictionary<string, string> Environment => AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey);
 
     public async Task InitializeAsync() => _app = await AppProcess.StartAsync(Environment);
 

@@ -15,12 +15,7 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
 
     private AppProcess _app = default!;
 
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(new Dictionary<string, string>
-    {
-        ["Bootstrap__AdminEmail"] = AdminEmail,
-        ["Bootstrap__AdminPassword"] = AdminPassword,
-        ["Bootstrap__ApiKey"] = AdminKey,
-    });
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 

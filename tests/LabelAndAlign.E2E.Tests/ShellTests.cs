@@ -12,11 +12,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
 
     private AppProcess _app = default!;
 
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(new Dictionary<string, string>
-    {
-        ["Bootstrap__AdminEmail"] = AdminEmail,
-        ["Bootstrap__AdminPassword"] = AdminPassword,
-    });
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 

@@ -17,13 +17,13 @@ public sealed class TrainingFaultTests(ITestOutputHelper output)
     private const int MaxSteps = 400;
     private const int SaveEvery = 20;
 
-    private static readonly Dictionary<string, string> Environment = new()
+    private static readonly Dictionary<string, string> Environment = WithOneRunAtATime(AppProcess.BootstrapAdmin("admin@example.com", "fault-test-admin-password", AdminKey));
+
+    private static Dictionary<string, string> WithOneRunAtATime(Dictionary<string, string> environment)
     {
-        ["Bootstrap__AdminEmail"] = "admin@example.com",
-        ["Bootstrap__AdminPassword"] = "fault-test-admin-password",
-        ["Bootstrap__ApiKey"] = AdminKey,
-        ["Training__MaxConcurrentRuns"] = "1",
-    };
+        environment["Training__MaxConcurrentRuns"] = "1";
+        return environment;
+    }
 
     private static HttpClient Client(string baseUrl)
     {

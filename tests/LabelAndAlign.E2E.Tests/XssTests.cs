@@ -39,12 +39,7 @@ public sealed class XssTests(BrowserFixture browser) : IClassFixture<BrowserFixt
     [Fact]
     public async Task HostileItemsAndGuidelines_RenderAsInertText()
     {
-        await using var app = await AppProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["Bootstrap__AdminEmail"] = "admin@example.com",
-            ["Bootstrap__AdminPassword"] = "xss-admin-password",
-            ["Bootstrap__ApiKey"] = AdminKey,
-        });
+        await using var app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin("admin@example.com", "xss-admin-password", AdminKey));
         using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
 
