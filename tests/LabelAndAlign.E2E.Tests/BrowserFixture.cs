@@ -18,6 +18,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}. Install it with: apt-get install chromium (scripts/test does this when run as root).");
         _playwright = await Playwright.CreateAsync();
+        // Training tests share the two cores with the pages under test; Playwright's 5 s default
+        // for an expectation to come true was once not enough for a sign-in post under that load.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
