@@ -63,6 +63,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
+    /// <summary>
+    /// The page's own message (sign-in error, lockout, bad link), not Blazor's connection notice,
+    /// which is also an alert and can show on a loaded machine.
+    /// </summary>
+    public static ILocator MessageAlert(IPage page) => page.Locator(".alert[role=alert]");
+
     /// <summary>Signs in and waits until the app's circuit is live.</summary>
     public static async Task SignInAsync(IPage page, string email, string password)
     {

@@ -38,10 +38,10 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
         for (int i = 1; i <= 5; i++)
         {
             await BrowserFixture.SubmitLoginAsync(page, email, $"wrong-password-{i}");
-            await Expect(page.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
+            await Expect(BrowserFixture.MessageAlert(page)).ToBeVisibleAsync();
         }
         await BrowserFixture.SubmitLoginAsync(page, email, "viewer-password-1");
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("locked");
+        await Expect(BrowserFixture.MessageAlert(page)).ToContainTextAsync("locked");
         await Expect(page).ToHaveURLAsync(new Regex("/login"));
         await BrowserFixture.ScreenshotAsync(page, "login-locked");
     }

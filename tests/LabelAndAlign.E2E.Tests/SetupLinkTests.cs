@@ -30,7 +30,7 @@ public sealed partial class SetupLinkTests(BrowserFixture browser) : IClassFixtu
         await Expect(page.GetByText("first@example.com")).ToBeVisibleAsync();
 
         await page.GotoAsync(path);
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("invalid, already used or expired");
+        await Expect(BrowserFixture.MessageAlert(page)).ToContainTextAsync("invalid, already used or expired");
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 }

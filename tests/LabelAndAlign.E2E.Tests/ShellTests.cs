@@ -53,7 +53,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
         var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
         await using var _c = context;
         await BrowserFixture.SubmitLoginAsync(page, AdminEmail, "not-the-password");
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("incorrect");
+        await Expect(BrowserFixture.MessageAlert(page)).ToContainTextAsync("incorrect");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using LabelAndAlign.Engine.Tokenization;
 
@@ -98,15 +97,15 @@ public class BpeTrainerTests
     }
 
     [Fact]
-    public void Train_OneMegabyte_TakesSeconds()
+    public void Train_OneMegabyte_FillsTheVocabularyAndRoundTrips()
     {
+        // Speed is printed by `lna tokenizer train`; this checks the large-corpus path is right.
         string corpus = RandomText.EnglishLike(new Random(21), 1_000_000) + File.ReadAllText(TokenizerPeer.CorpusPath, Encoding.UTF8);
-        var watch = Stopwatch.StartNew();
         var tok = BpeTrainer.Train(corpus, new BpeTrainerOptions { VocabSize = 4096 });
-        watch.Stop();
         Assert.Equal(4096, tok.VocabSize);
-        // About 1 s on the 2-core build machine; the bound leaves room for a busy one.
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"Training on 1 MB took {watch.Elapsed.TotalSeconds:F1} s.");
+        string sample = corpus[..5_000];
+        Assert.Equal(sample, tok.Decode(tok.Encode(sample)));
+        Assert.True(tok.Encode(sample).Length < Encoding.UTF8.GetByteCount(sample) / 2, "4,096 merges should at least halve English-like text.");
     }
 
     [Fact]
