@@ -46,11 +46,8 @@ public class LabelingQueueTests
     [Fact]
     public async Task Next_Twice_ReturnsTheSameOpenAssignment()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await AddItemsAsync(db, project, 3);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 3, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         var first = await Queue(ctx).NextAsync(project, u);
         var again = await Queue(ctx).NextAsync(project, u);
         Assert.Equal(first!.AssignmentId, again!.AssignmentId);
@@ -60,11 +57,9 @@ public class LabelingQueueTests
     [Fact]
     public async Task Next_AfterTheLeaseExpires_GivesTheItemToSomeoneElse()
     {
-        using var db = new TestDatabase();
-        int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
-        int project = await AddProjectAsync(db, u1, labelsPerItem: 1, leaseMinutes: 10, clock: _clock);
-        await AddItemsAsync(db, project, 1);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 1, _clock, leaseMinutes: 10);
+        var (ctx, u1, project) = (s.Context, s.User, s.Project);
+        int u2 = await AddUserAsync(s.Db, "l2@example.com");
         var held = await Queue(ctx).NextAsync(project, u1);
         Assert.NotNull(held);
         Assert.Null(await Queue(ctx).NextAsync(project, u2));
@@ -80,11 +75,9 @@ public class LabelingQueueTests
     [Fact]
     public async Task Skip_ReleasesTheItem_NotNextForTheSameLabeler_ButLaterAgain()
     {
-        using var db = new TestDatabase();
-        int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
-        int project = await AddProjectAsync(db, u1, labelsPerItem: 1, clock: _clock);
-        await AddItemsAsync(db, project, 2);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 2, _clock);
+        var (ctx, u1, project) = (s.Context, s.User, s.Project);
+        int u2 = await AddUserAsync(s.Db, "l2@example.com");
         var first = (await Queue(ctx).NextAsync(project, u1))!;
         await Queue(ctx).SkipAsync(first.AssignmentId, u1);
 
@@ -103,11 +96,8 @@ public class LabelingQueueTests
     [Fact]
     public async Task Undo_DeletesTheLastLabel_AndGivesThatItemBack()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await AddItemsAsync(db, project, 3);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 3, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         var first = (await Queue(ctx).NextAsync(project, u))!;
         await Queue(ctx).SubmitAsync(first.AssignmentId, u, new LabelInput("left"));
         var second = (await Queue(ctx).NextAsync(project, u))!;
@@ -131,21 +121,16 @@ public class LabelingQueueTests
     [Fact]
     public async Task Undo_WithNothingToUndo_ReturnsNull()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 0, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         Assert.Null(await Queue(ctx).UndoAsync(project, u));
     }
 
     [Fact]
     public async Task Submit_Twice_StoresOneLabel()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await AddItemsAsync(db, project, 1);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 1, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         var a = (await Queue(ctx).NextAsync(project, u))!;
         long first = await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("left"));
         long second = await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("right"));
@@ -157,11 +142,8 @@ public class LabelingQueueTests
     [Fact]
     public async Task Submit_MapsScreenSidesToTheItemsOwnAB()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await AddItemsAsync(db, project, 20);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 20, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         var shown = new HashSet<string>();
         for (int i = 0; i < 20; i++)
         {
@@ -182,11 +164,8 @@ public class LabelingQueueTests
     [InlineData("left", 3, "strength")]
     public async Task Submit_BadInput_ThrowsNamingTheField(string choice, int? strength, string field)
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await AddItemsAsync(db, project, 1);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 1, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         var a = (await Queue(ctx).NextAsync(project, u))!;
         var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput(choice, strength)));
         Assert.Equal(field, e.Field);
@@ -195,11 +174,9 @@ public class LabelingQueueTests
     [Fact]
     public async Task Submit_SomeoneElsesAssignment_ThrowsNotFound()
     {
-        using var db = new TestDatabase();
-        int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
-        int project = await AddProjectAsync(db, u1, 1, clock: _clock);
-        await AddItemsAsync(db, project, 1);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 1, _clock);
+        var (ctx, u1, project) = (s.Context, s.User, s.Project);
+        int u2 = await AddUserAsync(s.Db, "l2@example.com");
         var a = (await Queue(ctx).NextAsync(project, u1))!;
         await Assert.ThrowsAsync<NotFoundException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u2, new LabelInput("left")));
     }
@@ -207,11 +184,8 @@ public class LabelingQueueTests
     [Fact]
     public async Task Next_GoldRateOne_ServesGoldItemsFirst()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1, clock: _clock);
-        await AddItemsAsync(db, project, 3);
-        await using var ctx = db.CreateContext();
+        await using var s = await SoloProject.CreateAsync(items: 3, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
         await new ProjectService(ctx, _clock).UpdateAsync(project, new ProjectService.Settings { Name = "p", GoldRate = 1 });
         var gold = await ctx.Items.OrderBy(i => i.Id).Skip(2).FirstAsync();
         gold.Gold = "a";

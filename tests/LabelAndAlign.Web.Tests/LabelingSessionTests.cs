@@ -1,23 +1,19 @@
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.EntityFrameworkCore;
-using static LabelAndAlign.Web.Tests.LabelingTestData;
 
 namespace LabelAndAlign.Web.Tests;
 
 public class LabelingSessionTests
 {
-    private static LabelingSession Session(Data.AppDbContext ctx, int project, int user) =>
-        new(new LabelingQueue(ctx, TimeProvider.System, new LabelingRandom(5)), new ProjectService(ctx, TimeProvider.System), project, user);
+    private static LabelingSession Session(SoloProject s) =>
+        new(new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(5)), new ProjectService(s.Context, TimeProvider.System), s.Project, s.User);
 
     [Fact]
     public async Task Submit_WithoutAChoice_AsksForOne_AndStoresNothing()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1);
-        await AddItemsAsync(db, project, 2);
-        await using var ctx = db.CreateContext();
-        var session = Session(ctx, project, u);
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        var ctx = s.Context;
+        var session = Session(s);
         await session.LoadAsync();
         Assert.False(session.CanSubmit);
         await session.SubmitAsync();
@@ -29,12 +25,9 @@ public class LabelingSessionTests
     [Fact]
     public async Task ChooseAndSubmit_MovesToTheNextItem_AndCountsProgress()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1);
-        await AddItemsAsync(db, project, 2);
-        await using var ctx = db.CreateContext();
-        var session = Session(ctx, project, u);
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        var ctx = s.Context;
+        var session = Session(s);
         await session.LoadAsync();
         var first = session.Current!.AssignmentId;
         Assert.Equal((0, 2), (session.DoneToday, session.Remaining));
@@ -60,14 +53,10 @@ public class LabelingSessionTests
     [Fact]
     public async Task Submit_WhenTheProjectAsksForARationale_RequiresOne()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1);
-        await using (var ctx = db.CreateContext())
-            await new ProjectService(ctx, TimeProvider.System).UpdateAsync(project, new ProjectService.Settings { Name = "p", AskRationale = true });
-        await AddItemsAsync(db, project, 1);
-        await using var ctx2 = db.CreateContext();
-        var session = Session(ctx2, project, u);
+        await using var s = await SoloProject.CreateAsync(items: 1);
+        var ctx2 = s.Context;
+        await new ProjectService(ctx2, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", AskRationale = true });
+        var session = Session(s);
         await session.LoadAsync();
         session.Choose("right");
         Assert.False(session.CanSubmit);
@@ -81,12 +70,9 @@ public class LabelingSessionTests
     [Fact]
     public async Task Undo_WithNothingToUndo_SaysSo()
     {
-        using var db = new TestDatabase();
-        int u = await AddUserAsync(db, "l@example.com");
-        int project = await AddProjectAsync(db, u, 1);
-        await AddItemsAsync(db, project, 1);
-        await using var ctx = db.CreateContext();
-        var session = Session(ctx, project, u);
+        await using var s = await SoloProject.CreateAsync(items: 1);
+        var ctx = s.Context;
+        var session = Session(s);
         await session.LoadAsync();
         await session.UndoAsync();
         Assert.True(session.MessageIsError);

@@ -13,6 +13,36 @@ public sealed class LabelingClock : TimeProvider
     public void Advance(TimeSpan by) => Now += by;
 }
 
+/// <summary>
+/// The most common arrangement of the labeling tests: a fresh database, one labeler who created a
+/// project (N labels per item, 1 by default) holding <c>items</c> imported items, and a context to act in.
+/// </summary>
+public sealed class SoloProject : IAsyncDisposable
+{
+    private SoloProject(TestDatabase db, AppDbContext context, int user, int project) =>
+        (Db, Context, User, Project) = (db, context, user, project);
+
+    public TestDatabase Db { get; }
+    public AppDbContext Context { get; }
+    public int User { get; }
+    public int Project { get; }
+
+    public static async Task<SoloProject> CreateAsync(int items, TimeProvider? clock = null, int labelsPerItem = 1, int leaseMinutes = 30)
+    {
+        var db = new TestDatabase();
+        int user = await LabelingTestData.AddUserAsync(db, "l@example.com");
+        int project = await LabelingTestData.AddProjectAsync(db, user, labelsPerItem, leaseMinutes, clock);
+        if (items > 0) await LabelingTestData.AddItemsAsync(db, project, items);
+        return new SoloProject(db, db.CreateContext(), user, project);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Context.DisposeAsync();
+        Db.Dispose();
+    }
+}
+
 /// <summary>Builders shared by the labeling tests: users, projects and items in a TestDatabase.</summary>
 public static class LabelingTestData
 {
