@@ -57,6 +57,9 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
             await Task.Delay(500);
         }
 
+        var prompts = await api.PostAsync("/api/datasets?name=review%20openers", new StringContent("{\"prompt\": \"The acting was\"}\n{\"prompt\": \"My friends said\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        Assert.True(prompts.IsSuccessStatusCode, $"{(int)prompts.StatusCode}: {await prompts.Content.ReadAsStringAsync()}");
+
         var created = await api.PostAsJsonAsync("/api/projects", new { name = "Generated pairs" });
         int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
 
@@ -78,10 +81,16 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
         await Expect(page.GetByTestId("generate-result")).ToContainTextAsync("Generated and added 3 items.", new() { Timeout = 60_000 });
         await BrowserFixture.ScreenshotAsync(page, "generate-items");
 
+        // Prompts from a dataset instead of typed ones: the list gives way to the picker.
+        await page.GetByLabel("Prompts from").SelectOptionAsync(new SelectOptionValue { Label = "Dataset: review openers (2 prompts)" });
+        await Expect(page.GetByLabel("Prompts (one per line)")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate items" }).ClickAsync();
+        await Expect(page.GetByTestId("generate-result")).ToContainTextAsync("Generated and added 2 items.", new() { Timeout = 60_000 });
+
         var votes = await api.GetStringAsync($"/api/projects/{project}/export?format=votes");
         Assert.Equal("", votes.Trim());
         var projects = JsonDocument.Parse(await api.GetStringAsync("/api/projects")).RootElement;
-        Assert.Contains(projects.EnumerateArray(), p => p.GetProperty("id").GetInt32() == project && p.GetProperty("items").GetInt64() == 3);
+        Assert.Contains(projects.EnumerateArray(), p => p.GetProperty("id").GetInt32() == project && p.GetProperty("items").GetInt64() == 5);
         Assert.Empty(errors);
         await context.CloseAsync();
     }

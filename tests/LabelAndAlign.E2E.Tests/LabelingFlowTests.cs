@@ -42,10 +42,10 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
         return client;
     }
 
-    private async Task<(int Id, string Email)> CreateUserAsync(string name)
+    private async Task<(int Id, string Email)> CreateUserAsync(string name, string role = "Labeler")
     {
         string email = $"{name}@example.com";
-        var response = await _admin.PostAsJsonAsync("/api/users", new { email, password = Password, role = "Labeler" });
+        var response = await _admin.PostAsJsonAsync("/api/users", new { email, password = Password, role });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         int id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
         return (id, email);
@@ -239,6 +239,33 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
         Assert.Equal(4, prompts.Count);
         using var third3 = await KeyForAsync(l3Id);
         Assert.Equal(HttpStatusCode.NoContent, (await third3.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Lead_NotYetAMember_JoinsFromTheLabelingPage_AndLabels()
+    {
+        var (_, lead) = await CreateUserAsync("visiting-lead", "Lead");
+        var created = await _admin.PostAsJsonAsync("/api/projects", new { name = "Someone else's project" });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        var imported = await _admin.PostAsync($"/api/projects/{project}/items", new StringContent(Items(), Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        await using var _ = context;
+        await BrowserFixture.SignInAsync(page, lead, Password);
+        await page.GotoAsync($"/label/{project}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You are not labeling in this project yet" })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "label-join");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Join and start labeling" }).ClickAsync();
+        await Expect(page.Locator(".lab[data-assignment]")).ToBeVisibleAsync();
+
+        // The membership is stored: a reload goes straight to labeling, and the project lists them as a Lead.
+        await page.ReloadAsync();
+        await Expect(page.Locator(".lab[data-assignment]")).ToBeVisibleAsync();
+        await page.GotoAsync($"/projects/{project}");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = lead })).ToContainTextAsync("Lead");
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 
     [Fact]

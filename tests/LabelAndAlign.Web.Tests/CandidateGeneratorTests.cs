@@ -17,8 +17,13 @@ namespace LabelAndAlign.Web.Tests;
 public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppFactory>, IDisposable
 {
     private readonly TestDatabase _db = new();
+    private readonly GenerationSlots _slots = new(Microsoft.Extensions.Options.Options.Create(new LabelingOptions()));
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _db.Dispose();
+    }
 
     private const string Corpus = "The cat sat on the mat. The dog ran in the park. A bird sang a song. Write a poem about the sea and the sky.";
 
@@ -43,7 +48,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         return checkpoint.Id;
     }
 
-    private CandidateGenerator Generator(AppDbContext ctx) => new(ctx, LabelingTestData.Importer(ctx),
+    private CandidateGenerator Generator(AppDbContext ctx) => new(ctx, LabelingTestData.Importer(ctx), _slots,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
 
     private static CandidateGenerator.Request Request(int a, int? b = null, IReadOnlyList<string>? prompts = null) => new()
@@ -159,6 +164,61 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
 
         Assert.Equal(2, await Generator(ctx).GenerateAsync(project, Request(a, prompts: []) with { DatasetId = dataset.Id }));
         Assert.Equal(["The cat sat", "A bird sang"], await ctx.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.PromptText).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Generate_WhileAnotherGenerationRuns_IsRefusedAsAConflict_ThenWorks()
+    {
+        int lead = await LabelingTestData.AddUserAsync(_db, "lead@example.com", UserRole.Lead);
+        int project = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        await using var ctx = _db.CreateContext();
+        int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
+
+        using (var running = _slots.TryTake())
+        {
+            Assert.NotNull(running);
+            var e = await Assert.ThrowsAsync<InputException>(() => Generator(ctx).GenerateAsync(project, Request(a)));
+            Assert.True(e.IsConflict);
+            Assert.Equal("generation", e.Field);
+            Assert.Contains("Another generation is running", e.Message);
+            Assert.Equal(0, await ctx.Items.CountAsync(i => i.ProjectId == project));
+        }
+        Assert.Equal(3, await Generator(ctx).GenerateAsync(project, Request(a)));
+        // The slot came back after that generation too.
+        using var after = _slots.TryTake();
+        Assert.NotNull(after);
+    }
+
+    [Fact]
+    public async Task PromptSources_ListPromptDatasetsThatFitOneRequest_Only()
+    {
+        await using var ctx = _db.CreateContext();
+        Dataset Add(string name, string kind, int rows) => ctx.Datasets.Add(new Dataset { Name = name, Kind = kind, RowCount = rows, Source = $"import:{name}", CreatedAt = DateTime.UtcNow }).Entity;
+        var prompts = Add("prompts", "prompt_only", 40);
+        var sft = Add("sft pairs", "prompt_completion", CandidateGenerator.MaxPrompts);
+        Add("too many", "prompt_only", CandidateGenerator.MaxPrompts + 1);
+        Add("preferences", "preference", 10);
+        await ctx.SaveChangesAsync();
+
+        var sources = await Generator(ctx).PromptSourcesAsync();
+        Assert.Equal([(sft.Id, "sft pairs", 500), (prompts.Id, "prompts", 40)], sources.Select(x => (x.Id, x.Name, x.Rows)));
+    }
+
+    [Fact]
+    public async Task Api_Generate_WhileAnotherRuns_409()
+    {
+        var admin = app.CreateApiClient();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Generate API busy" });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        int checkpoint;
+        using (var scope = app.Services.CreateScope())
+            checkpoint = await AddCheckpointAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), app.DataDirectory, 60, seed: 4);
+
+        using var running = app.Services.GetRequiredService<GenerationSlots>().TryTake();
+        Assert.NotNull(running);
+        var response = await admin.PostAsJsonAsync($"/api/projects/{project}/generate", new { checkpointA = checkpoint, prompts = new[] { "The cat sat" }, seed = 2 });
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("Another generation is running", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -21,7 +21,7 @@ namespace LabelAndAlign.Web.Services.Labeling;
 /// (<see cref="ChatTemplate.EncodePrompt"/> for text, <see cref="ChatTemplate.EncodeConversation"/>
 /// for messages), so a checkpoint sees the formatting it was trained on.
 /// </summary>
-public sealed class CandidateGenerator(AppDbContext db, ImportService imports, IConfiguration configuration)
+public sealed class CandidateGenerator(AppDbContext db, ImportService imports, GenerationSlots slots, IConfiguration configuration)
 {
     /// <summary>Most prompts one request may generate for (each costs two generations).</summary>
     public const int MaxPrompts = 500;
@@ -70,6 +70,17 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, I
         return rows.Select(x => new CheckpointChoice(x.Id, $"run {x.RunId} · step {x.Step}", x.Name)).ToList();
     }
 
+    /// <summary>A dataset whose prompts can be generated for: its id, name and row count.</summary>
+    public sealed record PromptSource(int Id, string Name, int Rows);
+
+    /// <summary>Prompt-only and prompt–completion datasets small enough for one request, newest first, for the picker.</summary>
+    public async Task<List<PromptSource>> PromptSourcesAsync(CancellationToken cancel = default) =>
+        await db.Datasets.AsNoTracking()
+            .Where(d => (d.Kind == DatasetKind.PromptOnly || d.Kind == DatasetKind.PromptCompletion) && d.RowCount <= MaxPrompts)
+            .OrderByDescending(d => d.Id)
+            .Select(d => new PromptSource(d.Id, d.Name, d.RowCount))
+            .ToListAsync(cancel);
+
     /// <summary>Generates and imports the items; returns how many were added. Bad input throws <see cref="InputException"/>.</summary>
     public async Task<int> GenerateAsync(int projectId, Request request, IProgress<Progress>? progress = null, CancellationToken cancel = default)
     {
@@ -84,6 +95,11 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, I
         if (single && request.Temperature == 0)
             throw new InputException("temperature", "With one checkpoint the two responses differ only by seed; use a temperature above 0 (greedy decoding would give the same text twice).");
 
+        using var slot = slots.TryTake() ?? throw new InputException("generation",
+            slots.Limit == 1
+                ? "Another generation is running; try again when it has finished (one at a time: Labeling:MaxConcurrentGenerations)."
+                : $"{slots.Limit} generations are running; try again when one has finished (Labeling:MaxConcurrentGenerations).",
+            isConflict: true);
         string nameA = single ? $"{a.Name} · seed {request.Seed}" : a.Name;
         string nameB = single ? $"{a.Name} · seed {unchecked(request.Seed + 1)}" : b!.Name;
         int total = prompts.Count * 2;

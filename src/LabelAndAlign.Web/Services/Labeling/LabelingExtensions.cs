@@ -14,6 +14,7 @@ public static class LabelingExtensions
         s.AddScoped<LabelingQueue>();
         s.AddScoped<ImportService>();
         s.AddScoped<CandidateGenerator>();
+        s.AddSingleton<GenerationSlots>();
         s.AddScoped<ExportService>();
         s.AddScoped<ReviewService>();
         s.AddScoped<DemoProjectService>();

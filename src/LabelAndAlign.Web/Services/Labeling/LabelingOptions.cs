@@ -11,4 +11,7 @@ public sealed class LabelingOptions
 
     /// <summary>How many line errors an import reports before it stops reading.</summary>
     public int MaxReportedErrors { get; set; } = 100;
+
+    /// <summary>Item generations (sampling from checkpoints) allowed at once; more are refused with 409.</summary>
+    public int MaxConcurrentGenerations { get; set; } = 1;
 }

@@ -104,6 +104,24 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         return member;
     }
 
+    /// <summary>
+    /// A lead or admin joins a project they manage as a Lead member, so they can label in it
+    /// (every vote comes from a named member). Others are refused.
+    /// </summary>
+    public async Task JoinAsync(int projectId, ClaimsPrincipal user, CancellationToken cancel = default)
+    {
+        var access = await AccessAsync(projectId, user, cancel);
+        if (!access.CanManage) throw new InputException("project", "Only a lead or an admin can join a project by themselves; ask a lead to add you.");
+        if (access.CanLabel) return;
+        int userId = user.UserId()!.Value;
+        var member = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == userId, cancel);
+        if (member is null)
+            db.ProjectMembers.Add(new ProjectMember { ProjectId = projectId, UserId = userId, Role = ProjectRoles.Lead, AddedAt = clock.GetUtcNow().UtcDateTime });
+        else member.Role = ProjectRoles.Lead; // a manager listed as a project Viewer
+        await db.SaveChangesAsync(cancel);
+        db.ChangeTracker.Clear();
+    }
+
     public sealed record MemberRow(int UserId, string Email, string Role, UserRole GlobalRole);
 
     public Task<List<MemberRow>> MembersAsync(int projectId, CancellationToken cancel = default) =>

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+
+namespace LabelAndAlign.Web.Services.Labeling;
+
+/// <summary>
+/// How many item generations may sample at the same time (<c>Labeling:MaxConcurrentGenerations</c>,
+/// default 1). One generation already fills both cores; a second would only halve the speed of
+/// the first and of any training run, so it is refused with a message instead of piling up.
+/// </summary>
+public sealed class GenerationSlots(IOptions<LabelingOptions> options) : IDisposable
+{
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.MaxConcurrentGenerations));
+
+    public int Limit { get; } = Math.Max(1, options.Value.MaxConcurrentGenerations);
+
+    /// <summary>A slot, released when disposed; null when every slot is taken.</summary>
+    public IDisposable? TryTake() => _slots.Wait(0) ? new Slot(_slots) : null;
+
+    public void Dispose() => _slots.Dispose();
+
+    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) slots.Release();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Security;
+using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.EntityFrameworkCore;
+using static LabelAndAlign.Web.Tests.LabelingTestData;
+
+namespace LabelAndAlign.Web.Tests;
+
+public class ProjectServiceTests
+{
+    private static async Task<System.Security.Claims.ClaimsPrincipal> PrincipalAsync(TestDatabase db, int userId)
+    {
+        await using var ctx = db.CreateContext();
+        return AppClaims.CreatePrincipal(await ctx.Users.SingleAsync(u => u.Id == userId), "test");
+    }
+
+    [Fact]
+    public async Task Access_LeadWhoIsNotAMember_ManagesButCannotLabel()
+    {
+        using var db = new TestDatabase();
+        int owner = await AddUserAsync(db, "owner@example.com", UserRole.Lead);
+        int lead = await AddUserAsync(db, "lead@example.com", UserRole.Lead);
+        int outsider = await AddUserAsync(db, "labeler@example.com");
+        int project = await AddProjectAsync(db, owner, 1);
+        await using var ctx = db.CreateContext();
+        var service = new ProjectService(ctx, TimeProvider.System);
+
+        Assert.Equal(new ProjectAccess(true, true, false, true), await service.AccessAsync(project, await PrincipalAsync(db, lead)));
+        Assert.Equal(ProjectAccess.None, await service.AccessAsync(project, await PrincipalAsync(db, outsider)));
+    }
+
+    [Fact]
+    public async Task Join_Lead_BecomesALeadMember_AndCanLabel_Twice_IsHarmless()
+    {
+        using var db = new TestDatabase();
+        int owner = await AddUserAsync(db, "owner@example.com", UserRole.Lead);
+        int lead = await AddUserAsync(db, "lead@example.com", UserRole.Lead);
+        int project = await AddProjectAsync(db, owner, 1);
+        await using var ctx = db.CreateContext();
+        var service = new ProjectService(ctx, TimeProvider.System);
+        var principal = await PrincipalAsync(db, lead);
+
+        await service.JoinAsync(project, principal);
+        await service.JoinAsync(project, principal);
+
+        Assert.True((await service.AccessAsync(project, principal)).CanLabel);
+        var member = await ctx.ProjectMembers.AsNoTracking().SingleAsync(m => m.ProjectId == project && m.UserId == lead);
+        Assert.Equal(ProjectRoles.Lead, member.Role);
+    }
+
+    [Fact]
+    public async Task Join_ManagerListedAsProjectViewer_IsPromotedToLead()
+    {
+        using var db = new TestDatabase();
+        int owner = await AddUserAsync(db, "owner@example.com", UserRole.Lead);
+        int admin = await AddUserAsync(db, "admin@example.com", UserRole.Admin);
+        int project = await AddProjectAsync(db, owner, 1);
+        await using var ctx = db.CreateContext();
+        var service = new ProjectService(ctx, TimeProvider.System);
+        await service.SetMemberAsync(project, "admin@example.com", ProjectRoles.Viewer);
+        var principal = await PrincipalAsync(db, admin);
+        Assert.False((await service.AccessAsync(project, principal)).CanLabel);
+
+        await service.JoinAsync(project, principal);
+
+        Assert.True((await service.AccessAsync(project, principal)).CanLabel);
+    }
+
+    [Fact]
+    public async Task Join_Labeler_IsRefused_AndAddsNothing()
+    {
+        using var db = new TestDatabase();
+        int owner = await AddUserAsync(db, "owner@example.com", UserRole.Lead);
+        int labeler = await AddUserAsync(db, "labeler@example.com");
+        int project = await AddProjectAsync(db, owner, 1);
+        await using var ctx = db.CreateContext();
+        var service = new ProjectService(ctx, TimeProvider.System);
+
+        var e = await Assert.ThrowsAsync<InputException>(async () => await service.JoinAsync(project, await PrincipalAsync(db, labeler)));
+        Assert.Contains("ask a lead", e.Message);
+        Assert.False(await ctx.ProjectMembers.AnyAsync(m => m.UserId == labeler));
+    }
+}
