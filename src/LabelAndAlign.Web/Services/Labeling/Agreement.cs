@@ -9,7 +9,11 @@ public sealed record LabelerDiagnostics(string Labeler, int Labels, double? Posi
     int GoldLabels, double? GoldAccuracy);
 
 public sealed record AgreementReport(int Labels, int Items, int ItemsWithOverlap, double? FleissKappa, double? KrippendorffAlpha,
-    IReadOnlyList<PairKappa> CohenKappa, IReadOnlyList<LabelerDiagnostics> Labelers);
+    IReadOnlyList<PairKappa> CohenKappa, IReadOnlyList<LabelerDiagnostics> Labelers)
+{
+    /// <summary>Agreement on the project's rubric dimensions (empty without a rubric).</summary>
+    public IReadOnlyList<RubricDimensionAgreement> Rubric { get; init; } = [];
+}
 
 /// <summary>
 /// Agreement on nominal categories (a, b, tie, both_bad) and per-labeler diagnostics.
@@ -49,27 +53,12 @@ public static class Agreement
         return pe >= 1 ? null : (pBar - pe) / (1 - pe);
     }
 
+    /// <summary>Krippendorff's α, nominal metric, over the choices (each category an integer code).</summary>
     public static double? Krippendorff(IReadOnlyList<List<Vote>> units)
     {
-        var o = new Dictionary<(string, string), double>();
-        foreach (var unit in units)
-        {
-            int m = unit.Count;
-            if (m < 2) continue;
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < m; j++)
-                    if (i != j) o[(unit[i].Choice, unit[j].Choice)] = o.GetValueOrDefault((unit[i].Choice, unit[j].Choice)) + 1.0 / (m - 1);
-        }
-        var nc = new Dictionary<string, double>();
-        foreach (var ((c, _), value) in o) nc[c] = nc.GetValueOrDefault(c) + value;
-        double n = nc.Values.Sum();
-        if (n <= 1) return null;
-        double observed = o.Where(kv => kv.Key.Item1 != kv.Key.Item2).Sum(kv => kv.Value);
-        double expected = 0;
-        foreach (var (c, a) in nc)
-            foreach (var (k, b) in nc)
-                if (c != k) expected += a * b;
-        return expected == 0 ? null : 1 - (n - 1) * observed / expected;
+        var codes = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Code(string choice) => codes.TryGetValue(choice, out int c) ? c : codes[choice] = codes.Count;
+        return Labeling.Krippendorff.Alpha(units.Select(u => (IReadOnlyList<int>)u.Select(v => Code(v.Choice)).ToList()).ToList(), Labeling.Krippendorff.Metric.Nominal);
     }
 
     public static IReadOnlyList<PairKappa> Cohen(IReadOnlyList<Vote> votes)

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
 
@@ -14,7 +15,15 @@ public sealed class ReviewService(AppDbContext db, TimeProvider clock)
             FROM labels l JOIN items i ON i.Id = l.ItemId JOIN users u ON u.Id = l.LabelerId WHERE l.ProjectId = $p;
             """, r => new Vote(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetInt32(6),
                 r.IsDBNull(7) ? null : r.GetString(7)), cancel, ("$p", projectId));
-        return Agreement.Compute(votes);
+        var report = Agreement.Compute(votes);
+        string rubricJson = await db.Projects.Where(p => p.Id == projectId).Select(p => p.RubricJson).SingleOrDefaultAsync(cancel) ?? "[]";
+        var rubric = ProjectService.ParseRubric(rubricJson);
+        if (rubric.Count == 0) return report;
+        var ratings = await sql.QueryAsync("""
+            SELECT l.ItemId, u.Email, l.RatingsJson FROM labels l JOIN users u ON u.Id = l.LabelerId
+            WHERE l.ProjectId = $p AND l.RatingsJson IS NOT NULL;
+            """, r => RubricAgreement.Parse(r.GetInt64(0), r.GetString(1), r.GetString(2)).ToList(), cancel, ("$p", projectId));
+        return report with { Rubric = RubricAgreement.Compute(ratings.SelectMany(r => r), rubric) };
     }
 
     public sealed record ReviewItem(long ItemId, string? ExternalId, string Prompt, string ResponseA, string ResponseB,

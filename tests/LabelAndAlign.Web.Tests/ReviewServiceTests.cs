@@ -1,0 +1,65 @@
+using LabelAndAlign.Web.Services.Labeling;
+using static LabelAndAlign.Web.Tests.LabelingTestData;
+
+namespace LabelAndAlign.Web.Tests;
+
+public class ReviewServiceTests
+{
+    /// <summary>
+    /// Two labelers label every item, rating Clarity of both responses as
+    /// <paramref name="rate"/>(labeler 0 or 1, response "a" or "b", item number) says; the test
+    /// items' responses read "a-3" / "b-3", so the screen sides map back to a and b.
+    /// </summary>
+    private static async Task LabelAllAsync(SoloProject s, int secondLabeler, int items, Func<int, string, int, int> rate)
+    {
+        foreach (var (labeler, index) in new[] { (s.User, 0), (secondLabeler, 1) })
+            for (int i = 0; i < items; i++)
+            {
+                var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(i));
+                var next = (await queue.NextAsync(s.Project, labeler))!;
+                int item = int.Parse(next.Prompt.Split(' ')[^1]);
+                var ratings = new Dictionary<string, Dictionary<string, int>>
+                {
+                    ["left"] = new() { ["Clarity"] = rate(index, next.Left[..1], item) },
+                    ["right"] = new() { ["Clarity"] = rate(index, next.Right[..1], item) },
+                };
+                await queue.SubmitAsync(next.AssignmentId, labeler, new LabelInput("left", Ratings: ratings));
+            }
+    }
+
+    [Fact]
+    public async Task Agreement_ProjectWithARubric_ReportsOrdinalAlphaPerDimension()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 0, labelsPerItem: 2);
+        int second = await AddUserAsync(s.Db, "l2@example.com");
+        await new ProjectService(s.Context, TimeProvider.System).UpdateAsync(s.Project,
+            new ProjectService.Settings { Name = "p", LabelsPerItem = 2, Rubric = ["Clarity", "Tone"] });
+        await AddItemsAsync(s.Db, s.Project, 4);
+        // Response a of item k: both labelers say k. Response b: labeler 0 says 5, labeler 1 says 1.
+        await LabelAllAsync(s, second, 4, (labeler, response, item) => response == "a" ? item : labeler == 0 ? 5 : 1);
+
+        var report = await new ReviewService(s.Context, TimeProvider.System).AgreementAsync(s.Project);
+
+        Assert.Equal(8, report.Labels);
+        Assert.Equal(["Clarity", "Tone"], report.Rubric.Select(r => r.Dimension));
+        var clarity = report.Rubric[0];
+        Assert.Equal((16, 8), (clarity.Ratings, clarity.Units));
+        IReadOnlyList<int>[] units = [[1, 1], [2, 2], [3, 3], [4, 4], [5, 1], [5, 1], [5, 1], [5, 1]];
+        Assert.Equal(Krippendorff.Alpha(units, Krippendorff.Metric.Ordinal)!.Value, clarity.OrdinalAlpha!.Value, 12);
+        Assert.Equal(new RubricDimensionAgreement("Tone", 0, 0, null), report.Rubric[1]);
+    }
+
+    [Fact]
+    public async Task Agreement_ProjectWithoutARubric_HasNoRubricRows()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1));
+        var next = (await queue.NextAsync(s.Project, s.User))!;
+        await queue.SubmitAsync(next.AssignmentId, s.User, new LabelInput("tie"));
+
+        var report = await new ReviewService(s.Context, TimeProvider.System).AgreementAsync(s.Project);
+
+        Assert.Equal(1, report.Labels);
+        Assert.Empty(report.Rubric);
+    }
+}
