@@ -62,4 +62,22 @@ public class ReviewServiceTests
         Assert.Equal(1, report.Labels);
         Assert.Empty(report.Rubric);
     }
+
+    [Fact]
+    public async Task Matchups_FromTheItemsHiddenModelNames()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3);
+        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(2));
+        for (int i = 0; i < 3; i++)
+        {
+            var next = (await queue.NextAsync(s.Project, s.User))!;
+            // The test items' responses read "a-1" / "b-1" and come from models m1 (a) and m2 (b): always pick m2's.
+            await queue.SubmitAsync(next.AssignmentId, s.User, new LabelInput(next.Left.StartsWith('b') ? "left" : "right"));
+        }
+
+        var m = Assert.Single(await new ReviewService(s.Context, TimeProvider.System).MatchupsAsync(s.Project));
+
+        Assert.Equal(("m1", "m2", 3, 0, 3), (m.First, m.Second, m.Votes, m.FirstWins, m.SecondWins));
+        Assert.Equal(0.0, m.WinRate);
+    }
 }

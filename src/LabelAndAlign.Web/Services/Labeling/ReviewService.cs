@@ -26,6 +26,17 @@ public sealed class ReviewService(AppDbContext db, TimeProvider clock)
         return report with { Rubric = RubricAgreement.Compute(ratings.SelectMany(r => r), rubric) };
     }
 
+    /// <summary>Head-to-head results of the models behind the project's items (from their hidden names).</summary>
+    public async Task<IReadOnlyList<ModelMatchup>> MatchupsAsync(int projectId, CancellationToken cancel = default)
+    {
+        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        var votes = await sql.QueryAsync("""
+            SELECT i.ModelA, i.ModelB, l.Choice FROM labels l JOIN items i ON i.Id = l.ItemId
+            WHERE l.ProjectId = $p AND i.ModelA IS NOT NULL AND i.ModelB IS NOT NULL;
+            """, r => new ModelVote(r.GetString(0), r.GetString(1), r.GetString(2)), cancel, ("$p", projectId));
+        return ModelMatchups.Compute(votes);
+    }
+
     public sealed record ReviewItem(long ItemId, string? ExternalId, string Prompt, string ResponseA, string ResponseB,
         IReadOnlyDictionary<string, int> Votes, string? Verdict);
 
