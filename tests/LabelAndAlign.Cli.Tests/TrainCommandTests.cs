@@ -1,5 +1,9 @@
 using System.Text.Json;
 using LabelAndAlign.Cli.Commands;
+using LabelAndAlign.Engine.Checkpoints;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.TaskPacks;
+using LabelAndAlign.Engine.Tokenization;
 using LabelAndAlign.Engine.Training;
 
 namespace LabelAndAlign.Cli.Tests;
@@ -110,6 +114,64 @@ public class TrainCommandTests
         File.WriteAllText(bad, "algorithm: kto\noutput_dir: o\npack: sentiment\n");
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => Run(CancellationToken.None, "--config", bad));
         Assert.Contains("kto", e.Message);
+    }
+
+    private static List<JsonElement> Samples(string outDir) => File.ReadAllLines(Path.Combine(outDir, "samples.jsonl"))
+        .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+    [Fact]
+    public async Task Train_SftFromScratch_SamplesCarryThePacksReward_AndNoKl()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        var (code, _) = await Run(CancellationToken.None, "--config", Config(dir, "sft", 2));
+        Assert.Equal(0, code);
+        var samples = Samples(Path.Combine(dir, "out-sft"));
+        Assert.NotEmpty(samples);
+        foreach (var s in samples)
+        {
+            Assert.Equal(["step", "prompt", "completion", "time", "reward"], s.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(SentimentPack.Positivity(s.GetProperty("completion").GetString()!), s.GetProperty("reward").GetDouble());
+        }
+    }
+
+    [Fact]
+    public async Task Train_FromACheckpoint_SamplesCarryTheKlToIt()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        Assert.Equal(0, (await Run(CancellationToken.None, "--config", Config(dir, "sft", 2))).Code);
+        string start = Path.Combine(dir, "out-sft", "checkpoint-2");
+        string dir2 = InferenceCommandsTestData.TempDir();
+        var (code, _) = await Run(CancellationToken.None, "--config", Config(dir2, "sft", 2, $"init_from: {start}"));
+        Assert.Equal(0, code);
+        var samples = Samples(Path.Combine(dir2, "out-sft"));
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.True(double.IsFinite(s.GetProperty("kl").GetDouble())));
+        Assert.Contains(samples, s => s.GetProperty("kl").GetDouble() != 0);
+    }
+
+    [Fact]
+    public async Task Train_PpoWithARewardModel_SamplesCarryItsScore_AndTheKl()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        Assert.Equal(0, (await Run(CancellationToken.None, "--config", Config(dir, "sft", 2))).Code);
+        string start = Path.Combine(dir, "out-sft", "checkpoint-2");
+        // A reward model whose head ignores the trunk: every score is 0.4375, never the pack's positivity.
+        var (cfg, lm) = Checkpoint.Load(start);
+        var rm = new ParameterTensors(cfg with { ScalarHead = true });
+        lm.Data.AsSpan().CopyTo(rm.Data);
+        rm.HeadW.Clear();
+        rm.HeadB[0] = 0.4375f;
+        string rmDir = Path.Combine(dir, "rm");
+        Checkpoint.Save(rmDir, rm);
+        TokenizerFiles.Save(TokenizerFiles.Load(start), rmDir);
+
+        var (code, _) = await Run(CancellationToken.None, "--config",
+            Config(dir, "ppo", 2, $"init_from: {start}\nreward_model: {rmDir}\nppo: {{ num_ppo_epochs: 1, max_completion_length: 6 }}"));
+        Assert.Equal(0, code);
+        var samples = Samples(Path.Combine(dir, "out-ppo"));
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.Equal(0.4375, s.GetProperty("reward").GetDouble(), 5));
+        Assert.All(samples, s => Assert.True(double.IsFinite(s.GetProperty("kl").GetDouble())));
     }
 
     [Fact]

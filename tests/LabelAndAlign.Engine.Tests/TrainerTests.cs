@@ -143,11 +143,12 @@ public class TrainerTests
         new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, OutputDir = dir.Path, SaveEvery = 2, SaveTotalLimit = 2 })
         {
             Samples = samples,
-            SampleGenerator = _ => [("The movie was", " great.")],
+            SampleGenerator = _ => [new CheckpointSample("The movie was", " great.")],
         }.Run();
         var kept = Trainer.Checkpoints(dir.Path).Select(c => c.Step).ToArray();
         Assert.Equal([4, 6], kept);
         Assert.Equal([2, 4, 6], samples.Samples.Select(s => s.Step).ToArray());
+        Assert.All(samples.Samples, s => Assert.Equal(new CheckpointSample("The movie was", " great."), s.Sample));
     }
 
     [Fact]

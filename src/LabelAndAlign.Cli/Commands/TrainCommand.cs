@@ -1,6 +1,7 @@
 using System.Globalization;
 using LabelAndAlign.Cli.Training;
 using LabelAndAlign.Engine.Checkpoints;
+using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.TaskPacks;
 using LabelAndAlign.Engine.Tokenization;
@@ -40,29 +41,31 @@ public sealed class TrainCommand : ICliCommand
         var model = new Gpt(shape, config.Seed);
         AlignEval.CopyBody(start, model.Parameters);
         var reference = LoadOrSelf(config.Reference, start);
+        var rewards = config.Algorithm is "ppo" or "grpo" ? Rewards(config, pack, tokenizer) : null;
 
         ITrainingAlgorithm algorithm = config.Algorithm switch
         {
             "sft" => new SftTrainer(SftData(config, pack, tokenizer), tokenizer.PadId, shape, config.Sft.ToOptions()),
             "reward" => new RewardTrainer(Pairs(config, pack, tokenizer, reference), tokenizer.PadId, shape, config.Reward.ToOptions()),
             "dpo" => new DpoTrainer(Pairs(config, pack, tokenizer, reference), reference, tokenizer.PadId, config.Dpo.ToOptions()),
-            "ppo" => new PpoTrainer(Prompts(config, pack), tokenizer, Rewards(config, pack, tokenizer).Single(), reference, config.Ppo.ToOptions(), config.Seed),
-            "grpo" => new GrpoTrainer(Prompts(config, pack), tokenizer, Rewards(config, pack, tokenizer), config.Grpo.Beta > 0 ? reference : null, config.Grpo.ToOptions(), config.Seed),
+            "ppo" => new PpoTrainer(Prompts(config, pack), tokenizer, rewards!.Single(), reference, config.Ppo.ToOptions(), config.Seed),
+            "grpo" => new GrpoTrainer(Prompts(config, pack), tokenizer, rewards!, config.Grpo.Beta > 0 ? reference : null, config.Grpo.ToOptions(), config.Seed),
             _ => throw new CliUsageException($"Unknown algorithm '{config.Algorithm}'."),
         };
 
-        var evalPrompts = config.EvalPrompts ?? pack?.HeldOutPrompts(config.Seed, 4).Select(p => p.Prompt).ToList() ?? [];
+        var evalPrompts = config.EvalPrompts?.Select(p => new PromptExample(p)).ToList() ?? pack?.HeldOutPrompts(config.Seed, 4).ToList() ?? [];
+        var evalIds = evalPrompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToList();
         int maxNew = pack?.MaxCompletionTokens ?? 32;
+        var scorer = scalar || evalPrompts.Count == 0 ? null : Scorer(config, pack, reference, rewards);
         using var metrics = new JsonlMetricsSink(Path.Combine(output, "metrics.jsonl"));
         using var samples = new JsonlSamplesSink(Path.Combine(output, "samples.jsonl"));
         var trainer = new Trainer(model, algorithm, config.Training.ToOptions(config.Seed, output), metrics)
         {
             Samples = samples,
-            SampleGenerator = scalar || evalPrompts.Count == 0 ? null : m =>
+            SampleGenerator = scorer is null ? null : m =>
             {
-                var ids = evalPrompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p)).ToList();
-                var s = AlignEval.Generate(m.Parameters, tokenizer, ids, 0f, config.Seed, maxNew);
-                return evalPrompts.Select((p, i) => (p, s[i].Text)).ToList();
+                var s = AlignEval.Generate(m.Parameters, tokenizer, evalIds, 0f, config.Seed, maxNew);
+                return scorer.Score(new InferenceModel(m.Parameters), evalPrompts, evalIds, s.Select(x => x.Ids).ToList(), s.Select(x => x.Text).ToList());
             },
             CheckpointSaved = dir => TokenizerFiles.Save(tokenizer, dir),
         };
@@ -108,6 +111,21 @@ public sealed class TrainCommand : ICliCommand
             return lm;
         }
         return new Gpt(config.Model.Shape(tokenizer.VocabSize), config.Seed).Parameters;
+    }
+
+    /// <summary>
+    /// What scores the evaluation samples: KL to the reference when the run has one (dpo, ppo, grpo; any run with
+    /// <c>init_from</c> or <c>reference</c>; an SFT run from scratch has none), and the reward the run optimizes
+    /// (ppo/grpo's reward function), else the pack's programmatic reward.
+    /// </summary>
+    private static SampleScorer Scorer(TrainConfig config, ITaskPack? pack, ParameterTensors reference, List<IRewardFunction>? rewards)
+    {
+        bool hasReference = config.Algorithm is "dpo" or "ppo" or "grpo" || config.InitFrom is not null || config.Reference is not null;
+        // Without a reward model ppo/grpo optimize the pack's reward: the lenient one scores eval prompts that lack its fields.
+        IReadOnlyList<IRewardFunction> sampleRewards = rewards is not null && config.RewardModel is not null ? rewards
+            : pack is null ? [] : [SampleScorer.PackReward(pack)];
+        var weights = config.Algorithm == "grpo" ? config.Grpo.ToOptions().RewardWeights : null;
+        return new SampleScorer(hasReference ? reference : null, sampleRewards, weights);
     }
 
     private static ParameterTensors LoadOrSelf(string? dir, ParameterTensors start)

@@ -11,10 +11,11 @@ public interface IMetricsSink
     void Report(int step, string name, double value, DateTimeOffset time);
 }
 
-/// <summary>Generated text for the fixed evaluation prompts, at every checkpoint.</summary>
+/// <summary>Generated text for the fixed evaluation prompts, at every checkpoint, with its reward and KL when the run has them.</summary>
 public interface ISamplesSink
 {
-    void Report(int step, string prompt, string completion, DateTimeOffset time);
+    /// <summary>One <paramref name="sample"/> taken at the checkpoint of optimizer step <paramref name="step"/>.</summary>
+    void Report(int step, CheckpointSample sample, DateTimeOffset time);
 }
 
 /// <summary>
@@ -39,10 +40,13 @@ public sealed class JsonlMetricsSink : IMetricsSink, IDisposable
 
     public void Report(int step, string name, double value, DateTimeOffset time)
     {
-        string v = double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : JsonSerializer.Serialize(value.ToString(CultureInfo.InvariantCulture));
-        string line = $"{{\"step\":{step.ToString(CultureInfo.InvariantCulture)},\"name\":{JsonSerializer.Serialize(name)},\"value\":{v},\"time\":{UnixSeconds(time)}}}";
+        string line = $"{{\"step\":{step.ToString(CultureInfo.InvariantCulture)},\"name\":{JsonSerializer.Serialize(name)},\"value\":{Number(value)},\"time\":{UnixSeconds(time)}}}";
         lock (_gate) _writer.WriteLine(line);
     }
+
+    /// <summary>A JSON number, or a JSON string ("NaN", "Infinity") for a non-finite value so the line stays valid JSON.</summary>
+    internal static string Number(double value) =>
+        double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : JsonSerializer.Serialize(value.ToString(CultureInfo.InvariantCulture));
 
     internal static string UnixSeconds(DateTimeOffset time) =>
         (time.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
@@ -53,7 +57,10 @@ public sealed class JsonlMetricsSink : IMetricsSink, IDisposable
     }
 }
 
-/// <summary><c>samples.jsonl</c>: <c>{"step":…,"prompt":"…","completion":"…","time":…}</c> per sample. Appends; thread-safe.</summary>
+/// <summary>
+/// <c>samples.jsonl</c>: <c>{"step":…,"prompt":"…","completion":"…","time":…}</c> per sample, then <c>"reward":…</c> and
+/// <c>"kl":…</c> when the sample has them (a non-finite value as a JSON string, like metrics). Appends; thread-safe.
+/// </summary>
 public sealed class JsonlSamplesSink : ISamplesSink, IDisposable
 {
     private readonly StreamWriter _writer;
@@ -66,10 +73,14 @@ public sealed class JsonlSamplesSink : ISamplesSink, IDisposable
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
     }
 
-    public void Report(int step, string prompt, string completion, DateTimeOffset time)
+    public void Report(int step, CheckpointSample sample, DateTimeOffset time)
     {
-        string line = $"{{\"step\":{step.ToString(CultureInfo.InvariantCulture)},\"prompt\":{JsonSerializer.Serialize(prompt)},\"completion\":{JsonSerializer.Serialize(completion)},\"time\":{JsonlMetricsSink.UnixSeconds(time)}}}";
-        lock (_gate) _writer.WriteLine(line);
+        var line = new StringBuilder();
+        line.Append($"{{\"step\":{step.ToString(CultureInfo.InvariantCulture)},\"prompt\":{JsonSerializer.Serialize(sample.Prompt)},\"completion\":{JsonSerializer.Serialize(sample.Completion)},\"time\":{JsonlMetricsSink.UnixSeconds(time)}");
+        if (sample.Reward is double r) line.Append(",\"reward\":").Append(JsonlMetricsSink.Number(r));
+        if (sample.Kl is double kl) line.Append(",\"kl\":").Append(JsonlMetricsSink.Number(kl));
+        line.Append('}');
+        lock (_gate) _writer.WriteLine(line.ToString());
     }
 
     public void Dispose()
@@ -84,16 +95,16 @@ public sealed class MemoryMetricsSink : IMetricsSink, ISamplesSink
     private readonly object _gate = new();
 
     public List<(int Step, string Name, double Value)> Metrics { get; } = [];
-    public List<(int Step, string Prompt, string Completion)> Samples { get; } = [];
+    public List<(int Step, CheckpointSample Sample)> Samples { get; } = [];
 
     public void Report(int step, string name, double value, DateTimeOffset time)
     {
         lock (_gate) Metrics.Add((step, name, value));
     }
 
-    public void Report(int step, string prompt, string completion, DateTimeOffset time)
+    public void Report(int step, CheckpointSample sample, DateTimeOffset time)
     {
-        lock (_gate) Samples.Add((step, prompt, completion));
+        lock (_gate) Samples.Add((step, sample));
     }
 
     /// <summary>Values of <paramref name="name"/> in step order.</summary>

@@ -52,8 +52,11 @@ public sealed class Trainer
     /// <summary>Receives generated text at every checkpoint (see <see cref="SampleGenerator"/>).</summary>
     public ISamplesSink? Samples { get; init; }
 
-    /// <summary>Produces (prompt, completion) pairs for the fixed evaluation prompts; called at every checkpoint.</summary>
-    public Func<Gpt, IReadOnlyList<(string Prompt, string Completion)>>? SampleGenerator { get; init; }
+    /// <summary>
+    /// Produces the samples of the fixed evaluation prompts, scored where it can (see <see cref="SampleScorer"/>);
+    /// called at every checkpoint.
+    /// </summary>
+    public Func<Gpt, IReadOnlyList<CheckpointSample>>? SampleGenerator { get; init; }
 
     /// <summary>Evaluation hook run every <see cref="TrainerOptions.EvalEvery"/> steps; its values are reported as-is (name them <c>eval/…</c>).</summary>
     public Func<Gpt, int, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
@@ -199,7 +202,7 @@ public sealed class Trainer
         if (Samples is not null && SampleGenerator is not null)
         {
             var now = DateTimeOffset.UtcNow;
-            foreach (var (prompt, completion) in SampleGenerator(Model)) Samples.Report(Step, prompt, completion, now);
+            foreach (var sample in SampleGenerator(Model)) Samples.Report(Step, sample, now);
         }
         Prune(root);
         return dir;

@@ -60,23 +60,21 @@ public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Loggi
             model = new Gpt(preset with { VocabSize = tokenizer.VocabSize, ScalarHead = config.Algorithm == "reward" }, config.Trainer.Seed);
         }
 
-        var algorithm = BuildAlgorithm(plan, tokenizer, model, reference);
+        var rewardModel = config.Algorithm is "ppo" or "grpo" ? RewardModel(plan, tokenizer) : null;
+        var algorithm = BuildAlgorithm(plan, tokenizer, model, reference, rewardModel);
         var evalPrompts = EvalPromptIds(plan, tokenizer, config.Algorithm);
+        bool sampling = evalPrompts.Count > 0 && !model.Config.ScalarHead;
+        // Built before any resume: the policy of a run from a base checkpoint shares the reference's block, and the
+        // scorer's snapshot of the reference must be the base weights, not the resumed ones.
+        var scorer = sampling ? Scorer(plan, reference, rewardModel) : null;
         var trainer = new Trainer(model, algorithm, config.Trainer with { OutputDir = outputDir }, recorder)
         {
-            Samples = evalPrompts.Count > 0 && !model.Config.ScalarHead ? recorder : null,
-            SampleGenerator = evalPrompts.Count > 0 && !model.Config.ScalarHead ? m => Sample(m, tokenizer, evalPrompts, config.Trainer.Seed) : null,
+            Samples = sampling ? recorder : null,
+            SampleGenerator = scorer is not null ? m => Sample(m, tokenizer, evalPrompts, config.Trainer.Seed, scorer) : null,
             // A checkpoint's steps are never logged again after a resume from it: store them first.
             BeforeCheckpoint = recorder.Flush,
             CheckpointSaved = dir => Record(dir, tokenizer, recorder),
         };
-
-        if (PackOf(plan.Dataset) is { } pack)
-        {
-            // The pack's reward reads extra fields (the expected answer): look the prompt up in the dataset.
-            var byPrompt = plan.Rows.Where(r => r["prompt"] is not null).GroupBy(r => Flatten(r["prompt"])).ToDictionary(g => g.Key, g => Prompt(g.First()));
-            recorder.Score = (prompt, completion) => byPrompt.TryGetValue(prompt, out var p) ? pack.Reward(p, completion) : null;
-        }
 
         if (Trainer.LatestCheckpoint(outputDir) is { } latest)
         {
@@ -132,7 +130,7 @@ public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Loggi
         _ => [],
     };
 
-    private static ITrainingAlgorithm BuildAlgorithm(RunPlan plan, BpeTokenizer tokenizer, Gpt model, ParameterTensors? reference)
+    private static ITrainingAlgorithm BuildAlgorithm(RunPlan plan, BpeTokenizer tokenizer, Gpt model, ParameterTensors? reference, RewardModelFunction? rewardModel)
     {
         var config = plan.Config;
         switch (config.Algorithm)
@@ -150,7 +148,7 @@ public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Loggi
             {
                 var rewards = new List<IRewardFunction>();
                 if (PackOf(plan.Dataset) is { } pack) rewards.Add(new FunctionReward(pack.Name, pack.Reward));
-                if (RewardModel(plan, tokenizer) is { } rm) rewards.Add(rm);
+                if (rewardModel is not null) rewards.Add(rewardModel);
                 if (rewards.Count == 0) throw new InvalidOperationException(
                     "GRPO needs a reward: choose a reward model (a reward run's checkpoint), or a built-in prompts dataset whose task pack scores completions (arithmetic · prompts or sentiment · prompts).");
                 var prompts = plan.Rows.Select(Prompt).ToList();
@@ -158,13 +156,40 @@ public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Loggi
             }
             case "ppo":
             {
-                var rm = RewardModel(plan, tokenizer) ?? throw new InvalidOperationException("PPO needs a reward model: launch it with a reward run's checkpoint (rewardCheckpointId).");
+                var rm = rewardModel ?? throw new InvalidOperationException("PPO needs a reward model: launch it with a reward run's checkpoint (rewardCheckpointId).");
                 var prompts = plan.Rows.Select(Prompt).ToList();
                 return new PpoTrainer(prompts, tokenizer, rm, reference!, (PpoOptions)config.AlgorithmOptions, config.Trainer.Seed);
             }
             default:
                 throw new InvalidOperationException($"Unknown algorithm '{config.Algorithm}'.");
         }
+    }
+
+    /// <summary>
+    /// What scores the evaluation samples: KL to the reference when the run has one (DPO/PPO/GRPO, and SFT from a base
+    /// checkpoint); the reward the run optimizes — GRPO's functions with its weights, PPO's reward model — or else a
+    /// built-in pack's programmatic reward.
+    /// </summary>
+    private static SampleScorer Scorer(RunPlan plan, ParameterTensors? reference, RewardModelFunction? rewardModel)
+    {
+        var pack = PackOf(plan.Dataset);
+        var rewards = new List<IRewardFunction>();
+        IReadOnlyList<float>? weights = null;
+        switch (plan.Config.Algorithm)
+        {
+            case "grpo": // the same functions, in the same order, as BuildAlgorithm gives the trainer
+                if (pack is not null) rewards.Add(SampleScorer.PackReward(pack));
+                if (rewardModel is not null) rewards.Add(rewardModel);
+                weights = ((GrpoOptions)plan.Config.AlgorithmOptions).RewardWeights;
+                break;
+            case "ppo":
+                if (rewardModel is not null) rewards.Add(rewardModel);
+                break;
+            default:
+                if (pack is not null) rewards.Add(SampleScorer.PackReward(pack));
+                break;
+        }
+        return new SampleScorer(reference, rewards, weights);
     }
 
     /// <summary>The run's reward model (a reward run's checkpoint, with a scalar head) as a reward function, or null without one.</summary>
@@ -217,37 +242,40 @@ public sealed class RunExecutor(string dataDirectory, Microsoft.Extensions.Loggi
     }).ToList();
 
     /// <summary>The fixed evaluation prompts: the dataset's first few distinct prompts.</summary>
-    private static List<(string Text, int[] Ids)> EvalPromptIds(RunPlan plan, BpeTokenizer tokenizer, string algorithm)
+    /// <remarks>A prompt keeps its row's other fields: a pack's reward reads them (the expected answer).</remarks>
+    private static List<(PromptExample Prompt, int[] Ids)> EvalPromptIds(RunPlan plan, BpeTokenizer tokenizer, string algorithm)
     {
-        var list = new List<(string, int[])>();
+        var list = new List<(PromptExample, int[])>();
         foreach (var o in plan.Rows)
         {
             if (list.Count >= EvalPrompts) break;
-            string? prompt = o["prompt"] is { } p ? Flatten(p) : o["text"] is { } t ? string.Join(' ', Flatten(t).Split(' ').Take(3)) : null;
-            if (prompt is null || list.Any(x => x.Item1 == prompt)) continue;
-            list.Add((prompt, ChatTemplate.EncodePrompt(tokenizer, prompt)));
+            PromptExample? prompt = o["prompt"] is not null ? Prompt(o) : o["text"] is { } t ? new PromptExample(string.Join(' ', Flatten(t).Split(' ').Take(3))) : null;
+            if (prompt is null || list.Any(x => x.Item1.Prompt == prompt.Prompt)) continue;
+            list.Add((prompt, ChatTemplate.EncodePrompt(tokenizer, prompt.Prompt)));
         }
         return list;
     }
 
-    private static IReadOnlyList<(string Prompt, string Completion)> Sample(Gpt model, BpeTokenizer tokenizer, List<(string Text, int[] Ids)> prompts, int seed)
+    private static IReadOnlyList<CheckpointSample> Sample(Gpt model, BpeTokenizer tokenizer, List<(PromptExample Prompt, int[] Ids)> prompts, int seed, SampleScorer scorer)
     {
         var cfg = model.Config;
         var fit = prompts.Where(p => p.Ids.Length < cfg.BlockSize).ToList();
         if (fit.Count == 0) return [];
         int room = Math.Min(48, cfg.BlockSize + 1 - fit.Max(p => p.Ids.Length));
         if (room <= 0) return [];
-        var gen = new Sampler(new InferenceModel(model.Parameters)).Generate(fit.Select(p => p.Ids).ToList(), new SamplingOptions
+        var policy = new InferenceModel(model.Parameters);
+        var ids = fit.Select(p => p.Ids).ToList();
+        var gen = new Sampler(policy).Generate(ids, new SamplingOptions
         {
             MaxNewTokens = room, Temperature = 0.7f, EosId = tokenizer.EosId, Seed = seed,
         });
-        var list = new List<(string, string)>(fit.Count);
+        var texts = new string[fit.Count];
         for (int i = 0; i < fit.Count; i++)
         {
             var t = gen.Tokens[i];
-            list.Add((fit[i].Text, tokenizer.Decode(gen.Stopped[i] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true)));
+            texts[i] = tokenizer.Decode(gen.Stopped[i] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true);
         }
-        return list;
+        return scorer.Score(policy, fit.Select(p => p.Prompt).ToList(), ids, gen.Tokens, texts);
     }
 
     /// <summary>Copies every tensor the two layouts share (all but the scalar head) from a policy into a reward model.</summary>

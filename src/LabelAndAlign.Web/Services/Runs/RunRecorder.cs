@@ -25,7 +25,7 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new(); // one flush at a time: when Flush returns, everything reported before it is stored
     private List<LivePoint> _points = [];
-    private List<(int Step, string Prompt, string Completion, double Time, double? Reward)> _samples = [];
+    private List<(int Step, CheckpointSample Sample, double Time)> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _flusher;
     private int _step;
@@ -44,9 +44,6 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
         _flusher = new Thread(FlushLoop) { IsBackground = true, Name = $"run-{runId}-flush" };
         _flusher.Start();
     }
-
-    /// <summary>Scores a sample (prompt, completion) when the run has a programmatic reward (built-in task packs).</summary>
-    public Func<string, string, double?>? Score { get; set; }
 
     /// <summary>Set when an alert fired: why the run must stop.</summary>
     public string? Alert { get; private set; }
@@ -67,12 +64,10 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
         CheckAlerts(step, name, value);
     }
 
-    public void Report(int step, string prompt, string completion, DateTimeOffset time)
+    /// <summary>Buffers a sample; its reward and KL arrive with it (scored where it was generated).</summary>
+    public void Report(int step, CheckpointSample sample, DateTimeOffset time)
     {
-        double? reward = null;
-        try { reward = Score?.Invoke(prompt, completion); }
-        catch (Exception) { } // a scorer that cannot read this sample leaves the reward empty
-        lock (_lock) _samples.Add((step, prompt, completion, time.ToUnixTimeMilliseconds() / 1000.0, reward));
+        lock (_lock) _samples.Add((step, sample, time.ToUnixTimeMilliseconds() / 1000.0));
     }
 
     private void CheckAlerts(int step, string name, double value)
@@ -106,7 +101,7 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
     private void FlushOnce()
     {
         List<LivePoint> points;
-        List<(int Step, string Prompt, string Completion, double Time, double? Reward)> samples;
+        List<(int Step, CheckpointSample Sample, double Time)> samples;
         int step;
         lock (_lock)
         {
@@ -141,7 +136,7 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
         }
     }
 
-    private void Store(List<LivePoint> points, List<(int Step, string Prompt, string Completion, double Time, double? Reward)> samples, int step)
+    private void Store(List<LivePoint> points, List<(int Step, CheckpointSample Sample, double Time)> samples, int step)
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -164,17 +159,18 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
                 cmd.ExecuteNonQuery();
             }
         }
-        foreach (var (sStep, prompt, completion, time, reward) in samples)
+        foreach (var (sStep, sample, time) in samples)
         {
             using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO run_samples (RunId, Step, Prompt, Completion, Reward, Kl, Length, Time) VALUES ($r, $s, $p, $c, $w, NULL, $l, $t);";
-            cmd.Parameters.AddWithValue("$w", reward is double w && double.IsFinite(w) ? w : DBNull.Value);
+            cmd.CommandText = "INSERT INTO run_samples (RunId, Step, Prompt, Completion, Reward, Kl, Length, Time) VALUES ($r, $s, $p, $c, $w, $k, $l, $t);";
+            cmd.Parameters.AddWithValue("$w", sample.Reward is double w && double.IsFinite(w) ? w : DBNull.Value);
+            cmd.Parameters.AddWithValue("$k", sample.Kl is double k && double.IsFinite(k) ? k : DBNull.Value);
             cmd.Parameters.AddWithValue("$r", _runId);
             cmd.Parameters.AddWithValue("$s", sStep);
-            cmd.Parameters.AddWithValue("$p", prompt);
-            cmd.Parameters.AddWithValue("$c", completion);
-            cmd.Parameters.AddWithValue("$l", completion.Length);
+            cmd.Parameters.AddWithValue("$p", sample.Prompt);
+            cmd.Parameters.AddWithValue("$c", sample.Completion);
+            cmd.Parameters.AddWithValue("$l", sample.Completion.Length);
             cmd.Parameters.AddWithValue("$t", time);
             cmd.ExecuteNonQuery();
         }
