@@ -76,6 +76,30 @@ public class ExportServiceTests
         Assert.Equal("format", e.Field);
     }
 
+    [Fact]
+    public async Task WritePreferences_ReportsTheLabelsBehindTheRowsItWrote()
+    {
+        using var db = new TestDatabase();
+        int project = await DatasetServiceTests.ProjectWithResolvedTiedAndUndecidedItemsAsync(db);
+        await using var ctx = db.CreateContext();
+        using var output = new MemoryStream();
+
+        var behind = await new ExportService(ctx).WritePreferencesAsync(project, "trl-conversational", output);
+
+        Assert.Single(Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(2, behind.LabelCount);
+        Assert.Equal(["ann@example.com", "bob@example.com"], behind.Labelers);
+    }
+
+    [Fact]
+    public async Task WritePreferences_VotesFormat_Throws()
+    {
+        using var db = new TestDatabase();
+        await using var ctx = db.CreateContext();
+        var e = await Assert.ThrowsAsync<InputException>(() => new ExportService(ctx).WritePreferencesAsync(1, "votes", new MemoryStream()));
+        Assert.Equal("format", e.Field);
+    }
+
     private static async Task<long> FirstItemIdAsync(TestDatabase db)
     {
         await using var ctx = db.CreateContext();

@@ -49,20 +49,17 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock)
         var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, cancel)
             ?? throw new InputException("source.projectId", $"No labeling project with id {projectId}.");
         using var buffer = new MemoryStream();
-        await exports.WriteAsync(projectId, "trl", buffer, cancel);
+        // Lineage: the labels behind exactly the exported rows, read together with them.
+        var behind = await exports.WritePreferencesAsync(projectId, "trl", buffer, cancel);
         if (buffer.Length == 0)
             throw new InputException("source.projectId", $"Project '{project.Name}' has no resolved preference pairs yet; label some items first.");
         buffer.Position = 0;
         var now = clock.GetUtcNow().UtcDateTime;
-        // Lineage: what the snapshot was frozen from (labels and labelers as of now).
-        int labelCount = await db.Labels.CountAsync(l => l.ProjectId == projectId, cancel);
-        var labelers = await (from l in db.Labels where l.ProjectId == projectId
-                              join u in db.Users on l.LabelerId equals u.Id
-                              select u.Email).Distinct().OrderBy(e => e).ToListAsync(cancel);
         var result = await ImportAsync($"{project.Name} · snapshot {now:yyyy-MM-dd HH:mm:ss}", buffer, userId, $"snapshot:project-{projectId}:{Guid.NewGuid():N}", cancel);
         var dataset = result.Dataset ?? throw new InputException("source.projectId",
             $"Project '{project.Name}' exported rows the dataset import refused: {string.Join("; ", result.Errors.Take(3).Select(e => $"line {e.Line}: {e.Message}"))}");
-        string labelersJson = System.Text.Json.JsonSerializer.Serialize(labelers);
+        int labelCount = behind.LabelCount;
+        string labelersJson = JsonSerializer.Serialize(behind.Labelers);
         await db.Datasets.Where(d => d.Id == dataset.Id).ExecuteUpdateAsync(u => u
             .SetProperty(d => d.SourceProjectId, projectId)
             .SetProperty(d => d.SourceLabelCount, labelCount)

@@ -5,6 +5,9 @@ using LabelAndAlign.Web.Data.Labeling;
 
 namespace LabelAndAlign.Web.Services.Labeling;
 
+/// <summary>How many labels, and whose (emails, sorted), stand behind a preference export's rows.</summary>
+public sealed record ExportedLabels(int LabelCount, IReadOnlyList<string> Labelers);
+
 /// <summary>
 /// JSON Lines exports. Preference formats (TRL field names): one row per item whose outcome is
 /// "a" or "b" — a lead's verdict if there is one, otherwise the strict plurality of the votes;
@@ -30,11 +33,31 @@ public sealed class ExportService(AppDbContext db)
     public async Task WriteAsync(int projectId, string format, Stream output, CancellationToken cancel = default)
     {
         if (!Formats.Contains(format)) throw new InputException("format", $"Format must be one of {string.Join(", ", Formats)}; found '{format}'.");
+        if (format != "votes")
+        {
+            await WritePreferencesAsync(projectId, format, output, cancel);
+            return;
+        }
         await using var sql = await Sql.OpenReadAsync(db, cancel);
-        await using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        if (format == "votes") await WriteVotesAsync(sql, projectId, output, writer, cancel);
-        else await WritePreferencesAsync(sql, projectId, format, output, writer, cancel);
+        await using var writer = Writer(output);
+        await WriteVotesAsync(sql, projectId, output, writer, cancel);
     }
+
+    /// <summary>
+    /// Writes the preference rows (any format but <c>votes</c>) and says which labels stand behind
+    /// them: the labels of exactly the items written, as the same read that chose the rows saw them.
+    /// </summary>
+    public async Task<ExportedLabels> WritePreferencesAsync(int projectId, string format, Stream output, CancellationToken cancel = default)
+    {
+        if (format == "votes" || !Formats.Contains(format))
+            throw new InputException("format", $"Preference format must be one of {string.Join(", ", Formats.Where(f => f != "votes"))}; found '{format}'.");
+        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        await using var writer = Writer(output);
+        return await WritePreferencesAsync(sql, projectId, format, output, writer, cancel);
+    }
+
+    private static Utf8JsonWriter Writer(Stream output) =>
+        new(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     private static async Task WriteVotesAsync(Sql sql, int projectId, Stream output, Utf8JsonWriter w, CancellationToken cancel)
     {
@@ -62,28 +85,48 @@ public sealed class ExportService(AppDbContext db)
         }
     }
 
-    private static async Task WritePreferencesAsync(Sql sql, int projectId, string format, Stream output, Utf8JsonWriter w, CancellationToken cancel)
+    private static async Task<ExportedLabels> WritePreferencesAsync(Sql sql, int projectId, string format, Stream output, Utf8JsonWriter w, CancellationToken cancel)
     {
-        // Votes per item first (small next to the item texts), then the items streamed in id order.
-        var votes = new Dictionary<long, List<string>>();
-        await using (var cmd = sql.Command("SELECT ItemId, Choice FROM labels WHERE ProjectId = $p;", ("$p", projectId)))
+        // One statement reads every verdict and vote, so which items become rows and which labels
+        // stand behind them come from the same state of the database even while labels arrive.
+        var items = new Dictionary<long, (string? Verdict, List<string> Choices, List<string> Labelers)>();
+        await using (var cmd = sql.Command("""
+            SELECT i.Id, i.Verdict, l.Choice, u.Email
+            FROM items i
+            LEFT JOIN labels l ON l.ProjectId = i.ProjectId AND l.ItemId = i.Id
+            LEFT JOIN users u ON u.Id = l.LabelerId
+            WHERE i.ProjectId = $p AND (i.LabelCount > 0 OR i.Verdict IS NOT NULL);
+            """, ("$p", projectId)))
         await using (var r = await cmd.ExecuteReaderAsync(cancel))
             while (await r.ReadAsync(cancel))
             {
-                long item = r.GetInt64(0);
-                if (!votes.TryGetValue(item, out var list)) votes[item] = list = [];
-                list.Add(r.GetString(1));
+                long id = r.GetInt64(0);
+                if (!items.TryGetValue(id, out var item)) items[id] = item = (r.IsDBNull(1) ? null : r.GetString(1), [], []);
+                if (r.IsDBNull(2)) continue;
+                item.Choices.Add(r.GetString(2));
+                item.Labelers.Add(r.GetString(3));
             }
+        var resolved = new Dictionary<long, (string Outcome, List<string> Labelers)>();
+        foreach (var (id, item) in items)
+        {
+            string? outcome = Resolve(item.Verdict, item.Choices);
+            if (outcome is Choices.A or Choices.B) resolved[id] = (outcome, item.Labelers);
+        }
+        if (resolved.Count == 0) return new ExportedLabels(0, []);
 
-        await using var items = sql.Command("""
-            SELECT Id, PromptText, PromptMessagesJson, ResponseA, ResponseB, Verdict FROM items
-            WHERE ProjectId = $p AND (LabelCount > 0 OR Verdict IS NOT NULL) ORDER BY Id;
-            """, ("$p", projectId));
-        await using var rows = await items.ExecuteReaderAsync(cancel);
+        // Then the texts of exactly those items, streamed in id order.
+        await using var texts = sql.Command("""
+            SELECT Id, PromptText, PromptMessagesJson, ResponseA, ResponseB FROM items
+            WHERE Id IN (SELECT value FROM json_each($ids)) ORDER BY Id;
+            """, ("$ids", JsonSerializer.Serialize(resolved.Keys)));
+        await using var rows = await texts.ExecuteReaderAsync(cancel);
+        int labelCount = 0;
+        var labelersBehind = new SortedSet<string>(StringComparer.Ordinal);
         while (await rows.ReadAsync(cancel))
         {
-            string? outcome = Resolve(rows.IsDBNull(5) ? null : rows.GetString(5), votes.GetValueOrDefault(rows.GetInt64(0)) ?? []);
-            if (outcome is not (Choices.A or Choices.B)) continue;
+            var (outcome, labelers) = resolved[rows.GetInt64(0)];
+            labelCount += labelers.Count;
+            labelersBehind.UnionWith(labelers);
             string prompt = rows.GetString(1);
             string? messages = rows.IsDBNull(2) ? null : rows.GetString(2);
             string a = rows.GetString(3), b = rows.GetString(4);
@@ -118,6 +161,7 @@ public sealed class ExportService(AppDbContext db)
             w.WriteEndObject();
             await EndLineAsync(w, output, cancel);
         }
+        return new ExportedLabels(labelCount, labelersBehind.ToList());
     }
 
     /// <summary>Prompt and response as one text; a blank line between them unless either already has whitespace there.</summary>
