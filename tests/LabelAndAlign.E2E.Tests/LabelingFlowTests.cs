@@ -239,6 +239,18 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
         Assert.Equal(4, prompts.Count);
         using var third3 = await KeyForAsync(l3Id);
         Assert.Equal(HttpStatusCode.NoContent, (await third3.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
+
+        // The lead sees how the two hidden models fared against each other over all eight votes.
+        var (leadContext, lead, _) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await using var _l = leadContext;
+        await BrowserFixture.SignInAsync(lead, AdminEmail, AdminPassword);
+        await lead.GotoAsync($"/projects/{project}");
+        var matchup = lead.GetByRole(AriaRole.Table, new() { Name = "Models judged blind" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "hidden-model-one" });
+        var cells = matchup.GetByRole(AriaRole.Cell);
+        await Expect(cells.Nth(0)).ToHaveTextAsync("hidden-model-one");
+        await Expect(cells.Nth(1)).ToHaveTextAsync("hidden-model-two");
+        await Expect(cells.Nth(2)).ToHaveTextAsync("8");
+        await BrowserFixture.ScreenshotAsync(lead, "project-matchups");
     }
 
     [Fact]
