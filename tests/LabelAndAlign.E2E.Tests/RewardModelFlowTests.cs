@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// A lead's path from labels to RLHF in Chromium: two labelers judge a project's items (one item
+/// split between them), the lead trains a reward model from the launch form on the project (a
+/// snapshot is frozen) and reads its lineage — the snapshot, both labelers, only the labels behind
+/// the snapshot's rows — then picks that reward run's checkpoint in the PPO form's Reward model
+/// select and watches the PPO run score its samples with it.
+/// </summary>
+public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string AdminEmail = "admin@example.com";
+    private const string AdminPassword = "e2e-admin-password";
+    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
+    private const string Password = "labeler-password-123";
+    private const string ProjectName = "Review tone";
+
+    /// <summary>Generous: training shares two cores with the app, the browser and other tests.</summary>
+    private static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
+
+    private AppProcess _app = default!;
+    private HttpClient _admin = default!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
+        _admin = Client(AdminKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        // The server's side of any failure, for the test log.
+        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            output.WriteLine(line);
+        _admin.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private HttpClient Client(string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response)
+    {
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
+    }
+
+    /// <summary>A labeler of the project with an API key of their own.</summary>
+    private async Task<(string Email, HttpClient Api)> LabelerAsync(string name, int project)
+    {
+        string email = $"{name}@example.com";
+        var created = await _admin.PostAsJsonAsync("/api/users", new { email, password = Password, role = "Labeler" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        int id = (await OkJsonAsync(created)).GetProperty("id").GetInt32();
+        await OkJsonAsync(await _admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" }));
+        string key = (await OkJsonAsync(await _admin.PostAsJsonAsync($"/api/users/{id}/keys", new { name = "e2e" }))).GetProperty("key").GetString()!;
+        return (email, Client(key));
+    }
+
+    /// <summary>Review openings of the sentiment pack; response a is the warm one. Item 5 is the one the labelers split on.</summary>
+    private static string Items()
+    {
+        string[] prompts = ["The movie was", "The food was", "This book is", "The hotel seemed", "The concert felt"];
+        return string.Join("\n", prompts.Select((p, i) => JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["id"] = $"item-{i + 1}", ["prompt"] = p,
+            ["response_a"] = " great, and I loved it.", ["response_b"] = " dull, but the price was okay.",
+        })));
+    }
+
+    /// <summary>Labels every item the queue hands out: the warm response, except on the split item where <paramref name="splitChoice"/> decides.</summary>
+    private static async Task<int> LabelAllAsync(HttpClient labeler, int project, string splitChoice)
+    {
+        int labeled = 0;
+        while (true)
+        {
+            var next = await labeler.PostAsync($"/api/projects/{project}/assignments/next", null);
+            if (next.StatusCode == HttpStatusCode.NoContent) return labeled;
+            var assignment = await OkJsonAsync(next);
+            bool warmOnLeft = assignment.GetProperty("left").GetString()!.Contains("loved", StringComparison.Ordinal);
+            string want = assignment.GetProperty("prompt").GetString() == "The concert felt" ? splitChoice : "a";
+            string choice = (want == "a") == warmOnLeft ? "left" : "right";
+            await OkJsonAsync(await labeler.PostAsJsonAsync($"/api/assignments/{assignment.GetProperty("assignmentId").GetInt64()}/label", new { choice }));
+            labeled++;
+        }
+    }
+
+    private async Task<int> DatasetIdAsync(string name) =>
+        JsonDocument.Parse(await _admin.GetStringAsync("/api/datasets")).RootElement.EnumerateArray()
+            .First(d => d.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+
+    private async Task<JsonElement> WaitForRunAsync(int id, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement run;
+        do
+        {
+            run = JsonDocument.Parse(await _admin.GetStringAsync($"/api/runs/{id}")).RootElement;
+            if (condition(run)) return run;
+            Assert.True(run.GetProperty("status").GetString() is not ("Failed" or "Cancelled"), $"Run {id} ended early: {run}");
+            await Task.Delay(250);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Run {id} did not reach the expected state in {timeout.TotalSeconds} s: {run}");
+    }
+
+    private static bool Completed(JsonElement run) => run.GetProperty("status").GetString() == "Completed";
+
+    private async Task<(int Id, int Step)> LastCheckpointAsync(int runId)
+    {
+        var c = JsonDocument.Parse(await _admin.GetStringAsync($"/api/runs/{runId}/checkpoints")).RootElement.EnumerateArray().First();
+        return (c.GetProperty("id").GetInt32(), c.GetProperty("step").GetInt32());
+    }
+
+    /// <summary>Types an option's value as a person does; the form reads it on change.</summary>
+    private static async Task SetOptionAsync(IPage page, string key, string value)
+    {
+        var input = page.Locator($"#opt-{key}");
+        await input.FillAsync(value);
+        await input.DispatchEventAsync("change");
+    }
+
+    [Fact]
+    public async Task Lead_TrainsRewardModelOnLabels_SeesLineage_ThenPicksItForPpo()
+    {
+        // Setup as the lead's scripts would do it: a project, two labelers, their labels, a tiny SFT base.
+        int sftDataset = await DatasetIdAsync("sentiment · SFT corpus");
+        var launchedSft = await _admin.PostAsJsonAsync("/api/runs", new
+        {
+            name = "tone-base", algorithm = "sft", source = new { datasetId = sftDataset },
+            config = new { max_steps = 4, batch_size = 8, learning_rate = 0.003, max_length = 32, save_every = 4 },
+        });
+        int sft = (await OkJsonAsync(launchedSft)).GetProperty("id").GetInt32();
+
+        int project = (await OkJsonAsync(await _admin.PostAsJsonAsync("/api/projects", new { name = ProjectName, labelsPerItem = 2 }))).GetProperty("id").GetInt32();
+        await OkJsonAsync(await _admin.PostAsync($"/api/projects/{project}/items", new StringContent(Items(), Encoding.UTF8, "application/x-ndjson")));
+        var (ana, anaApi) = await LabelerAsync("ana", project);
+        var (ben, benApi) = await LabelerAsync("ben", project);
+        using (anaApi)
+        using (benApi)
+        {
+            Assert.Equal(5, await LabelAllAsync(anaApi, project, splitChoice: "a"));
+            Assert.Equal(5, await LabelAllAsync(benApi, project, splitChoice: "b"));
+        }
+        await WaitForRunAsync(sft, Completed, TrainingTimeout);
+        var (sftCheckpoint, sftStep) = await LastCheckpointAsync(sft);
+
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await using var _ = context;
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        try
+        {
+            await RewardThenPpoAsync(page, errors, ana, ben, sftCheckpoint, sftStep);
+        }
+        catch
+        {
+            // What the page looked like when a step failed, for the log reader.
+            await BrowserFixture.ScreenshotAsync(page, "reward-flow-failure");
+            foreach (var e in errors) output.WriteLine(e);
+            throw;
+        }
+    }
+
+    private async Task RewardThenPpoAsync(IPage page, List<string> errors, string ana, string ben, int sftCheckpoint, int sftStep)
+    {
+        // Reward model on the project's labels, from the SFT checkpoint.
+        await page.GotoAsync("/runs");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Reward model" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Reward model" })).ToHaveAttributeAsync("aria-selected", "true");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("tone-rm");
+        await page.GetByLabel("Dataset", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = ProjectName });
+        await page.GetByLabel("Base checkpoint", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = $"tone-base · step {sftStep}" });
+        await page.Locator("details.options > summary").ClickAsync();
+        await SetOptionAsync(page, "max_steps", "4");
+        await SetOptionAsync(page, "batch_size", "4");
+        await SetOptionAsync(page, "save_every", "4");
+        await BrowserFixture.ScreenshotAsync(page, "reward-launch-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Launch Reward model run" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/runs/\\d+$"));
+        int reward = int.Parse(page.Url.Split('/')[^1]);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("tone-rm");
+        var rewardRun = await WaitForRunAsync(reward, Completed, TrainingTimeout);
+        Assert.Equal(sftCheckpoint, rewardRun.GetProperty("baseCheckpointId").GetInt32());
+        // Opened afresh once it is done: this test is about lineage, not the live status push.
+        await page.GotoAsync($"/runs/{reward}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Expect(page.Locator(".run-header .status-pill")).ToHaveTextAsync("Completed");
+
+        // Lineage: the frozen snapshot, the project, both labelers, and only the 8 labels behind
+        // its 4 pairs (the split item's 2 labels are not in the snapshot).
+        var lineage = page.GetByTestId("lineage");
+        await Expect(lineage).ToBeVisibleAsync();
+        await Expect(lineage).ToContainTextAsync($"{ProjectName} · snapshot");
+        await Expect(lineage).ToContainTextAsync($"8 labels of project “{ProjectName}”");
+        await Expect(lineage.Locator("[data-labeler]")).ToHaveTextAsync([ana, ben]);
+        await Expect(page.Locator(".run-meta")).ToContainTextAsync($"{ProjectName} · snapshot");
+        var snapshot = rewardRun.GetProperty("lineage");
+        Assert.Equal(8, snapshot.GetProperty("labelCount").GetInt32());
+        Assert.Equal(4, JsonDocument.Parse(await _admin.GetStringAsync("/api/datasets")).RootElement.EnumerateArray()
+            .Single(d => d.GetProperty("id").GetInt32() == snapshot.GetProperty("datasetId").GetInt32()).GetProperty("rows").GetInt32());
+        await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
+        await BrowserFixture.ScreenshotAsync(page, "reward-run-lineage");
+        output.WriteLine(await lineage.InnerTextAsync());
+        var (rewardCheckpoint, rewardStep) = await LastCheckpointAsync(reward);
+
+        // PPO: the Reward model select lists the reward run's checkpoint (and no SFT checkpoint).
+        await page.GotoAsync("/runs");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "PPO" }).ClickAsync();
+        var rewardSelect = page.GetByLabel("Reward model", new() { Exact = true });
+        await Expect(rewardSelect).ToBeVisibleAsync();
+        await Expect(rewardSelect.Locator("option")).ToHaveTextAsync(["Choose a reward run's checkpoint…", $"tone-rm · step {rewardStep}"]);
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("tone-ppo");
+        await page.GetByLabel("Dataset", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Value = (await DatasetIdAsync("sentiment · prompts")).ToString() });
+        await page.GetByLabel("Base checkpoint", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = $"tone-base · step {sftStep}" });
+        await rewardSelect.SelectOptionAsync(new SelectOptionValue { Label = $"tone-rm · step {rewardStep}" });
+        await Expect(rewardSelect).ToHaveValueAsync(rewardCheckpoint.ToString());
+        await page.Locator("details.options > summary").ClickAsync();
+        await SetOptionAsync(page, "max_steps", "3");
+        await SetOptionAsync(page, "batch_size", "2");
+        await SetOptionAsync(page, "num_ppo_epochs", "1");
+        await SetOptionAsync(page, "max_completion_length", "6");
+        await SetOptionAsync(page, "save_every", "3");
+        await BrowserFixture.ScreenshotAsync(page, "ppo-launch-form-reward-model");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Launch PPO run" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/runs/\\d+$"));
+        int ppo = int.Parse(page.Url.Split('/')[^1]);
+        Assert.NotEqual(reward, ppo);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("tone-ppo");
+        await Expect(page.Locator(".run-header .status-pill")).ToHaveTextAsync(new Regex("^(Queued|Running|Completed)$"));
+        await Expect(page.GetByTestId("lineage-reward-model")).ToContainTextAsync($"tone-rm · step {rewardStep}");
+        var ppoRun = await WaitForRunAsync(ppo, Completed, TrainingTimeout);
+        Assert.Equal(rewardCheckpoint, ppoRun.GetProperty("rewardCheckpointId").GetInt32());
+        await page.GotoAsync($"/runs/{ppo}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Expect(page.Locator(".run-header .status-pill")).ToHaveTextAsync("Completed");
+        await Expect(page.GetByTestId("lineage-reward-model")).ToContainTextAsync($"tone-rm · step {rewardStep}");
+        await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
+        var scores = page.Locator(".chart-card[data-metric='objective/scores']");
+        // Charts draw when scrolled near; the card says how many points it drew (one per PPO step).
+        await scores.ScrollIntoViewIfNeededAsync();
+        await Expect(scores).ToHaveAttributeAsync("data-points", "3");
+        await Expect(scores.Locator(".scatterlayer .trace").First).ToBeVisibleAsync();
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // sticky bars would show mid-page in a full-page shot
+        await BrowserFixture.ScreenshotAsync(page, "ppo-run-reward-model");
+        output.WriteLine(await page.GetByTestId("lineage").InnerTextAsync());
+
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+}
