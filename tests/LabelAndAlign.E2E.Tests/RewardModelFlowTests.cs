@@ -250,6 +250,8 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await Expect(page.GetByTestId("lineage-reward-model")).ToContainTextAsync($"tone-rm · step {rewardStep}");
         var ppoRun = await WaitForRunAsync(ppo, Completed, TrainingTimeout);
         Assert.Equal(rewardCheckpoint, ppoRun.GetProperty("rewardCheckpointId").GetInt32());
+        // The open page follows the run to its end by itself (no reload).
+        await Expect(page.Locator(".run-header .status-pill")).ToHaveTextAsync("Completed");
         await page.GotoAsync($"/runs/{ppo}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Expect(page.Locator(".run-header .status-pill")).ToHaveTextAsync("Completed");
