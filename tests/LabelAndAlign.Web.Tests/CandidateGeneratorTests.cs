@@ -51,6 +51,19 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     private CandidateGenerator Generator(AppDbContext ctx) => new(ctx, LabelingTestData.Importer(ctx), _slots,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
 
+    private static async Task<int> CreateProjectAsync(HttpClient admin, string name)
+    {
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name });
+        return JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+    }
+
+    /// <summary>A tiny checkpoint registered in the test app's own database and data folder.</summary>
+    private async Task<int> AddAppCheckpointAsync(int step)
+    {
+        using var scope = app.Services.CreateScope();
+        return await AddCheckpointAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), app.DataDirectory, step, seed: 4);
+    }
+
     private static CandidateGenerator.Request Request(int a, int? b = null, IReadOnlyList<string>? prompts = null) => new()
     {
         CheckpointA = a, CheckpointB = b, Prompts = prompts ?? ["Write a poem about the sea.", "The cat sat", "Tell me about the dog."],
@@ -208,11 +221,8 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     public async Task Api_Generate_WhileAnotherRuns_409()
     {
         var admin = app.CreateApiClient();
-        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Generate API busy" });
-        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
-        int checkpoint;
-        using (var scope = app.Services.CreateScope())
-            checkpoint = await AddCheckpointAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), app.DataDirectory, 60, seed: 4);
+        int project = await CreateProjectAsync(admin, "Generate API busy");
+        int checkpoint = await AddAppCheckpointAsync(60);
 
         using var running = app.Services.GetRequiredService<GenerationSlots>().TryTake();
         Assert.NotNull(running);
@@ -225,8 +235,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     public async Task Api_Generate_BadInput_400_AndLabelerForbidden()
     {
         var admin = app.CreateApiClient();
-        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Generate API" });
-        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        int project = await CreateProjectAsync(admin, "Generate API");
 
         var missing = await admin.PostAsJsonAsync($"/api/projects/{project}/generate", new { checkpointA = 987654, prompts = new[] { "hi" } });
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
@@ -248,14 +257,8 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     public async Task Api_Generate_ImportsItems()
     {
         var admin = app.CreateApiClient();
-        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Generate API ok" });
-        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
-        int checkpoint;
-        using (var scope = app.Services.CreateScope())
-        {
-            var ctx = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            checkpoint = await AddCheckpointAsync(ctx, app.DataDirectory, 50, seed: 4);
-        }
+        int project = await CreateProjectAsync(admin, "Generate API ok");
+        int checkpoint = await AddAppCheckpointAsync(50);
 
         var response = await admin.PostAsJsonAsync($"/api/projects/{project}/generate",
             new { checkpointA = checkpoint, prompts = new[] { "The cat sat", "A bird sang" }, maxNewTokens = 8, temperature = 0.9, seed = 2 });
