@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -11,28 +10,12 @@ namespace LabelAndAlign.E2E.Tests;
 /// A lead trains a tiny SFT run, then generates items for a project from its checkpoint on the
 /// project page; the items arrive in the project with both responses.
 /// </summary>
-public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
-    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
-
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
-
-    public async Task DisposeAsync()
-    {
-        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
-            output.WriteLine(line);
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task Lead_GeneratesItemsFromCheckpoint_OnProjectPage()
     {
-        using var api = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var api = Api();
 
         var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
         int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
@@ -63,8 +46,8 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
         var created = await api.PostAsJsonAsync("/api/projects", new { name = "Generated pairs" });
         int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
 
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await SignInAsAdminAsync(page);
         await page.GotoAsync($"/projects/{project}");
         await BrowserFixture.WaitForInteractiveAsync(page);
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -13,49 +12,19 @@ namespace LabelAndAlign.E2E.Tests;
 /// skip, guidelines); the votes export holds exactly those labels mapped through the A/B order
 /// each assignment showed; with N = 2 a second labeler gets the same items and a third none.
 /// </summary>
-public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class LabelingFlowTests(BrowserFixture browser) : AdminAppTest, IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
-    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
     private const string Password = "labeler-password-123";
 
-    private AppProcess _app = default!;
     private HttpClient _admin = default!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
-        _admin = Client(AdminKey);
+        await base.InitializeAsync();
+        _admin = Api();
     }
 
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await _app.DisposeAsync();
-    }
-
-    private HttpClient Client(string key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
-
-    private async Task<(int Id, string Email)> CreateUserAsync(string name, string role = "Labeler")
-    {
-        string email = $"{name}@example.com";
-        var response = await _admin.PostAsJsonAsync("/api/users", new { email, password = Password, role });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        int id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
-        return (id, email);
-    }
-
-    private async Task<HttpClient> KeyForAsync(int userId)
-    {
-        var response = await _admin.PostAsJsonAsync($"/api/users/{userId}/keys", new { name = "e2e" });
-        return Client(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!);
-    }
+    private Task<(int Id, string Email)> CreateUserAsync(string name, string role = "Labeler") => CreateUserAsync(name, role, Password);
 
     /// <summary>Item i: response a says "alpha i", b says "beta i"; item 1's a is 10,000 characters of Markdown.</summary>
     private static string Items()
@@ -94,7 +63,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
         foreach (var email in new[] { l1, l2, l3 })
             Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" })).StatusCode);
 
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _ = context;
         await BrowserFixture.SignInAsync(page, l1, Password);
         await page.GotoAsync("/label");
@@ -241,9 +210,9 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
         Assert.Equal(HttpStatusCode.NoContent, (await third3.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
 
         // The lead sees how the two hidden models fared against each other over all eight votes.
-        var (leadContext, lead, _) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        var (leadContext, lead, _) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
         await using var _l = leadContext;
-        await BrowserFixture.SignInAsync(lead, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(lead);
         await lead.GotoAsync($"/projects/{project}");
         var matchup = lead.GetByRole(AriaRole.Table, new() { Name = "Models judged blind" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "hidden-model-one" });
         var cells = matchup.GetByRole(AriaRole.Cell);
@@ -262,7 +231,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
         var imported = await _admin.PostAsync($"/api/projects/{project}/items", new StringContent(Items(), Encoding.UTF8, "application/x-ndjson"));
         Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
 
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _ = context;
         await BrowserFixture.SignInAsync(page, lead, Password);
         await page.GotoAsync($"/label/{project}");
@@ -283,9 +252,9 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : IClassFixture<Br
     [Fact]
     public async Task Admin_CreatesTheDemoProject_AndSeesItsAdminPage()
     {
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _ = context;
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(page);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Projects" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Projects", Level = 1 })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create demo project" }).ClickAsync();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -17,40 +16,20 @@ namespace LabelAndAlign.E2E.Tests;
 /// the snapshot's rows — then picks that reward run's checkpoint in the PPO form's Reward model
 /// select and watches the PPO run score its samples with it.
 /// </summary>
-public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
-    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
     private const string Password = "labeler-password-123";
     private const string ProjectName = "Review tone";
 
     /// <summary>Generous: training shares two cores with the app, the browser and other tests.</summary>
     private static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
 
-    private AppProcess _app = default!;
     private HttpClient _admin = default!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
-        _admin = Client(AdminKey);
-    }
-
-    public async Task DisposeAsync()
-    {
-        // The server's side of any failure, for the test log.
-        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
-            output.WriteLine(line);
-        _admin.Dispose();
-        await _app.DisposeAsync();
-    }
-
-    private HttpClient Client(string key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
+        await base.InitializeAsync();
+        _admin = Api();
     }
 
     private static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response)
@@ -63,13 +42,9 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
     /// <summary>A labeler of the project with an API key of their own.</summary>
     private async Task<(string Email, HttpClient Api)> LabelerAsync(string name, int project)
     {
-        string email = $"{name}@example.com";
-        var created = await _admin.PostAsJsonAsync("/api/users", new { email, password = Password, role = "Labeler" });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        int id = (await OkJsonAsync(created)).GetProperty("id").GetInt32();
+        var (id, email) = await CreateUserAsync(name, "Labeler", Password);
         await OkJsonAsync(await _admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" }));
-        string key = (await OkJsonAsync(await _admin.PostAsJsonAsync($"/api/users/{id}/keys", new { name = "e2e" }))).GetProperty("key").GetString()!;
-        return (email, Client(key));
+        return (email, await KeyForAsync(id));
     }
 
     /// <summary>Review openings of the sentiment pack; response a is the warm one. Item 5 is the one the labelers split on.</summary>
@@ -159,9 +134,9 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await WaitForRunAsync(sft, Completed, TrainingTimeout);
         var (sftCheckpoint, sftStep) = await LastCheckpointAsync(sft);
 
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
         await using var _ = context;
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(page);
         try
         {
             await RewardThenPpoAsync(page, errors, ana, ben, sftCheckpoint, sftStep);
@@ -170,7 +145,7 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         {
             // What the page looked like when a step failed, for the log reader.
             await BrowserFixture.ScreenshotAsync(page, "reward-flow-failure");
-            foreach (var e in errors) output.WriteLine(e);
+            foreach (var e in errors) Output!.WriteLine(e);
             throw;
         }
     }
@@ -217,7 +192,7 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
             .Single(d => d.GetProperty("id").GetInt32() == snapshot.GetProperty("datasetId").GetInt32()).GetProperty("rows").GetInt32());
         await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
         await BrowserFixture.ScreenshotAsync(page, "reward-run-lineage");
-        output.WriteLine(await lineage.InnerTextAsync());
+        Output!.WriteLine(await lineage.InnerTextAsync());
         var (rewardCheckpoint, rewardStep) = await LastCheckpointAsync(reward);
 
         // PPO: the Reward model select lists the reward run's checkpoint (and no SFT checkpoint).
@@ -264,7 +239,7 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await Expect(scores.Locator(".scatterlayer .trace").First).ToBeVisibleAsync();
         await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // sticky bars would show mid-page in a full-page shot
         await BrowserFixture.ScreenshotAsync(page, "ppo-run-reward-model");
-        output.WriteLine(await page.GetByTestId("lineage").InnerTextAsync());
+        Output!.WriteLine(await page.GetByTestId("lineage").InnerTextAsync());
 
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }

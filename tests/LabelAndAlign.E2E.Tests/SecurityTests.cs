@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -7,33 +6,16 @@ using static Microsoft.Playwright.Assertions;
 namespace LabelAndAlign.E2E.Tests;
 
 /// <summary>Sign-in hardening as a person meets it: lockout, disabled users, invite links.</summary>
-public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class SecurityTests(BrowserFixture browser) : AdminAppTest, IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
-    private const string AdminKey = "e2e-admin-api-key-0123456789";
-
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private async Task<string> CreateUserAsync(string role, string password)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        string email = $"{role.ToLowerInvariant()}{Guid.NewGuid():N}@example.com";
-        var response = await http.PostAsJsonAsync("/api/users", new { email, password, role });
-        response.EnsureSuccessStatusCode();
-        return email;
-    }
+    private async Task<string> CreateUserAsync(string role, string password) =>
+        (await CreateUserAsync($"{role.ToLowerInvariant()}{Guid.NewGuid():N}", role, password)).Email;
 
     [Fact]
     public async Task SixthWrongPasswordInAMinute_IsRefusedWithALockoutMessage()
     {
         string email = await CreateUserAsync("Viewer", "viewer-password-1");
-        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
         for (int i = 1; i <= 5; i++)
         {
@@ -50,15 +32,15 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
     public async Task DisabledUser_OpenSessionStopsAtTheNextRequest()
     {
         string email = await CreateUserAsync("Viewer", "viewer-password-2");
-        var (viewerContext, viewer, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (viewerContext, viewer, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _v = viewerContext;
         await BrowserFixture.SignInAsync(viewer, email, "viewer-password-2");
         await viewer.GotoAsync("/runs");
         await Expect(viewer.GetByRole(AriaRole.Heading, new() { Name = "Runs", Level = 1 })).ToBeVisibleAsync();
 
-        var (adminContext, admin, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        var (adminContext, admin, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _a = adminContext;
-        await BrowserFixture.SignInAsync(admin, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(admin);
         await admin.GotoAsync("/admin");
         await BrowserFixture.WaitForInteractiveAsync(admin);
         var row = admin.GetByRole(AriaRole.Table, new() { Name = "People" }).GetByRole(AriaRole.Row).Filter(new() { HasText = email });
@@ -74,9 +56,9 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
     [Fact]
     public async Task InviteLink_LetsTheNewPersonSetAPasswordAndSignIn()
     {
-        var (adminContext, admin, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (adminContext, admin, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _a = adminContext;
-        await BrowserFixture.SignInAsync(admin, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(admin);
         await admin.GotoAsync("/admin");
         await BrowserFixture.WaitForInteractiveAsync(admin);
         string email = $"invited{Guid.NewGuid():N}@example.com";
@@ -86,7 +68,7 @@ public sealed class SecurityTests(BrowserFixture browser) : IClassFixture<Browse
         var link = await admin.Locator(".key-reveal code").TextContentAsync();
         Assert.Contains("/invite?token=", link);
 
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
         await page.GotoAsync(new Uri(link!).PathAndQuery);
         await Expect(page.GetByText(email)).ToBeVisibleAsync();

@@ -4,25 +4,17 @@ using static Microsoft.Playwright.Assertions;
 namespace LabelAndAlign.E2E.Tests;
 
 /// <summary>The app shell as a person meets it: sign in, navigate, theme, 404, sign out.</summary>
-public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class ShellTests(BrowserFixture browser) : AdminAppTest, IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
     private static readonly string[] NavItems = ["Label", "Datasets", "Runs", "Compare", "Samples", "Admin"];
-
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword));
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task Admin_SignsIn_VisitsEveryNavItem_WithoutConsoleErrors_ThenSignsOut()
     {
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _ = context;
 
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "home");
 
@@ -50,7 +42,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task WrongPassword_ShowsAnErrorAndStaysOnLogin()
     {
-        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
         await BrowserFixture.SubmitLoginAsync(page, AdminEmail, "not-the-password");
         await Expect(BrowserFixture.MessageAlert(page)).ToContainTextAsync("incorrect");
@@ -60,7 +52,7 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task Login_ReturnsToThePageFirstAsked()
     {
-        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
         await page.GotoAsync("/runs");
         await page.GetByLabel("Email").FillAsync(AdminEmail);
@@ -72,9 +64,9 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task Labeler_SeesOnlyTheLabelItem()
     {
-        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(page);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admin", Level = 1 })).ToBeVisibleAsync();
         string labeler = $"labeler{Guid.NewGuid():N}@example.com";
@@ -100,10 +92,10 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task Theme_Toggle_IsRememberedAcrossReloads()
     {
-        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
         await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(page);
         var html = page.Locator("html");
         await Expect(html).ToHaveAttributeAsync("data-theme", "light");
 
@@ -126,9 +118,9 @@ public sealed class ShellTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task UnknownAddress_SignedIn_ShowsTheNotFoundPage()
     {
-        var (context, page, _) = await browser.NewPageAsync(_app.BaseUrl);
+        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await SignInAsAdminAsync(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Welcome" })).ToBeVisibleAsync();
         var response = await page.GotoAsync("/no/such/page");
         Assert.Equal(404, response!.Status);
