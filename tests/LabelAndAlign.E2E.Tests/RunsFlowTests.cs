@@ -105,10 +105,11 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         Assert.True(after > before, $"the loss chart grew from {before} to {after} points without a reload");
         await Expect(page.Locator(".status-pill")).ToHaveTextAsync("Running");
         await Expect(page.Locator(".chart-group[data-group='train']")).ToBeVisibleAsync();
-        await page.WaitForTimeoutAsync(1500);
+        // The latency figure over a 4 s window of steady training, every chart live.
+        await page.EvaluateAsync("async () => (await import('/js/charts.js')).resetLatency()");
+        await page.WaitForTimeoutAsync(4000);
         await BrowserFixture.ScreenshotAsync(page, "runs-live");
-
-        var latency = await page.EvaluateAsync<JsonElement>("async () => (await import('/js/charts.js')).latency()");
+        string latency = LatencyLine(await page.EvaluateAsync<JsonElement>("async () => (await import('/js/charts.js')).latency()"));
         output.WriteLine($"trainer step → point drawn in the browser: {latency}");
         Report($"live latency (trainer log → drawn, ms): {latency}");
 
@@ -205,6 +206,19 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         foreach (var e in errors) output.WriteLine(e);
         Assert.Empty(errors);
         await context.CloseAsync();
+    }
+
+    /// <summary>charts.js's latency() as one line: the all-charts median first, then per chart.</summary>
+    private static string LatencyLine(JsonElement l)
+    {
+        static string Stat(JsonElement s) => $"median {Show(s.GetProperty("median"))} p90 {Show(s.GetProperty("p90"))} (n {s.GetProperty("count").GetInt32()})";
+        static string Show(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "—";
+        var charts = l.GetProperty("charts").EnumerateObject().Where(c => !c.Name.StartsWith('$'))
+            .Select(c => $"{c.Name} {Show(c.Value.GetProperty("median"))}");
+        return $"every chart drawn (per step): {Stat(l.GetProperty("allCharts"))}; per chart median: {string.Join(", ", charts)}; " +
+            $"received: {Stat(l.GetProperty("received"))}; one chart's redraw: {Stat(l.GetProperty("redrawMs"))} ms; " +
+            $"{l.GetProperty("passes").GetInt32()} passes, {l.GetProperty("chartsOnScreen").GetInt32()} of {l.GetProperty("chartsTotal").GetInt32()} charts on screen, " +
+            $"{l.GetProperty("pending").GetInt32()} steps not yet on every chart";
     }
 
     private static void Report(string line)

@@ -121,9 +121,37 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         return true;
     }
 
-    /// <summary>Names of the metrics a run has logged, sorted.</summary>
-    public Task<List<string>> MetricNamesAsync(int runId, CancellationToken cancel = default) =>
-        db.MetricPoints.Where(p => p.RunId == runId).Select(p => p.Name).Distinct().OrderBy(n => n).ToListAsync(cancel);
+    /// <summary>
+    /// Names of the metrics a run has logged, sorted. Hops from each name to the next along the
+    /// (RunId, Name, Step) index, one seek per name: a DISTINCT read every row of the run, which
+    /// kept a run page with a million-point metric blank for 1.8 s before any chart was fetched.
+    /// </summary>
+    public async Task<List<string>> MetricNamesAsync(int runId, CancellationToken cancel = default)
+    {
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancel);
+        try
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = """
+                WITH RECURSIVE names (name) AS (
+                    SELECT (SELECT Name FROM metric_points WHERE RunId = $r ORDER BY Name LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT Name FROM metric_points WHERE RunId = $r AND Name > names.name ORDER BY Name LIMIT 1)
+                    FROM names WHERE names.name IS NOT NULL)
+                SELECT name FROM names WHERE name IS NOT NULL;
+                """;
+            cmd.Parameters.AddWithValue("$r", runId);
+            var names = new List<string>();
+            await using var reader = await cmd.ExecuteReaderAsync(cancel);
+            while (await reader.ReadAsync(cancel)) names.Add(reader.GetString(0));
+            return names;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
     /// <summary>
     /// The points of one metric between two steps (inclusive), downsampled to at most

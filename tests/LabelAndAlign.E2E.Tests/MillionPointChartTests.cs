@@ -1,0 +1,193 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// A run with a 1,000,000-point metric, charted in Chromium: the time from navigation start to the
+/// chart drawn goes to TestResults/runs-benchmarks.txt (reported, not asserted); the tests assert
+/// that the server's downsampling lost neither the single spike nor the dip, kept within the
+/// maxPoints the page asked for and ended on the last step, and that zooming in re-downsamples the
+/// visible range at full resolution.
+/// </summary>
+public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string AdminEmail = "admin@example.com";
+    private const string AdminPassword = "e2e-admin-password";
+    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
+
+    // The metric: a gentle wave with seeded noise, one spike, one dip, a recognisable last value.
+    private const string Metric = "eval/spiky";
+    private const int Points = 1_000_000;
+    private const int SpikeStep = 654_321, DipStep = 321_987;
+    private const double Spike = 50, Dip = -40, LastValue = 1.2345;
+
+    private AppProcess _app = default!;
+
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            output.WriteLine(line);
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task MillionPointMetric_DrawnWithItsSpikeAndDip_ZoomRedownsamplesTheRange()
+    {
+        int runId = await CompletedRunAsync();
+        InsertMillionPoints(runId);
+
+        // Tall enough that the whole board is on screen: charts off screen are drawn only when scrolled to.
+        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
+        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        await page.GotoAsync($"/runs/{runId}");
+        var card = page.Locator($".chart-card[data-metric='{Metric}']");
+        await page.Locator($".chart-card[data-metric='{Metric}'][data-drawn-at]").WaitForAsync(new() { Timeout = 60_000 });
+        await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
+
+        string drawnAt = await card.GetAttributeAsync("data-drawn-at") ?? "?";
+        string boardMs = await page.Locator(".metric-board").GetAttributeAsync("data-draw-ms") ?? "?";
+        // Where the time went, in ms since navigation start: [start, end] of the requests on the way.
+        string timeline = await page.EvaluateAsync<string>(@"name => {
+            const pick = (label, test) => { const e = performance.getEntriesByType('resource').find(test); return e ? `${label} ${Math.round(e.startTime)}–${Math.round(e.responseEnd)}` : null; };
+            return [
+              pick('blazor circuit', (e) => e.name.includes('/_blazor/negotiate')),
+              pick('charts.js', (e) => e.name.endsWith('/js/charts.js')),
+              pick('plotly', (e) => e.name.includes('plotly.min.js')),
+              pick('hub', (e) => e.name.includes('/hubs/runs/negotiate')),
+              pick('the metric', (e) => e.name.includes('name=' + encodeURIComponent(name))),
+            ].filter(Boolean).join(', ');
+          }", Metric);
+        string figure = $"1,000,000-point metric: navigation start → chart drawn {drawnAt} ms (board mounted → every chart drawn {boardMs} ms; {timeline})";
+        output.WriteLine(figure);
+        Report(figure);
+
+        int maxPoints = int.Parse(await page.Locator(".metric-board").GetAttributeAsync("data-max-points") ?? "0");
+        Assert.InRange(maxPoints, 3, 100_000);
+        var full = await PlottedAsync(page);
+        Assert.InRange(full.X.Length, 3, maxPoints);
+        Assert.Equal(full.X.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), await card.GetAttributeAsync("data-points"));
+        Assert.Equal(Spike, full.Y.Max());
+        Assert.Equal(SpikeStep, full.X[Array.IndexOf(full.Y, Spike)]);
+        Assert.Equal(Dip, full.Y.Min());
+        Assert.Equal(DipStep, full.X[Array.IndexOf(full.Y, Dip)]);
+        Assert.Equal(Points, full.X[^1]);
+        Assert.Equal(LastValue, full.Y[^1]);
+        Assert.True(full.X.Zip(full.X.Skip(1)).All(p => p.First < p.Second), "the plotted steps increase");
+        await BrowserFixture.ScreenshotAsync(page, "runs-million");
+
+        // Zoom to 700 steps around the spike: the server re-downsamples that range, which now fits whole.
+        const int from = SpikeStep - 300, to = SpikeStep + 400;
+        int before = full.X.Count(x => x >= from && x <= to);
+        await page.EvaluateAsync("([name, from, to]) => window.Plotly.relayout(document.querySelector(`.chart-card[data-metric='${name}'] .chart-plot`), { 'xaxis.range': [from, to] })",
+            new object[] { Metric, from, to });
+        await page.Locator($".chart-card[data-metric='{Metric}'][data-zoom='{from}-{to}']").WaitForAsync(new() { Timeout = 30_000 });
+        var zoomed = await PlottedAsync(page);
+        Assert.Equal(Enumerable.Range(from, to - from + 1), zoomed.X.Select(x => (int)x));
+        Assert.Equal(Spike, zoomed.Y.Max());
+        Assert.True(zoomed.X.Length > 100 * Math.Max(1, before), $"zoomed in: {zoomed.X.Length} points over steps {from}–{to}, {before} before");
+        await BrowserFixture.ScreenshotAsync(page, "runs-million-zoomed");
+
+        // Back out: the whole series again, downsampled.
+        await page.EvaluateAsync("name => window.Plotly.relayout(document.querySelector(`.chart-card[data-metric='${name}'] .chart-plot`), { 'xaxis.autorange': true })", Metric);
+        await page.Locator($".chart-card[data-metric='{Metric}']:not([data-zoom])").WaitForAsync(new() { Timeout = 30_000 });
+        var again = await PlottedAsync(page);
+        Assert.Equal(full.X.Length, again.X.Length);
+
+        foreach (var e in errors) output.WriteLine(e);
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+
+    private sealed record Plotted(double[] X, double[] Y);
+
+    /// <summary>The chart's raw (faint) line as plotly holds it: what is actually drawn.</summary>
+    private static async Task<Plotted> PlottedAsync(IPage page)
+    {
+        var data = await page.EvaluateAsync<JsonElement>(
+            "name => { const d = document.querySelector(`.chart-card[data-metric='${name}'] .chart-plot`).data[0]; return { x: Array.from(d.x), y: Array.from(d.y) }; }", Metric);
+        return new Plotted(
+            data.GetProperty("x").EnumerateArray().Select(v => v.GetDouble()).ToArray(),
+            data.GetProperty("y").EnumerateArray().Select(v => v.GetDouble()).ToArray());
+    }
+
+    /// <summary>A tiny SFT run launched through the API, waited for until it completes.</summary>
+    private async Task<int> CompletedRunAsync()
+    {
+        using var api = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
+        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
+        var response = await api.PostAsJsonAsync("/api/runs", new
+        {
+            name = "million",
+            algorithm = "sft",
+            config = new { max_steps = 3, batch_size = 4, max_length = 32 },
+            source = new { datasetId },
+        });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        int id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        string? status;
+        do
+        {
+            status = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("status").GetString();
+            if (status == "Completed") return id;
+            Assert.NotEqual("Failed", status);
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Run {id} did not complete within 120 s (status {status}).");
+    }
+
+    /// <summary>The million points straight into the app's SQLite file, in one transaction.</summary>
+    private void InsertMillionPoints(int runId)
+    {
+        var random = new Random(20261122);
+        double t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_app.DataDirectory, "app.db")};Pooling=False");
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA busy_timeout=10000;";
+            pragma.ExecuteNonQuery();
+        }
+        using var tx = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO metric_points (RunId, Name, Step, Value, Time) VALUES ($r, $n, $s, $v, $t);";
+        insert.Parameters.AddWithValue("$r", runId);
+        insert.Parameters.AddWithValue("$n", Metric);
+        var step = insert.Parameters.Add("$s", SqliteType.Integer);
+        var value = insert.Parameters.Add("$v", SqliteType.Real);
+        var time = insert.Parameters.Add("$t", SqliteType.Real);
+        insert.Prepare();
+        for (int s = 1; s <= Points; s++)
+        {
+            step.Value = s;
+            value.Value = s switch
+            {
+                SpikeStep => Spike,
+                DipStep => Dip,
+                Points => LastValue,
+                _ => 1 + 0.1 * Math.Sin(s / 5000.0) + 0.01 * random.NextDouble(),
+            };
+            time.Value = t0 + s * 0.01;
+            insert.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    private static void Report(string line)
+    {
+        string dir = Path.Combine(RepoRoot.Path, "TestResults");
+        Directory.CreateDirectory(dir);
+        File.AppendAllText(Path.Combine(dir, "runs-benchmarks.txt"), $"{DateTime.UtcNow:O} {line}\n");
+    }
+}
