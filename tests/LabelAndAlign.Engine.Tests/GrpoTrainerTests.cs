@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Checkpoints;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.TaskPacks;
 using LabelAndAlign.Engine.Training;
@@ -44,6 +46,62 @@ public class GrpoTrainerTests
         var reward = sink.Series("reward");
         Assert.Equal(2, reward.Length); // one rollout per 3 steps
         Assert.Equal(6, sink.Series("loss").Length);
+    }
+
+    [Theory]
+    [InlineData(4)] // mid-batch: one of the batch's three iterations done, two to go
+    [InlineData(5)] // mid-batch: only the batch's last iteration to go
+    [InlineData(6)] // at a batch boundary: the next step generates
+    public void Resume_NumIterations_ContinuesWithIdenticalMetrics(int cancelAt)
+    {
+        // μ = 3 over 9 steps: batches at steps 0, 3, 6. β > 0 so reference log-probs are part of the rollout;
+        // two micro-batches per step so the rollout is read at an offset.
+        var prompts = new SentimentPack().Prompts(1, 16);
+        ResumeTests.AssertResumeIdentical(() =>
+        {
+            var model = TrainerTestKit.SftModel();
+            var reference = TrainerTestKit.Copy(model.Parameters);
+            return (model, new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], reference,
+                new GrpoOptions { NumGenerations = 4, MaxCompletionLength = 6, Beta = 0.04f, NumIterations = 3 }, seed: 3));
+        }, new TrainerOptions { MaxSteps = 9, BatchSize = 2, GradientAccumulationSteps = 2, LearningRate = 1e-2f, CosineSchedule = false, Seed = 5 },
+            cancelAt, "reward", "rewards/starts_positive/mean", "kl", "entropy", "clip_ratio/region_mean", "num_tokens", "completions/mean_length", "grad_norm");
+    }
+
+    [Fact]
+    public void Checkpoint_HoldsTheBatch_OnlyBetweenItsIterations()
+    {
+        using var dir = new TempDirectory();
+        var model = TrainerTestKit.SftModel(steps: 20);
+        var prompts = new SentimentPack().Prompts(1, 8);
+        var options = new GrpoOptions { NumGenerations = 2, MaxCompletionLength = 4, NumIterations = 2 };
+        var grpo = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], null, options, seed: 1);
+        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 2, BatchSize = 2, SaveEvery = 1, OutputDir = dir.Path }).Run();
+        string StateAt(int step)
+        {
+            var json = Checkpoint.LoadOptimizer(Path.Combine(dir.Path, Trainer.CheckpointPrefix + step), model.Parameters.Count)!.Value.TrainerStateJson!;
+            return JsonNode.Parse(json)!["algorithm_state"]!.ToJsonString();
+        }
+        string mid = StateAt(1), boundary = StateAt(2);
+        Assert.Contains("\"rollout\"", mid);
+        Assert.DoesNotContain("\"rollout\"", boundary);
+        var other = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], null, options, seed: 1);
+        other.LoadState(mid);
+        Assert.Equal(mid, other.SaveState()); // exact round trip
+    }
+
+    [Fact]
+    public void LoadState_Throws_WhenTheRolloutDoesNotFitTheRun()
+    {
+        var model = TrainerTestKit.SftModel(steps: 20);
+        var prompts = new SentimentPack().Prompts(1, 8);
+        var withKl = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], TrainerTestKit.Copy(model.Parameters),
+            new GrpoOptions { NumGenerations = 2, MaxCompletionLength = 4, NumIterations = 2, Beta = 0.1f }, seed: 1);
+        new Trainer(model, withKl, new TrainerOptions { MaxSteps = 1, BatchSize = 2 }).Run();
+        string state = withKl.SaveState()!;
+        var noKl = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], null, withKl.Options with { Beta = 0 });
+        Assert.Contains("beta", Assert.Throws<InvalidDataException>(() => noKl.LoadState(state)).Message);
+        var fewerPrompts = new GrpoTrainer(prompts.Take(1).ToList(), TrainerTestKit.Tokenizer, [StartsPositive], TrainerTestKit.Copy(model.Parameters), withKl.Options);
+        Assert.Throws<InvalidDataException>(() => fewerPrompts.LoadState(state));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text.Json.Nodes;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Tokenization;
@@ -52,6 +52,12 @@ public sealed record GrpoOptions
 /// policy, score them with the reward functions, centre (and scale) rewards within the group, and
 /// take the clipped policy-gradient step (<see cref="GrpoLoss"/>, from Rl/) with an optional k3 KL
 /// to a frozen reference. Micro-batches are prompts; each carries its G completions.
+/// <para>
+/// With <see cref="GrpoOptions.NumIterations"/> μ &gt; 1 one generated batch serves μ optimizer steps, and a
+/// checkpoint may fall between them: the trainer state then holds that batch (completions, old and reference
+/// log-probs, advantages) so a resume continues exactly as the uninterrupted run. Sampling is seeded by
+/// (seed, step) alone, so the next batch needs no saved random state.
+/// </para>
 /// </summary>
 public sealed class GrpoTrainer : ITrainingAlgorithm
 {
@@ -73,7 +79,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         public required float[] Advantages;    // per row
         public required float[][]? RefLogp;    // per row per completion token
         public float[][]? OldLogp;             // per row per token, filled at iteration 0
-        public int TotalTokens;
+        public required int TotalTokens;       // completion tokens of all rows, DAPO's normaliser
     }
 
     public GrpoTrainer(IReadOnlyList<PromptExample> prompts, ITokenizer tokenizer, IReadOnlyList<IRewardFunction> rewards,
@@ -102,6 +108,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
     public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics)
     {
         _cursor = 0;
+        // A missing rollout at iteration > 0 means a checkpoint written before rollouts were saved: generate anew.
         if (iteration != 0 && _rollout is not null) return;
         _sampler ??= new InferenceModel(model.Parameters);
         _sampler.Refresh();
@@ -220,7 +227,65 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         return stats.Loss;
     }
 
-    public string? SaveState() => $"{{\"num_tokens\":{_tokensSeen.ToString(CultureInfo.InvariantCulture)}}}";
+    public void EndStep(Gpt model, int step, MetricBag metrics)
+    {
+        // After its last iteration the batch is spent; dropping it keeps it out of a checkpoint at the boundary.
+        if ((step + 1) % Options.NumIterations == 0) _rollout = null;
+    }
 
-    public void LoadState(string state) => _tokensSeen = System.Text.Json.Nodes.JsonNode.Parse(state)?["num_tokens"]?.GetValue<double>() ?? 0;
+    /// <summary>
+    /// The state a resume needs to continue identically: the token count and, between the iterations of one
+    /// generated batch, that batch (floats as exact base64, <see cref="StateJson"/>).
+    /// </summary>
+    public string? SaveState()
+    {
+        var o = new JsonObject { ["num_tokens"] = _tokensSeen };
+        if (_rollout is { } ro)
+        {
+            // A checkpoint follows a whole step, so iteration 0 has filled every row's old log-probs.
+            var old = ro.OldLogp ?? throw new InvalidOperationException("GRPO rollout has no old log-probs; a checkpoint must follow a whole step.");
+            var r = new JsonObject
+            {
+                ["prompt_index"] = StateJson.Ints(ro.PromptIndex),
+                ["completion"] = StateJson.IntRows(ro.Completion),
+                ["advantages"] = StateJson.Floats(ro.Advantages),
+                ["old_logp"] = StateJson.Rows(old),
+            };
+            if (ro.RefLogp is not null) r["ref_logp"] = StateJson.Rows(ro.RefLogp);
+            o["rollout"] = r;
+        }
+        return o.ToJsonString();
+    }
+
+    public void LoadState(string state)
+    {
+        var o = JsonNode.Parse(state)?.AsObject() ?? throw new InvalidDataException("GRPO state is not a JSON object.");
+        _tokensSeen = o["num_tokens"]?.GetValue<double>() ?? 0;
+        _rollout = null;
+        if (o["rollout"] is not JsonObject r) return;
+        var promptIndex = StateJson.FromInts(r["prompt_index"]!);
+        var completion = StateJson.FromIntRows(r["completion"]!);
+        var advantages = StateJson.FromFloats(r["advantages"]!);
+        var old = StateJson.FromRows(r["old_logp"]!);
+        var refLogp = r["ref_logp"] is JsonNode refNode ? StateJson.FromRows(refNode) : null;
+        if ((refLogp is null) != (_reference is null))
+            throw new InvalidDataException($"The GRPO state's rollout {(refLogp is null ? "has no" : "has")} reference log-probs but this run's beta is {Options.Beta}; resume with the beta it was written with.");
+        int n = completion.Length;
+        if (promptIndex.Length != n || advantages.Length != n || old.Length != n || (refLogp?.Length ?? n) != n)
+            throw new InvalidDataException($"The GRPO state's rollout has {n} completions but {promptIndex.Length} prompt indices, {advantages.Length} advantages, "
+                + $"{old.Length} old log-prob rows and {refLogp?.Length} reference rows; expected {n} of each.");
+        for (int row = 0; row < n; row++)
+        {
+            if ((uint)promptIndex[row] >= (uint)_prompts.Count)
+                throw new InvalidDataException($"The GRPO state's rollout row {row} refers to prompt {promptIndex[row]}; this run has {_prompts.Count} prompts.");
+            if (old[row].Length != completion[row].Length || (refLogp?[row].Length ?? completion[row].Length) != completion[row].Length)
+                throw new InvalidDataException($"The GRPO state's rollout row {row} has {completion[row].Length} completion tokens but {old[row].Length} old "
+                    + $"and {refLogp?[row].Length} reference log-probs; expected one per token.");
+        }
+        _rollout = new Rollout
+        {
+            PromptIndex = promptIndex, Completion = completion, Advantages = advantages, RefLogp = refLogp, OldLogp = old,
+            TotalTokens = completion.Sum(c => c.Length),
+        };
+    }
 }

@@ -6,6 +6,7 @@ using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Optim;
 using LabelAndAlign.Engine.Tokenization;
 using LabelAndAlign.Engine.Training.Rl;
+using static LabelAndAlign.Engine.Training.StateJson;
 
 namespace LabelAndAlign.Engine.Training;
 
@@ -352,18 +353,4 @@ public sealed class PpoTrainer : ITrainingAlgorithm
             ?? throw new FileNotFoundException($"{dir} has no {Checkpoint.OptimizerFileName}; the value model's AdamW state is missing.");
         _valueOptimizer.LoadState(opt.State.M, opt.State.V, checked((int)opt.State.Step));
     }
-
-    // Floats travel as base64 of their raw bytes: exact, so a resume is bit-identical.
-    private static JsonNode Floats(float[] x) => JsonValue.Create(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan())))!;
-
-    private static float[] FromFloats(JsonNode n)
-    {
-        var bytes = Convert.FromBase64String(n.GetValue<string>());
-        if (bytes.Length % sizeof(float) != 0) throw new InvalidDataException("A float array in the PPO state has a length that is not a multiple of 4 bytes.");
-        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-    }
-
-    private static JsonArray Rows(float[][] rows) => new(rows.Select(Floats).ToArray());
-
-    private static float[][] FromRows(JsonNode n) => n.AsArray().Select(r => FromFloats(r!)).ToArray();
 }
