@@ -59,7 +59,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
             return [
               pick('blazor circuit', (e) => e.name.includes('/_blazor/negotiate')),
               pick('charts.js', (e) => e.name.endsWith('/js/charts.js')),
-              pick('plotly', (e) => e.name.includes('plotly.min.js')),
+              pick('plotly', (e) => e.name.includes('plotly-basic.min.js')),
               pick('hub', (e) => e.name.includes('/hubs/runs/negotiate')),
               pick('the metric', (e) => e.name.includes('name=' + encodeURIComponent(name))),
             ].filter(Boolean).join(', ');

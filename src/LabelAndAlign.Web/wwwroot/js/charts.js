@@ -12,43 +12,9 @@
 // Loaded as an ES module through IJSRuntime; it adds plotly and the SignalR client as ordinary
 // same-origin <script> elements, and plotly's CSS as a stylesheet, so the strict CSP holds.
 
+import { loadScript, ensurePlotly } from './plotly-loader.js';
+
 const boards = new WeakMap();
-const scripts = new Map();
-
-function loadScript(src) {
-  if (!scripts.has(src)) {
-    scripts.set(src, new Promise((resolve, reject) => {
-      const s = document.createElement('script');
-      s.src = src;
-      s.onload = () => resolve();
-      s.onerror = () => reject(new Error(`Could not load ${src}`));
-      document.head.appendChild(s);
-    }));
-  }
-  return scripts.get(src);
-}
-
-async function ensurePlotly() {
-  // plotly skips injecting its <style> when this element exists with class no-inline-styles.
-  if (!document.getElementById('plotly.js-style-global')) {
-    const link = document.createElement('link');
-    link.id = 'plotly.js-style-global';
-    link.className = 'no-inline-styles';
-    link.rel = 'stylesheet';
-    link.href = '/css/plotly.css';
-    document.head.appendChild(link);
-  }
-  // The bundled maplibre (map traces, unused here) injects a <style> at load unless an element
-  // with this id exists; a placeholder keeps the CSP quiet.
-  const maplibreStyle = 'ce8d464691048653ffe3a57c6c18ab566e8366f186677868cf724621a857b4fe';
-  if (!document.getElementById(maplibreStyle)) {
-    const placeholder = document.createElement('meta');
-    placeholder.id = maplibreStyle;
-    document.head.appendChild(placeholder);
-  }
-  if (!window.Plotly) await loadScript('/lib/plotly/plotly.min.js');
-  return window.Plotly;
-}
 
 async function ensureSignalR() {
   if (!window.signalR) await loadScript('/lib/signalr/signalr.min.js');
@@ -207,19 +173,28 @@ class Board {
   }
 
   async loadRun(runId) {
-    const names = await (await fetch(`/api/runs/${runId}/metrics`, { credentials: 'same-origin' })).json();
+    const names = await this.fetchJson(`/api/runs/${runId}/metrics`);
     const loads = names.map(async (name) => {
       const points = await this.fetchPoints(runId, name);
       this.metric(name).series.set(runId, seriesOf(points));
       this.dirty.add(name);
+      this.schedule(); // each chart draws as its history arrives, not when the slowest one has
     });
-    this.loadPlotly().catch(() => { }); // reported where start() awaits it
+    // Reported where start() awaits it; each chart draws once plotly and its own history are both here.
+    this.loadPlotly().then((Plotly) => { if (!this.disposed) { this.Plotly = Plotly; this.schedule(); } }, () => { });
     await Promise.all(loads);
   }
 
   async fetchPoints(runId, name, from, to) {
     let url = `/api/runs/${runId}/metrics?name=${encodeURIComponent(name)}&maxPoints=${this.maxPoints}`;
     if (from !== undefined) url += `&fromStep=${Math.floor(from)}&toStep=${Math.ceil(to)}`;
+    return this.fetchJson(url);
+  }
+
+  /** A finished run's first requests were started with the page (prefetch.js); anything else is fetched now. */
+  async fetchJson(url) {
+    const early = this.live ? undefined : window.lnaPrefetch?.take(url);
+    if (early) return early;
     const response = await fetch(url, { credentials: 'same-origin' });
     return response.ok ? response.json() : [];
   }
