@@ -31,6 +31,12 @@ public sealed class MetricDownsampler
         _output = new List<PointDto>(Math.Min(maxPoints, (int)Math.Min(span * 3, int.MaxValue)));
     }
 
+    /// <summary>
+    /// Steps per bucket. Buckets start at firstStep, so two samplers built alike can take the two
+    /// sides of a bucket boundary and their outputs, concatenated, equal one sampler's.
+    /// </summary>
+    public long BucketWidth => _bucketWidth;
+
     /// <summary>Adds the next point; steps must not decrease.</summary>
     public void Add(PointDto p)
     {

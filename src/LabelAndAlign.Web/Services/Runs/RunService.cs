@@ -153,6 +153,9 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         }
     }
 
+    /// <summary>Series at least this long are scanned in two halves on two connections at once.</summary>
+    public const int ParallelScanSteps = 200_000;
+
     /// <summary>
     /// The points of one metric between two steps (inclusive), downsampled to at most
     /// <paramref name="maxPoints"/> keeping each bucket's min, max and last. Streams rows, so a
@@ -178,8 +181,25 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
                 return all.Count <= maxPoints ? all : MetricDownsampler.Downsample(all, maxPoints);
             }
             var sampler = new MetricDownsampler(first.Value, last, maxPoints);
-            Scan(connection, runId, name, lo, hi, sampler.Add);
-            return sampler.Finish();
+            long span = (long)last - first.Value + 1;
+            if (span < ParallelScanSteps || Environment.ProcessorCount < 2)
+            {
+                Scan(connection, runId, name, lo, hi, sampler.Add);
+                return sampler.Finish();
+            }
+            // A long series: scan its two halves at once, split on a bucket boundary, so each
+            // sampler sees whole buckets and the two outputs join into the one-pass result.
+            long half = (span / sampler.BucketWidth + 1) / 2 * sampler.BucketWidth;
+            int mid = (int)(first.Value + half);
+            var second = new MetricDownsampler(first.Value, last, maxPoints);
+            await using var other = new SqliteConnection(connection.ConnectionString);
+            await other.OpenAsync(cancel);
+            var upper = Task.Run(() => Scan(other, runId, name, mid, hi, second.Add), cancel);
+            Scan(connection, runId, name, lo, mid - 1, sampler.Add);
+            await upper;
+            var result = sampler.Finish();
+            result.AddRange(second.Finish());
+            return result;
         }
         finally
         {

@@ -11,16 +11,21 @@ function json(url) {
 
 for (const board of document.querySelectorAll('.metric-board[data-live=false][data-runs]')) {
   const maxPoints = board.dataset.maxPoints;
+  let known = {};
+  try { known = JSON.parse(board.dataset.metricNames || '{}'); } catch { }
   for (const id of board.dataset.runs.split(',').filter(Boolean)) {
     const namesUrl = `/api/runs/${id}/metrics`;
-    const names = json(namesUrl);
-    pending.set(namesUrl, names);
-    names.then((list) => {
+    const request = (list) => {
       for (const name of list) {
         const url = `/api/runs/${id}/metrics?name=${encodeURIComponent(name)}&maxPoints=${maxPoints}`;
         pending.set(url, json(url));
       }
-    });
+    };
+    // The board lists the names in the HTML; without them, ask first.
+    const names = Array.isArray(known[id]) ? Promise.resolve(known[id]) : json(namesUrl);
+    pending.set(namesUrl, names);
+    if (Array.isArray(known[id])) request(known[id]);
+    else names.then(request);
   }
 }
 
