@@ -129,7 +129,9 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
     public async Task<List<string>> MetricNamesAsync(int runId, CancellationToken cancel = default)
     {
         var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancel);
+        // Not cancellable: opening a SQLite file is instant, and EF logs a cancelled open (a chart
+        // request dropped by navigating away) as a failure.
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
         try
         {
             await using var cmd = connection.CreateCommand();
@@ -167,7 +169,9 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         int lo = fromStep ?? int.MinValue, hi = toStep ?? int.MaxValue;
         if (hi < lo) throw new InputException("toStep", $"toStep {hi} is before fromStep {lo}.");
         var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancel);
+        // Not cancellable: opening a SQLite file is instant, and EF logs a cancelled open (a chart
+        // request dropped by navigating away) as a failure.
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
         try
         {
             // First and last step straight from the index (MIN and MAX together would scan).

@@ -410,6 +410,25 @@ class Board {
     return d;
   }
 
+  /**
+   * A range around the value of a metric that does not move (a fixed KL coefficient, a constant
+   * learning rate), or null: plotly's autorange zooms such a series to a sliver of float noise and
+   * drew it as a steep line without tick labels.
+   */
+  flatRange(m) {
+    let lo = Infinity, hi = -Infinity;
+    for (const run of this.runs) {
+      const s = (m.zoom && m.zoom.get(run.id)) || m.series.get(run.id);
+      if (!s) continue;
+      for (const v of s.values) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    }
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
+    const mid = (lo + hi) / 2;
+    if (hi - lo > 1e-6 * Math.max(Math.abs(mid), 1e-12)) return null;
+    const pad = mid === 0 ? 1 : Math.abs(mid) * 0.5;
+    return [mid - pad, mid + pad];
+  }
+
   draw(m, theme) {
     const name = m.name;
     const traces = [];
@@ -435,6 +454,7 @@ class Board {
     });
     const xtitle = this.xmode === 'time' ? 'wall time (s)' : this.xmode === 'tokens' ? 'tokens' : 'step';
     const { text, muted, border } = theme;
+    const flat = this.logy ? null : this.flatRange(m);
     // The arrays grow in place: datarevision is what tells plotly they changed. Fixed margins (room
     // for labels like -1.5e+6) and no tick-label overflow check: automargin measures every tick
     // label's box, which forced a page layout and cost a fifth of a live redraw.
@@ -446,7 +466,7 @@ class Board {
       xaxis: { title: { text: xtitle, font: { size: 11 } }, gridcolor: border, zerolinecolor: border, linecolor: border, automargin: false,
         ticklabeloverflow: 'allow', ...(m.zoom ? { range: m.zoomRange } : {}) },
       yaxis: { type: this.logy ? 'log' : 'linear', gridcolor: border, zerolinecolor: border, linecolor: border, automargin: false, exponentformat: 'e',
-        ticklabeloverflow: 'allow' },
+        ticklabeloverflow: 'allow', ...(flat ? { range: flat, autorange: false } : { autorange: true }) },
       hovermode: 'x unified', hoverlabel: { font: { color: text } },
       legend: { orientation: 'h', y: -0.28, font: { size: 11, color: text } },
       showlegend: this.runs.length > 1, uirevision: `${this.xmode}|${this.logy}`,
