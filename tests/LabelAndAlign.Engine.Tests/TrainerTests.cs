@@ -152,6 +152,28 @@ public class TrainerTests
     }
 
     [Fact]
+    public void SaveCheckpoint_ReportsTheSamplesBeforeTheFlushAndTheFolder()
+    {
+        using var dir = new TempDirectory();
+        var (model, sft) = Setup();
+        var events = new List<string>();
+        var samples = new RecordingSamplesSink(step => events.Add($"sample {step}"));
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 2, BatchSize = 4, OutputDir = dir.Path, SaveEvery = 1 })
+        {
+            Samples = samples,
+            SampleGenerator = _ => [new CheckpointSample("p", "c")],
+            BeforeCheckpoint = () => events.Add("flush"),
+            CheckpointSaved = d => events.Add($"saved {Path.GetFileName(d)}"),
+        }.Run();
+        Assert.Equal(["sample 1", "flush", "saved checkpoint-1", "sample 2", "flush", "saved checkpoint-2"], events);
+    }
+
+    private sealed class RecordingSamplesSink(Action<int> onReport) : ISamplesSink
+    {
+        public void Report(int step, CheckpointSample sample, DateTimeOffset time) => onReport(step);
+    }
+
+    [Fact]
     public void Run_CallsTheEvaluationHookEveryEvalSteps_AndReportsItsValues()
     {
         var (model, sft) = Setup();

@@ -190,6 +190,13 @@ public sealed class Trainer
             ["seed"] = Options.Seed,
             ["batch"] = new JsonArray(_batch.Select(i => (JsonNode)i).ToArray()),
         };
+        // The samples first: BeforeCheckpoint stores what was reported (the web app flushes there),
+        // so a crash right after the folder is written never loses this step's samples.
+        if (Samples is not null && SampleGenerator is not null)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var sample in SampleGenerator(Model)) Samples.Report(Step, sample, now);
+        }
         BeforeCheckpoint?.Invoke();
         string? algoState = _algorithm.SaveState();
         if (algoState is not null) state["algorithm_state"] = JsonNode.Parse(algoState);
@@ -199,11 +206,6 @@ public sealed class Trainer
             _algorithm.SaveFiles(temp);
         });
         CheckpointSaved?.Invoke(dir);
-        if (Samples is not null && SampleGenerator is not null)
-        {
-            var now = DateTimeOffset.UtcNow;
-            foreach (var sample in SampleGenerator(Model)) Samples.Report(Step, sample, now);
-        }
         Prune(root);
         return dir;
     }
