@@ -66,5 +66,37 @@ public abstract class AdminAppTest(ITestOutputHelper? output = null) : IAsyncLif
         return Api(JsonDocument.Parse(body).RootElement.GetProperty("key").GetString()!);
     }
 
+    /// <summary>Launches an SFT run on the built-in "sentiment · SFT corpus" through the API; returns its id.</summary>
+    protected async Task<int> LaunchSftAsync(string name, object config)
+    {
+        var api = Api();
+        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
+        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
+        var response = await api.PostAsJsonAsync("/api/runs", new { name, algorithm = "sft", config, source = new { datasetId } });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
+    }
+
+    /// <summary>
+    /// Polls <c>GET /api/runs/{id}</c> (of the app running now: tests restart it) until
+    /// <paramref name="condition"/> holds; fails at once when the run ended otherwise.
+    /// </summary>
+    protected async Task<JsonElement> WaitForRunAsync(int id, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement run;
+        do
+        {
+            run = JsonDocument.Parse(await Api().GetStringAsync($"/api/runs/{id}")).RootElement;
+            if (condition(run)) return run;
+            Assert.False(run.GetProperty("status").GetString() is "Completed" or "Failed" or "Cancelled", $"Run {id} ended without reaching the expected state: {run}");
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Run {id} did not reach the expected state in {timeout.TotalSeconds} s: {run}");
+    }
+
+    protected static bool Completed(JsonElement run) => run.GetProperty("status").GetString() == "Completed";
+
     protected static Task SignInAsAdminAsync(IPage page) => BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
 }

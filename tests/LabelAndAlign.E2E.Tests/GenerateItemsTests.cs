@@ -17,28 +17,8 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
     {
         var api = Api();
 
-        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
-        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
-        var launched = await api.PostAsJsonAsync("/api/runs", new
-        {
-            name = "tiny-for-generation", algorithm = "sft", source = new { datasetId },
-            config = new { max_steps = 10, batch_size = 8, learning_rate = 0.003, max_length = 64 },
-        });
-        string launchBody = await launched.Content.ReadAsStringAsync();
-        Assert.True(launched.IsSuccessStatusCode, launchBody);
-        int runId = JsonDocument.Parse(launchBody).RootElement.GetProperty("id").GetInt32();
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        JsonElement checkpoints;
-        while (true)
-        {
-            checkpoints = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{runId}/checkpoints")).RootElement;
-            var status = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{runId}")).RootElement.GetProperty("status").GetString();
-            if (status == "Completed" && checkpoints.GetArrayLength() > 0) break;
-            Assert.True(status is not ("Failed" or "Cancelled"), $"The run ended {status}.");
-            Assert.True(DateTime.UtcNow < deadline, "The run did not finish in time.");
-            await Task.Delay(500);
-        }
+        int runId = await LaunchSftAsync("tiny-for-generation", new { max_steps = 10, batch_size = 8, learning_rate = 0.003, max_length = 64 });
+        await WaitForRunAsync(runId, Completed, TimeSpan.FromSeconds(120));
 
         var prompts = await api.PostAsync("/api/datasets?name=review%20openers", new StringContent("{\"prompt\": \"The acting was\"}\n{\"prompt\": \"My friends said\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
         Assert.True(prompts.IsSuccessStatusCode, $"{(int)prompts.StatusCode}: {await prompts.Content.ReadAsStringAsync()}");

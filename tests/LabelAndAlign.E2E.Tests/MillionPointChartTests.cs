@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -14,28 +13,13 @@ namespace LabelAndAlign.E2E.Tests;
 /// maxPoints the page asked for and ended on the last step, and that zooming in re-downsamples the
 /// visible range at full resolution.
 /// </summary>
-public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
-    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
-
     // The metric: a gentle wave with seeded noise, one spike, one dip, a recognisable last value.
     private const string Metric = "eval/spiky";
     private const int Points = 1_000_000;
     private const int SpikeStep = 654_321, DipStep = 321_987;
     private const double Spike = 50, Dip = -40, LastValue = 1.2345;
-
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey));
-
-    public async Task DisposeAsync()
-    {
-        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
-            output.WriteLine(line);
-        await _app.DisposeAsync();
-    }
 
     [Fact]
     public async Task MillionPointMetric_DrawnWithItsSpikeAndDip_ZoomRedownsamplesTheRange()
@@ -44,8 +28,8 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
         InsertMillionPoints(runId);
 
         // Tall enough that the whole board is on screen: charts off screen are drawn only when scrolled to.
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
-        await BrowserFixture.SignInAsync(page, AdminEmail, AdminPassword);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
+        await SignInAsAdminAsync(page);
         await page.GotoAsync($"/runs/{runId}");
         var card = page.Locator($".chart-card[data-metric='{Metric}']");
         await page.Locator($".chart-card[data-metric='{Metric}'][data-drawn-at]").WaitForAsync(new() { Timeout = 60_000 });
@@ -65,7 +49,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
             ].filter(Boolean).join(', ');
           }", Metric);
         string figure = $"1,000,000-point metric: navigation start → chart drawn {drawnAt} ms (board mounted → every chart drawn {boardMs} ms; {timeline})";
-        output.WriteLine(figure);
+        Output!.WriteLine(figure);
         Report(figure);
 
         int maxPoints = int.Parse(await page.Locator(".metric-board").GetAttributeAsync("data-max-points") ?? "0");
@@ -100,7 +84,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
         var again = await PlottedAsync(page);
         Assert.Equal(full.X.Length, again.X.Length);
 
-        foreach (var e in errors) output.WriteLine(e);
+        foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
         await context.CloseAsync();
     }
@@ -120,30 +104,9 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
     /// <summary>A tiny SFT run launched through the API, waited for until it completes.</summary>
     private async Task<int> CompletedRunAsync()
     {
-        using var api = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
-        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
-        var response = await api.PostAsJsonAsync("/api/runs", new
-        {
-            name = "million",
-            algorithm = "sft",
-            config = new { max_steps = 3, batch_size = 4, max_length = 32 },
-            source = new { datasetId },
-        });
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        int id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        string? status;
-        do
-        {
-            status = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("status").GetString();
-            if (status == "Completed") return id;
-            Assert.NotEqual("Failed", status);
-            await Task.Delay(200);
-        } while (DateTime.UtcNow < deadline);
-        throw new TimeoutException($"Run {id} did not complete within 120 s (status {status}).");
+        int id = await LaunchSftAsync("million", new { max_steps = 3, batch_size = 4, max_length = 32 });
+        await WaitForRunAsync(id, Completed, TimeSpan.FromSeconds(120));
+        return id;
     }
 
     /// <summary>The million points straight into the app's SQLite file, in one transaction.</summary>
@@ -151,7 +114,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
     {
         var random = new Random(20261122);
         double t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_app.DataDirectory, "app.db")};Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(App.DataDirectory, "app.db")};Pooling=False");
         connection.Open();
         using (var pragma = connection.CreateCommand())
         {

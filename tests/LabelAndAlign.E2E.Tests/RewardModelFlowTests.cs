@@ -79,22 +79,6 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         JsonDocument.Parse(await _admin.GetStringAsync("/api/datasets")).RootElement.EnumerateArray()
             .First(d => d.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
 
-    private async Task<JsonElement> WaitForRunAsync(int id, Func<JsonElement, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonElement run;
-        do
-        {
-            run = JsonDocument.Parse(await _admin.GetStringAsync($"/api/runs/{id}")).RootElement;
-            if (condition(run)) return run;
-            Assert.True(run.GetProperty("status").GetString() is not ("Failed" or "Cancelled"), $"Run {id} ended early: {run}");
-            await Task.Delay(250);
-        } while (DateTime.UtcNow < deadline);
-        throw new TimeoutException($"Run {id} did not reach the expected state in {timeout.TotalSeconds} s: {run}");
-    }
-
-    private static bool Completed(JsonElement run) => run.GetProperty("status").GetString() == "Completed";
-
     private async Task<(int Id, int Step)> LastCheckpointAsync(int runId)
     {
         var c = JsonDocument.Parse(await _admin.GetStringAsync($"/api/runs/{runId}/checkpoints")).RootElement.EnumerateArray().First();

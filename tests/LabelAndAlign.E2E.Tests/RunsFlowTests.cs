@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -12,67 +11,10 @@ namespace LabelAndAlign.E2E.Tests;
 /// without a reload (points pushed over /hubs/runs), cancel it; a run killed with the app resumes
 /// from its checkpoint on the next start; two runs compared with the diff-only config table.
 /// </summary>
-public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
-    private const string AdminEmail = "admin@example.com";
-    private const string AdminPassword = "e2e-admin-password";
-    private const string AdminKey = "e2e-admin-key-0123456789abcdef";
-
-    private AppProcess _app = default!;
-
-    private static Dictionary<string, string> Environment => AppProcess.BootstrapAdmin(AdminEmail, AdminPassword, AdminKey);
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(Environment);
-
-    public async Task DisposeAsync()
-    {
-        // The server's side of any failure, for the test log.
-        foreach (var line in _app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
-            output.WriteLine(line);
-        await _app.DisposeAsync();
-    }
-
-    private HttpClient Api()
-    {
-        var client = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        return client;
-    }
-
-    private static async Task SignInAsync(IPage page)
-    {
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Email").FillAsync(AdminEmail);
-        await page.GetByLabel("Password").FillAsync(AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await BrowserFixture.WaitForInteractiveAsync(page);
-    }
-
     private static async Task<JsonElement> GetRunAsync(HttpClient api, int id) =>
         JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement;
-
-    private static async Task<int> LaunchAsync(HttpClient api, string name, object config)
-    {
-        var datasets = JsonDocument.Parse(await api.GetStringAsync("/api/datasets")).RootElement;
-        int datasetId = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "sentiment · SFT corpus").GetProperty("id").GetInt32();
-        var response = await api.PostAsJsonAsync("/api/runs", new { name, algorithm = "sft", config, source = new { datasetId } });
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
-    }
-
-    private static async Task<JsonElement> WaitForRunAsync(HttpClient api, int id, Func<JsonElement, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonElement run;
-        do
-        {
-            run = await GetRunAsync(api, id);
-            if (condition(run)) return run;
-            await Task.Delay(200);
-        } while (DateTime.UtcNow < deadline);
-        throw new TimeoutException($"Run {id} did not reach the expected state: {run}");
-    }
 
     private static async Task<int> PointsAsync(IPage page, string metric) =>
         int.Parse(await page.Locator($".chart-card[data-metric='{metric}']").GetAttributeAsync("data-points") ?? "0");
@@ -80,8 +22,8 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     [Fact]
     public async Task SftRun_LaunchedFromTheForm_LossChartGrowsLive_ThenCancels()
     {
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
-        await SignInAsync(page);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await SignInAsAdminAsync(page);
         await page.GotoAsync("/runs");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
@@ -110,7 +52,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.WaitForTimeoutAsync(4000);
         await BrowserFixture.ScreenshotAsync(page, "runs-live");
         string latency = LatencyLine(await page.EvaluateAsync<JsonElement>("async () => (await import('/js/charts.js')).latency()"));
-        output.WriteLine($"trainer step → point drawn in the browser: {latency}");
+        Output!.WriteLine($"trainer step → point drawn in the browser: {latency}");
         Report($"live latency (trainer log → drawn, ms): {latency}");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
@@ -125,7 +67,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.GotoAsync("/runs");
         await Expect(page.Locator($"tr[data-run='{id}'] .status-pill")).ToHaveTextAsync("Cancelled");
         await BrowserFixture.ScreenshotAsync(page, "runs-list");
-        foreach (var e in errors) output.WriteLine(e);
+        foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
         await context.CloseAsync();
     }
@@ -135,16 +77,16 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     {
         using (var api = Api())
         {
-            int id = await LaunchAsync(api, "resume-me", new { max_steps = 100000, batch_size = 8, learning_rate = 0.003, save_every = 25, max_length = 64 });
-            var running = await WaitForRunAsync(api, id, r => r.GetProperty("step").GetInt32() >= 60, TimeSpan.FromSeconds(90));
+            int id = await LaunchSftAsync("resume-me", new { max_steps = 100000, batch_size = 8, learning_rate = 0.003, save_every = 25, max_length = 64 });
+            var running = await WaitForRunAsync(id, r => r.GetProperty("step").GetInt32() >= 60, TimeSpan.FromSeconds(90));
             int killedAt = running.GetProperty("step").GetInt32();
-            await _app.KillAsync();
+            await App.KillAsync();
 
             // Not disposed: that would delete the data folder the next start needs.
-            _app = await AppProcess.StartAsync(Environment, _app.DataDirectory);
-            await _app.WaitForOutputAsync($"Resuming run {id}", TimeSpan.FromSeconds(60));
+            App = await AppProcess.StartAsync(AdminEnvironment, App.DataDirectory);
+            await App.WaitForOutputAsync($"Resuming run {id}", TimeSpan.FromSeconds(60));
             using var api2 = Api();
-            var resumed = await WaitForRunAsync(api2, id, r => r.GetProperty("step").GetInt32() > killedAt + 10, TimeSpan.FromSeconds(90));
+            var resumed = await WaitForRunAsync(id, r => r.GetProperty("step").GetInt32() > killedAt + 10, TimeSpan.FromSeconds(90));
             Assert.Equal("Running", resumed.GetProperty("status").GetString());
             // One loss point per step: the resumed run re-logged from its checkpoint, without duplicates or a restart from 1.
             var loss = JsonDocument.Parse(await api2.GetStringAsync($"/api/runs/{id}/metrics?name=loss&maxPoints=100000")).RootElement
@@ -152,7 +94,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
             Assert.Equal(loss.Distinct().Count(), loss.Count);
             Assert.Equal(Enumerable.Range(1, loss.Count), loss);
             Assert.True((await api2.PostAsync($"/api/runs/{id}/cancel", null)).IsSuccessStatusCode);
-            await WaitForRunAsync(api2, id, r => r.GetProperty("status").GetString() == "Cancelled", TimeSpan.FromSeconds(30));
+            await WaitForRunAsync(id, r => r.GetProperty("status").GetString() == "Cancelled", TimeSpan.FromSeconds(30));
         }
     }
 
@@ -160,12 +102,12 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     public async Task TwoRuns_Compared_OverlayAndDiffOnlyConfig_CsvMatchesThePoints()
     {
         using var api = Api();
-        int a = await LaunchAsync(api, "lr-3e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.003, max_length = 64 });
-        int b = await LaunchAsync(api, "lr-1e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.001, max_length = 64 });
-        await WaitForRunAsync(api, b, r => r.GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(120));
+        int a = await LaunchSftAsync("lr-3e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.003, max_length = 64 });
+        int b = await LaunchSftAsync("lr-1e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.001, max_length = 64 });
+        await WaitForRunAsync(b, r => r.GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(120));
 
-        var (context, page, errors) = await browser.NewPageAsync(_app.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
-        await SignInAsync(page);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await SignInAsAdminAsync(page);
         await page.GotoAsync($"/compare?runs={a},{b}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
@@ -200,10 +142,10 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
         await page.WaitForTimeoutAsync(500);
         string drawMs = await page.Locator(".metric-board").GetAttributeAsync("data-draw-ms") ?? "?";
-        output.WriteLine($"run page: every chart fetched (downsampled) and drawn in {drawMs} ms");
+        Output!.WriteLine($"run page: every chart fetched (downsampled) and drawn in {drawMs} ms");
         Report($"run page charts fetched and drawn: {drawMs} ms");
         await BrowserFixture.ScreenshotAsync(page, "run-completed");
-        foreach (var e in errors) output.WriteLine(e);
+        foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
         await context.CloseAsync();
     }
