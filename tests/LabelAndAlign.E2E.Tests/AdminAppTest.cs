@@ -84,11 +84,12 @@ public abstract class AdminAppTest(ITestOutputHelper? output = null) : IAsyncLif
     /// </summary>
     protected async Task<JsonElement> WaitForRunAsync(int id, Func<JsonElement, bool> condition, TimeSpan timeout)
     {
+        var api = Api();
         var deadline = DateTime.UtcNow + timeout;
         JsonElement run;
         do
         {
-            run = JsonDocument.Parse(await Api().GetStringAsync($"/api/runs/{id}")).RootElement;
+            run = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement;
             if (condition(run)) return run;
             Assert.False(run.GetProperty("status").GetString() is "Completed" or "Failed" or "Cancelled", $"Run {id} ended without reaching the expected state: {run}");
             await Task.Delay(200);

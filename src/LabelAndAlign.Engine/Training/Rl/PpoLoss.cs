@@ -45,9 +45,7 @@ public static class PpoLoss
         if (!(clipRange >= 0f)) throw new ArgumentOutOfRangeException(nameof(clipRange), $"Clip range must be ≥ 0, found {clipRange}.");
         float lo = 1f - clipRange, hi = 1f + clipRange;
 
-        double count = 0;
-        for (int i = 0; i < n; i++) count += mask[i];
-        if (count == 0) throw new ArgumentException($"{what}: the mask selects none of the {n} tokens.");
+        double count = RlChecks.SelectedCount(mask[..n], what, "tokens");
 
         double loss = 0, kl = 0, clipped = 0, ratioSum = 0;
         float g = (float)(gradScale / count);
@@ -96,9 +94,7 @@ public static class PpoLoss
         RlChecks.OptionalLength(dvalues.Length, n, "dvalues", what, "(N)");
         if (!(clipRangeValue >= 0f)) throw new ArgumentOutOfRangeException(nameof(clipRangeValue), $"Value clip range must be ≥ 0 (or +∞ for none), found {clipRangeValue}.");
 
-        double count = 0;
-        for (int i = 0; i < n; i++) count += mask[i];
-        if (count == 0) throw new ArgumentException($"{what}: the mask selects none of the {n} values.");
+        double count = RlChecks.SelectedCount(mask[..n], what, "values");
 
         double loss = 0, clipped = 0;
         float g = (float)(0.5 * gradScale / count);

@@ -7,11 +7,17 @@ namespace LabelAndAlign.Web.Services.Labeling;
 /// default 1). One generation already fills both cores; a second would only halve the speed of
 /// the first and of any training run, so it is refused with a message instead of piling up.
 /// </summary>
-public sealed class GenerationSlots(IOptions<LabelingOptions> options) : IDisposable
+public sealed class GenerationSlots : IDisposable
 {
-    private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.MaxConcurrentGenerations));
+    private readonly SemaphoreSlim _slots;
 
-    public int Limit { get; } = Math.Max(1, options.Value.MaxConcurrentGenerations);
+    public GenerationSlots(IOptions<LabelingOptions> options)
+    {
+        Limit = Math.Max(1, options.Value.MaxConcurrentGenerations);
+        _slots = new SemaphoreSlim(Limit);
+    }
+
+    public int Limit { get; }
 
     /// <summary>A slot, released when disposed; null when every slot is taken.</summary>
     public IDisposable? TryTake() => _slots.Wait(0) ? new Slot(_slots) : null;
