@@ -41,7 +41,12 @@ app.MapAccountEndpoints();
 app.MapUserEndpoints();
 app.MapLabelingEndpoints();
 app.MapRunsEndpoints();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AllowAnonymousFrameworkEndpoints();
+// .NET 10 would add its own `frame-ancestors 'self'` CSP to the circuit's WebSocket response; our
+// security headers already cover every response (that one included) with `frame-ancestors 'none'`,
+// so exactly one policy is sent: ours.
+app.MapRazorComponents<App>()
+    .AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null)
+    .AllowAnonymousFrameworkEndpoints();
 
 app.Run();
 
