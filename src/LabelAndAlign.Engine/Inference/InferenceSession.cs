@@ -15,7 +15,7 @@ namespace LabelAndAlign.Engine.Inference;
 /// not allocate. Linear layers are split by output panels across a <see cref="ComputeTeam"/>,
 /// attention by (token, head). Not thread-safe; use one session per thread.
 /// </summary>
-public sealed unsafe class InferenceSession : ITeamWork
+public sealed unsafe class InferenceSession : ITeamWork, IKvDecoder
 {
     private enum Op { Linear, Attention }
 
@@ -48,6 +48,8 @@ public sealed unsafe class InferenceSession : ITeamWork
 
     public KvCache Cache { get; }
     public InferenceModel Model => _model;
+
+    public int Length(int row) => Cache.Length(row);
 
     /// <summary>
     /// Appends <c>tokens[i]</c> to cache row <c>rows[i]</c> (in order, so a row may appear many times)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using LabelAndAlign.Engine.Model;
 
 namespace LabelAndAlign.Engine.Inference;
 
@@ -9,16 +10,37 @@ namespace LabelAndAlign.Engine.Inference;
 /// Batched, seeded generation with a KV cache: one prefill of all prompts (ragged, no padding),
 /// then one decode step per new token for the rows still running. Each row stops at a stop id,
 /// at <see cref="SamplingOptions.MaxNewTokens"/>, or when it reaches the block size.
-/// Buffers are allocated once per call; the per-token loop does not allocate.
+/// Buffers are allocated once per call; the per-token loop does not allocate. The model behind the
+/// cache is an <see cref="IKvDecoder"/>: the native engine's by default, or another engine's.
 /// </summary>
-public sealed class Sampler(InferenceModel model, ComputeTeam? team = null)
+public sealed class Sampler
 {
-    public InferenceModel Model { get; } = model;
+    private readonly Func<int, int, IKvDecoder> _open;
+    private readonly ComputeTeam? _team;
+
+    /// <summary>Samples from the native engine.</summary>
+    public Sampler(InferenceModel model, ComputeTeam? team = null)
+        : this(model.Config, (batch, capacity) => new InferenceSession(model, new KvCache(model.Config, batch, capacity), team), team)
+    {
+    }
+
+    /// <summary>
+    /// Samples from any engine: <paramref name="open"/> makes a decoder with (rows, capacity) — disposed
+    /// after the call when it is <see cref="IDisposable"/>; <paramref name="team"/> picks the tokens.
+    /// </summary>
+    public Sampler(GptConfig config, Func<int, int, IKvDecoder> open, ComputeTeam? team = null)
+    {
+        Config = config;
+        _open = open;
+        _team = team;
+    }
+
+    public GptConfig Config { get; }
 
     public GenerationResult Generate(IReadOnlyList<int[]> prompts, SamplingOptions options, CancellationToken cancel = default)
     {
         options.Validate();
-        var cfg = Model.Config;
+        var cfg = Config;
         int b = prompts.Count, v = cfg.VocabSize;
         if (b == 0) return new GenerationResult([], [], []);
         int longest = 0;
@@ -42,11 +64,12 @@ public sealed class Sampler(InferenceModel model, ComputeTeam? team = null)
         if (max > 0)
         {
             int capacity = Math.Min(cfg.BlockSize, longest + max);
-            var session = new InferenceSession(Model, new KvCache(cfg, b, capacity), team);
+            var session = _open(b, capacity);
+            using var owned = session as IDisposable;
             var logits = new float[b * v];
             var rngs = new Random[b];
             for (int r = 0; r < b; r++) rngs[r] = new Random(unchecked(options.Seed * 1_000_003 + r));
-            var rowWork = new RowSampling(logits, v, options, rngs, b, (team ?? ComputeTeam.Shared).Size);
+            var rowWork = new RowSampling(logits, v, options, rngs, b, (_team ?? ComputeTeam.Shared).Size);
             var active = rowWork.Active;
             var next = new int[b];
             for (int r = 0; r < b; r++) active[r] = r;
@@ -58,7 +81,7 @@ public sealed class Sampler(InferenceModel model, ComputeTeam? team = null)
                 cancel.ThrowIfCancellationRequested();
                 rowWork.Count = nActive;
                 // Rows draw from their own streams, so sampling them in parallel changes nothing.
-                if (nActive >= 4) (team ?? ComputeTeam.Shared).Run(rowWork);
+                if (nActive >= 4) (_team ?? ComputeTeam.Shared).Run(rowWork);
                 else ((ITeamWork)rowWork).Execute(0, 1);
                 int keep = 0;
                 for (int j = 0; j < nActive; j++)
@@ -68,7 +91,7 @@ public sealed class Sampler(InferenceModel model, ComputeTeam? team = null)
                     tokens[r][counts[r]] = token;
                     logProbs[r][counts[r]++] = rowWork.LogProbs[j];
                     if (options.IsStop(token)) stopped[r] = true;
-                    else if (counts[r] < max && session.Cache.Length(r) < capacity)
+                    else if (counts[r] < max && session.Length(r) < capacity)
                     {
                         active[keep] = r;
                         next[keep++] = token;

@@ -21,8 +21,24 @@ public sealed class ParameterTensors
 
     public ParameterTensors(GptConfig config)
     {
-        config.Validate();
+        var layout = Layout(config);
+        for (int i = 0; i < layout.Length; i++) (_offsets[i], _sizes[i]) = layout[i];
+        long total = _offsets[^1] + _sizes[^1];
+        if (total > Array.MaxLength)
+            throw new ArgumentException($"Model has {total} parameters; one block holds at most {Array.MaxLength}.");
         Config = config;
+        Count = (int)total;
+        Data = new float[Count];
+    }
+
+    /// <summary>
+    /// Offset and length of each tensor of <see cref="Names"/> in the block, without allocating it
+    /// (another engine lays its own storage out the same way, so weights, gradients and AdamW moments
+    /// move between the two as one copy).
+    /// </summary>
+    public static (long Offset, long Size)[] Layout(GptConfig config)
+    {
+        config.Validate();
         long v = config.VocabSize, t = config.BlockSize, c = config.Channels, l = config.Layers;
         long head = config.ScalarHead ? 1 : 0;
         long[] sizes =
@@ -46,17 +62,14 @@ public sealed class ParameterTensors
             head * c,       // headw    (1, C)  scalar head, absent unless ScalarHead
             head,           // headb    (1)
         ];
+        var layout = new (long, long)[sizes.Length];
         long offset = 0;
         for (int i = 0; i < sizes.Length; i++)
         {
-            _offsets[i] = offset;
-            _sizes[i] = sizes[i];
+            layout[i] = (offset, sizes[i]);
             offset += sizes[i];
         }
-        if (offset > Array.MaxLength)
-            throw new ArgumentException($"Model has {offset} parameters; one block holds at most {Array.MaxLength}.");
-        Count = (int)offset;
-        Data = new float[Count];
+        return layout;
     }
 
     public GptConfig Config { get; }
