@@ -45,7 +45,8 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     Console.Error.WriteLine("Stopped.");
     return 130;
 }
-catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DllNotFoundException)
+catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DllNotFoundException
+                               or LabelAndAlign.Torch.TorchUnavailableException)
 {
     Console.Error.WriteLine($"lna {command.Name}: {e.Message}");
     return 1;

@@ -5,11 +5,13 @@ namespace LabelAndAlign.Cli.Tests;
 
 public class BenchSampleCommandTests
 {
-    [Fact]
-    public async Task BenchSample_PrintsBothBatchLines()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("torch")]
+    public async Task BenchSample_PrintsBothBatchLines(string engine)
     {
         var stdout = new StringWriter();
-        var args = new CliArgs(["--vocab", "64", "--ctx", "32", "--d", "32", "--layers", "1", "--heads", "2", "--new", "8"]);
+        var args = new CliArgs(["--vocab", "64", "--ctx", "32", "--d", "32", "--layers", "1", "--heads", "2", "--new", "8", "--engine", engine]);
         int code = await new BenchSampleCommand().RunAsync(args, new StringReader(""), stdout, new StringWriter(), CancellationToken.None);
         Assert.Equal(0, code);
         var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using LabelAndAlign.Cli.Engines;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Torch.Inference;
 
 namespace LabelAndAlign.Cli.Commands;
 
@@ -9,20 +11,22 @@ namespace LabelAndAlign.Cli.Commands;
 /// <c>shared/bench/torch_gpt_sample.py</c> does — a 16-token random prompt, <c>--new</c> tokens
 /// sampled from the full softmax (temperature 1, no top-k/top-p, no EOS), one untimed warm-up
 /// generation, then one timed generation (prompt creation, prefill and every decode step) — for
-/// batch 1 and batch 16. Prints <c>batch=B sample_new_tokens_per_s=N</c>.
+/// batch 1 and batch 16. Prints <c>batch=B sample_new_tokens_per_s=N</c>. <c>--engine torch</c> runs the
+/// forward passes on libtorch (same sampler, same lines).
 /// </summary>
 public sealed class BenchSampleCommand : ICliCommand
 {
     private const int PromptLength = 16;
 
     public string Name => "bench sample";
-    public string Summary => "measure sampling throughput (new tokens/s) at batch 1 and 16 on random weights";
+    public string Summary => "measure sampling throughput (new tokens/s) at batch 1 and 16 on random weights (--engine native|torch, --device)";
 
     public Task<int> RunAsync(CliArgs args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         int vocab = args.Int("vocab", 2048), ctx = args.Int("ctx", 256), d = args.Int("d", 256);
         int layers = args.Int("layers", 4), heads = args.Int("heads", 4), newTokens = args.Int("new", 128);
         int threads = args.Int("threads", Environment.ProcessorCount);
+        var engine = EngineOption.Read(args);
         args.RejectUnknown();
         if (newTokens < 1) throw new CliUsageException($"--new must be at least 1, found {newTokens}.");
         if (threads < 1) throw new CliUsageException($"--threads must be at least 1, found {threads}.");
@@ -38,9 +42,11 @@ public sealed class BenchSampleCommand : ICliCommand
             throw new CliUsageException(e.Message);
         }
 
-        var model = new InferenceModel(RandomParameters(config, seed: 0));
+        using var torchModel = engine.Engine == EngineKind.Torch ? TorchBench.Model(config, engine.Device, threads, seed: 0) : null;
         using var team = threads == Environment.ProcessorCount ? null : new ComputeTeam(threads);
-        var sampler = new Sampler(model, team);
+        var sampler = torchModel is not null
+            ? TorchDecoder.Sampler(torchModel)
+            : new Sampler(new InferenceModel(RandomParameters(config, seed: 0)), team);
         var options = new SamplingOptions { MaxNewTokens = newTokens, Temperature = 1f, Seed = 0 };
         var rng = new Random(0);
         foreach (int batch in new[] { 1, 16 })

@@ -20,6 +20,15 @@ public sealed record AdamWOptions
     /// 2-D weights (wte, wpe, qkvw, attprojw, fcw, fcprojw, headw), never biases or LayerNorm.
     /// </summary>
     public bool DecayMatricesOnly { get; init; }
+
+    public void Validate()
+    {
+        if (!(LearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), $"Learning rate must be ≥ 0, found {LearningRate}.");
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), $"beta1 must be in [0, 1), found {Beta1}.");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), $"beta2 must be in [0, 1), found {Beta2}.");
+        if (!(Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(Epsilon), $"epsilon must be positive, found {Epsilon}.");
+        if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), $"Weight decay must be ≥ 0, found {WeightDecay}.");
+    }
 }
 
 /// <summary>
@@ -36,16 +45,11 @@ public sealed unsafe class AdamW
     {
         Parameters = parameters;
         Options = options ?? new AdamWOptions();
-        if (!(Options.LearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(options), $"Learning rate must be ≥ 0, found {Options.LearningRate}.");
-        if (!(Options.Beta1 >= 0 && Options.Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(options), $"beta1 must be in [0, 1), found {Options.Beta1}.");
-        if (!(Options.Beta2 >= 0 && Options.Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(options), $"beta2 must be in [0, 1), found {Options.Beta2}.");
-        if (!(Options.Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(options), $"epsilon must be positive, found {Options.Epsilon}.");
-        if (!(Options.WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(options), $"Weight decay must be ≥ 0, found {Options.WeightDecay}.");
+        Options.Validate();
         M = new float[parameters.Count];
         V = new float[parameters.Count];
         _decay = new bool[ParameterTensors.Names.Length];
-        for (int i = 0; i < _decay.Length; i++)
-            _decay[i] = !Options.DecayMatricesOnly || MatrixNames.Contains(ParameterTensors.Names[i]);
+        for (int i = 0; i < _decay.Length; i++) _decay[i] = Decays(i, Options.DecayMatricesOnly);
         LearningRate = Options.LearningRate;
     }
 
@@ -66,6 +70,9 @@ public sealed unsafe class AdamW
 
     /// <summary>Whether tensor <paramref name="index"/> (position in <see cref="ParameterTensors.Names"/>) is decayed.</summary>
     public bool Decays(int index) => _decay[index];
+
+    /// <summary>Whether tensor <paramref name="index"/> is decayed under <see cref="AdamWOptions.DecayMatricesOnly"/> = <paramref name="matricesOnly"/>.</summary>
+    public static bool Decays(int index, bool matricesOnly) => !matricesOnly || MatrixNames.Contains(ParameterTensors.Names[index]);
 
     /// <summary>Restores a saved state (moments and step count).</summary>
     public void LoadState(ReadOnlySpan<float> m, ReadOnlySpan<float> v, int stepCount)

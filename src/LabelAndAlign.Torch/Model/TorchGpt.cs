@@ -56,6 +56,14 @@ public sealed class TorchGpt : nn.Module<Tensor, Tensor>
         return FinalNorm(x).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The logits at every position of one sequence, (T × V) row-major, as <c>lna logits</c> prints them.</summary>
+    public float[] Logits(ReadOnlySpan<int> tokens)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return HostTensors.ToArray(forward(HostTensors.Tokens(tokens, 1, tokens.Length, Device)));
+    }
+
     /// <summary>(…, C) hidden states → (…, V) logits through the tied head.</summary>
     public Tensor Logits(Tensor hidden) => Linear(hidden, Parameters.Wte, null);
 
