@@ -16,6 +16,9 @@ namespace LabelAndAlign.Torch;
 /// </summary>
 public static class TorchBackend
 {
+    /// <summary>The one libstdc++ version the build makes optional (see build/TorchSharp.targets).</summary>
+    public const string OptionalGlibcxx = "GLIBCXX_3.4.32";
+
     private static readonly Lazy<string?> LoadFailure = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<bool> CudaPresent = new(ProbeCuda, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -85,17 +88,18 @@ public static class TorchBackend
 
     private static string Hint(string name)
     {
-        string dir = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+        // A framework-dependent build keeps native libraries under runtimes/<rid>/native; a RID-specific publish beside the app.
+        string[] dirs = [Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory];
         if (name == "torch_cpu")
-            return $" Expected libtorch_cpu.so under {dir} (from the libtorch-cpu-linux-x64 package): rebuild with `dotnet build`.";
-        string bridge = Path.Combine(dir, "libLibTorchSharp.so");
-        if (!File.Exists(bridge)) return $" Expected {bridge} (from the TorchSharp package): rebuild with `dotnet build`.";
-        var strict = ElfVersionNeeds.Read(File.ReadAllBytes(bridge))
-            .Where(n => n.Value.Key.StartsWith("GLIBCXX_", StringComparison.Ordinal) && !n.Value.Value)
-            .Select(n => n.Value.Key).ToList();
-        return $" {bridge} strictly requires {string.Join(", ", strict)} of libstdc++. The build marks GLIBCXX_3.4.32 optional " +
-               "(build/TorchSharp.targets, after every copy into an output folder); if this copy did not come from `dotnet build` or " +
-               "`dotnet publish` of this repository, rebuild, or install a libstdc++ that provides the missing version.";
+            return $" Expected libtorch_cpu.so in {string.Join(" or ", dirs)} (from the libtorch-cpu-linux-x64 package): rebuild with `dotnet build`.";
+        string? bridge = dirs.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists);
+        if (bridge is null) return $" Expected libLibTorchSharp.so in {string.Join(" or ", dirs)} (from the TorchSharp package): rebuild with `dotnet build`.";
+        bool stillStrict = ElfVersionNeeds.Read(File.ReadAllBytes(bridge)).Any(n => n.Value.Key == OptionalGlibcxx && !n.Value.Value);
+        return stillStrict
+            ? $" {bridge} still strictly requires {OptionalGlibcxx} of libstdc++: the build step that marks it optional " +
+              "(build/TorchSharp.targets, after every copy into a build or publish folder) did not run on this copy. " +
+              "Rebuild with `dotnet build` or `dotnet publish` of this repository, or install a libstdc++ that provides it."
+            : $" {OptionalGlibcxx} is already optional in {bridge}; the loader's message names what else is missing.";
     }
 
     private static bool ProbeCuda()
