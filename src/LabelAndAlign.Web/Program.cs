@@ -24,6 +24,7 @@ app.MigrateDatabase();
 await app.EnsureAdminAsync();
 
 app.UseSecurityHeaders();
+app.UseCrossSiteRequestGuard();
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api") && !ctx.Request.Path.StartsWithSegments("/hubs"),
     branch => branch.UseStatusCodePagesWithReExecute("/not-found"));

@@ -1,12 +1,13 @@
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Services;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Tests;
 
 public class AccountServiceTests
 {
-    private static AccountService Service(AppDbContext ctx) => new(ctx, new PasswordHasher<User>(), TimeProvider.System);
+    private static AccountService Service(AppDbContext ctx) => AccountsTestData.Accounts(ctx);
 
     [Fact]
     public async Task CreateUser_StoresAHashNotThePassword_AndNormalisesTheEmail()
@@ -44,24 +45,145 @@ public class AccountServiceTests
     }
 
     [Fact]
-    public async Task SignIn_SixthAttemptAfterFiveWrongPasswords_IsLockedOutEvenWithTheRightPassword()
+    public async Task SignIn_FifthWrongPasswordIsAnsweredPlainly_TheSixthAttemptIsLockedOut_EvenWithTheRightPassword()
     {
         using var db = new TestDatabase();
         await using var ctx = db.CreateContext();
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var accounts = new AccountService(ctx, new PasswordHasher<User>(), clock);
+        var accounts = AccountsTestData.Accounts(ctx, clock);
         await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
-        for (int i = 1; i < AccountService.MaxFailedSignIns; i++)
-            Assert.Null((await accounts.SignInAsync("ada@example.com", $"wrong-{i}")).LockedUntil);
-        var fifth = await accounts.SignInAsync("ada@example.com", "wrong-5");
-        Assert.NotNull(fifth.LockedUntil);
+        for (int i = 1; i <= SignInThrottle.MaxFailures; i++)
+        {
+            var wrong = await accounts.SignInAsync("ada@example.com", $"wrong-{i}");
+            Assert.False(wrong.Succeeded);
+            Assert.Null(wrong.LockedUntil);
+        }
 
         var sixth = await accounts.SignInAsync("ada@example.com", "a-long-password");
         Assert.False(sixth.Succeeded);
-        Assert.Equal(clock.GetUtcNow().UtcDateTime + AccountService.LockoutDuration, sixth.LockedUntil);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime + SignInThrottle.LockoutDuration, sixth.LockedUntil);
 
-        clock.Advance(AccountService.LockoutDuration + TimeSpan.FromSeconds(1));
+        clock.Advance(SignInThrottle.LockoutDuration + TimeSpan.FromSeconds(1));
         Assert.True((await accounts.SignInAsync("ada@example.com", "a-long-password")).Succeeded);
+    }
+
+    [Fact]
+    public async Task SignIn_ASuccess_StartsTheCountAgain()
+    {
+        using var db = new TestDatabase();
+        await using var ctx = db.CreateContext();
+        var accounts = Service(ctx);
+        await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 1; i < SignInThrottle.MaxFailures; i++) Assert.Null((await accounts.SignInAsync("ada@example.com", "wrong")).LockedUntil);
+            Assert.True((await accounts.SignInAsync("ada@example.com", "a-long-password")).Succeeded);
+        }
+    }
+
+    [Fact]
+    public async Task SignIn_EightWrongPasswordsAtOnce_CheckExactlyFivePasswords_AndLockTheAccount()
+    {
+        using var db = new TestDatabase();
+        var hasher = new CountingHasher();
+        await using (var setup = db.CreateContext())
+            await AccountsTestData.Accounts(setup).CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
+
+        using var start = new Barrier(8);
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            await using var ctx = db.CreateContext();
+            var accounts = AccountsTestData.Accounts(ctx, hasher: hasher);
+            start.SignalAndWait();
+            return await accounts.SignInAsync("ada@example.com", $"wrong-{i}");
+        })));
+
+        Assert.Equal(SignInThrottle.MaxFailures, hasher.Verifications);
+        Assert.All(attempts, a => Assert.False(a.Succeeded));
+        Assert.Equal(8 - SignInThrottle.MaxFailures, attempts.Count(a => a.LockedUntil is not null));
+        await using var after = db.CreateContext();
+        Assert.NotNull((await AccountsTestData.Accounts(after, hasher: hasher).SignInAsync("ada@example.com", "a-long-password")).LockedUntil);
+    }
+
+    [Fact]
+    public async Task SignIn_UnknownEmail_ChecksAPasswordHashAndLocksOut_JustAsAKnownOne()
+    {
+        using var db = new TestDatabase();
+        await using var ctx = db.CreateContext();
+        var hasher = new CountingHasher();
+        var accounts = AccountsTestData.Accounts(ctx, hasher: hasher);
+        await accounts.CreateUserAsync("known@example.com", "a-long-password", "Viewer");
+        hasher.Verifications = 0;
+
+        foreach (string email in new[] { "known@example.com", "nobody@example.com" })
+        {
+            for (int i = 1; i <= SignInThrottle.MaxFailures; i++)
+            {
+                int before = hasher.Verifications;
+                var attempt = await accounts.SignInAsync(email, "wrong-password");
+                Assert.Equal(before + 1, hasher.Verifications); // the same work for both: one hash check
+                Assert.Equal(SignInAttempt.Failed, attempt);
+            }
+            Assert.NotNull((await accounts.SignInAsync(email, "wrong-password")).LockedUntil);
+        }
+    }
+
+    [Fact]
+    public async Task SignIn_InvitedUserWithoutAPassword_FailsAfterAHashCheck()
+    {
+        using var db = new TestDatabase();
+        await using var ctx = db.CreateContext();
+        var hasher = new CountingHasher();
+        var accounts = AccountsTestData.Accounts(ctx, hasher: hasher);
+        await accounts.CreateInvitedUserAsync("invited@example.com", UserRole.Labeler);
+        Assert.False((await accounts.SignInAsync("invited@example.com", "anything-at-all")).Succeeded);
+        Assert.Equal(1, hasher.Verifications);
+    }
+
+    [Theory]
+    [InlineData("Labeler, Lead")]
+    [InlineData("Labeler,Lead")]
+    [InlineData("3")]
+    [InlineData("admin")]
+    [InlineData(" Admin")]
+    [InlineData("")]
+    [InlineData(null)]
+    public async Task CreateUser_ARoleThatIsNotExactlyOneName_IsRefused(string? role)
+    {
+        using var db = new TestDatabase();
+        await using var ctx = db.CreateContext();
+        var e = await Assert.ThrowsAsync<InputException>(() => Service(ctx).CreateUserAsync("ada@example.com", "a-long-password", role));
+        Assert.Equal("role", e.Field);
+        Assert.Contains("Viewer, Labeler, Lead, Admin", e.Message);
+        Assert.False(await ctx.Users.AnyAsync(u => u.Email == "ada@example.com"));
+    }
+
+    [Theory]
+    [InlineData("          ")]
+    [InlineData("\t\t\t\t\t\t\t\t\t\t\t")]
+    public async Task CreateUser_APasswordOfOnlyWhitespace_IsRefused(string password)
+    {
+        using var db = new TestDatabase();
+        await using var ctx = db.CreateContext();
+        var e = await Assert.ThrowsAsync<InputException>(() => Service(ctx).CreateUserAsync("ada@example.com", password, "Viewer"));
+        Assert.Equal("password", e.Field);
+    }
+
+    /// <summary>ASP.NET's hasher, counting how many passwords it checked.</summary>
+    private sealed class CountingHasher : IPasswordHasher<User>
+    {
+        private readonly PasswordHasher<User> _inner = new();
+        private int _verifications;
+
+        public int Verifications { get => _verifications; set => _verifications = value; }
+
+        public string HashPassword(User user, string password) => _inner.HashPassword(user, password);
+
+        public PasswordVerificationResult VerifyHashedPassword(User user, string hashedPassword, string providedPassword)
+        {
+            Interlocked.Increment(ref _verifications);
+            return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
     }
 
     [Fact]
@@ -97,9 +219,9 @@ public class AccountServiceTests
         await using var ctx = db.CreateContext();
         var accounts = Service(ctx);
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
-        var e = await Assert.ThrowsAsync<InputException>(() => accounts.ChangeOwnPasswordAsync(user.Id, "not-it", "another-long-password"));
+        var e = await Assert.ThrowsAsync<InputException>(() => accounts.ChangeOwnPasswordAsync(user.Id, "not-it", "another-long-password", null));
         Assert.Equal("current", e.Field);
-        await accounts.ChangeOwnPasswordAsync(user.Id, "a-long-password", "another-long-password");
+        await accounts.ChangeOwnPasswordAsync(user.Id, "a-long-password", "another-long-password", null);
         Assert.True((await accounts.SignInAsync("ada@example.com", "another-long-password")).Succeeded);
         Assert.False((await accounts.SignInAsync("ada@example.com", "a-long-password")).Succeeded);
     }

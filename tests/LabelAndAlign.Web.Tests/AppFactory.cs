@@ -5,10 +5,14 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace LabelAndAlign.Web.Tests;
 
 /// <summary>
-/// The web app in memory over its own temporary SQLite file, with a bootstrap admin and API key.
+/// The web app in memory over its own temporary SQLite file, with a bootstrap admin and API key
+/// (or, with <c>Bootstrap = false</c>, none: a new installation waiting for its setup link).
 /// </summary>
 public sealed class AppFactory : WebApplicationFactory<Program>
 {
+    /// <summary>False for a new installation: no admin, no admin key.</summary>
+    public bool Bootstrap { get; init; } = true;
+
     public const string AdminEmail = "admin@example.com";
     public const string AdminPassword = "admin-password-for-tests";
     public const string AdminKey = "test-admin-key-0123456789";
@@ -18,9 +22,12 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(DataDirectory, "test.db")}");
-        builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
-        builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
-        builder.UseSetting("Bootstrap:ApiKey", AdminKey);
+        if (Bootstrap)
+        {
+            builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
+            builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+            builder.UseSetting("Bootstrap:ApiKey", AdminKey);
+        }
         builder.UseEnvironment("Development");
     }
 

@@ -11,7 +11,7 @@ public class InviteServiceTests
     {
         using var db = new TestDatabase();
         await using var ctx = db.CreateContext();
-        var accounts = new AccountService(ctx, new PasswordHasher<User>(), TimeProvider.System);
+        var accounts = AccountsTestData.Accounts(ctx, TimeProvider.System);
         var invites = new InviteService(ctx, accounts, TimeProvider.System);
 
         var (user, token) = await invites.InviteAsync("new@example.com", UserRole.Labeler);
@@ -31,7 +31,7 @@ public class InviteServiceTests
         using var db = new TestDatabase();
         await using var ctx = db.CreateContext();
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var accounts = new AccountService(ctx, new PasswordHasher<User>(), clock);
+        var accounts = AccountsTestData.Accounts(ctx, clock);
         var invites = new InviteService(ctx, accounts, clock);
         var (_, token) = await invites.InviteAsync("late@example.com", UserRole.Viewer);
         clock.Advance(InviteService.Lifetime + TimeSpan.FromMinutes(1));
@@ -44,7 +44,7 @@ public class InviteServiceTests
     {
         using var db = new TestDatabase();
         await using var ctx = db.CreateContext();
-        var accounts = new AccountService(ctx, new PasswordHasher<User>(), TimeProvider.System);
+        var accounts = AccountsTestData.Accounts(ctx, TimeProvider.System);
         var invites = new InviteService(ctx, accounts, TimeProvider.System);
         var (user, first) = await invites.InviteAsync("again@example.com", UserRole.Viewer);
         string second = await invites.IssueAsync(user.Id);

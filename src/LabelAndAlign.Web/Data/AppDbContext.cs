@@ -16,6 +16,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<SetupToken> SetupTokens => Set<SetupToken>();
     public DbSet<Invite> Invites => Set<Invite>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
+    public DbSet<SignInThrottleEntry> SignInThrottle => Set<SignInThrottleEntry>();
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
     public DbSet<Item> Items => Set<Item>();
@@ -57,6 +59,16 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         {
             e.ToTable("audit_events");
             e.HasIndex(a => a.At);
+        });
+        b.Entity<UserSession>(e =>
+        {
+            e.ToTable("user_sessions");
+            e.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<SignInThrottleEntry>(e =>
+        {
+            e.ToTable("sign_in_throttle");
+            e.HasKey(t => t.EmailHash);
         });
         LabelingModel.Configure(b);
         RunsModel.Configure(b);

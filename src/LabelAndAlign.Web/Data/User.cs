@@ -16,14 +16,8 @@ public sealed class User
     /// <summary>A disabled user cannot sign in, and open sessions stop at their next request.</summary>
     public bool IsDisabled { get; set; }
 
-    /// <summary>Changes whenever sign-in facts change (password, role, disabled): old cookies stop working.</summary>
+    /// <summary>Changes whenever sign-in facts change (role, disabled, a password set by an admin or an invite): every open session and hub connection ends.</summary>
     public string SecurityStamp { get; set; } = Guid.NewGuid().ToString("N");
-
-    /// <summary>Wrong passwords since the last successful sign-in; reaching the limit locks the account for a while.</summary>
-    public int FailedSignInCount { get; set; }
-
-    /// <summary>Until when sign-in is refused after too many wrong passwords.</summary>
-    public DateTime? LockoutEndsAt { get; set; }
 
     public DateTime CreatedAt { get; set; }
     public DateTime? LastSignInAt { get; set; }

@@ -30,6 +30,7 @@ public static class BootstrapAdmin
                 try
                 {
                     var admin = await accounts.CreateUserAsync(email, password, nameof(UserRole.Admin));
+                    await sp.GetRequiredService<AuditLog>().RecordAsync("user.create", $"{admin.Email} as first Admin, from Bootstrap:AdminEmail", admin.Id);
                     app.Logger.LogInformation("Created the bootstrap admin {Email}", admin.Email);
                 }
                 catch (InputException e)

@@ -20,9 +20,9 @@ public sealed class ApiKeyAuthenticationHandler(
         if (string.IsNullOrEmpty(header) || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.NoResult();
         string key = header["Bearer ".Length..].Trim();
-        var user = await keys.FindUserByKeyAsync(key, Context.RequestAborted);
-        if (user is null) return AuthenticateResult.Fail("Unknown, revoked or disabled API key.");
-        var principal = AppClaims.CreatePrincipal(user, SchemeName);
+        var apiKey = await keys.FindAsync(key, Context.RequestAborted);
+        if (apiKey?.User is not { } user) return AuthenticateResult.Fail("Unknown, revoked or disabled API key.");
+        var principal = AppClaims.CreatePrincipal(user, SchemeName, apiKeyId: apiKey.Id);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 

@@ -5,14 +5,16 @@ namespace LabelAndAlign.Web.Security;
 
 /// <summary>
 /// Limits form posts to the sign-in, setup and invite pages per client address (ASP.NET's rate
-/// limiter), on top of the per-account lockout in <c>AccountService</c>: one address cannot
-/// spray passwords across many accounts. Other requests are not limited.
+/// limiter), on top of the per-address lockout in <see cref="Services.SignInThrottle"/>: one
+/// client cannot spray passwords across many accounts. The pages opt in with
+/// <c>[EnableRateLimiting(SignInRateLimit.Policy)]</c>, so the limit follows the endpoint that
+/// answers, however its path is spelled (<c>/Login/</c>, <c>/login/.</c>). A named policy is the
+/// seam for a limiter shared across instances.
 /// </summary>
 public static class SignInRateLimit
 {
+    public const string Policy = "sign-in";
     public const int PermitsPerMinute = 30;
-
-    private static readonly string[] GuardedPaths = ["/login", "/setup", "/invite"];
 
     public static IServiceCollection AddSignInRateLimit(this IServiceCollection services) => services.AddRateLimiter(o =>
     {
@@ -22,11 +24,10 @@ public static class SignInRateLimit
             ctx.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
             await ctx.HttpContext.Response.WriteAsync("Too many sign-in attempts from this address. Wait a minute and try again.", cancel);
         };
-        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
+        o.AddPolicy(Policy, ctx =>
         {
-            bool guarded = HttpMethods.IsPost(ctx.Request.Method) &&
-                GuardedPaths.Any(p => ctx.Request.Path.Equals(p, StringComparison.OrdinalIgnoreCase));
-            if (!guarded) return RateLimitPartition.GetNoLimiter("unguarded");
+            // Opening the page is free; each form post counts.
+            if (!HttpMethods.IsPost(ctx.Request.Method)) return RateLimitPartition.GetNoLimiter("page");
             string client = ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
             {

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services;
 
 /// <summary>Users and passwords: create, verify, list.</summary>
-public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher, TimeProvider clock)
+public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher, ISignInThrottle throttle, UserSessions sessions, TimeProvider clock)
 {
     public const int MinPasswordLength = 10;
     public const int MaxPasswordLength = 256;
@@ -18,8 +18,7 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     {
         var normalized = ValidateEmail(email);
         ValidatePassword(password);
-        if (!Enum.TryParse<UserRole>(role, ignoreCase: false, out var parsedRole) || !Enum.IsDefined(parsedRole) || int.TryParse(role, out _))
-            throw new InputException("role", $"Role must be one of: {string.Join(", ", Enum.GetNames<UserRole>())}; found '{role}'.");
+        var parsedRole = ParseRole(role);
         if (await db.Users.AnyAsync(u => u.Email == normalized, cancel))
             throw new InputException("email", $"A user with email {normalized} already exists.", isConflict: true);
 
@@ -30,48 +29,43 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         return user;
     }
 
-    /// <summary>Wrong passwords in a row that lock an account.</summary>
-    public const int MaxFailedSignIns = 5;
-
-    /// <summary>How long a locked account refuses sign-in.</summary>
-    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(5);
-
     /// <summary>
-    /// Checks a password. The sixth wrong password in a row is refused with a lockout even when
-    /// it is right, so guessing costs minutes per five tries; success resets the count.
+    /// Checks a password. Five wrong ones in a row for an address pause sign-in for it: the sixth
+    /// attempt is refused with a lockout even when it is right, and success resets the count.
+    /// Unknown addresses, disabled accounts and invited ones without a password take the same
+    /// path (a password hash is checked, an attempt is counted), so neither the answer, the
+    /// lockout nor the time taken tells which addresses have accounts.
     /// </summary>
     public async Task<SignInAttempt> SignInAsync(string? email, string? password, CancellationToken cancel = default)
     {
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || password.Length > MaxPasswordLength)
             return SignInAttempt.Failed;
+        var permit = await throttle.BeginAsync(email, cancel);
+        if (!permit.Allowed) return new SignInAttempt(null, permit.LockedUntil);
+
         var normalized = NormalizeEmail(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email == normalized, cancel);
-        if (user is null) return SignInAttempt.Failed;
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (user.LockoutEndsAt > now) return new SignInAttempt(null, user.LockoutEndsAt);
-        if (user.IsDisabled) return SignInAttempt.Failed;
-
-        var result = string.IsNullOrEmpty(user.PasswordHash)
-            ? PasswordVerificationResult.Failed
-            : hasher.VerifyHashedPassword(user, user.PasswordHash, password);
-        if (result == PasswordVerificationResult.Failed)
+        string hash = string.IsNullOrEmpty(user?.PasswordHash) ? DummyHash.Value : user.PasswordHash;
+        var result = hasher.VerifyHashedPassword(user ?? DummyUser, hash, password);
+        if (user is null || hash == DummyHash.Value || user.IsDisabled || result == PasswordVerificationResult.Failed)
         {
-            user.FailedSignInCount++;
-            if (user.FailedSignInCount >= MaxFailedSignIns)
-            {
-                user.LockoutEndsAt = now + LockoutDuration;
-                user.FailedSignInCount = 0;
-            }
-            await db.SaveChangesAsync(cancel);
-            return new SignInAttempt(null, user.LockoutEndsAt > now ? user.LockoutEndsAt : null);
+            await throttle.FailedAsync(email, permit, cancel);
+            return SignInAttempt.Failed;
         }
-        if (result == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = hasher.HashPassword(user, password);
-        user.FailedSignInCount = 0;
-        user.LockoutEndsAt = null;
-        user.LastSignInAt = now;
-        await db.SaveChangesAsync(cancel);
+        await throttle.ClearAsync(email, cancel);
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = hasher.HashPassword(user, password);
+            await db.SaveChangesAsync(cancel);
+        }
         return new SignInAttempt(user, null);
     }
+
+    private static readonly User DummyUser = new() { Email = "" };
+
+    /// <summary>A hash of a random secret, checked for addresses without a usable password so they cost the same time.</summary>
+    private static readonly Lazy<string> DummyHash = new(() =>
+        new PasswordHasher<User>().HashPassword(DummyUser, Security.SecretHash.NewSecret("")));
 
     /// <summary>Changes a user's role; their open sessions end so the new role applies at once.</summary>
     public async Task<User> SetRoleAsync(int userId, UserRole role, CancellationToken cancel = default)
@@ -81,6 +75,7 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         user.Role = role;
         user.SecurityStamp = NewStamp();
         await db.SaveChangesAsync(cancel);
+        sessions.Changed(user.Id);
         return user;
     }
 
@@ -92,30 +87,38 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         user.IsDisabled = disabled;
         user.SecurityStamp = NewStamp();
         await db.SaveChangesAsync(cancel);
+        sessions.Changed(user.Id);
         return user;
     }
 
-    /// <summary>Sets a new password (an admin's reset, or an invite being accepted) and ends other sessions.</summary>
+    /// <summary>Sets a new password (an admin's reset, or an invite being accepted) and ends every session of the user's.</summary>
     public async Task<User> SetPasswordAsync(int userId, string? password, CancellationToken cancel = default)
     {
         ValidatePassword(password);
         var user = await RequireAsync(userId, cancel);
         user.PasswordHash = hasher.HashPassword(user, password!);
         user.SecurityStamp = NewStamp();
-        user.FailedSignInCount = 0;
-        user.LockoutEndsAt = null;
         await db.SaveChangesAsync(cancel);
+        await throttle.ClearAsync(user.Email, cancel);
+        sessions.Changed(user.Id);
         return user;
     }
 
-    /// <summary>A user changing their own password must know the current one.</summary>
-    public async Task<User> ChangeOwnPasswordAsync(int userId, string? current, string? next, CancellationToken cancel = default)
+    /// <summary>
+    /// A user changing their own password must know the current one. The session they do it in
+    /// (<paramref name="keepSessionId"/>) goes on; their other sessions end. API keys keep working.
+    /// </summary>
+    public async Task<User> ChangeOwnPasswordAsync(int userId, string? current, string? next, string? keepSessionId, CancellationToken cancel = default)
     {
         var user = await RequireAsync(userId, cancel);
         if (string.IsNullOrEmpty(current) || string.IsNullOrEmpty(user.PasswordHash) ||
             hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
             throw new InputException("current", "The current password is not right.");
-        return await SetPasswordAsync(userId, next, cancel);
+        ValidatePassword(next);
+        user.PasswordHash = hasher.HashPassword(user, next!);
+        await db.SaveChangesAsync(cancel);
+        await sessions.EndOthersAsync(user.Id, keepSessionId, cancel);
+        return user;
     }
 
     /// <summary>Creates a user who has no password yet (they set it through an invite link).</summary>
@@ -151,6 +154,15 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
 
     private static string NewStamp() => Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// Exactly one role name, case as written. Enum.TryParse alone would read "Labeler, Lead" as
+    /// the flags Labeler|Lead = 3 = Admin, and "3" as Admin too.
+    /// </summary>
+    public static UserRole ParseRole(string? role) =>
+        role is not null && Enum.GetNames<UserRole>().Contains(role, StringComparer.Ordinal)
+            ? Enum.Parse<UserRole>(role)
+            : throw new InputException("role", $"Role must be one of: {string.Join(", ", Enum.GetNames<UserRole>())}; found '{role}'.");
+
     private static string ValidateEmail(string? email)
     {
         if (string.IsNullOrWhiteSpace(email)) throw new InputException("email", "Email is required.");
@@ -163,6 +175,7 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     private static void ValidatePassword(string? password)
     {
         if (string.IsNullOrEmpty(password)) throw new InputException("password", "Password is required.");
+        if (string.IsNullOrWhiteSpace(password)) throw new InputException("password", "A password of only spaces is too easy to guess; use letters, digits or symbols.");
         if (password.Length < MinPasswordLength)
             throw new InputException("password", $"Password must have at least {MinPasswordLength} characters; it has {password.Length}.");
         if (password.Length > MaxPasswordLength)

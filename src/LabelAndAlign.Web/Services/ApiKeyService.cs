@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services;
 
 /// <summary>API keys: issue (shown once), register a configured key, resolve a presented key to its user.</summary>
-public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
+public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, LiveSessions live)
 {
     private const string KeyPrefix = "lna_";
     private const int ShownPrefixLength = 12;
@@ -39,30 +39,31 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
     public Task<List<ApiKey>> ListAsync(int userId, CancellationToken cancel = default) =>
         db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).OrderByDescending(k => k.Id).ToListAsync(cancel);
 
-    /// <summary>Revokes one of the user's own keys; scripts using it get 401 from the next request.</summary>
+    /// <summary>Revokes one of the user's own keys; scripts using it get 401 from the next request, and its hub connections close.</summary>
     public async Task RevokeAsync(int userId, int keyId, CancellationToken cancel = default)
     {
         var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.UserId == userId, cancel)
             ?? throw new InputException("id", $"You have no API key with id {keyId}.");
         key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancel);
+        live.Recheck(userId);
     }
 
-    /// <summary>The enabled user owning this unrevoked key, or null.</summary>
-    public async Task<User?> FindUserByKeyAsync(string key, CancellationToken cancel = default)
+    /// <summary>This unrevoked key with its enabled user, or null.</summary>
+    public async Task<ApiKey?> FindAsync(string key, CancellationToken cancel = default)
     {
         if (string.IsNullOrEmpty(key) || key.Length > 200) return null;
         string hash = SecretHash.Of(key);
         var apiKey = await db.ApiKeys.Include(k => k.User)
             .SingleOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, cancel);
-        if (apiKey?.User is not { IsDisabled: false } user) return null;
+        if (apiKey?.User is not { IsDisabled: false }) return null;
         var now = clock.GetUtcNow().UtcDateTime;
         if (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1))
         {
             apiKey.LastUsedAt = now;
             await db.SaveChangesAsync(cancel);
         }
-        return user;
+        return apiKey;
     }
 
     private async Task StoreAsync(int userId, string key, string name, CancellationToken cancel)

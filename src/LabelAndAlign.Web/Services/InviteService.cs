@@ -34,14 +34,17 @@ public sealed class InviteService(AppDbContext db, AccountService accounts, Time
     public async Task<string?> FindEmailAsync(string? token, CancellationToken cancel = default) =>
         (await FindUsableAsync(token, cancel))?.User?.Email;
 
-    /// <summary>Sets the password, spends the token, and returns the user to sign in.</summary>
+    /// <summary>Sets the password, spends the token (once, however many submits race), and returns the user to sign in.</summary>
     public async Task<User> AcceptAsync(string? token, string? password, CancellationToken cancel = default)
     {
         var invite = await FindUsableAsync(token, cancel)
             ?? throw new InputException("token", "This invite link is invalid, used or expired. Ask an admin for a new one.");
+        await using var tx = await db.Database.BeginTransactionAsync(cancel);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await db.Invites.Where(i => i.Id == invite.Id && i.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now), cancel) == 0)
+            throw new InputException("token", "This invite link was just used. Sign in, or ask an admin for a new one.");
         var user = await accounts.SetPasswordAsync(invite.UserId, password, cancel);
-        invite.UsedAt = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(cancel);
+        await tx.CommitAsync(cancel);
         return user;
     }
 

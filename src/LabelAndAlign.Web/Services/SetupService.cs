@@ -8,7 +8,7 @@ namespace LabelAndAlign.Web.Services;
 /// The first admin on an empty installation without bootstrap credentials: a one-time link
 /// printed to the console, valid for a day, that lets whoever holds it create the admin.
 /// </summary>
-public sealed class SetupService(AppDbContext db, AccountService accounts, TimeProvider clock)
+public sealed class SetupService(AppDbContext db, AccountService accounts, AuditLog audit, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
@@ -26,16 +26,26 @@ public sealed class SetupService(AppDbContext db, AccountService accounts, TimeP
     public async Task<bool> IsUsableAsync(string? token, CancellationToken cancel = default) =>
         await FindUsableAsync(token, cancel) is not null && !await accounts.AnyAdminAsync(cancel);
 
-    /// <summary>Creates the first admin and spends the token.</summary>
+    /// <summary>
+    /// Creates the first admin and spends the token, exactly once however many submits race: the
+    /// token is claimed (every unused token is spent with it) in the same transaction that checks
+    /// for an admin and creates one, so a second submit finds the token used.
+    /// </summary>
     public async Task<User> CreateFirstAdminAsync(string? token, string? email, string? password, CancellationToken cancel = default)
     {
-        var setup = await FindUsableAsync(token, cancel)
-            ?? throw new InputException("token", "This setup link is invalid, used or expired. Restart the app to print a new one.");
+        const string spent = "This setup link is invalid, used or expired. Restart the app to print a new one.";
+        if (string.IsNullOrEmpty(token) || token.Length > 200) throw new InputException("token", spent);
+        string hash = SecretHash.Of(token);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(cancel);
+        bool usable = await db.SetupTokens.AnyAsync(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now, cancel);
+        int claimed = usable ? await db.SetupTokens.Where(t => t.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), cancel) : 0;
+        if (claimed == 0) throw new InputException("token", spent);
         if (await accounts.AnyAdminAsync(cancel))
             throw new InputException("token", "An admin already exists; sign in instead.");
         var admin = await accounts.CreateUserAsync(email, password, nameof(UserRole.Admin), cancel);
-        setup.UsedAt = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(cancel);
+        await audit.RecordAsync("user.create", $"{admin.Email} as first Admin, through the setup link", admin.Id, cancel);
+        await tx.CommitAsync(cancel);
         return admin;
     }
 

@@ -1,0 +1,51 @@
+using System.Security.Claims;
+using LabelAndAlign.Web.Services;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+
+namespace LabelAndAlign.Web.Security;
+
+/// <summary>
+/// An open Blazor circuit outlives the request that started it, so its session is checked again
+/// before every message from the browser (a click, a key, a navigation) and whenever
+/// <see cref="LiveSessions"/> says the user's sign-in changed. A session that no longer stands
+/// (signed out, disabled, role or password changed) turns the circuit signed-out at once: the
+/// message that found out is dropped, and the page falls back to the sign-in page.
+/// </summary>
+public sealed class CircuitSessionGuard(AuthenticationStateProvider auth, LiveSessions live, IServiceScopeFactory scopes) : CircuitHandler
+{
+    private IDisposable? _tracking;
+
+    public override async Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        if ((await auth.GetAuthenticationStateAsync()).User.UserId() is int userId)
+            _tracking = live.Track(userId, async () => await IsCurrentAsync());
+    }
+
+    public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        _tracking?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
+        async context =>
+        {
+            if (await IsCurrentAsync()) await next(context);
+        };
+
+    /// <summary>True for a signed-out circuit or a session that stands; otherwise signs the circuit out and returns false.</summary>
+    private async Task<bool> IsCurrentAsync()
+    {
+        var user = (await auth.GetAuthenticationStateAsync()).User;
+        if (user.UserId() is null) return true;
+        // A scope of its own: the circuit's DbContext may be busy with the page on another thread.
+        await using var scope = scopes.CreateAsyncScope();
+        if (await scope.ServiceProvider.GetRequiredService<UserSessions>().IsCurrentAsync(user)) return true;
+        _tracking?.Dispose();
+        if (auth is IHostEnvironmentAuthenticationStateProvider host)
+            host.SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+        return false;
+    }
+}
