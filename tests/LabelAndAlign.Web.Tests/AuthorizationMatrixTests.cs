@@ -47,6 +47,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         // Users and keys (Admin)
         Api("GET", "/api/users/", "----+", "/api/users"),
         Api("POST", "/api/users/", "----+", "/api/users", "{}"),
+        Api("PATCH", "/api/users/{id:int}", "----+", "/api/users/1", "{}"),
         Api("POST", "/api/users/{id:int}/keys", "----+", "/api/users/1/keys", "{}"),
 
         // Labeling

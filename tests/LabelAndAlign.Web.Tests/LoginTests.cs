@@ -46,10 +46,10 @@ public class LoginTests(AppFactory app) : IClassFixture<AppFactory>
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 string html = await response.Content.ReadAsStringAsync();
                 answers[email].Add(html.Contains("Email or password is incorrect", StringComparison.Ordinal) ? "incorrect"
-                    : html.Contains("Sign-in for it is paused", StringComparison.Ordinal) ? "paused" : "other");
+                    : html.Contains("Sign-in for it is locked until", StringComparison.Ordinal) ? "locked" : "other");
             }
         }
-        var expected = Enumerable.Repeat("incorrect", SignInThrottle.MaxFailures).Append("paused").ToList();
+        var expected = Enumerable.Repeat("incorrect", SignInThrottle.MaxFailures).Append("locked").ToList();
         Assert.Equal(expected, answers[known]);
         Assert.Equal(expected, answers[unknown]);
     }

@@ -88,4 +88,40 @@ public class UserEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         var response = await app.CreateApiClient().PostAsJsonAsync("/api/users/999999/keys", new { });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task UpdateUser_ChangesTheRoleAndDisables_AndTheirKeyFollowsAtOnce()
+    {
+        var (id, _) = await UserTestData.CreateAsync(app, "Lead");
+        using var script = app.CreateApiClient(await UserTestData.KeyAsync(app, id));
+        Assert.Equal(HttpStatusCode.OK, (await script.GetAsync("/api/datasets")).StatusCode);
+
+        var demoted = await app.CreateApiClient().PatchAsJsonAsync($"/api/users/{id}", new { role = "Labeler" });
+        Assert.Equal(HttpStatusCode.OK, demoted.StatusCode);
+        Assert.Equal("Labeler", (await demoted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await script.GetAsync("/api/datasets")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateApiClient().PatchAsJsonAsync($"/api/users/{id}", new { disabled = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/projects")).StatusCode);
+    }
+
+    [Fact]
+    public async Task UpdateUser_ACommaJoinedRole_IsRefused_AndNothingChanges()
+    {
+        var (id, _) = await UserTestData.CreateAsync(app, "Labeler");
+        var response = await app.CreateApiClient().PatchAsJsonAsync($"/api/users/{id}", new { role = "Labeler, Lead" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var users = await app.CreateApiClient().GetFromJsonAsync<JsonElement>("/api/users");
+        Assert.Equal("Labeler", users.EnumerateArray().Single(u => u.GetProperty("id").GetInt32() == id).GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task CreateUser_ACommaJoinedRole_IsRefused_NotMadeAnAdmin()
+    {
+        string email = NewEmail();
+        var response = await app.CreateApiClient().PostAsJsonAsync("/api/users", new { email, password = "long-enough-password", role = "Labeler, Lead" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var users = await app.CreateApiClient().GetStringAsync("/api/users");
+        Assert.DoesNotContain(email, users);
+    }
 }
