@@ -105,6 +105,33 @@ public class TorchGptTests
     }
 
     [Fact]
+    public void ComputeTypeBFloat16_LogitsAndGradients_FollowFloat32WithinBFloat16Precision()
+    {
+        // The GPU path (matrix products in bfloat16, as autocast would) is the same code: run it here on the CPU.
+        var native = new Gpt(Config, seed: 3);
+        var (tokens, targets) = Batch(2, 16, seed: 7);
+        float[] Run(ScalarType compute, out float[] grads, out float lossValue)
+        {
+            using var model = new TorchGpt(Config, CPU, compute);
+            model.Parameters.Load(native.Parameters);
+            using var scope = NewDisposeScope();
+            var logits = model.forward(HostTensors.Tokens(tokens, 2, 16, CPU));
+            var loss = nn.functional.cross_entropy(logits.view(-1, Config.VocabSize), HostTensors.Tokens(targets, 2, 16, CPU).view(-1));
+            loss.backward();
+            lossValue = loss.item<float>();
+            grads = model.Parameters.GradientsToParameterTensors().Data;
+            return HostTensors.ToArray(logits);
+        }
+        var full = Run(ScalarType.Float32, out var fullGrads, out float fullLoss);
+        var half = Run(ScalarType.BFloat16, out var halfGrads, out float halfLoss);
+
+        Assert.True(MaxAbsDiff(full, half) > 0, "bfloat16 matrix products should round differently from float32");
+        Assert.True(MaxAbsDiff(full, half) <= 2e-2 * full.Max(Math.Abs));
+        Assert.Equal(fullLoss, halfLoss, 1e-2f);
+        Assert.True(MaxAbsDiff(fullGrads, halfGrads) <= 5e-2 * fullGrads.Max(Math.Abs));
+    }
+
+    [Fact]
     public void Load_WeightsOfAnotherShape_Throws()
     {
         using var model = new TorchGpt(Config, CPU);
