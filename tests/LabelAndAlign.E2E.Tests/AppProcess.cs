@@ -37,11 +37,8 @@ public sealed class AppProcess : IAsyncDisposable
     /// </summary>
     public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
-        string repo = RepoRoot.Path;
-        string configuration = typeof(AppProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "Configuration").Value!;
-        string projectDir = Path.Combine(repo, "src", "LabelAndAlign.Web");
-        string exe = FindWebExecutable(projectDir, configuration);
+        string projectDir = Path.Combine(RepoRoot.Path, "src", "LabelAndAlign.Web");
+        string exe = FindExecutable("LabelAndAlign.Web", "LabelAndAlign.Web");
 
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "lna-e2e", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -133,18 +130,21 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>The web app built beside this test assembly: in the project's bin folder, or in an --artifacts-path layout.</summary>
-    private static string FindWebExecutable(string projectDir, string configuration)
+    /// <summary>The built executable <paramref name="name"/> of the repository's project <c>src/&lt;project&gt;</c>, in this test run's configuration.</summary>
+    public static string FindExecutable(string project, string name)
     {
-        // --artifacts-path: <artifacts>/bin/LabelAndAlign.E2E.Tests/<config>_<rid>/ beside <artifacts>/bin/LabelAndAlign.Web/<config>_<rid>/
+        string configuration = typeof(AppProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "Configuration").Value!;
+        // --artifacts-path: <artifacts>/bin/LabelAndAlign.E2E.Tests/<config>_<rid>/ beside <artifacts>/bin/<project>/<config>_<rid>/
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         if (here.Parent?.Parent is { } binRoot)
         {
-            string sibling = Path.Combine(binRoot.FullName, "LabelAndAlign.Web", here.Name, "LabelAndAlign.Web");
+            string sibling = Path.Combine(binRoot.FullName, project, here.Name, name);
             if (File.Exists(sibling)) return sibling;
         }
-        string bin = Path.Combine(projectDir, "bin", configuration);
-        return (Directory.Exists(bin) ? Directory.GetFiles(bin, "LabelAndAlign.Web", SearchOption.AllDirectories).FirstOrDefault() : null)
-            ?? throw new FileNotFoundException($"The web app is not built for {configuration}; run 'dotnet build' first.");
+        string bin = Path.Combine(RepoRoot.Path, "src", project, "bin", configuration);
+        return (Directory.Exists(bin) ? Directory.GetFiles(bin, name, SearchOption.AllDirectories).FirstOrDefault() : null)
+            ?? throw new FileNotFoundException($"{project} is not built for {configuration}; run 'dotnet build' first.");
     }
 
     private static int FreePort()

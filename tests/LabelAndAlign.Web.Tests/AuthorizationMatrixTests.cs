@@ -63,6 +63,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("GET", "/api/projects/{id:int}/export", "---++", "/api/projects/{project}/export?format=votes", Hidden: true),
         Api("GET", "/api/projects/{id:int}/agreement", "---++", "/api/projects/{project}/agreement", Hidden: true),
         Api("GET", "/api/projects/{id:int}/team", "---++", "/api/projects/{project}/team", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/review", "---++", "/api/projects/{project}/review", Hidden: true),
         Api("POST", "/api/projects/{id:int}/items/{itemId:long}/verdict", "---++", "/api/projects/{project}/items/1/verdict", "{}", Hidden: true),
 
         // Datasets, runs, checkpoints

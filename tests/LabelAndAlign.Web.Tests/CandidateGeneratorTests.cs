@@ -76,6 +76,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         int lead = await LabelingTestData.AddUserAsync(_db, "lead@example.com", UserRole.Lead);
         int labeler = await LabelingTestData.AddUserAsync(_db, "labeler@example.com");
         int project = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
+        await LabelingTestData.JoinAsync(_db, project, labeler);
         await using var ctx = _db.CreateContext();
         int a = await AddCheckpointAsync(ctx, _db.Directory, 400, seed: 1);
         int b = await AddCheckpointAsync(ctx, _db.Directory, 800, seed: 2);

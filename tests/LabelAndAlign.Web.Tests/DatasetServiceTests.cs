@@ -24,6 +24,7 @@ public sealed class DatasetServiceTests : IDisposable
         foreach (string name in new[] { "ann", "bob", "cat", "dan" })
             users[name] = await AddUserAsync(db, $"{name}@example.com");
         int project = await AddProjectAsync(db, users["ann"], labelsPerItem: 3);
+        await JoinAsync(db, project, users["bob"], users["cat"], users["dan"]);
         await AddItemsAsync(db, project, 4);
         await LabelAsync(db, project, users["ann"], new() { [1] = Choices.A, [3] = Choices.A });
         await LabelAsync(db, project, users["bob"], new() { [1] = Choices.A });

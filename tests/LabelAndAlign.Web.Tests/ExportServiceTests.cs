@@ -24,6 +24,7 @@ public class ExportServiceTests
         using var db = new TestDatabase();
         int u1 = await AddUserAsync(db, "l1@example.com"), u2 = await AddUserAsync(db, "l2@example.com");
         int project = await AddProjectAsync(db, u1, labelsPerItem: 2);
+        await JoinAsync(db, project, u2);
         await AddItemsAsync(db, project, 6);
         // Both labelers always pick the screen side that shows "b-…" on even items and "a-…" on odd ones.
         foreach (var (u, seed) in new[] { (u1, 11), (u2, 12) })

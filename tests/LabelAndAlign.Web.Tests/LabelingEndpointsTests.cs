@@ -55,9 +55,12 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
             Assert.DoesNotContain("secret-model", raw);
             var next = JsonSerializer.Deserialize<Next>(raw, JsonSerializerOptions.Web)!;
             var first = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "left", strength = 2, rationale = "clearer" });
-            var again = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "right" });
+            var again = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "left", strength = 2, rationale = "clearer" });
+            var different = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "right" });
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
             Assert.Equal((await first.Content.ReadFromJsonAsync<LabelCreated>())!.LabelId, (await again.Content.ReadFromJsonAsync<LabelCreated>())!.LabelId);
+            Assert.Equal(HttpStatusCode.Conflict, different.StatusCode);
+            Assert.Contains("\"A is better, much\" is stored", (await different.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         }
         Assert.Equal(HttpStatusCode.NoContent, (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
 
@@ -186,5 +189,58 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         var body = await app.CreateApiClient(key: null).GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/projects/{id}/assignments/next", body);
         Assert.Contains("/api/assignments/{assignmentId}/label", body);
+    }
+
+    [Fact]
+    public async Task Label_OnAHeldAssignment_AfterTheHolderIsDemotedInTheProject_IsForbidden()
+    {
+        int project = await NewProjectAsync(items: 2);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        var admin = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Labeler")).StatusCode);
+        var next = (await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>())!;
+
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Viewer")).StatusCode);
+        var label = await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "left" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, label.StatusCode);
+        Assert.Contains("no longer label", await label.Content.ReadAsStringAsync());
+        var votes = await (await admin.GetAsync($"/api/projects/{project}/export?format=votes")).Content.ReadAsStringAsync();
+        Assert.Equal("", votes.Trim());
+    }
+
+    [Fact]
+    public async Task AddMember_AViewerAsLabeler_IsRefusedWithTheReason()
+    {
+        int project = await NewProjectAsync();
+        var (email, _) = await NewUserAsync("Viewer");
+        var response = await AddMemberAsync(app.CreateApiClient(), project, email, "Labeler");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("cannot label", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Review_AVerdict_MovesTheItemFromAwaitingToResolved_AndShowsOnIt()
+    {
+        int project = await NewProjectAsync(items: 1, labelsPerItem: 2);
+        var admin = app.CreateApiClient();
+        foreach (string choice in new[] { "left", "tie" })
+        {
+            var (email, labeler) = await NewUserAsync("Labeler");
+            await AddMemberAsync(admin, project, email, "Labeler");
+            var next = (await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>())!;
+            Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice })).StatusCode);
+        }
+        var before = await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{project}/review");
+        Assert.Equal((1, 0), (before.GetProperty("awaitingVerdict").GetInt32(), before.GetProperty("resolved").GetInt32()));
+        long item = before.GetProperty("items")[0].GetProperty("itemId").GetInt64();
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/projects/{project}/items/{item}/verdict", new { verdict = "b" })).StatusCode);
+
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{project}/review");
+        Assert.Equal((0, 1), (after.GetProperty("awaitingVerdict").GetInt32(), after.GetProperty("resolved").GetInt32()));
+        var resolved = after.GetProperty("items")[0];
+        Assert.Equal("b", resolved.GetProperty("verdict").GetString());
+        Assert.Equal(AppFactory.AdminEmail, resolved.GetProperty("verdictBy").GetString());
     }
 }

@@ -21,6 +21,7 @@ public class LabelingQueueTests
         var users = new List<int>();
         for (int i = 0; i < 4; i++) users.Add(await AddUserAsync(db, $"l{i}@example.com"));
         int project = await AddProjectAsync(db, users[0], labelsPerItem: 2, clock: _clock);
+        await JoinAsync(db, project, users.Skip(1).ToArray());
         await AddItemsAsync(db, project, 5);
 
         var seen = users.ToDictionary(u => u, _ => new List<long>());
@@ -60,6 +61,7 @@ public class LabelingQueueTests
         await using var s = await SoloProject.CreateAsync(items: 1, _clock, leaseMinutes: 10);
         var (ctx, u1, project) = (s.Context, s.User, s.Project);
         int u2 = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, u2);
         var held = await Queue(ctx).NextAsync(project, u1);
         Assert.NotNull(held);
         Assert.Null(await Queue(ctx).NextAsync(project, u2));
@@ -78,6 +80,7 @@ public class LabelingQueueTests
         await using var s = await SoloProject.CreateAsync(items: 2, _clock);
         var (ctx, u1, project) = (s.Context, s.User, s.Project);
         int u2 = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, u2);
         var first = (await Queue(ctx).NextAsync(project, u1))!;
         await Queue(ctx).SkipAsync(first.AssignmentId, u1);
 
@@ -127,16 +130,73 @@ public class LabelingQueueTests
     }
 
     [Fact]
-    public async Task Submit_Twice_StoresOneLabel()
+    public async Task Submit_TheSameJudgementTwice_StoresOneLabel()
     {
         await using var s = await SoloProject.CreateAsync(items: 1, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
         var a = (await Queue(ctx).NextAsync(project, u))!;
-        long first = await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("left"));
-        long second = await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("right"));
+        var input = new LabelInput("left", 2, Rationale: "clearer");
+        long first = await Queue(ctx).SubmitAsync(a.AssignmentId, u, input);
+        long second = await Queue(ctx).SubmitAsync(a.AssignmentId, u, input with { Rationale = "  clearer " });
         Assert.Equal(first, second);
         var label = await ctx.Labels.AsNoTracking().SingleAsync();
         Assert.Equal(a.Left == "a-1" ? "a" : "b", label.Choice);
+    }
+
+    [Fact]
+    public async Task Submit_ADifferentJudgementForTheSameAssignment_IsRefusedNamingWhatIsStored()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 1, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
+        var a = (await Queue(ctx).NextAsync(project, u))!;
+        await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("left"));
+
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("right", 1)));
+        Assert.True(e.IsConflict);
+        Assert.Contains("\"A is better\" is stored", e.Message);
+        Assert.Contains("\"B is better, slightly\") was not saved", e.Message);
+        var label = await ctx.Labels.AsNoTracking().SingleAsync();
+        Assert.Equal(a.Left == "a-1" ? "a" : "b", label.Choice);
+    }
+
+    [Theory]
+    [InlineData("global role Viewer")]
+    [InlineData("project role Viewer")]
+    [InlineData("removed from the project")]
+    [InlineData("disabled")]
+    public async Task Submit_OnAHeldAssignment_AfterItsHolderLostTheRightToLabel_IsRefused(string change)
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, _clock);
+        var (ctx, project) = (s.Context, s.Project);
+        int u = await AddUserAsync(s.Db, "held@example.com");
+        await JoinAsync(s.Db, project, u);
+        var held = (await Queue(ctx).NextAsync(project, u))!;
+
+        await using (var admin = s.Db.CreateContext())
+        {
+            var member = admin.ProjectMembers.Where(m => m.ProjectId == project && m.UserId == u);
+            var user = admin.Users.Where(x => x.Id == u);
+            await (change switch
+            {
+                "global role Viewer" => user.ExecuteUpdateAsync(x => x.SetProperty(v => v.Role, Data.UserRole.Viewer)),
+                "project role Viewer" => member.ExecuteUpdateAsync(x => x.SetProperty(m => m.Role, ProjectRoles.Viewer)),
+                "removed from the project" => member.ExecuteDeleteAsync(),
+                _ => user.ExecuteUpdateAsync(x => x.SetProperty(v => v.IsDisabled, true)),
+            });
+        }
+
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(ctx).SubmitAsync(held.AssignmentId, u, new LabelInput("left")));
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(ctx).NextAsync(project, u));
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(ctx).UndoAsync(project, u));
+        Assert.Equal(0, await ctx.Labels.CountAsync());
+    }
+
+    [Fact]
+    public async Task Next_ForSomeoneWhoIsNotAMember_IsRefused()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, _clock);
+        int outsider = await AddUserAsync(s.Db, "outsider@example.com");
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(s.Context).NextAsync(s.Project, outsider));
     }
 
     [Fact]
@@ -177,6 +237,7 @@ public class LabelingQueueTests
         await using var s = await SoloProject.CreateAsync(items: 1, _clock);
         var (ctx, u1, project) = (s.Context, s.User, s.Project);
         int u2 = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, u2);
         var a = (await Queue(ctx).NextAsync(project, u1))!;
         await Assert.ThrowsAsync<NotFoundException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u2, new LabelInput("left")));
     }
@@ -202,6 +263,7 @@ public class LabelingQueueTests
         var users = new List<int>();
         for (int i = 0; i < 8; i++) users.Add(await AddUserAsync(db, $"r{i}@example.com"));
         int project = await AddProjectAsync(db, users[0], labelsPerItem: 3, clock: _clock);
+        await JoinAsync(db, project, users.Skip(1).ToArray());
         await AddItemsAsync(db, project, 1);
 
         var results = await Task.WhenAll(users.Select(u => Task.Run(async () =>

@@ -79,4 +79,46 @@ public class LabelingSessionTests
         Assert.Contains("Nothing to undo", session.Message);
         Assert.NotNull(session.Current);
     }
+
+    [Fact]
+    public async Task Submit_InASecondTab_WithADifferentJudgement_SaysSoAndShowsWhatIsStored()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        var first = Session(s);
+        var second = Session(s);
+        await first.LoadAsync();
+        await second.LoadAsync();
+        Assert.Equal(first.Current!.AssignmentId, second.Current!.AssignmentId);
+
+        first.Choose("left");
+        await first.SubmitAsync();
+        Assert.Equal("Saved.", first.Message);
+        second.Choose("both_bad");
+        await second.SubmitAsync();
+
+        Assert.True(second.MessageIsError);
+        Assert.Contains("\"A is better\" is stored", second.Message);
+        Assert.Contains("\"Both bad\") was not saved", second.Message);
+        var label = await s.Context.Labels.AsNoTracking().SingleAsync();
+        Assert.NotEqual("both_bad", label.Choice);
+    }
+
+    [Fact]
+    public async Task Submit_AfterTheLabelerWasDemoted_SaysSo_StoresNothing_AndOffersNoMoreItems()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3);
+        var session = Session(s);
+        await session.LoadAsync();
+        await using (var admin = s.Db.CreateContext())
+            await admin.Users.Where(u => u.Id == s.User).ExecuteUpdateAsync(u => u.SetProperty(x => x.Role, Data.UserRole.Viewer));
+
+        session.Choose("left");
+        await session.SubmitAsync();
+
+        Assert.True(session.NotAllowed);
+        Assert.True(session.MessageIsError);
+        Assert.Contains("no longer label", session.Message);
+        Assert.Null(session.Current);
+        Assert.Equal(0, await s.Context.Labels.CountAsync());
+    }
 }

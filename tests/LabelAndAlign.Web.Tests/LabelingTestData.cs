@@ -1,5 +1,6 @@
 using System.Text;
 using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.Extensions.Options;
 
@@ -61,6 +62,15 @@ public static class LabelingTestData
         var project = await new ProjectService(ctx, clock ?? TimeProvider.System).CreateAsync(
             new ProjectService.Settings { Name = "Test project", LabelsPerItem = labelsPerItem, LeaseMinutes = leaseMinutes }, creatorId);
         return project.Id;
+    }
+
+    /// <summary>Makes the users Labeler members of the project (labels come only from members).</summary>
+    public static async Task JoinAsync(TestDatabase db, int projectId, params int[] userIds)
+    {
+        await using var ctx = db.CreateContext();
+        foreach (int user in userIds)
+            ctx.ProjectMembers.Add(new ProjectMember { ProjectId = projectId, UserId = user, Role = ProjectRoles.Labeler, AddedAt = DateTime.UtcNow });
+        await ctx.SaveChangesAsync();
     }
 
     public static ImportService Importer(Data.AppDbContext ctx, int seed = 1, LabelingOptions? options = null) =>

@@ -82,4 +82,24 @@ public class ProjectServiceTests
         Assert.Contains("ask a lead", e.Message);
         Assert.False(await ctx.ProjectMembers.AnyAsync(m => m.UserId == labeler));
     }
+
+    [Theory]
+    [InlineData("Labeler")]
+    [InlineData("Lead")]
+    public async Task SetMember_AViewerAsSomeoneWhoLabels_IsRefused(string projectRole)
+    {
+        using var db = new TestDatabase();
+        int owner = await AddUserAsync(db, "owner@example.com", UserRole.Lead);
+        await AddUserAsync(db, "viewer@example.com", UserRole.Viewer);
+        int project = await AddProjectAsync(db, owner, 1);
+        await using var ctx = db.CreateContext();
+        var service = new ProjectService(ctx, TimeProvider.System);
+
+        var e = await Assert.ThrowsAsync<InputException>(() => service.SetMemberAsync(project, "viewer@example.com", projectRole));
+        Assert.Equal("role", e.Field);
+        Assert.Contains("Viewer", e.Message);
+        Assert.Single(await service.MembersAsync(project));
+        await service.SetMemberAsync(project, "viewer@example.com", "Viewer");
+        Assert.Equal(2, (await service.MembersAsync(project)).Count);
+    }
 }

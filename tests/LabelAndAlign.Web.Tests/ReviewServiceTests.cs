@@ -1,3 +1,4 @@
+using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Services.Labeling;
 using static LabelAndAlign.Web.Tests.LabelingTestData;
 
@@ -32,6 +33,7 @@ public class ReviewServiceTests
     {
         await using var s = await SoloProject.CreateAsync(items: 0, labelsPerItem: 2);
         int second = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, second);
         await new ProjectService(s.Context, TimeProvider.System).UpdateAsync(s.Project,
             new ProjectService.Settings { Name = "p", LabelsPerItem = 2, Rubric = ["Clarity", "Tone"] });
         await AddItemsAsync(s.Db, s.Project, 4);
@@ -79,5 +81,50 @@ public class ReviewServiceTests
 
         Assert.Equal(("m1", "m2", 3, 0, 3), (m.First, m.Second, m.Votes, m.FirstWins, m.SecondWins));
         Assert.Equal(0.0, m.WinRate);
+    }
+
+    [Fact]
+    public async Task Team_LabelingNow_IsWhoHasTheLabelingPageOpen_NotWhoHoldsALease()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3);
+        var presence = new LabelingPresence(new LabelingEvents());
+        var reviews = new ReviewService(s.Context, TimeProvider.System, presence);
+        await new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1)).NextAsync(s.Project, s.User);
+        Assert.False(Assert.Single(await reviews.TeamAsync(s.Project)).Active); // holds a lease, page closed
+
+        var firstTab = presence.Enter(s.Project, s.User);
+        var secondTab = presence.Enter(s.Project, s.User);
+        Assert.True(Assert.Single(await reviews.TeamAsync(s.Project)).Active);
+        firstTab.Dispose();
+        Assert.True(Assert.Single(await reviews.TeamAsync(s.Project)).Active);
+        secondTab.Dispose();
+        Assert.False(Assert.Single(await reviews.TeamAsync(s.Project)).Active);
+    }
+
+    [Fact]
+    public async Task ReviewQueue_ListsItemsAwaitingAVerdictFirst_ThenThoseAVerdictResolved()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3, labelsPerItem: 2);
+        int second = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, second);
+        // Both labelers label all three items; they disagree on every one (left vs tie).
+        foreach (var (labeler, choice) in new[] { (s.User, "left"), (second, "tie") })
+        {
+            var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(labeler));
+            while (await queue.NextAsync(s.Project, labeler) is { } next) await queue.SubmitAsync(next.AssignmentId, labeler, new LabelInput(choice));
+        }
+        var reviews = new ReviewService(s.Context, TimeProvider.System);
+        var before = await reviews.ReviewQueueAsync(s.Project);
+        Assert.Equal((3, 0), (before.AwaitingVerdict, before.Resolved));
+        long oldest = before.Items[0].ItemId;
+
+        await reviews.SetVerdictAsync(s.Project, oldest, Choices.A, s.User);
+
+        var after = await reviews.ReviewQueueAsync(s.Project);
+        Assert.Equal((2, 1), (after.AwaitingVerdict, after.Resolved));
+        Assert.Equal(oldest, after.Items[^1].ItemId);
+        Assert.Equal((Choices.A, "l@example.com"), (after.Items[^1].Verdict, after.Items[^1].VerdictBy));
+        Assert.NotNull(after.Items[^1].VerdictAt);
+        Assert.All(after.Items.Take(2), i => Assert.Null(i.Verdict));
     }
 }

@@ -133,6 +133,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     {
         int u1 = await LabelingTestData.AddUserAsync(_db, "ann@example.com"), u2 = await LabelingTestData.AddUserAsync(_db, "bob@example.com");
         int project = await LabelingTestData.AddProjectAsync(_db, u1, labelsPerItem: 2);
+        await LabelingTestData.JoinAsync(_db, project, u2);
         await LabelingTestData.AddItemsAsync(_db, project, 3);
         foreach (var (u, seed) in new[] { (u1, 11), (u2, 12) })
         {

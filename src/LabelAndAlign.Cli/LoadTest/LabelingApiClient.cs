@@ -5,13 +5,14 @@ using System.Text.Json.Serialization;
 
 namespace LabelAndAlign.Cli.LoadTest;
 
-/// <summary>The few labeling API calls a simulated labeler makes, each timed.</summary>
+/// <summary>The labeling API calls that <c>lna loadtest</c> and <c>lna bench labeling</c> make.</summary>
 public sealed class LabelingApiClient(HttpClient http, string apiKey)
 {
     public sealed record Assignment([property: JsonPropertyName("assignmentId")] long AssignmentId);
     private sealed record Created([property: JsonPropertyName("id")] int Id);
     private sealed record Key([property: JsonPropertyName("key")] string Value);
     private sealed record LabelId([property: JsonPropertyName("labelId")] long Id);
+    private sealed record Imported([property: JsonPropertyName("imported")] int Count);
 
     /// <summary>The next assignment, or null when the queue has nothing for this labeler (204).</summary>
     public async Task<Assignment?> NextAsync(int projectId, CancellationToken cancel)
@@ -42,6 +43,34 @@ public sealed class LabelingApiClient(HttpClient http, string apiKey)
         using var response = await SendAsync(HttpMethod.Post, $"/api/users/{userId}/keys", new { name = "loadtest" }, cancel);
         await EnsureAsync(response, "issue key");
         return (await response.Content.ReadFromJsonAsync<Key>(cancel))!.Value;
+    }
+
+    public async Task<int> CreateProjectAsync(string name, int labelsPerItem, CancellationToken cancel)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/projects", new { name, labelsPerItem }, cancel);
+        await EnsureAsync(response, "create project");
+        return (await response.Content.ReadFromJsonAsync<Created>(cancel))!.Id;
+    }
+
+    /// <summary>Imports JSON Lines items (all or nothing); returns how many the server added.</summary>
+    public async Task<int> ImportItemsAsync(int projectId, string jsonLines, CancellationToken cancel)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{projectId}/items")
+        {
+            Content = new StringContent(jsonLines, System.Text.Encoding.UTF8, "application/x-ndjson"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var response = await http.SendAsync(request, cancel);
+        await EnsureAsync(response, "import items");
+        return (await response.Content.ReadFromJsonAsync<Imported>(cancel))!.Count;
+    }
+
+    /// <summary>The projects list with per-project counts, as the labeling home page shows it.</summary>
+    public async Task ListProjectsAsync(CancellationToken cancel)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/api/projects", null, cancel);
+        await EnsureAsync(response, "list projects");
+        await response.Content.LoadIntoBufferAsync(cancel);
     }
 
     public async Task AddMemberAsync(int projectId, string email, string role, CancellationToken cancel)

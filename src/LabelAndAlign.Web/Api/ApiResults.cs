@@ -21,5 +21,9 @@ public static class ApiResults
                 ? Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["errors"] = e.ToErrors() })
                 : Results.ValidationProblem(e.ToErrors(), detail: e.Message);
         }
+        catch (NotAllowedException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status403Forbidden);
+        }
     }
 }

@@ -150,6 +150,12 @@ public static class LabelingEndpoints
             return Results.Ok(await reviews.AgreementAsync(id, cancel));
         }).WithSummary("Cohen's κ per labeler pair, Fleiss' κ, Krippendorff's α and per-labeler diagnostics.");
 
+        api.MapGet("/projects/{id:int}/review", async (int id, ClaimsPrincipal user, ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            return Results.Ok(await reviews.ReviewQueueAsync(id, cancel: cancel));
+        }).WithSummary("The review queue: items whose labels disagree, how many await a lead's verdict and how many a verdict resolved, each with its votes and verdict.");
+
         api.MapPost("/projects/{id:int}/items/{itemId:long}/verdict", async (int id, long itemId, VerdictRequest? request, ClaimsPrincipal user,
             ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
         {
@@ -165,7 +171,7 @@ public static class LabelingEndpoints
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
             return Results.Ok(await reviews.TeamAsync(id, cancel));
-        }).WithSummary("Per labeler: labels, labels in the last hour, and whether they are labeling now.");
+        }).WithSummary("Per labeler: labels, labels in the last hour, and whether they are labeling now (have the project's labeling page open).");
 
         app.MapHub<LabelingHub>(LabelingHub.Path);
         return app;

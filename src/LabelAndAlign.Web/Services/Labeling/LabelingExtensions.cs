@@ -10,6 +10,7 @@ public static class LabelingExtensions
         s.AddSingleton(new LabelingRandom());
         s.AddSingleton<ItemParser>();
         s.AddSingleton<LabelingEvents>();
+        s.AddSingleton<LabelingPresence>();
         s.AddScoped<ProjectService>();
         s.AddScoped<LabelingQueue>();
         s.AddScoped<ImportService>();

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Security;
 using Microsoft.Data.Sqlite;
 
 namespace LabelAndAlign.Web.Services.Labeling;
@@ -32,6 +33,7 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     {
         await using var sql = await Sql.BeginAsync(db, cancel);
         var project = await ProjectAsync(sql, projectId, cancel);
+        await RequireLabelerAsync(sql, projectId, userId, cancel);
         var now = Now();
         await ExpireLeasesAsync(sql, projectId, project.LabelsPerItem, now, cancel);
 
@@ -69,7 +71,11 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
         return result;
     }
 
-    /// <summary>Stores the label; a second submit for the same assignment returns the first label's id.</summary>
+    /// <summary>
+    /// Stores the label. The same judgement sent again for the assignment (a retry) returns the
+    /// first label's id; a different one (the item judged in another tab) is refused with 409,
+    /// naming what is stored, never silently dropped.
+    /// </summary>
     public async Task<long> SubmitAsync(long assignmentId, int userId, LabelInput input, CancellationToken cancel = default)
     {
         string screen = input.Choice?.Trim().ToLowerInvariant() ?? "";
@@ -82,13 +88,32 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
 
         await using var sql = await Sql.BeginAsync(db, cancel);
         var a = await AssignmentAsync(sql, assignmentId, userId, cancel);
-        var existing = await sql.ScalarAsync("SELECT Id FROM labels WHERE AssignmentId = $a;", cancel, ("$a", assignmentId));
-        if (existing is long labelId)
-        {
-            await sql.CommitAsync(cancel);
-            return labelId;
-        }
+        await RequireLabelerAsync(sql, a.ProjectId, userId, cancel);
         var project = await ProjectAsync(sql, a.ProjectId, cancel);
+        string choice = screen switch
+        {
+            "left" => a.ShownLeft,
+            "right" => Other(a.ShownLeft),
+            _ => screen,
+        };
+        int? strength = choice is Choices.A or Choices.B ? input.Strength : null;
+        string? ratings = RatingsJson(input.Ratings, project.Rubric, a.ShownLeft);
+        string? rationale = string.IsNullOrWhiteSpace(input.Rationale) ? null : input.Rationale.Trim();
+
+        var stored = await sql.QueryAsync("SELECT Id, Choice, Strength, RatingsJson, Rationale FROM labels WHERE AssignmentId = $a;",
+            r => new StoredLabel(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)),
+            cancel, ("$a", assignmentId));
+        if (stored.Count == 1)
+        {
+            var first = stored[0];
+            if (first.Choice != choice || first.Strength != strength || first.RatingsJson != ratings || first.Rationale != rationale)
+                throw new InputException("assignmentId",
+                    $"This item was already judged, in another tab or window: \"{Describe(first.Choice, first.Strength, a.ShownLeft)}\" is stored. " +
+                    $"This judgement (\"{Describe(choice, strength, a.ShownLeft)}\") was not saved; press U to undo the stored one and judge the item again.",
+                    isConflict: true);
+            await sql.CommitAsync(cancel);
+            return first.Id;
+        }
         var now = Now();
         if (a.Status == AssignmentStatus.Skipped)
             throw new InputException("assignmentId", $"Assignment {assignmentId} was skipped; ask for the next item.", isConflict: true);
@@ -103,16 +128,6 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
             await sql.ExecuteAsync("UPDATE items SET SlotsTaken = SlotsTaken + 1, IsOpen = (SlotsTaken + 1 < $n) WHERE Id = $i;",
                 cancel, ("$n", project.LabelsPerItem), ("$i", a.ItemId));
         }
-
-        string choice = screen switch
-        {
-            "left" => a.ShownLeft,
-            "right" => a.ShownLeft == Choices.A ? Choices.B : Choices.A,
-            _ => screen,
-        };
-        int? strength = choice is Choices.A or Choices.B ? input.Strength : null;
-        string? ratings = RatingsJson(input.Ratings, project.Rubric, a.ShownLeft);
-        string? rationale = string.IsNullOrWhiteSpace(input.Rationale) ? null : input.Rationale.Trim();
         double seconds = Math.Max(0, Math.Round((now - a.LeasedAt).TotalSeconds, 1));
 
         long id = (long)(await sql.ScalarAsync("""
@@ -125,6 +140,22 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
         await sql.CommitAsync(cancel);
         events?.Publish(a.ProjectId);
         return id;
+    }
+
+    private sealed record StoredLabel(long Id, string Choice, int? Strength, string? RatingsJson, string? Rationale);
+
+    private static string Other(string side) => side == Choices.A ? Choices.B : Choices.A;
+
+    /// <summary>A stored choice (a, b, tie, both_bad) in the words of the labeler's screen, where the left response is "A".</summary>
+    private static string Describe(string choice, int? strength, string shownLeft)
+    {
+        string words = choice switch
+        {
+            Choices.Tie => "Tie",
+            Choices.BothBad => "Both bad",
+            _ => choice == shownLeft ? "A is better" : "B is better",
+        };
+        return strength switch { 1 => words + ", slightly", 2 => words + ", much", _ => words };
     }
 
     /// <summary>Gives the item back to the queue; the labeler sees it again only after something else.</summary>
@@ -148,6 +179,7 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     {
         await using var sql = await Sql.BeginAsync(db, cancel);
         var project = await ProjectAsync(sql, projectId, cancel);
+        await RequireLabelerAsync(sql, projectId, userId, cancel);
         var last = await sql.QueryAsync("SELECT Id, AssignmentId, ItemId FROM labels WHERE LabelerId = $u AND ProjectId = $p ORDER BY Id DESC LIMIT 1;",
             r => (LabelId: r.GetInt64(0), AssignmentId: r.GetInt64(1), ItemId: r.GetInt64(2)), cancel, ("$u", userId), ("$p", projectId));
         if (last.Count == 0)
@@ -173,6 +205,24 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     }
 
     private DateTime Now() => clock.GetUtcNow().UtcDateTime;
+
+    private static readonly string LabelingRoles = JsonSerializer.Serialize(AppPolicies.Roles[AppPolicies.Label].Select(r => r.ToString()));
+
+    /// <summary>
+    /// Labels come only from an enabled person whose role may label and who is a Labeler or Lead
+    /// member of the project, checked inside the transaction that acts: whatever a page or a
+    /// script still holds (an open tab, a leased assignment), a demotion (global role, or project
+    /// role to Viewer), a removal or a disabled account stops the very next label.
+    /// </summary>
+    private static async Task RequireLabelerAsync(Sql sql, int projectId, int userId, CancellationToken cancel)
+    {
+        bool allowed = await sql.ScalarAsync("""
+            SELECT 1 FROM users u JOIN project_members m ON m.UserId = u.Id AND m.ProjectId = $p
+            WHERE u.Id = $u AND u.IsDisabled = 0 AND u.Role IN (SELECT value FROM json_each($roles)) AND m.Role IN ($labeler, $lead);
+            """, cancel, ("$p", projectId), ("$u", userId), ("$roles", LabelingRoles), ("$labeler", ProjectRoles.Labeler), ("$lead", ProjectRoles.Lead)) is not null;
+        if (!allowed)
+            throw new NotAllowedException("You can no longer label in this project: your role or membership changed, or your account was disabled. Ask a lead if this is a mistake.");
+    }
 
     private static async Task<ProjectRow> ProjectAsync(Sql sql, int projectId, CancellationToken cancel)
     {
@@ -253,13 +303,14 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     private static string? RatingsJson(Dictionary<string, Dictionary<string, int>>? ratings, List<string> rubric, string shownLeft)
     {
         if (ratings is null || ratings.Count == 0) return null;
-        var stored = new Dictionary<string, Dictionary<string, int>>();
+        // Sorted, so the same ratings always serialize alike (a retry compares equal).
+        var stored = new SortedDictionary<string, SortedDictionary<string, int>>(StringComparer.Ordinal);
         foreach (var (side, dims) in ratings)
         {
             string key = side.ToLowerInvariant() switch
             {
                 "left" => shownLeft,
-                "right" => shownLeft == Choices.A ? Choices.B : Choices.A,
+                "right" => Other(shownLeft),
                 _ => throw new InputException("ratings", $"Ratings are keyed by 'left' and 'right'; found '{side}'."),
             };
             foreach (var (dim, value) in dims)
@@ -268,7 +319,7 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
                     throw new InputException("ratings", $"'{dim}' is not a rubric dimension of this project; use one of: {string.Join(", ", rubric)}.");
                 if (value is < 1 or > 5) throw new InputException("ratings", $"Rating for '{dim}' must be 1–5; found {value}.");
             }
-            stored[key] = dims;
+            stored[key] = new SortedDictionary<string, int>(dims, StringComparer.Ordinal);
         }
         return JsonSerializer.Serialize(stored);
     }

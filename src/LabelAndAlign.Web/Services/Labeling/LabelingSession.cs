@@ -28,6 +28,9 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
     public string? Message { get; private set; }
     public bool MessageIsError { get; private set; }
     public bool Busy { get; private set; }
+
+    /// <summary>The labeler may no longer label here (demoted, removed, disabled): nothing more is offered.</summary>
+    public bool NotAllowed { get; private set; }
     public bool Finished => Project is not null && Current is null;
 
     public bool CanSubmit => Current is not null && Choice is not null && !Busy
@@ -116,12 +119,18 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
             (Message, MessageIsError) = (e.Message, true);
             Current = await queue.NextAsync(projectId, userId, cancel);
         }
+        catch (NotAllowedException e)
+        {
+            (Message, MessageIsError) = (e.Message, true);
+            Current = null;
+            NotAllowed = true;
+        }
         finally
         {
             Busy = false;
         }
         if ((Current?.AssignmentId ?? -1) != before) ResetChoice();
-        await RefreshProgressAsync(cancel);
+        if (!NotAllowed) await RefreshProgressAsync(cancel);
     }
 
     private void ResetChoice()

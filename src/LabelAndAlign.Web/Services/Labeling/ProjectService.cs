@@ -83,7 +83,10 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
     public Task<Project?> FindAsync(int projectId, CancellationToken cancel = default) =>
         db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancel);
 
-    /// <summary>Adds the user with the role, or changes the role of an existing member.</summary>
+    /// <summary>
+    /// Adds the user with the role, or changes the role of an existing member. Labeler and Lead
+    /// members must be people whose own role may label (not Viewers).
+    /// </summary>
     public async Task<ProjectMember> SetMemberAsync(int projectId, string? email, string? role, CancellationToken cancel = default)
     {
         if (string.IsNullOrWhiteSpace(email)) throw new InputException("email", "Email is required.");
@@ -92,6 +95,9 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         string normalized = AccountService.NormalizeEmail(email);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == normalized, cancel)
             ?? throw new InputException("email", $"No user with email {normalized}; an admin adds people first.");
+        // A project role cannot give more than the person's own role: Viewers do not label anywhere.
+        if (role is ProjectRoles.Labeler or ProjectRoles.Lead && !AppPolicies.Roles[AppPolicies.Label].Contains(user.Role))
+            throw new InputException("role", $"{normalized} is a {user.Role}, and a {user.Role} cannot label. Add them as a project Viewer, or ask an admin to make them a Labeler first.");
         var member = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == user.Id, cancel);
         if (member is null)
         {
