@@ -17,6 +17,7 @@ builder.AddRuns();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
@@ -25,9 +26,15 @@ await app.EnsureAdminAsync();
 
 app.UseSecurityHeaders();
 app.UseCrossSiteRequestGuard();
+// API routes and hubs answer every failure as JSON problem details (ApiExceptionHandler, and a
+// body for a bare status code), in every environment; pages get the error and not-found pages.
+app.UseWhen(ctx => ApiExceptionHandler.IsApi(ctx.Request.Path), api =>
+{
+    api.UseExceptionHandler();
+    api.UseStatusCodePages();
+});
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api") && !ctx.Request.Path.StartsWithSegments("/hubs"),
-    branch => branch.UseStatusCodePagesWithReExecute("/not-found"));
+app.UseWhen(ctx => !ApiExceptionHandler.IsApi(ctx.Request.Path), branch => branch.UseStatusCodePagesWithReExecute("/not-found"));
 // Routing after status-code pages, so a re-executed request is matched to the /not-found page.
 app.UseRouting();
 app.UseRateLimiter();

@@ -63,7 +63,7 @@ public sealed class DatasetServiceTests : IDisposable
     {
         int project = await ProjectWithResolvedTiedAndUndecidedItemsAsync(_db);
         await using var ctx = _db.CreateContext();
-        var service = new DatasetService(ctx, TimeProvider.System);
+        var service = LabelingTestData.Datasets(ctx);
 
         var dataset = await service.SnapshotProjectAsync(project, new ExportService(ctx), userId: null);
 
@@ -88,7 +88,7 @@ public sealed class DatasetServiceTests : IDisposable
         long item3 = ctx.Items.Where(i => i.ProjectId == project).Min(i => i.Id) + 2;
         int lead = ctx.Users.Single(u => u.Email == "ann@example.com").Id;
         await new ReviewService(ctx, TimeProvider.System).SetVerdictAsync(project, item3, Choices.B, lead);
-        var service = new DatasetService(ctx, TimeProvider.System);
+        var service = LabelingTestData.Datasets(ctx);
 
         var dataset = await service.SnapshotProjectAsync(project, new ExportService(ctx), userId: null);
 
@@ -107,9 +107,90 @@ public sealed class DatasetServiceTests : IDisposable
         await using var ctx = _db.CreateContext();
 
         var e = await Assert.ThrowsAsync<InputException>(() =>
-            new DatasetService(ctx, TimeProvider.System).SnapshotProjectAsync(project, new ExportService(ctx), userId: null));
+            LabelingTestData.Datasets(ctx).SnapshotProjectAsync(project, new ExportService(ctx), userId: null));
 
         Assert.Equal("source.projectId", e.Field);
         Assert.Empty(ctx.Datasets.Where(d => d.SourceProjectId == project));
+    }
+
+    private static readonly Services.Imports.ImportOptions DefaultLimits = new();
+
+    private async Task<DatasetService.ImportResult> ImportAsync(Stream body, Services.Imports.ImportOptions? limits = null)
+    {
+        await using var ctx = _db.CreateContext();
+        return await Datasets(ctx, limits).ImportAsync("test", body, userId: null);
+    }
+
+    [Fact]
+    public async Task Import_OneLineOf190MB_IsRefusedNamingTheLine_AndIsNeverHeldWhole()
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var result = await ImportAsync(new GeneratedStream("{\"text\": \"", (byte)'a', 190L * 1024 * 1024, "\"}\n{\"text\": \"fine\"}\n"));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.False(result.Ok);
+        Assert.False(result.TooLarge);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(1, error.Line);
+        Assert.Contains($"{DefaultLimits.MaxLineChars:N0} characters", error.Message);
+        // A line is kept only up to the limit (2 bytes a character), never the 190 MB; the old whole-line read took gigabytes.
+        Assert.True(allocated < 64L * 1024 * 1024, $"{allocated / (1024 * 1024)} MB allocated reading a 190 MB line");
+    }
+
+    [Fact]
+    public async Task Import_PastTheFileLimit_IsTooLarge()
+    {
+        var result = await ImportAsync(LabelingTestData.Stream(string.Concat(Enumerable.Repeat("{\"text\": \"x\"}\n", 100))),
+            new Services.Imports.ImportOptions { MaxFileBytes = 500 });
+        Assert.True(result.TooLarge);
+        Assert.Contains("Imports:MaxFileBytes", result.Errors.Single().Message);
+    }
+
+    [Fact]
+    public async Task Import_LabelingItems_AreTakenAsPromptOnly_SayingSoAndWhichFieldsAreLeftOut()
+    {
+        var result = await ImportAsync(LabelingTestData.Stream(string.Join("\n", Enumerable.Range(1, 3).Select(i =>
+            $$"""{"prompt": "p{{i}}", "response_a": "a{{i}}", "response_b": "b{{i}}"{{(i == 3 ? ", \"id\": 3" : "")}}}"""))));
+
+        Assert.True(result.Ok);
+        Assert.Equal(DatasetKind.PromptOnly, result.Dataset!.Kind);
+        Assert.Equal([new IgnoredField("id", 1), new IgnoredField("response_a", 3), new IgnoredField("response_b", 3)], result.Ignored);
+        Assert.Contains("as prompt only (from its fields: prompt)", result.Notice);
+        Assert.Contains("response_a (3 rows)", result.Notice);
+        Assert.Contains("labeling items", result.Notice);
+    }
+
+    [Fact]
+    public async Task Import_RowsOfTheirKindAlone_LeaveNothingOut()
+    {
+        var result = await ImportAsync(LabelingTestData.Stream("""{"prompt": "p", "chosen": "c", "rejected": "r", "margin": 1.5}"""));
+        Assert.Equal(DatasetKind.Preference, result.Dataset!.Kind);
+        Assert.Empty(result.Ignored);
+        Assert.DoesNotContain("Not used", result.Notice);
+    }
+
+    [Fact]
+    public async Task Import_APreviewCutsLongTexts()
+    {
+        string longText = new('x', 50_000);
+        var result = await ImportAsync(LabelingTestData.Stream($$"""{"messages": [{"role": "user", "content": "{{longText}}"}]}""" + "\n" + """{"text": "short"}"""));
+        Assert.Equal(DatasetKind.LanguageModeling, result.Dataset!.Kind);
+        string preview = result.Dataset.PreviewJson;
+        Assert.True(preview.Length < 2 * DatasetPreview.MaxTextChars, $"preview of {preview.Length} characters");
+        Assert.Contains("(50,000 characters)", preview);
+        Assert.Contains("short", preview);
+        await using var ctx = _db.CreateContext();
+        Assert.Contains(longText, (await Datasets(ctx).RowsAsync(result.Dataset.Id))[0].ToJsonString()); // the row itself is whole
+    }
+
+    [Theory]
+    [InlineData("{\"prompt\": \"\\ud800\"}")]
+    [InlineData("{\"text\": \"ok \\udc00 \"}")]
+    public async Task Import_AnUnpairedSurrogateEscape_IsALineError(string line)
+    {
+        var result = await ImportAsync(LabelingTestData.Stream("{\"text\": \"fine\"}\n" + line));
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(2, error.Line);
+        Assert.Contains("without its partner", error.Message);
     }
 }

@@ -1,3 +1,4 @@
+using LabelAndAlign.Web.Services.Imports;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.EntityFrameworkCore;
 using static LabelAndAlign.Web.Tests.LabelingTestData;
@@ -105,7 +106,7 @@ public class ImportServiceTests
         int project = await AddProjectAsync(db, u, 1);
         var line = """{"prompt": "p", "response_a": "x", "response_b": "y"}""" + "\n";
         await using var ctx = db.CreateContext();
-        var result = await Importer(ctx, options: new LabelingOptions { MaxImportBytes = 10_000 })
+        var result = await Importer(ctx, limits: new ImportOptions { MaxFileBytes = 10_000 })
             .ImportAsync(project, Stream(string.Concat(Enumerable.Repeat(line, 1000))), ImportService.Format.JsonLines);
         Assert.True(result.TooLarge);
         Assert.Contains("import limit", result.Errors.Single().Message);
@@ -121,5 +122,40 @@ public class ImportServiceTests
         await using var ctx = db.CreateContext();
         var result = await Importer(ctx).ImportAsync(project, Stream("\n\n"), ImportService.Format.JsonLines);
         Assert.Contains("no items", result.Errors.Single().Message);
+    }
+
+    [Fact]
+    public async Task Import_AnUnpairedSurrogateEscape_IsALineError_NotAFailure()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        await using var ctx = db.CreateContext();
+        string body = """{"prompt": "p", "response_a": "a", "response_b": "b"}""" + "\n" + """{"prompt": "p \ud800", "response_a": "a", "response_b": "b"}""";
+        var result = await Importer(ctx).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(2, error.Line);
+        Assert.Contains("without its partner", error.Message);
+        Assert.Equal(0, await ctx.Items.CountAsync());
+    }
+
+    [Fact]
+    public async Task Import_ALineOverTheSharedLineLimit_IsRefusedNamingIt_AsForDatasets()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        var limits = new ImportOptions { MaxLineChars = 1000 };
+        string longLine = $$"""{"prompt": "{{new string('p', 1200)}}", "response_a": "a", "response_b": "b"}""";
+        string body = """{"prompt": "p", "response_a": "a", "response_b": "b"}""" + "\n" + longLine + "\n";
+        await using var ctx = db.CreateContext();
+
+        var items = await Importer(ctx, limits: limits).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        var datasets = await Datasets(ctx, limits).ImportAsync("same file", Stream(body), userId: null);
+
+        Assert.Equal(2, Assert.Single(items.Errors).Line);
+        Assert.Equal(2, Assert.Single(datasets.Errors).Line);
+        Assert.Contains("1,000 characters", items.Errors[0].Message);
+        Assert.Contains("1,000 characters", datasets.Errors[0].Message);
     }
 }

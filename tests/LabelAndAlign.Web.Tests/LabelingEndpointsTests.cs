@@ -151,10 +151,12 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Contains("response_a", error.GetProperty("message").GetString());
     }
 
-    [Fact]
-    public async Task ImportItems_OverTheLimit_Returns413()
+    [Theory]
+    [InlineData("Imports:MaxFileBytes")]
+    [InlineData("Labeling:MaxImportBytes")] // the older name still applies
+    public async Task ImportItems_OverTheLimit_Returns413(string setting)
     {
-        using var small = app.WithWebHostBuilder(b => b.UseSetting("Labeling:MaxImportBytes", "2000"));
+        using var small = app.WithWebHostBuilder(b => b.UseSetting(setting, "2000"));
         var client = small.CreateClient();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AppFactory.AdminKey);
         var created = await (await client.PostAsJsonAsync("/api/projects", new { name = "big" })).Content.ReadFromJsonAsync<Created>();
@@ -164,6 +166,8 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         content.Headers.ContentType = new("application/x-ndjson");
         var response = await client.PostAsync($"/api/projects/{created!.Id}/items", content);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("Imports:MaxFileBytes", problem.GetProperty("errors")[0].GetProperty("message").GetString());
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Services.Datasets;
+using LabelAndAlign.Web.Services.Imports;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.Extensions.Options;
 
@@ -73,8 +75,11 @@ public static class LabelingTestData
         await ctx.SaveChangesAsync();
     }
 
-    public static ImportService Importer(Data.AppDbContext ctx, int seed = 1, LabelingOptions? options = null) =>
-        new(ctx, new ItemParser(new LabelingRandom(seed)), TimeProvider.System, Options.Create(options ?? new LabelingOptions()));
+    public static ImportService Importer(Data.AppDbContext ctx, int seed = 1, ImportOptions? limits = null) =>
+        new(ctx, new ItemParser(new LabelingRandom(seed)), TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
+
+    public static DatasetService Datasets(Data.AppDbContext ctx, ImportOptions? limits = null) =>
+        new(ctx, TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
 
     /// <summary>Imports <paramref name="count"/> items whose responses say which side they are ("a-3", "b-3").</summary>
     public static async Task AddItemsAsync(TestDatabase db, int projectId, int count)

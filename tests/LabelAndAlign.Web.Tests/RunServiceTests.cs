@@ -144,7 +144,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         }
 
         await using var context = _db.CreateContext();
-        var dataset = await new Services.Datasets.DatasetService(context, TimeProvider.System)
+        var dataset = await LabelingTestData.Datasets(context)
             .SnapshotProjectAsync(project, new Services.Labeling.ExportService(context), u1);
         var service = Service(context);
         var run = await service.LaunchAsync(new LaunchRequest("rm", "reward", new JsonObject { ["max_steps"] = 2 }, dataset.Id, null), u1);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
+using LabelAndAlign.Web.Services.Imports;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,6 @@ public static class LabelingEndpoints
     public sealed record CreatedProject(int Id);
     public sealed record MemberRequest(string? Email, string? Role);
     public sealed record ImportedItems(int Imported);
-    public sealed record ImportErrors(IReadOnlyList<ImportError> Errors);
     public sealed record NextAssignment(long AssignmentId, string Prompt, string Left, string Right, DateTime LeasedUntil);
     public sealed record LabelRequest(string? Choice, int? Strength, Dictionary<string, Dictionary<string, int>>? Ratings, string? Rationale);
     public sealed record LabelCreated(long LabelId);
@@ -40,61 +40,50 @@ public static class LabelingEndpoints
         api.MapPost("/projects", async (CreateProjectRequest? request, ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
         {
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, guidelines?, labelsPerItem?}.");
-            return await ApiResults.GuardAsync(async () =>
+            var project = await projects.CreateAsync(new ProjectService.Settings
             {
-                var project = await projects.CreateAsync(new ProjectService.Settings
-                {
-                    Name = request.Name, Guidelines = request.Guidelines, LabelsPerItem = request.LabelsPerItem ?? 1,
-                    Rubric = request.Rubric ?? [], AskRationale = request.AskRationale ?? false,
-                    LeaseMinutes = request.LeaseMinutes ?? 30, GoldRate = request.GoldRate ?? 0,
-                }, user.UserId()!.Value, cancel);
-                return Results.Ok(new CreatedProject(project.Id));
-            });
+                Name = request.Name, Guidelines = request.Guidelines, LabelsPerItem = request.LabelsPerItem ?? 1,
+                Rubric = request.Rubric ?? [], AskRationale = request.AskRationale ?? false,
+                LeaseMinutes = request.LeaseMinutes ?? 30, GoldRate = request.GoldRate ?? 0,
+            }, user.UserId()!.Value, cancel);
+            return Results.Ok(new CreatedProject(project.Id));
         }).RequireAuthorization(AppPolicies.Manage).WithSummary("Create a labeling project (Lead, Admin).");
 
         api.MapPost("/projects/{id:int}/members", async (int id, MemberRequest? request, ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {email, role}.");
-            return await ApiResults.GuardAsync(async () =>
-            {
-                await projects.SetMemberAsync(id, request.Email, request.Role, cancel);
-                return Results.Ok();
-            });
+            await projects.SetMemberAsync(id, request.Email, request.Role, cancel);
+            return Results.Ok();
         }).WithSummary("Add a member with a role (Labeler, Lead, Viewer) or change their role.");
 
         api.MapPost("/projects/{id:int}/items", async (int id, HttpContext http, ClaimsPrincipal user, ProjectService projects, ImportService imports,
-            IOptions<LabelingOptions> options, CancellationToken cancel) =>
+            IOptions<ImportOptions> limits, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
             // Our own limit replaces Kestrel's 30 MB default; the import stops reading once past it.
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = null;
-            if (http.Request.ContentLength > options.Value.MaxImportBytes)
-                return TooLarge(options.Value.MaxImportBytes);
+            if (http.Request.ContentLength > limits.Value.MaxFileBytes) throw new ImportTooLargeException(limits.Value.MaxFileBytes);
             string type = http.Request.ContentType ?? "";
             var format = type.Contains("csv", StringComparison.OrdinalIgnoreCase) ? ImportService.Format.Csv : ImportService.Format.JsonLines;
             var result = await imports.ImportAsync(id, http.Request.Body, format, cancel);
-            if (result.TooLarge) return TooLarge(options.Value.MaxImportBytes);
-            return result.Ok ? Results.Ok(new ImportedItems(result.Imported)) : Results.BadRequest(new ImportErrors(result.Errors));
+            return result.Ok ? Results.Ok(new ImportedItems(result.Imported)) : ApiResults.ImportRefused(result.Errors, result.TooLarge);
         }).Accepts<string>("application/x-ndjson", "text/csv")
-          .WithSummary("Import items (JSON Lines: our item format or TRL prompt/chosen/rejected; or CSV). All or nothing.");
+          .WithSummary("Import items (JSON Lines: our item format or TRL prompt/chosen/rejected; or CSV). All or nothing: 400 {errors: [{line, message}]}, 413 past the file limit.");
 
         api.MapPost("/projects/{id:int}/generate", async (int id, GenerateRequest? request, ClaimsPrincipal user, ProjectService projects,
             CandidateGenerator generator, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {checkpointA, checkpointB?, prompts? | datasetId?, maxNewTokens?, temperature?, topP?, seed?}.");
-            return await ApiResults.GuardAsync(async () =>
+            var defaults = new CandidateGenerator.Request();
+            int imported = await generator.GenerateAsync(id, new CandidateGenerator.Request
             {
-                var defaults = new CandidateGenerator.Request();
-                int imported = await generator.GenerateAsync(id, new CandidateGenerator.Request
-                {
-                    CheckpointA = request.CheckpointA, CheckpointB = request.CheckpointB, Prompts = request.Prompts, DatasetId = request.DatasetId,
-                    MaxNewTokens = request.MaxNewTokens ?? defaults.MaxNewTokens, Temperature = request.Temperature ?? defaults.Temperature,
-                    TopP = request.TopP ?? defaults.TopP, Seed = request.Seed ?? defaults.Seed,
-                }, cancel: cancel);
-                return Results.Ok(new ImportedItems(imported));
-            });
+                CheckpointA = request.CheckpointA, CheckpointB = request.CheckpointB, Prompts = request.Prompts, DatasetId = request.DatasetId,
+                MaxNewTokens = request.MaxNewTokens ?? defaults.MaxNewTokens, Temperature = request.Temperature ?? defaults.Temperature,
+                TopP = request.TopP ?? defaults.TopP, Seed = request.Seed ?? defaults.Seed,
+            }, cancel: cancel);
+            return Results.Ok(new ImportedItems(imported));
         }).RequireAuthorization(AppPolicies.Manage)
           .WithSummary("Generate items: sample two responses per prompt (pasted prompts, or a prompt-only / prompt-completion dataset; at most 500) " +
               "from checkpoint A and checkpoint B, or twice from A with seeds seed and seed+1; model_a/model_b record the checkpoints (\"run 3 · step 400\"). " +
@@ -117,20 +106,17 @@ public static class LabelingEndpoints
         api.MapPost("/assignments/{assignmentId:long}/label", async (long assignmentId, LabelRequest? request, ClaimsPrincipal user, LabelingQueue queue, CancellationToken cancel) =>
         {
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {choice, strength?, ratings?, rationale?}.");
-            return await Guard(async () =>
-            {
-                long labelId = await queue.SubmitAsync(assignmentId, user.UserId()!.Value,
-                    new LabelInput(request.Choice, request.Strength, request.Ratings, request.Rationale), cancel);
-                return Results.Ok(new LabelCreated(labelId));
-            });
-        }).WithSummary("Label an assignment: choice left, right, tie or both_bad. Repeating returns the same labelId.");
+            long labelId = await queue.SubmitAsync(assignmentId, user.UserId()!.Value,
+                new LabelInput(request.Choice, request.Strength, request.Ratings, request.Rationale), cancel);
+            return Results.Ok(new LabelCreated(labelId));
+        }).WithSummary("Label an assignment: choice left, right, tie or both_bad. Sending the same judgement again returns the same labelId; " +
+            "a different one for an assignment already labeled (another tab) answers 409 naming the stored one.");
 
         api.MapPost("/assignments/{assignmentId:long}/skip", async (long assignmentId, ClaimsPrincipal user, LabelingQueue queue, CancellationToken cancel) =>
-            await Guard(async () =>
-            {
-                await queue.SkipAsync(assignmentId, user.UserId()!.Value, cancel);
-                return Results.Ok();
-            })).WithSummary("Skip an assignment: the item returns to the queue.");
+        {
+            await queue.SkipAsync(assignmentId, user.UserId()!.Value, cancel);
+            return Results.Ok();
+        }).WithSummary("Skip an assignment: the item returns to the queue.");
 
         api.MapGet("/projects/{id:int}/export", async (int id, string? format, HttpContext http, ClaimsPrincipal user, ProjectService projects,
             ExportService exports, AuditLog audit, CancellationToken cancel) =>
@@ -160,11 +146,8 @@ public static class LabelingEndpoints
             ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            return await Guard(async () =>
-            {
-                await reviews.SetVerdictAsync(id, itemId, request?.Verdict, user.UserId()!.Value, cancel);
-                return Results.Ok();
-            });
+            await reviews.SetVerdictAsync(id, itemId, request?.Verdict, user.UserId()!.Value, cancel);
+            return Results.Ok();
         }).WithSummary("Record a lead's final verdict (a, b, tie, both_bad; null clears it).");
 
         api.MapGet("/projects/{id:int}/team", async (int id, ClaimsPrincipal user, ProjectService projects, ReviewService reviews, CancellationToken cancel) =>
@@ -177,27 +160,11 @@ public static class LabelingEndpoints
         return app;
     }
 
-    private static IResult TooLarge(long limit) => Results.Json(
-        new ImportErrors([new ImportError(0, $"The file is larger than the import limit of {limit / (1024 * 1024)} MB; split it into smaller files.")]),
-        statusCode: StatusCodes.Status413PayloadTooLarge);
-
     /// <summary>404 when the user may not even see the project, 403 when they see it but may not do this; null when allowed.</summary>
     private static async Task<IResult?> Deny(ProjectService projects, int id, ClaimsPrincipal user, Func<ProjectAccess, bool> allowed, CancellationToken cancel)
     {
         var access = await projects.AccessAsync(id, user, cancel);
-        if (!access.CanView) return Results.NotFound(new { error = $"No project with id {id}." });
+        if (!access.CanView) return ApiResults.NotFound($"No project with id {id}.");
         return allowed(access) ? null : Results.Problem("Your role in this project does not allow this.", statusCode: StatusCodes.Status403Forbidden);
-    }
-
-    private static async Task<IResult> Guard(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await ApiResults.GuardAsync(action);
-        }
-        catch (NotFoundException e)
-        {
-            return Results.NotFound(new { error = e.Message });
-        }
     }
 }

@@ -29,19 +29,16 @@ public static class RunsEndpoints
         write.MapPost("/runs", async (LaunchRunRequest? request, ClaimsPrincipal user, RunService runs, DatasetService datasets, ExportService exports, CancellationToken cancel) =>
         {
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, algorithm, config, source: {datasetId | projectId}, baseCheckpointId?}.");
-            return await ApiResults.GuardAsync(async () =>
+            int? datasetId = request.Source?.DatasetId;
+            if (datasetId is null && request.Source?.ProjectId is int projectId)
             {
-                int? datasetId = request.Source?.DatasetId;
-                if (datasetId is null && request.Source?.ProjectId is int projectId)
-                {
-                    // Validate the options before freezing a snapshot nobody will train on.
-                    RunConfig.Parse(request.Algorithm, request.Config);
-                    datasetId = (await datasets.SnapshotProjectAsync(projectId, exports, user.UserId(), cancel)).Id;
-                }
-                var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, datasetId, request.BaseCheckpointId, request.RewardCheckpointId),
-                    user.UserId(), cancel);
-                return Results.Ok(new CreatedRun(run.Id));
-            });
+                // Validate the options before freezing a snapshot nobody will train on.
+                RunConfig.Parse(request.Algorithm, request.Config);
+                datasetId = (await datasets.SnapshotProjectAsync(projectId, exports, user.UserId(), cancel)).Id;
+            }
+            var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, datasetId, request.BaseCheckpointId, request.RewardCheckpointId),
+                user.UserId(), cancel);
+            return Results.Ok(new CreatedRun(run.Id));
         }).WithSummary("Queue a training run on a dataset, or on a frozen snapshot of a labeling project's preferences; invalid options answer 400 naming the field (config.<key>).");
 
         read.MapGet("/runs", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.ListAsync(cancel)))
@@ -52,15 +49,14 @@ public static class RunsEndpoints
             .WithSummary("One run: status, progress (step of totalSteps), error, config.");
 
         write.MapPost("/runs/{id:int}/cancel", async (int id, RunService runs, CancellationToken cancel) =>
-            await ApiResults.GuardAsync(async () => await runs.CancelAsync(id, cancel) ? Results.Ok(await runs.GetAsync(id, cancel)) : Results.NotFound()))
+            await runs.CancelAsync(id, cancel) ? Results.Ok(await runs.GetAsync(id, cancel)) : Results.NotFound())
             .WithSummary("Cancel a queued run, or stop a running one at its next step (it saves a checkpoint).");
 
         read.MapGet("/runs/{id:int}/metrics", async (int id, string? name, int? maxPoints, int? fromStep, int? toStep, RunService runs, CancellationToken cancel) =>
         {
             if (await runs.GetAsync(id, cancel) is null) return Results.NotFound();
             if (string.IsNullOrEmpty(name)) return Results.Ok(await runs.MetricNamesAsync(id, cancel));
-            return await ApiResults.GuardAsync(async () =>
-                Results.Ok(await runs.MetricsAsync(id, name, maxPoints ?? RunService.DefaultMaxPoints, fromStep, toStep, cancel)));
+            return Results.Ok(await runs.MetricsAsync(id, name, maxPoints ?? RunService.DefaultMaxPoints, fromStep, toStep, cancel));
         }).WithSummary("[{step, value, time}] of one metric, at most maxPoints (min, max and last of each step bucket kept); without name: the metric names.");
 
         read.MapGet("/runs/{id:int}/samples", async (int id, RunService runs, CancellationToken cancel) =>
@@ -91,8 +87,7 @@ public static class RunsEndpoints
             var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.TryParse(s, out int i) ? i : -1).Where(i => i > 0).Distinct().ToList();
             if (ids.Count == 0) return ApiResults.BadRequest("runs", "List run ids: ?runs=1,2.");
-            return await ApiResults.GuardAsync(async () =>
-                Results.Text(await service.MetricsCsvAsync(ids, maxPoints ?? RunService.DefaultMaxPoints, cancel), "text/csv"));
+            return Results.Text(await service.MetricsCsvAsync(ids, maxPoints ?? RunService.DefaultMaxPoints, cancel), "text/csv");
         }).WithSummary("CSV (run_id, run_name, metric, step, value, time) of every metric of the runs, downsampled as the charts are.");
 
         app.MapHub<RunsHub>(RunsHub.Path);

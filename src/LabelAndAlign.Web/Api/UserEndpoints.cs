@@ -29,40 +29,34 @@ public static class UserEndpoints
         users.MapPost("/", async (CreateUserRequest? request, AccountService accounts, AuditLog audit, CancellationToken cancel) =>
         {
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {email, password, role}.");
-            return await ApiResults.GuardAsync(async () =>
-            {
-                var user = await accounts.CreateUserAsync(request.Email, request.Password, request.Role, cancel);
-                await audit.RecordAsync("user.create", $"{user.Email} as {user.Role}", cancel: cancel);
-                return Results.Created($"/api/users/{user.Id}", new CreatedUser(user.Id));
-            });
+            var user = await accounts.CreateUserAsync(request.Email, request.Password, request.Role, cancel);
+            await audit.RecordAsync("user.create", $"{user.Email} as {user.Role}", cancel: cancel);
+            return Results.Created($"/api/users/{user.Id}", new CreatedUser(user.Id));
         }).WithSummary("Create a user with a role (Admin, Lead, Labeler, Viewer).");
 
         users.MapPatch("/{id:int}", async (int id, UpdateUserRequest? request, AccountService accounts, AuditLog audit, CancellationToken cancel) =>
         {
             if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {role?, disabled?}.");
             var user = await accounts.FindAsync(id, cancel);
-            if (user is null) return Results.NotFound(new { error = $"No user with id {id}." });
-            return await ApiResults.GuardAsync(async () =>
+            if (user is null) return ApiResults.NotFound($"No user with id {id}.");
+            if (request.Role is not null && AccountService.ParseRole(request.Role) is var role && role != user.Role)
             {
-                if (request.Role is not null && AccountService.ParseRole(request.Role) is var role && role != user.Role)
-                {
-                    var before = user.Role;
-                    await accounts.SetRoleAsync(id, role, cancel);
-                    await audit.RecordAsync("user.role", $"{user.Email}: {before} → {role}", cancel: cancel);
-                }
-                if (request.Disabled is bool disabled && disabled != user.IsDisabled)
-                {
-                    await accounts.SetDisabledAsync(id, disabled, cancel);
-                    await audit.RecordAsync(disabled ? "user.disable" : "user.enable", user.Email, cancel: cancel);
-                }
-                return Results.Ok(new UserSummary(user.Id, user.Email, user.Role.ToString(), user.IsDisabled, user.CreatedAt, user.LastSignInAt));
-            });
+                var before = user.Role;
+                await accounts.SetRoleAsync(id, role, cancel);
+                await audit.RecordAsync("user.role", $"{user.Email}: {before} → {role}", cancel: cancel);
+            }
+            if (request.Disabled is bool disabled && disabled != user.IsDisabled)
+            {
+                await accounts.SetDisabledAsync(id, disabled, cancel);
+                await audit.RecordAsync(disabled ? "user.disable" : "user.enable", user.Email, cancel: cancel);
+            }
+            return Results.Ok(new UserSummary(user.Id, user.Email, user.Role.ToString(), user.IsDisabled, user.CreatedAt, user.LastSignInAt));
         }).WithSummary("Change a user's role and/or disable or enable them; their open sessions and hub connections end at once.");
 
         users.MapPost("/{id:int}/keys", async (int id, CreateKeyRequest? request, AccountService accounts, ApiKeyService keys, AuditLog audit, CancellationToken cancel) =>
         {
             var user = await accounts.FindAsync(id, cancel);
-            if (user is null) return Results.NotFound(new { error = $"No user with id {id}." });
+            if (user is null) return ApiResults.NotFound($"No user with id {id}.");
             string name = string.IsNullOrWhiteSpace(request?.Name) ? "api" : request.Name.Trim();
             if (name.Length > 100) return ApiResults.BadRequest("name", "Key name must have at most 100 characters.");
             string key = await keys.IssueAsync(user.Id, name, cancel);

@@ -28,8 +28,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Response.WriteAsJsonAsync(new { error = "Authentication required: send a valid API key as 'Authorization: Bearer <key>' or sign in." });
+        await Results.Problem("Authentication required: send a valid API key as 'Authorization: Bearer <key>' or sign in.",
+            statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in").ExecuteAsync(Context);
     }
 }

@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 
 namespace LabelAndAlign.Web.Services.Datasets;
 
+/// <summary>A field that rows of a dataset had but its kind does not read, and on how many rows.</summary>
+public sealed record IgnoredField(string Field, int Rows);
+
 /// <summary>
 /// TRL's dataset kinds, recognised from the fields of a JSON Lines row (see
 /// alignment-reference.md, "Dataset formats"). Conversational rows (lists of role/content
@@ -31,6 +34,37 @@ public static class DatasetKind
         PromptOnly => "Prompt only",
         _ => kind,
     };
+
+    /// <summary>The fields a kind reads; anything else on a row is carried along but never trained on.</summary>
+    public static IReadOnlyList<string> FieldsOf(string kind) => kind switch
+    {
+        LanguageModeling => ["text", "messages"],
+        PromptCompletion => ["prompt", "completion"],
+        Preference => ["prompt", "chosen", "rejected", "margin"],
+        ImplicitPreference => ["chosen", "rejected", "margin"],
+        UnpairedPreference => ["prompt", "completion", "label"],
+        PromptOnly => ["prompt"],
+        _ => [],
+    };
+
+    /// <summary>The row's fields (with a value) that its kind does not read.</summary>
+    public static IEnumerable<string> Ignored(JsonObject row, string kind) =>
+        row.Where(p => p.Value is not null && !FieldsOf(kind).Contains(p.Key, StringComparer.Ordinal)).Select(p => p.Key);
+
+    /// <summary>
+    /// "Imported N rows as …", and which fields were left out of training; for rows in our labeling
+    /// item format (prompt, response_a, response_b), where they belong instead.
+    /// </summary>
+    public static string Notice(string kind, int rows, IReadOnlyList<IgnoredField> ignored)
+    {
+        string detected = $"Imported {rows:N0} row{(rows == 1 ? "" : "s")} as {Describe(kind).ToLowerInvariant()} (from its fields: {string.Join(", ", FieldsOf(kind))}).";
+        if (ignored.Count == 0) return detected;
+        string left = $" Not used for training: {string.Join(", ", ignored.Select(f => $"{f.Field} ({f.Rows:N0} row{(f.Rows == 1 ? "" : "s")})"))}.";
+        bool labelingItems = ignored.Any(f => f.Field is "response_a" or "response_b");
+        return detected + left + (labelingItems
+            ? " Rows with response_a and response_b are labeling items: import them into a labeling project to be judged, then train on its snapshot."
+            : "");
+    }
 
     /// <summary>The kinds each algorithm can train on.</summary>
     public static IReadOnlyList<string> AcceptedBy(string algorithm) => algorithm switch

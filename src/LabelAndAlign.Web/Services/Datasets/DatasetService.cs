@@ -7,11 +7,10 @@ using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using LabelAndAlign.Web.Services.Imports;
 
 namespace LabelAndAlign.Web.Services.Datasets;
-
-/// <summary>One problem found while importing: the 1-based line and what is wrong with it.</summary>
-public sealed record ImportError(int Line, string Message);
 
 /// <summary>A dataset as lists and the API show it.</summary>
 public sealed record DatasetSummary(int Id, string Name, string Kind, int Rows, bool BuiltIn, DateTime CreatedAt, string PreviewJson);
@@ -20,19 +19,21 @@ public sealed record DatasetSummary(int Id, string Name, string Kind, int Rows, 
 /// Imports TRL-format JSON Lines as frozen datasets (all rows or none), lists them, and keeps the
 /// built-in task packs' corpora and prompt sets available as datasets.
 /// </summary>
-public sealed class DatasetService(AppDbContext db, TimeProvider clock)
+public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions<ImportOptions> limits)
 {
-    /// <summary>Largest accepted import.</summary>
-    public const long MaxImportBytes = 200L * 1024 * 1024;
-
-    /// <summary>Errors reported per import; the rest are counted, not listed.</summary>
-    public const int MaxErrors = 50;
-
     public const int PreviewRows = 5;
 
-    public sealed record ImportResult(Dataset? Dataset, IReadOnlyList<ImportError> Errors)
+    /// <summary>
+    /// What an import did: the dataset, or every reason it made none (<see cref="TooLarge"/>: past
+    /// the file limit). <see cref="Ignored"/> lists the fields of the rows that the detected kind
+    /// does not use, with how many rows had each, and <see cref="Notice"/> says so in words.
+    /// </summary>
+    public sealed record ImportResult(Dataset? Dataset, IReadOnlyList<ImportError> Errors, IReadOnlyList<IgnoredField> Ignored, bool TooLarge = false)
     {
         public bool Ok => Dataset is not null;
+
+        /// <summary>What was detected and what was left out, for the person who uploaded it.</summary>
+        public string? Notice => Dataset is null ? null : DatasetKind.Notice(Dataset.Kind, Dataset.RowCount, Ignored);
     }
 
     /// <summary>Reads every line; imports nothing unless all are valid rows of one kind.</summary>
@@ -78,64 +79,89 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock)
 
         var rows = new List<(int Line, string Json)>();
         var errors = new List<ImportError>();
+        var ignored = new Dictionary<string, int>(StringComparer.Ordinal);
         string? kind = null;
-        int kindLine = 0;
-        using var reader = new StreamReader(jsonl, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        int line = 0;
-        long bytes = 0;
-        while (await reader.ReadLineAsync(cancel) is { } text)
+        int kindLine = 0, lines = 0;
+        var o = limits.Value;
+        using var reader = ImportReader.Open(jsonl, o);
+        try
         {
-            line++;
-            bytes += text.Length + 1;
-            if (bytes > MaxImportBytes) throw new InputException("body", $"The file is larger than {MaxImportBytes / (1024 * 1024)} MB; split it into several datasets.");
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            JsonObject? row = null;
-            try
+            await foreach (var (line, text) in ImportReader.LinesAsync(reader, o.MaxLineChars, cancel))
             {
-                row = JsonNode.Parse(text) as JsonObject;
-                if (row is null) Add(errors, line, "expected a JSON object, one per line.");
+                lines = line;
+                if (errors.Count >= o.MaxReportedErrors) break;
+                if (text is null)
+                {
+                    errors.Add(new ImportError(line, $"the line is longer than {o.MaxLineChars:N0} characters (Imports:MaxLineChars); shorten it or split the row."));
+                    continue;
+                }
+                if (string.IsNullOrWhiteSpace(text)) continue;
+                var (row, error) = ParseRow(text);
+                if (error is not null)
+                {
+                    errors.Add(new ImportError(line, error));
+                    continue;
+                }
+                var (rowKind, kindError) = DatasetKind.Detect(row!);
+                if (kindError is not null)
+                {
+                    errors.Add(new ImportError(line, kindError));
+                    continue;
+                }
+                if (kind is null)
+                {
+                    kind = rowKind;
+                    kindLine = line;
+                }
+                else if (rowKind != kind)
+                {
+                    errors.Add(new ImportError(line, $"this row is {DatasetKind.Describe(rowKind!).ToLowerInvariant()} but line {kindLine} is {DatasetKind.Describe(kind).ToLowerInvariant()}; a dataset holds one kind."));
+                    continue;
+                }
+                foreach (string field in DatasetKind.Ignored(row!, kind!)) ignored[field] = ignored.GetValueOrDefault(field) + 1;
+                rows.Add((line, row!.ToJsonString()));
             }
-            catch (JsonException e)
-            {
-                Add(errors, line, $"not valid JSON: {e.Message}");
-            }
-            if (row is null) continue;
-            var (rowKind, error) = DatasetKind.Detect(row);
-            if (error is not null)
-            {
-                Add(errors, line, error);
-                continue;
-            }
-            if (kind is null)
-            {
-                kind = rowKind;
-                kindLine = line;
-            }
-            else if (rowKind != kind)
-            {
-                Add(errors, line, $"this row is {DatasetKind.Describe(rowKind!).ToLowerInvariant()} but line {kindLine} is {DatasetKind.Describe(kind).ToLowerInvariant()}; a dataset holds one kind.");
-                continue;
-            }
-            rows.Add((line, row.ToJsonString()));
         }
-        if (errors.Count == 0 && rows.Count == 0) Add(errors, Math.Max(1, line), "the file has no rows.");
-        if (errors.Count > 0) return new ImportResult(null, errors);
+        catch (ImportTooLargeException e)
+        {
+            return new ImportResult(null, [new ImportError(0, e.Message)], [], TooLarge: true);
+        }
+        if (errors.Count == 0 && rows.Count == 0) errors.Add(new ImportError(Math.Max(1, lines), "the file has no rows."));
+        if (errors.Count > 0) return new ImportResult(null, errors, []);
 
         var dataset = await SaveAsync(name, kind!, source, rows, userId, cancel);
-        return new ImportResult(dataset, []);
+        return new ImportResult(dataset, [], ignored.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new IgnoredField(f.Key, f.Value)).ToList());
     }
 
-    private static void Add(List<ImportError> errors, int line, string message)
+    /// <summary>One JSON object, or why the line is not one (bad JSON, or text that is not valid Unicode).</summary>
+    private static (JsonObject? Row, string? Error) ParseRow(string text)
     {
-        if (errors.Count < MaxErrors) errors.Add(new ImportError(line, message));
+        try
+        {
+            if (JsonNode.Parse(text) is not JsonObject row) return (null, "expected a JSON object, one per line.");
+            // Writing it back out reads every string, which finds an escape that is not valid Unicode.
+            _ = row.ToJsonString();
+            return (row, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"not valid JSON: {e.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, JsonText.UnpairedSurrogate);
+        }
+        catch (ArgumentException)
+        {
+            return (null, JsonText.UnpairedSurrogate);
+        }
     }
 
     private async Task<Dataset> SaveAsync(string name, string kind, string source, List<(int Line, string Json)> rows, int? userId, CancellationToken cancel)
     {
-        var preview = new JsonArray(rows.Take(PreviewRows).Select(r => JsonNode.Parse(r.Json)).ToArray());
         var dataset = new Dataset
         {
-            Name = name, Kind = kind, RowCount = rows.Count, PreviewJson = preview.ToJsonString(), Source = source,
+            Name = name, Kind = kind, RowCount = rows.Count, PreviewJson = DatasetPreview.Of(rows.Take(PreviewRows).Select(r => r.Json)), Source = source,
             CreatedById = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         await using var tx = await db.Database.BeginTransactionAsync(cancel);
@@ -169,7 +195,7 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock)
     }
 
     public static DatasetSummary Summarize(Dataset d) =>
-        new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith("builtin:", StringComparison.Ordinal), d.CreatedAt, d.PreviewJson);
+        new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith("builtin:", StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson));
 
     public Task<Dataset?> FindAsync(int id, CancellationToken cancel = default) =>
         db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);

@@ -1,6 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Text;
 using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Services.Imports;
 using Microsoft.Extensions.Options;
 
 namespace LabelAndAlign.Web.Services.Labeling;
@@ -12,19 +11,19 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 }
 
 /// <summary>
-/// Imports items all-or-nothing. The body is read as a stream with a byte limit and a per-line
-/// limit, so an oversized upload is refused after reading at most the limit; lines are parsed
-/// as they arrive and inserted in one transaction only when every line is valid.
+/// Imports items all-or-nothing. The body is read as a stream within the import limits
+/// (<see cref="ImportOptions"/>, shared with dataset imports), so an oversized upload or line is
+/// refused after reading at most the limit; lines are parsed as they arrive and inserted in one
+/// transaction only when every line is valid.
 /// </summary>
-public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvider clock, IOptions<LabelingOptions> options)
+public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvider clock, IOptions<ImportOptions> options)
 {
     public enum Format { JsonLines, Csv }
 
     public async Task<ImportResult> ImportAsync(int projectId, Stream body, Format format, CancellationToken cancel = default)
     {
-        var o = options.Value;
-        var limited = new LimitedStream(body, o.MaxImportBytes);
-        using var reader = new StreamReader(limited, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 65536, leaveOpen: true);
+        var limits = options.Value;
+        using var reader = ImportReader.Open(body, limits);
         var items = new List<ParsedItem>();
         var errors = new List<ImportError>();
         try
@@ -32,9 +31,9 @@ public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvid
             if (format == Format.JsonLines) await ParseJsonLinesAsync(reader, items, errors, cancel);
             else await ParseCsvAsync(reader, items, errors);
         }
-        catch (LimitExceededException)
+        catch (ImportTooLargeException e)
         {
-            return new ImportResult(0, [new ImportError(0, $"The file is larger than the import limit of {o.MaxImportBytes / (1024 * 1024)} MB; split it into smaller files.")], TooLarge: true);
+            return new ImportResult(0, [new ImportError(0, e.Message)], TooLarge: true);
         }
         catch (FormatException e) when (format == Format.Csv)
         {
@@ -48,20 +47,19 @@ public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvid
 
     private async Task ParseJsonLinesAsync(TextReader reader, List<ParsedItem> items, List<ImportError> errors, CancellationToken cancel)
     {
-        int lineNumber = 0;
-        await foreach (var line in ReadLinesAsync(reader, options.Value.MaxLineChars, cancel))
+        var limits = options.Value;
+        await foreach (var (line, text) in ImportReader.LinesAsync(reader, limits.MaxLineChars, cancel))
         {
-            lineNumber++;
-            if (line is null)
+            if (text is null)
             {
-                errors.Add(new ImportError(lineNumber, $"Line is longer than {options.Value.MaxLineChars} characters."));
+                errors.Add(new ImportError(line, $"Line is longer than {limits.MaxLineChars:N0} characters (Imports:MaxLineChars); shorten it or split the item."));
             }
-            else if (line.Trim().Length > 0)
+            else if (text.Trim().Length > 0)
             {
-                try { items.Add(parser.ParseJsonLine(line)); }
-                catch (FormatException e) { errors.Add(new ImportError(lineNumber, e.Message)); }
+                try { items.Add(parser.ParseJsonLine(text)); }
+                catch (FormatException e) { errors.Add(new ImportError(line, e.Message)); }
             }
-            if (errors.Count >= options.Value.MaxReportedErrors) return;
+            if (errors.Count >= limits.MaxReportedErrors) return;
         }
     }
 
@@ -94,38 +92,6 @@ public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvid
             }
             if (errors.Count >= options.Value.MaxReportedErrors) return;
         }
-    }
-
-    /// <summary>Lines without their terminators; a line over the limit comes back as null (and is skipped).</summary>
-    private static async IAsyncEnumerable<string?> ReadLinesAsync(TextReader reader, int maxChars, [EnumeratorCancellation] CancellationToken cancel)
-    {
-        var buffer = new char[65536];
-        var line = new StringBuilder();
-        bool tooLong = false, any = false;
-        int n;
-        while ((n = await reader.ReadAsync(buffer.AsMemory(), cancel)) > 0)
-        {
-            int start = 0;
-            for (int i = 0; i < n; i++)
-            {
-                if (buffer[i] != '\n') continue;
-                if (!tooLong) line.Append(buffer, start, i - start);
-                yield return tooLong ? null : line.ToString().TrimEnd('\r');
-                line.Clear();
-                tooLong = false;
-                any = false;
-                start = i + 1;
-            }
-            if (!tooLong && start < n)
-            {
-                line.Append(buffer, start, n - start);
-                any = true;
-                if (line.Length > maxChars) { tooLong = true; line.Clear(); }
-            }
-            else if (start < n) any = true;
-        }
-        if (tooLong) yield return null;
-        else if (any && line.Length > 0) yield return line.ToString().TrimEnd('\r');
     }
 
     private async Task InsertAsync(int projectId, List<ParsedItem> items, CancellationToken cancel)
@@ -162,34 +128,5 @@ public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvid
             await cmd.ExecuteNonQueryAsync(cancel);
         }
         await sql.CommitAsync(cancel);
-    }
-
-    private sealed class LimitExceededException : Exception;
-
-    /// <summary>Reads through to the inner stream and throws once more than the limit has come through.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        private int Count(int n)
-        {
-            _read += n;
-            if (_read > limit) throw new LimitExceededException();
-            return n;
-        }
     }
 }

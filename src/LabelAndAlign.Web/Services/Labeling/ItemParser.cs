@@ -1,15 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using LabelAndAlign.Web.Data.Labeling;
+using LabelAndAlign.Web.Services.Imports;
 
 namespace LabelAndAlign.Web.Services.Labeling;
 
 /// <summary>An item ready to insert, parsed from one import line or CSV row.</summary>
 public sealed record ParsedItem(string? ExternalId, string PromptText, string? PromptMessagesJson,
     string ResponseA, string ResponseB, string? ModelA, string? ModelB, string? Gold);
-
-/// <summary>One reason an import line was rejected; <see cref="Line"/> counts from 1.</summary>
-public sealed record ImportError(int Line, string Message);
 
 /// <summary>
 /// Turns import records into items. Two shapes are accepted: our item format
@@ -40,7 +38,15 @@ public sealed class ItemParser(LabelingRandom random)
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"Each line must be a JSON object; found {root.ValueKind}.");
             var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             foreach (var p in root.EnumerateObject()) fields[p.Name] = p.Value.Clone();
-            return FromFields(fields);
+            try
+            {
+                return FromFields(fields);
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonElement.GetString on an escape that is not valid Unicode.
+                throw new FormatException(char.ToUpperInvariant(JsonText.UnpairedSurrogate[0]) + JsonText.UnpairedSurrogate[1..]);
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using LabelAndAlign.Web.Services.Imports;
+
 namespace LabelAndAlign.Web.Services.Labeling;
 
 public static class LabelingExtensions
@@ -7,6 +9,11 @@ public static class LabelingExtensions
     {
         var s = builder.Services;
         s.Configure<LabelingOptions>(builder.Configuration.GetSection("Labeling"));
+        // Item and dataset imports share these limits.
+        s.Configure<ImportOptions>(builder.Configuration.GetSection("Imports"));
+        // The file limit's name before datasets shared it; a setting of that name still applies.
+        if (builder.Configuration["Labeling:MaxImportBytes"] is { } older && builder.Configuration["Imports:MaxFileBytes"] is null)
+            s.PostConfigure<ImportOptions>(o => o.MaxFileBytes = long.Parse(older, System.Globalization.CultureInfo.InvariantCulture));
         s.AddSingleton(new LabelingRandom());
         s.AddSingleton<ItemParser>();
         s.AddSingleton<LabelingEvents>();
