@@ -45,6 +45,11 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     Console.Error.WriteLine("Stopped.");
     return 130;
 }
+catch (LabelAndAlign.Engine.Recipe.RunSpecException e)
+{
+    foreach (var error in e.Errors) Console.Error.WriteLine($"lna {command.Name}: {error.Message}");
+    return 1;
+}
 catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DllNotFoundException
                                or LabelAndAlign.Torch.TorchUnavailableException)
 {

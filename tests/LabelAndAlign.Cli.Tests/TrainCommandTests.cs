@@ -18,8 +18,15 @@ public class TrainCommandTests
             output_dir: out-{algorithm}
             pack: sentiment
             pack_examples: 200
-            model: {"{"} preset: tiny, n_positions: 40, n_embd: 32, n_layer: 1, n_head: 2 {"}"}
-            training: {"{"} max_steps: {steps}, batch_size: 8, learning_rate: 0.003, save_steps: 2 {"}"}
+            model: tiny
+            n_positions: 40
+            n_embd: 32
+            n_layer: 1
+            n_head: 2
+            max_steps: {steps}
+            per_device_train_batch_size: 8
+            learning_rate: 0.003
+            save_steps: 2
             {extra}
             """);
         return path;
@@ -85,8 +92,8 @@ public class TrainCommandTests
         string dir = InferenceCommandsTestData.TempDir();
         string extra = algorithm switch
         {
-            "grpo" => "grpo: { num_generations: 4, max_completion_length: 6 }",
-            "ppo" => "ppo: { num_ppo_epochs: 2, max_completion_length: 6 }",
+            "grpo" => "num_generations: 4\nmax_completion_length: 6",
+            "ppo" => "num_ppo_epochs: 2\nmax_completion_length: 6",
             _ => "",
         };
         var (code, output) = await Run(CancellationToken.None, "--config", Config(dir, algorithm, 2, extra));
@@ -166,7 +173,7 @@ public class TrainCommandTests
         TokenizerFiles.Save(TokenizerFiles.Load(start), rmDir);
 
         var (code, _) = await Run(CancellationToken.None, "--config",
-            Config(dir, "ppo", 2, $"init_from: {start}\nreward_model: {rmDir}\nppo: {{ num_ppo_epochs: 1, max_completion_length: 6 }}"));
+            Config(dir, "ppo", 2, $"init_from: {start}\nreward_model: {rmDir}\nnum_ppo_epochs: 1\nmax_completion_length: 6"));
         Assert.Equal(0, code);
         var samples = Samples(Path.Combine(dir, "out-ppo"));
         Assert.NotEmpty(samples);

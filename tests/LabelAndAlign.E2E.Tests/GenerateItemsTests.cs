@@ -17,7 +17,7 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
     {
         var api = Api();
 
-        int runId = await LaunchSftAsync("tiny-for-generation", new { max_steps = 10, batch_size = 8, learning_rate = 0.003, max_length = 64 });
+        int runId = await LaunchSftAsync("tiny-for-generation", new { max_steps = 10, per_device_train_batch_size = 8, learning_rate = 0.003, max_length = 64 });
         await WaitForRunAsync(runId, Completed, TimeSpan.FromSeconds(120));
 
         var prompts = await api.PostAsync("/api/datasets?name=review%20openers", new StringContent("{\"prompt\": \"The acting was\"}\n{\"prompt\": \"My friends said\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson"));

@@ -104,7 +104,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
     /// <summary>A tiny SFT run launched through the API, waited for until it completes.</summary>
     private async Task<int> CompletedRunAsync()
     {
-        int id = await LaunchSftAsync("million", new { max_steps = 3, batch_size = 4, max_length = 32 });
+        int id = await LaunchSftAsync("million", new { max_steps = 3, per_device_train_batch_size = 4, max_length = 32 });
         await WaitForRunAsync(id, Completed, TimeSpan.FromSeconds(120));
         return id;
     }

@@ -101,7 +101,7 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         var launchedSft = await _admin.PostAsJsonAsync("/api/runs", new
         {
             name = "tone-base", algorithm = "sft", source = new { datasetId = sftDataset },
-            config = new { max_steps = 4, batch_size = 8, learning_rate = 0.003, max_length = 32, save_every = 4 },
+            config = new { max_steps = 4, per_device_train_batch_size = 8, learning_rate = 0.003, max_length = 32, save_steps = 4 },
         });
         int sft = (await OkJsonAsync(launchedSft)).GetProperty("id").GetInt32();
 
@@ -147,8 +147,8 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await page.GetByLabel("Base checkpoint", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = $"tone-base · step {sftStep}" });
         await page.Locator("details.options > summary").ClickAsync();
         await SetOptionAsync(page, "max_steps", "4");
-        await SetOptionAsync(page, "batch_size", "4");
-        await SetOptionAsync(page, "save_every", "4");
+        await SetOptionAsync(page, "per_device_train_batch_size", "4");
+        await SetOptionAsync(page, "save_steps", "4");
         await BrowserFixture.ScreenshotAsync(page, "reward-launch-form");
         await page.GetByRole(AriaRole.Button, new() { Name = "Launch Reward model run" }).ClickAsync();
 
@@ -194,10 +194,10 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await Expect(rewardSelect).ToHaveValueAsync(rewardCheckpoint.ToString());
         await page.Locator("details.options > summary").ClickAsync();
         await SetOptionAsync(page, "max_steps", "3");
-        await SetOptionAsync(page, "batch_size", "2");
+        await SetOptionAsync(page, "per_device_train_batch_size", "2");
         await SetOptionAsync(page, "num_ppo_epochs", "1");
         await SetOptionAsync(page, "max_completion_length", "6");
-        await SetOptionAsync(page, "save_every", "3");
+        await SetOptionAsync(page, "save_steps", "3");
         await BrowserFixture.ScreenshotAsync(page, "ppo-launch-form-reward-model");
         await page.GetByRole(AriaRole.Button, new() { Name = "Launch PPO run" }).ClickAsync();
 

@@ -77,7 +77,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     {
         using (var api = Api())
         {
-            int id = await LaunchSftAsync("resume-me", new { max_steps = 100000, batch_size = 8, learning_rate = 0.003, save_every = 25, max_length = 64 });
+            int id = await LaunchSftAsync("resume-me", new { max_steps = 100000, per_device_train_batch_size = 8, learning_rate = 0.003, save_steps = 25, max_length = 64 });
             var running = await WaitForRunAsync(id, r => r.GetProperty("step").GetInt32() >= 60, TimeSpan.FromSeconds(90));
             int killedAt = running.GetProperty("step").GetInt32();
             await App.KillAsync();
@@ -102,8 +102,8 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     public async Task TwoRuns_Compared_OverlayAndDiffOnlyConfig_CsvMatchesThePoints()
     {
         using var api = Api();
-        int a = await LaunchSftAsync("lr-3e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.003, max_length = 64 });
-        int b = await LaunchSftAsync("lr-1e-3", new { max_steps = 30, batch_size = 8, learning_rate = 0.001, max_length = 64 });
+        int a = await LaunchSftAsync("lr-3e-3", new { max_steps = 30, per_device_train_batch_size = 8, learning_rate = 0.003, max_length = 64 });
+        int b = await LaunchSftAsync("lr-1e-3", new { max_steps = 30, per_device_train_batch_size = 8, learning_rate = 0.001, max_length = 64 });
         await WaitForRunAsync(b, r => r.GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(120));
 
         var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
@@ -114,7 +114,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         // Diff-only: learning_rate differs, batch_size does not.
         var diff = page.Locator(".diff-table");
         await Expect(diff).ToContainTextAsync("learning_rate");
-        await Expect(diff).Not.ToContainTextAsync("batch_size");
+        await Expect(diff).Not.ToContainTextAsync("per_device_train_batch_size");
         // Overlay: each chart holds both runs (raw + smoothed line per run).
         int traces = await page.Locator(".chart-card[data-metric='loss'] .scatterlayer .trace").CountAsync();
         Assert.Equal(4, traces);

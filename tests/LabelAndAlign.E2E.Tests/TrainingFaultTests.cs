@@ -73,7 +73,7 @@ public sealed class TrainingFaultTests(ITestOutputHelper output)
                 var launch = await api.PostAsJsonAsync("/api/runs", new
                 {
                     name = "killed-mid-run", algorithm = "sft", source = new { datasetId },
-                    config = new { model = "tiny", max_steps = MaxSteps, save_every = SaveEvery, batch_size = 4, learning_rate = 0.003, max_length = 32 },
+                    config = new { model = "tiny", max_steps = MaxSteps, save_steps = SaveEvery, per_device_train_batch_size = 4, learning_rate = 0.003, max_length = 32 },
                 });
                 string body = await launch.Content.ReadAsStringAsync();
                 Assert.True(launch.IsSuccessStatusCode, body);

@@ -18,7 +18,7 @@ public class DpoTrainerTests
         var pairs = TrainerTestKit.SentimentPairs(64);
         var sink = new MemoryMetricsSink();
         var dpo = new DpoTrainer(pairs, reference, TrainerTestKit.Tokenizer.PadId, new DpoOptions { Beta = 0.1, LossType = type, LabelSmoothing = smoothing });
-        new Trainer(model, dpo, new TrainerOptions { MaxSteps = 25, BatchSize = 8, LearningRate = 2e-3f, CosineSchedule = false }, sink).Run();
+        new Trainer(model, dpo, new TrainerOptions { MaxSteps = 25, BatchSize = 8, LearningRate = 2e-3f, LrSchedulerType = LrSchedulerType.Constant }, sink).Run();
         var margins = sink.Series("rewards/margins");
         Assert.True(Math.Abs(margins[0]) < 0.05, $"first margin {margins[0]} should be ≈ 0 (policy = reference)");
         Assert.True(margins[^3..].Average() > 0.5, $"margins {margins[0]} → {margins[^1]}");

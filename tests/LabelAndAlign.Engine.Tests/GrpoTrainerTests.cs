@@ -25,7 +25,7 @@ public class GrpoTrainerTests
         var sink = new MemoryMetricsSink();
         var grpo = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], reference,
             new GrpoOptions { NumGenerations = 8, MaxCompletionLength = 8, Beta = beta, LossType = lossType, ScaleRewards = scaling }, seed: 3);
-        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 30, BatchSize = 8, LearningRate = 3e-3f, CosineSchedule = false }, sink).Run();
+        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 30, BatchSize = 8, LearningRate = 3e-3f, LrSchedulerType = LrSchedulerType.Constant }, sink).Run();
         var reward = sink.Series("reward");
         Assert.True(reward[^5..].Average() > reward[..5].Average() + 0.3, $"reward {string.Join(" ", reward.Select(r => r.ToString("0.00")))}");
         Assert.Equal(reward, sink.Series("rewards/starts_positive/mean"));
@@ -42,7 +42,7 @@ public class GrpoTrainerTests
         var sink = new MemoryMetricsSink();
         var grpo = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], null,
             new GrpoOptions { NumGenerations = 4, MaxCompletionLength = 6, NumIterations = 3 }, seed: 3);
-        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 6, BatchSize = 4, LearningRate = 1e-2f, CosineSchedule = false }, sink).Run();
+        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 6, BatchSize = 4, LearningRate = 1e-2f, LrSchedulerType = LrSchedulerType.Constant }, sink).Run();
         var reward = sink.Series("reward");
         Assert.Equal(2, reward.Length); // one rollout per 3 steps
         Assert.Equal(6, sink.Series("loss").Length);
@@ -63,7 +63,7 @@ public class GrpoTrainerTests
             var reference = TrainerTestKit.Copy(model.Parameters);
             return (model, new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], reference,
                 new GrpoOptions { NumGenerations = 4, MaxCompletionLength = 6, Beta = 0.04f, NumIterations = 3 }, seed: 3));
-        }, new TrainerOptions { MaxSteps = 9, BatchSize = 2, GradientAccumulationSteps = 2, LearningRate = 1e-2f, CosineSchedule = false, Seed = 5 },
+        }, new TrainerOptions { MaxSteps = 9, BatchSize = 2, GradientAccumulationSteps = 2, LearningRate = 1e-2f, LrSchedulerType = LrSchedulerType.Constant, Seed = 5 },
             cancelAt, "reward", "rewards/starts_positive/mean", "kl", "entropy", "clip_ratio/region_mean", "num_tokens", "completions/mean_length", "grad_norm");
     }
 
@@ -75,7 +75,7 @@ public class GrpoTrainerTests
         var prompts = new SentimentPack().Prompts(1, 8);
         var options = new GrpoOptions { NumGenerations = 2, MaxCompletionLength = 4, NumIterations = 2 };
         var grpo = new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [StartsPositive], null, options, seed: 1);
-        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 2, BatchSize = 2, SaveEvery = 1, OutputDir = dir.Path }).Run();
+        new Trainer(model, grpo, new TrainerOptions { MaxSteps = 2, BatchSize = 2, SaveSteps = 1, OutputDir = dir.Path }).Run();
         string StateAt(int step)
         {
             var json = Checkpoint.LoadOptimizer(Path.Combine(dir.Path, Trainer.CheckpointPrefix + step), model.Parameters.Count)!.Value.TrainerStateJson!;

@@ -21,7 +21,7 @@ public class PpoTrainerTests
         var sink = new MemoryMetricsSink();
         var ppo = new PpoTrainer(prompts, TrainerTestKit.Tokenizer, StartsPositive, reference,
             new PpoOptions { MaxCompletionLength = 8, KlEstimator = kl, AdaptiveKl = adaptive, KlCoef = adaptive ? 0.2f : 0.05f, Temperature = 1f, MissingEosPenalty = 1f }, seed: 3);
-        new Trainer(model, ppo, new TrainerOptions { MaxSteps = 48, BatchSize = 16, LearningRate = 3e-3f, CosineSchedule = false }, sink).Run();
+        new Trainer(model, ppo, new TrainerOptions { MaxSteps = 48, BatchSize = 16, LearningRate = 3e-3f, LrSchedulerType = LrSchedulerType.Constant }, sink).Run();
         var scores = sink.Series("objective/scores");
         Assert.Equal(12, scores.Length); // one rollout per 4 PPO epochs
         Assert.True(scores[^3..].Average() > scores[..3].Average() + 0.25, $"scores {string.Join(" ", scores.Select(r => r.ToString("0.00")))}");
@@ -40,7 +40,7 @@ public class PpoTrainerTests
         var length = new FunctionReward("length", (_, c) => c.Length / 10.0);
         var ppo = new PpoTrainer(new SentimentPack().Prompts(1, 32), TrainerTestKit.Tokenizer, length, reference,
             new PpoOptions { MaxCompletionLength = 6 }, seed: 2);
-        new Trainer(model, ppo, new TrainerOptions { MaxSteps = 16, BatchSize = 16, LearningRate = 1e-3f, CosineSchedule = false }, sink).Run();
+        new Trainer(model, ppo, new TrainerOptions { MaxSteps = 16, BatchSize = 16, LearningRate = 1e-3f, LrSchedulerType = LrSchedulerType.Constant }, sink).Run();
         var ratio = sink.Series("val/ratio");
         Assert.Equal(1.0, ratio[0], 1e-4);
         Assert.Equal(0.0, sink.Series("policy/clipfrac_avg")[0]);

@@ -23,7 +23,7 @@ public class ResumeTests
         var (m2, a2) = setup();
         var first = new MemoryMetricsSink();
         using var cancel = new CancellationTokenSource();
-        var r = new Trainer(m2, a2, options with { OutputDir = dir.Path, SaveEvery = 0 }, new CancelAtStep(first, cancelAt, cancel)).Run(cancel.Token);
+        var r = new Trainer(m2, a2, options with { OutputDir = dir.Path, SaveSteps = 0 }, new CancelAtStep(first, cancelAt, cancel)).Run(cancel.Token);
         Assert.True(r.Cancelled);
         Assert.Equal(cancelAt, r.Step);
         string checkpoint = Trainer.LatestCheckpoint(dir.Path)!;

@@ -45,7 +45,7 @@ public class TrainerTests
         var first = new MemoryMetricsSink();
         using var cancel = new CancellationTokenSource();
         var sinkThatCancels = new CancelAtStep(first, 5, cancel);
-        var r = new Trainer(m2, s2, options with { OutputDir = dir.Path, SaveEvery = 0 }, sinkThatCancels).Run(cancel.Token);
+        var r = new Trainer(m2, s2, options with { OutputDir = dir.Path, SaveSteps = 0 }, sinkThatCancels).Run(cancel.Token);
         Assert.True(r.Cancelled);
         Assert.Equal(5, r.Step);
         string checkpoint = Trainer.LatestCheckpoint(dir.Path)!;
@@ -80,7 +80,7 @@ public class TrainerTests
         private int _step;
         public string Name => "poisoned";
         public int ExampleCount => 10;
-        public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics) => _step = step;
+        public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel) => _step = step;
 
         public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
         {
@@ -140,7 +140,7 @@ public class TrainerTests
         using var dir = new TempDirectory();
         var (model, sft) = Setup();
         var samples = new MemoryMetricsSink();
-        new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, OutputDir = dir.Path, SaveEvery = 2, SaveTotalLimit = 2 })
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, OutputDir = dir.Path, SaveSteps = 2, SaveTotalLimit = 2 })
         {
             Samples = samples,
             SampleGenerator = _ => [new CheckpointSample("The movie was", " great.")],
@@ -158,7 +158,7 @@ public class TrainerTests
         var (model, sft) = Setup();
         var events = new List<string>();
         var samples = new RecordingSamplesSink(step => events.Add($"sample {step}"));
-        new Trainer(model, sft, new TrainerOptions { MaxSteps = 2, BatchSize = 4, OutputDir = dir.Path, SaveEvery = 1 })
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 2, BatchSize = 4, OutputDir = dir.Path, SaveSteps = 1 })
         {
             Samples = samples,
             SampleGenerator = _ => [new CheckpointSample("p", "c")],
@@ -179,7 +179,7 @@ public class TrainerTests
         var (model, sft) = Setup();
         var sink = new MemoryMetricsSink();
         var calls = new List<int>();
-        new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, EvalEvery = 3 }, sink)
+        new Trainer(model, sft, new TrainerOptions { MaxSteps = 6, BatchSize = 4, EvalSteps = 3 }, sink)
         {
             Evaluate = (_, step) =>
             {
@@ -189,6 +189,103 @@ public class TrainerTests
         }.Run();
         Assert.Equal([3, 6], calls);
         Assert.Equal([30.0, 60.0], sink.Series("eval/score"));
+    }
+
+    /// <summary>Delegates to an algorithm and cancels inside one step, after one of its micro-batches; counts the micro-batches run after that.</summary>
+    private sealed class CancelInside(ITrainingAlgorithm inner, int atStep, int afterMicroBatch, CancellationTokenSource cancel) : ITrainingAlgorithm
+    {
+        private int _step, _micro;
+        public int AfterCancel { get; private set; }
+        public string Name => inner.Name;
+        public int ExampleCount => inner.ExampleCount;
+        public int StepsPerBatch => inner.StepsPerBatch;
+        public double Weight(ReadOnlySpan<int> examples) => inner.Weight(examples);
+
+        public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken token)
+        {
+            (_step, _micro) = (step, 0);
+            inner.BeginStep(model, step, iteration, examples, metrics, token);
+        }
+
+        public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+        {
+            if (cancel.IsCancellationRequested) AfterCancel++;
+            double loss = inner.Accumulate(model, examples, lossScale, metrics);
+            if (_step == atStep && ++_micro == afterMicroBatch) cancel.Cancel();
+            return loss;
+        }
+
+        public void EndStep(Gpt model, int step, MetricBag metrics) => inner.EndStep(model, step, metrics);
+        public string? SaveState() => inner.SaveState();
+        public void LoadState(string state) => inner.LoadState(state);
+    }
+
+    [Fact]
+    public void Run_CancelInsideAHugeStep_StopsAtTheNextMicroBatch_RollsTheStepBack_AndResumesIdentically()
+    {
+        using var dir = new TempDirectory();
+        // 64 micro-batches a step: the cancel lands after the 2nd micro-batch of step 3.
+        var options = new TrainerOptions { MaxSteps = 5, BatchSize = 1, GradientAccumulationSteps = 64, LearningRate = 2e-3f, Seed = 4 };
+        var (m1, s1) = Setup();
+        var full = new MemoryMetricsSink();
+        new Trainer(m1, s1, options, full).Run();
+
+        var (m2, s2) = Setup();
+        using var cancel = new CancellationTokenSource();
+        var cutting = new CancelInside(s2, atStep: 3, afterMicroBatch: 2, cancel);
+        var first = new MemoryMetricsSink();
+        var r = new Trainer(m2, cutting, options with { OutputDir = dir.Path, SaveSteps = 0 }, first).Run(cancel.Token);
+        Assert.True(r.Cancelled);
+        Assert.Equal(3, r.Step); // the unfinished step is not counted
+        Assert.Equal(0, cutting.AfterCancel); // no micro-batch ran after the cancel
+        Assert.EndsWith("checkpoint-3", r.LastCheckpoint);
+
+        var (m3, s3) = Setup(seed: 77);
+        var second = new MemoryMetricsSink();
+        var resumed = new Trainer(m3, s3, options with { OutputDir = dir.Path }, second);
+        resumed.Resume(r.LastCheckpoint!);
+        resumed.Run();
+        foreach (var name in new[] { "loss", "num_tokens", "epoch" })
+            Assert.Equal(full.Series(name), first.Series(name).Concat(second.Series(name)).ToArray());
+        Assert.Equal(m1.Parameters.Data, m3.Parameters.Data);
+    }
+
+    [Fact]
+    public void Run_CancelDuringARollout_RollsBack_AndResumesIdentically()
+    {
+        // GRPO with β > 0: the cancel fires while a step's rollout is scored, before its reference pass (which honours it).
+        var prompts = new TaskPacks.SentimentPack().Prompts(1, 16);
+        var options = new TrainerOptions { MaxSteps = 5, BatchSize = 2, LearningRate = 1e-2f, LrSchedulerType = LrSchedulerType.Constant, Seed = 5 };
+        using var cancel = new CancellationTokenSource();
+        int scored = 0;
+        (Gpt, ITrainingAlgorithm) Setup(bool cutting)
+        {
+            var model = TrainerTestKit.SftModel(steps: 20);
+            var reward = new FunctionReward("len", (_, c) =>
+            {
+                if (cutting && ++scored == 9) cancel.Cancel(); // 4 completions a step: the 9th is step 2's first
+                return c.Length % 3;
+            });
+            return (model, new GrpoTrainer(prompts, TrainerTestKit.Tokenizer, [reward], TrainerTestKit.Copy(model.Parameters),
+                new GrpoOptions { NumGenerations = 2, MaxCompletionLength = 5, Beta = 0.05f }, seed: 3));
+        }
+        using var dir = new TempDirectory();
+        var (m1, a1) = Setup(false);
+        var full = new MemoryMetricsSink();
+        new Trainer(m1, a1, options, full).Run();
+        var (m2, a2) = Setup(true);
+        var first = new MemoryMetricsSink();
+        var r = new Trainer(m2, a2, options with { OutputDir = dir.Path, SaveSteps = 0 }, first).Run(cancel.Token);
+        Assert.True(r.Cancelled);
+        Assert.Equal(2, r.Step); // the third rollout (step 2) was cut
+        var (m3, a3) = Setup(false);
+        var second = new MemoryMetricsSink();
+        var resumed = new Trainer(m3, a3, options with { OutputDir = dir.Path }, second);
+        resumed.Resume(r.LastCheckpoint!);
+        resumed.Run();
+        foreach (var name in new[] { "loss", "reward", "kl", "num_tokens" })
+            Assert.Equal(full.Series(name), first.Series(name).Concat(second.Series(name)).ToArray());
+        Assert.Equal(m1.Parameters.Data, m3.Parameters.Data);
     }
 
     [Fact]

@@ -71,6 +71,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("POST", "/api/datasets", "---++", "/api/datasets?name=matrix", ""),
         Api("GET", "/api/runs", "-+-++"),
         Api("POST", "/api/runs", "---++", body: "{}"),
+        Api("GET", "/api/runs/options", "-+-++", "/api/runs/options?algorithm=sft"),
         Api("GET", "/api/runs/{id:int}", "-+-++", "/api/runs/999999"),
         Api("POST", "/api/runs/{id:int}/cancel", "---++", "/api/runs/999999/cancel"),
         Api("GET", "/api/runs/{id:int}/metrics", "-+-++", "/api/runs/999999/metrics?name=loss"),

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Web.Services.Datasets;
 
 namespace LabelAndAlign.Web.Tests;
@@ -40,9 +41,30 @@ public sealed class DatasetKindTests
     [Fact]
     public void AcceptedBy_SftTakesLanguageModellingAndPromptCompletion_DpoTakesPreferences()
     {
-        Assert.Contains(DatasetKind.PromptCompletion, DatasetKind.AcceptedBy("sft"));
-        Assert.DoesNotContain(DatasetKind.Preference, DatasetKind.AcceptedBy("sft"));
-        Assert.Contains(DatasetKind.ImplicitPreference, DatasetKind.AcceptedBy("dpo"));
-        Assert.Empty(DatasetKind.AcceptedBy("nope"));
+        Assert.Contains(DatasetKind.PromptCompletion, DatasetKind.AcceptedBy(Algorithm.Sft));
+        Assert.DoesNotContain(DatasetKind.Preference, DatasetKind.AcceptedBy(Algorithm.Sft));
+        Assert.Contains(DatasetKind.ImplicitPreference, DatasetKind.AcceptedBy(Algorithm.Dpo));
+    }
+
+    /// <summary>One row of each kind, as the import recognises it.</summary>
+    private static readonly Dictionary<string, string> Rows = new()
+    {
+        [DatasetKind.LanguageModeling] = """{"text": "The sky is blue."}""",
+        [DatasetKind.PromptCompletion] = """{"prompt": "The sky is", "completion": " blue."}""",
+        [DatasetKind.Preference] = """{"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}""",
+        [DatasetKind.ImplicitPreference] = """{"chosen": "The sky is blue.", "rejected": "The sky is green."}""",
+        [DatasetKind.PromptOnly] = """{"prompt": "The sky is"}""",
+    };
+
+    [Fact]
+    public void AcceptedBy_EveryKindAnAlgorithmAccepts_IsReadByTheRecipesParser()
+    {
+        foreach (var algorithm in Algorithms.All)
+            foreach (var kind in DatasetKind.AcceptedBy(algorithm))
+            {
+                var row = JsonNode.Parse(Rows[kind])!.AsObject();
+                Assert.Equal(kind, DatasetKind.Detect(row).Kind);
+                Assert.Equal(1, DatasetRows.Parse(algorithm, [row]).Count);
+            }
     }
 }

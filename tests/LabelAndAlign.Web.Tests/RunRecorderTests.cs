@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Services.Runs;
 
@@ -19,29 +18,7 @@ public sealed class RunRecorderTests : IDisposable
         return run.Id;
     }
 
-    private static RunConfig Config(string json) => RunConfig.Parse("grpo", JsonNode.Parse(json)!.AsObject());
-
-    [Fact]
-    public async Task Report_KlAboveTheBound_RaisesTheAlertOnce_WithTheReason()
-    {
-        await using var recorder = new RunRecorder(AddRun(), _db.ConnectionString, new RunsNotifier(), Config("""{"stop_on_kl_above": 2}"""));
-        int raised = 0;
-        recorder.AlertRaised += () => raised++;
-        recorder.Report(1, "kl", 1.5, DateTimeOffset.UtcNow);
-        Assert.Null(recorder.Alert);
-        recorder.Report(2, "kl", 7.25, DateTimeOffset.UtcNow);
-        recorder.Report(3, "kl", 9, DateTimeOffset.UtcNow);
-        Assert.Equal(1, raised);
-        Assert.Contains("kl = 7.25 exceeded the bound 2 at step 2", recorder.Alert);
-    }
-
-    [Fact]
-    public async Task Report_RewardBelowTheFloor_RaisesRewardCollapse()
-    {
-        await using var recorder = new RunRecorder(AddRun(), _db.ConnectionString, new RunsNotifier(), Config("""{"stop_on_reward_below": 0.1}"""));
-        recorder.Report(5, "reward", 0.05, DateTimeOffset.UtcNow);
-        Assert.Contains("reward collapse", recorder.Alert);
-    }
+    private RunRecorder Recorder(int id, RunsNotifier? notifier = null) => new(id, _db.ConnectionString, _db.Directory, notifier ?? new RunsNotifier(), 100);
 
     [Fact]
     public async Task Flush_PushesPointsToSubscribers_AndStoresThemWithTheStep()
@@ -50,7 +27,7 @@ public sealed class RunRecorderTests : IDisposable
         var notifier = new RunsNotifier();
         var pushed = new List<LivePoint>();
         using var _ = notifier.Subscribe(id, points => { lock (pushed) pushed.AddRange(points); return Task.CompletedTask; }, null);
-        await using (var recorder = new RunRecorder(id, _db.ConnectionString, notifier, Config("{}")))
+        await using (var recorder = Recorder(id, notifier))
         {
             recorder.Report(1, "loss", 2.5, DateTimeOffset.UtcNow);
             recorder.Report(1, "reward", 0.5, DateTimeOffset.UtcNow);
@@ -66,12 +43,18 @@ public sealed class RunRecorderTests : IDisposable
     public async Task Checkpoint_RecordedAgainForTheSameStep_KeepsTheRowAndItsId()
     {
         int id = AddRun();
-        await using var recorder = new RunRecorder(id, _db.ConnectionString, new RunsNotifier(), Config("{}"));
-        recorder.Checkpoint(20, "runs/1/checkpoints/checkpoint-20");
+        await using var recorder = Recorder(id);
+        string folder = Path.Combine(_db.Directory, "runs", "1", "checkpoints", "checkpoint-20");
+        recorder.Checkpoint(20, folder);
         int first;
-        using (var ctx = _db.CreateContext()) first = ctx.RunCheckpoints.Single(c => c.RunId == id).Id;
+        using (var ctx = _db.CreateContext())
+        {
+            var row = ctx.RunCheckpoints.Single(c => c.RunId == id);
+            Assert.Equal("runs/1/checkpoints/checkpoint-20", row.Path); // stored relative to the data folder
+            first = row.Id;
+        }
         // Re-saved after a resume, or reconciled after a crash between writing the folder and recording it.
-        recorder.Checkpoint(20, "runs/1/checkpoints/checkpoint-20");
+        recorder.Checkpoint(20, folder);
         using (var ctx = _db.CreateContext())
         {
             var row = Assert.Single(ctx.RunCheckpoints.Where(c => c.RunId == id));
@@ -83,7 +66,7 @@ public sealed class RunRecorderTests : IDisposable
     public async Task Flush_WhileTheFlusherIsStoring_ReturnsOnlyOnceEverythingReportedBeforeIsStored()
     {
         int id = AddRun();
-        await using var recorder = new RunRecorder(id, _db.ConnectionString, new RunsNotifier(), Config("{}"));
+        await using var recorder = Recorder(id);
         // The trainer flushes before each checkpoint: every step up to it must be in the database when Flush returns,
         // even when the background flusher took part of the buffer a moment before.
         for (int step = 1; step <= 2000; step++)
@@ -94,5 +77,39 @@ public sealed class RunRecorderTests : IDisposable
             using var ctx = _db.CreateContext();
             Assert.Equal(step, ctx.MetricPoints.Count(p => p.RunId == id));
         }
+    }
+
+    [Fact]
+    public async Task Started_AtAResumedStep_DropsWhatAnInterruptedAttemptRecordedAfterIt()
+    {
+        int id = AddRun();
+        await using (var first = Recorder(id))
+        {
+            first.Started(0);
+            for (int step = 1; step <= 8; step++) first.Report(step, "loss", step, DateTimeOffset.UtcNow);
+            first.Report(8, new Engine.Training.CheckpointSample("p", "c"), DateTimeOffset.UtcNow);
+        }
+        await using (var resumed = Recorder(id))
+        {
+            resumed.Started(5);
+            resumed.Report(6, "loss", 60, DateTimeOffset.UtcNow);
+        }
+        using var ctx = _db.CreateContext();
+        Assert.Equal([1, 2, 3, 4, 5, 6], ctx.MetricPoints.Where(p => p.RunId == id).OrderBy(p => p.Step).Select(p => p.Step).ToList());
+        Assert.Equal(60, ctx.MetricPoints.Single(p => p.RunId == id && p.Step == 6).Value);
+        Assert.Empty(ctx.RunSamples.Where(s => s.RunId == id));
+    }
+
+    [Fact]
+    public async Task Progress_IsStoredWithTheNextFlush_EvenWithoutMetricsAtThatStep()
+    {
+        int id = AddRun();
+        await using (var recorder = Recorder(id))
+        {
+            recorder.Progress(7);
+            recorder.Flush();
+        }
+        using var ctx = _db.CreateContext();
+        Assert.Equal(7, ctx.Runs.Single(r => r.Id == id).Step);
     }
 }

@@ -18,6 +18,11 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
         new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
+    private RunLauncher Launcher(Data.AppDbContext context) => new(context, new Services.Datasets.DatasetService(context, TimeProvider.System),
+        new Services.Labeling.ExportService(context), Engine.Recipe.TrainingBackends.NativeOnly, new RunsNotifier(), new TrainingEngineSignal(), TimeProvider.System,
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
+        new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
+
     private int AddRun(string name = "r", string config = "{}")
     {
         using var ctx = _db.CreateContext();
@@ -122,8 +127,8 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     {
         var configs = new List<JsonObject>
         {
-            JsonNode.Parse("""{"learning_rate": 0.001, "batch_size": 8, "beta": 0.1}""")!.AsObject(),
-            JsonNode.Parse("""{"learning_rate": 0.003, "batch_size": 8}""")!.AsObject(),
+            JsonNode.Parse("""{"learning_rate": 0.001, "per_device_train_batch_size": 8, "beta": 0.1}""")!.AsObject(),
+            JsonNode.Parse("""{"learning_rate": 0.003, "per_device_train_batch_size": 8}""")!.AsObject(),
         };
         Assert.Equal(["beta", "learning_rate"], RunService.DifferingKeys(configs));
     }
@@ -147,7 +152,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         var dataset = await LabelingTestData.Datasets(context)
             .SnapshotProjectAsync(project, new Services.Labeling.ExportService(context), u1);
         var service = Service(context);
-        var run = await service.LaunchAsync(new LaunchRequest("rm", "reward", new JsonObject { ["max_steps"] = 2 }, dataset.Id, null), u1);
+        var run = await Launcher(context).LaunchAsync(new LaunchRequest("rm", "reward", new JsonObject { ["max_steps"] = 2 }, dataset.Id, null), u1);
 
         var lineage = (await service.GetAsync(run.Id))!.Lineage!;
         Assert.Equal(dataset.Id, lineage.DatasetId);

@@ -113,7 +113,7 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
         using var admin = app.CreateApiClient();
         var created = await admin.PostAsJsonAsync("/api/projects", new { name = "snapshot source" });
         int project = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
-        var empty = await admin.PostAsJsonAsync("/api/runs", new { name = "too early", algorithm = "dpo", config = new { }, source = new { projectId = project } });
+        var empty = await admin.PostAsJsonAsync("/api/runs", new { name = "too early", algorithm = "reward", config = new { }, source = new { projectId = project } });
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
         Assert.True((await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("source.projectId", out _));
 
@@ -160,11 +160,12 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
     [Theory]
     [InlineData(null)]
     [InlineData(987654)]
-    public async Task LaunchPpo_WithoutARewardModelCheckpoint_Returns400NamingRewardCheckpointId(int? rewardCheckpointId)
+    public async Task LaunchPpo_WithoutAUsableReward_Returns400NamingRewardCheckpointId(int? rewardCheckpointId)
     {
         using var api = app.CreateApiClient();
-        var datasets = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
-        int prompts = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "arithmetic · prompts").GetProperty("id").GetInt32();
+        // Imported prompts have no task pack to score completions: the reward model is the only reward.
+        var imported = await api.PostAsync($"/api/datasets?name=prompts-{Guid.NewGuid():N}", Jsonl("{\"prompt\": \"1+1=\"}\n"));
+        int prompts = (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         var response = await api.PostAsJsonAsync("/api/runs", new { name = "ppo", algorithm = "ppo", config = new { max_steps = 2 }, source = new { datasetId = prompts }, rewardCheckpointId });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");

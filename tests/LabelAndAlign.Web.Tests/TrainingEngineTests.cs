@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
 
@@ -19,6 +20,12 @@ public sealed class TrainingEngineTests : IDisposable
     /// <summary>The app over a given data folder, so a second host can reopen the first one's database.</summary>
     private sealed class Host(string dataDirectory) : WebApplicationFactory<Program>
     {
+        public T Service<T>(Func<IServiceProvider, T> get)
+        {
+            using var scope = Services.CreateScope();
+            return get(scope.ServiceProvider);
+        }
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(dataDirectory, "test.db")}");
@@ -49,9 +56,9 @@ public sealed class TrainingEngineTests : IDisposable
         return list.EnumerateArray().First(d => d.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
     }
 
-    private static async Task<int> LaunchAsync(HttpClient api, object config, string name = "tiny-sft")
+    private static async Task<int> LaunchAsync(HttpClient api, object config, string name = "tiny-sft", int? baseCheckpointId = null)
     {
-        var response = await api.PostAsJsonAsync("/api/runs", new { name, algorithm = "sft", config, source = new { datasetId = await DatasetAsync(api) } });
+        var response = await api.PostAsJsonAsync("/api/runs", new { name, algorithm = "sft", config, source = new { datasetId = await DatasetAsync(api) }, baseCheckpointId });
         string body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
@@ -81,7 +88,7 @@ public sealed class TrainingEngineTests : IDisposable
     {
         using var host = new Host(_data);
         using var api = host.Api();
-        int id = await LaunchAsync(api, new { max_steps = 12, batch_size = 4, learning_rate = 0.003, save_every = 6, max_length = 32 });
+        int id = await LaunchAsync(api, new { max_steps = 12, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 6, max_length = 32 });
         var first = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
         Assert.Contains(Status(first), new[] { "Queued", "Running" });
 
@@ -121,7 +128,7 @@ public sealed class TrainingEngineTests : IDisposable
     {
         using var host = new Host(_data);
         using var api = host.Api();
-        int id = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, learning_rate = 0.003, max_length = 32 });
+        int id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, max_length = 32 });
         await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 3);
         var cancel = await api.PostAsync($"/api/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
@@ -137,8 +144,8 @@ public sealed class TrainingEngineTests : IDisposable
     {
         using var host = new Host(_data);
         using var api = host.Api();
-        int busy = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, max_length = 32 }, "busy");
-        int queued = await LaunchAsync(api, new { max_steps = 5, batch_size = 4, max_length = 32 }, "queued");
+        int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
+        int queued = await LaunchAsync(api, new { max_steps = 5, per_device_train_batch_size = 4, max_length = 32 }, "queued");
         await WaitAsync(api, busy, r => Status(r) == "Running");
         Assert.Equal("Queued", Status(await api.GetFromJsonAsync<JsonElement>($"/api/runs/{queued}"))); // MaxConcurrentRuns = 1
         await api.PostAsync($"/api/runs/{queued}/cancel", null);
@@ -155,7 +162,7 @@ public sealed class TrainingEngineTests : IDisposable
         using (var host = new Host(_data))
         using (var api = host.Api())
         {
-            id = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, learning_rate = 0.003, save_every = 10, max_length = 32 });
+            id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 10, max_length = 32 });
             await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 25);
         }
         // The stopped host saved a checkpoint on the way out and left the run Running.
@@ -179,20 +186,31 @@ public sealed class TrainingEngineTests : IDisposable
     {
         using var host = new Host(_data);
         using var api = host.Api();
-        // An absurd learning rate blows the weights up: the trainer's NaN/Inf guard throws within a few steps.
-        int diverging = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, learning_rate = 1e30, max_grad_norm = 0, max_length = 32 }, "diverging");
-        int next = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, max_length = 32 }, "next"); // queued behind it (MaxConcurrentRuns = 1)
+        int basis = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "base"));
+        // Its weights cut short on disk: the next run that starts from it cannot load them.
+        string folder = Path.Combine(_data, CheckpointPath(basis));
+        File.WriteAllBytes(Path.Combine(folder, "model.safetensors"), [1, 2, 3]);
+        int broken = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "from-a-broken-base", basis);
+        int next = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "next"); // queued behind it (MaxConcurrentRuns = 1)
 
-        var failed = await WaitAsync(api, diverging, r => Status(r) is not ("Queued" or "Running"));
+        var failed = await WaitAsync(api, broken, r => Status(r) is not ("Queued" or "Running"));
         Assert.Equal("Failed", Status(failed));
-        string error = failed.GetProperty("error").GetString()!;
-        Assert.Contains("not finite", error);
-        Assert.Contains("Lower the learning rate", error);
+        Assert.Contains("model.safetensors", failed.GetProperty("error").GetString());
         Assert.True(failed.GetProperty("finishedAt").ValueKind == JsonValueKind.String);
 
         var done = await WaitAsync(api, next, r => Status(r) is "Completed" or "Failed" or "Cancelled");
         Assert.True(Status(done) == "Completed", done.ToString());
         Assert.Equal(6, done.GetProperty("step").GetInt32());
+    }
+
+    private string CheckpointPath(int checkpointId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT Path FROM run_checkpoints WHERE Id = $id;";
+        cmd.Parameters.AddWithValue("$id", checkpointId);
+        return (string)cmd.ExecuteScalar()!;
     }
 
     [Fact]
@@ -201,10 +219,10 @@ public sealed class TrainingEngineTests : IDisposable
         using var host = new Host(_data);
         using var api = host.Api();
         // Hold the queue so the blocked run's folder can be prepared before it starts.
-        int busy = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, max_length = 32 }, "busy");
+        int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
         await WaitAsync(api, busy, r => Status(r) == "Running");
-        int blocked = await LaunchAsync(api, new { max_steps = 30, batch_size = 4, save_every = 5, max_length = 32 }, "blocked");
-        int next = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, save_every = 3, max_length = 32 }, "next");
+        int blocked = await LaunchAsync(api, new { max_steps = 30, per_device_train_batch_size = 4, save_steps = 5, max_length = 32 }, "blocked");
+        int next = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, save_steps = 3, max_length = 32 }, "next");
         // A file where the run's checkpoints folder goes: no checkpoint can be written (root ignores chmod, not this).
         string runDir = Path.Combine(_data, "runs", blocked.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
@@ -233,10 +251,10 @@ public sealed class TrainingEngineTests : IDisposable
     {
         using var host = new Host(_data);
         using var api = host.Api();
-        int busy = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, max_length = 32 }, "busy");
+        int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
         await WaitAsync(api, busy, r => Status(r) == "Running");
-        int broken = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, max_length = 32 }, "broken");
-        int next = await LaunchAsync(api, new { max_steps = 6, batch_size = 4, max_length = 32 }, "next");
+        int broken = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "broken");
+        int next = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "next");
         // A row the engine cannot read (an unexpected exception while loading, not a validation error).
         Execute($"UPDATE runs SET ConfigJson = 'null' WHERE Id = {broken};");
         await api.PostAsync($"/api/runs/{busy}/cancel", null);
@@ -255,7 +273,7 @@ public sealed class TrainingEngineTests : IDisposable
         using (var host = new Host(_data))
         using (var api = host.Api())
         {
-            id = await LaunchAsync(api, new { max_steps = 100000, batch_size = 4, learning_rate = 0.003, save_every = 10, save_total_limit = 0, max_length = 32 });
+            id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 10, save_total_limit = 0, max_length = 32 });
             await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 12);
         }
         // What a kill mid-save could leave: a temporary folder and a step folder without its optimizer file.
@@ -344,7 +362,7 @@ public sealed class TrainingEngineTests : IDisposable
     {
         using var host = new Host(_data);
         using var api = host.Api();
-        int policy = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, batch_size = 4, save_every = 2, max_length = 32 }, "base"));
+        int policy = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, save_steps = 2, max_length = 32 }, "base"));
 
         string jsonl = string.Join("\n", Enumerable.Range(1, 4).Select(i => $$"""{"prompt": "{{i}}+1=", "chosen": "{{i + 1}}", "rejected": "{{i + 2}}"}"""));
         var imported = await api.PostAsync("/api/datasets?name=prefs", new StringContent(jsonl, System.Text.Encoding.UTF8, "application/x-ndjson"));
@@ -353,13 +371,16 @@ public sealed class TrainingEngineTests : IDisposable
         int prefs = JsonDocument.Parse(importedText).RootElement.GetProperty("id").GetInt32();
         int reward = await CompletedCheckpointAsync(api, await PostRunAsync(api, new
         {
-            name = "rm", algorithm = "reward", config = new { max_steps = 2, batch_size = 4, save_every = 2 },
+            name = "rm", algorithm = "reward", config = new { max_steps = 2, per_device_train_batch_size = 4, save_steps = 2 },
             source = new { datasetId = prefs }, baseCheckpointId = policy,
         }));
 
         int prompts = await DatasetAsync(api, "arithmetic · prompts");
-        var ppoConfig = new { max_steps = 2, batch_size = 2, num_ppo_epochs = 1, max_completion_length = 6, save_every = 2 };
-        await AssertRefusedAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = prompts }, baseCheckpointId = policy }, "rewardCheckpointId");
+        var ppoConfig = new { max_steps = 2, per_device_train_batch_size = 2, num_ppo_epochs = 1, max_completion_length = 6, save_steps = 2 };
+        // Imported prompts have no task pack to score them: PPO needs the reward model there.
+        var ownPrompts = await api.PostAsync("/api/datasets?name=own-prompts", new StringContent("{\"prompt\": \"1+1=\"}\n{\"prompt\": \"2+2=\"}", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        int own = JsonDocument.Parse(await ownPrompts.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        await AssertRefusedAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = own }, baseCheckpointId = policy }, "rewardCheckpointId");
         await AssertRefusedAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = prompts }, baseCheckpointId = policy, rewardCheckpointId = policy }, "rewardCheckpointId");
 
         int ppo = await PostRunAsync(api, new { name = "ppo", algorithm = "ppo", config = ppoConfig, source = new { datasetId = prompts }, baseCheckpointId = policy, rewardCheckpointId = reward });
@@ -368,5 +389,153 @@ public sealed class TrainingEngineTests : IDisposable
         Assert.Equal(reward, done.GetProperty("rewardCheckpointId").GetInt32());
         Assert.Equal(reward, done.GetProperty("lineage").GetProperty("rewardCheckpointId").GetInt32());
         Assert.Contains("objective/scores", (await api.GetFromJsonAsync<string[]>($"/api/runs/{ppo}/metrics"))!);
+    }
+
+    private long Attempts(int runId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT Attempts FROM runs WHERE Id = $r;";
+        cmd.Parameters.AddWithValue("$r", runId);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task RunInterruptedMaxAttemptsTimesInARow_FailsWithTheReason_InsteadOfResumingForever()
+    {
+        int id;
+        using (var host = new Host(_data))
+        using (var api = host.Api())
+        {
+            id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, save_steps = 5, max_length = 32 });
+            await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 6);
+            Assert.Equal(1, Attempts(id));
+        }
+        Assert.Equal(0, Attempts(id)); // a clean stop is not a crash
+        Execute($"UPDATE runs SET Attempts = 2 WHERE Id = {id};"); // as two starts that were killed would leave it
+        using (var host = new Host(_data))
+        using (var api = host.Api())
+        {
+            int before = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("step").GetInt32();
+            await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() > before + 2); // under the limit: resumed
+            Assert.Equal(3, Attempts(id));
+        }
+        Execute($"UPDATE runs SET Attempts = 3 WHERE Id = {id};"); // and the third start was killed too
+        using (var host = new Host(_data))
+        using (var api = host.Api())
+        {
+            var failed = await WaitAsync(api, id, r => Status(r) != "Running");
+            Assert.Equal("Failed", Status(failed));
+            string error = failed.GetProperty("error").GetString()!;
+            Assert.StartsWith("Training stopped without finishing this run 3 times in a row", error);
+            Assert.Contains("Training:MaxAttempts = 3", error);
+            Assert.Contains("per_device_train_batch_size", error);
+        }
+    }
+
+    [Fact]
+    public async Task EvalSteps_SamplesAndEvalMetricsAppearAtThatInterval()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        int id = await LaunchAsync(api, new { max_steps = 9, per_device_train_batch_size = 4, save_steps = 0, eval_steps = 3, max_length = 32 });
+        var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
+        Assert.True(Status(done) == "Completed", done.ToString());
+        var samples = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/samples");
+        Assert.Equal([3, 6, 9], samples.EnumerateArray().Select(s => s.GetProperty("step").GetInt32()).Distinct());
+        var length = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/metrics?name=eval/completions/mean_length");
+        Assert.Equal([3, 6, 9], length.EnumerateArray().Select(p => p.GetProperty("step").GetInt32()));
+    }
+
+    [Fact]
+    public async Task RunFromABaseCheckpoint_RecordsTheBasesModel_AndRefusesAnotherSize()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        int basis = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { model = "small", max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "small-base"));
+        int id = await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "from-small", basis);
+        var config = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("config");
+        Assert.Equal("small", config.GetProperty("model").GetString());
+        Assert.Equal(JsonValueKind.Null, config.GetProperty("n_embd").ValueKind);
+        var refused = await api.PostAsJsonAsync("/api/runs", new
+        {
+            name = "tiny-from-small", algorithm = "sft", config = new { model = "tiny" }, source = new { datasetId = await DatasetAsync(api) }, baseCheckpointId = basis,
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("the base checkpoint decides the model (128 positions, n_embd 256, 4 layers, 4 heads)", errors.GetProperty("config.model")[0].GetString());
+        var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
+        Assert.True(Status(done) == "Completed", done.ToString());
+    }
+
+    [Fact]
+    public async Task Cancel_DuringAHugeStep_StopsWithoutFinishingIt()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        // 65,536 examples a step (the most a step may hold): one step takes far longer than a cancel may.
+        int id = await LaunchAsync(api, new { max_steps = 10, per_device_train_batch_size = 1024, gradient_accumulation_steps = 64, max_length = 32 });
+        await WaitAsync(api, id, r => Status(r) == "Running");
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
+        var run = await WaitAsync(api, id, r => Status(r) != "Running", 120);
+        Assert.Equal("Cancelled", Status(run));
+        Assert.Equal("Cancelled at step 0.", run.GetProperty("error").GetString());
+        Assert.Equal(0, run.GetProperty("step").GetInt32());
+    }
+
+    [Fact]
+    public async Task CheckpointsDeletedBySaveTotalLimit_LeaveThePickers_AndSamplesSayWhy()
+    {
+        using var host = new Host(_data);
+        using var api = host.Api();
+        int id = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, save_steps = 2, save_total_limit = 1, max_length = 32 });
+        var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
+        Assert.True(Status(done) == "Completed", done.ToString());
+        Assert.Equal(3, CheckpointRows(id)); // steps 2, 4 and 6 were recorded; 2 and 4 deleted since
+
+        var picker = await host.Service(sp => sp.GetRequiredService<Services.Labeling.CandidateGenerator>().CheckpointsAsync());
+        Assert.Equal([$"run {id} · step 6"], picker.Select(c => c.Name));
+        Assert.Equal([6], (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/checkpoints")).EnumerateArray().Select(c => c.GetProperty("step").GetInt32()));
+        var steps = await host.Service(sp => sp.GetRequiredService<Services.Runs.RunService>().SampleStepsAsync(id));
+        Assert.Equal([(2, true), (4, true), (6, false)], steps.Select(s => (s.Step, s.CheckpointDeleted)));
+        Assert.NotNull(steps[^1].CheckpointId);
+    }
+
+    [Fact]
+    public async Task SameSpecAndSeed_TrainsExactlyTheMetricsOfLnaTrain()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => $$"""{"prompt": "Review {{i}}:", "completion": " {{(i % 3 == 0 ? "great" : "dull")}} film number {{i}}."}""").ToList();
+        const string Options = """{"max_steps": 8, "per_device_train_batch_size": 4, "gradient_accumulation_steps": 2, "learning_rate": 0.003, "warmup_steps": 2, "seed": 7, "eval_steps": 4, "save_steps": 4, "max_length": 32, "n_embd": 32, "n_layer": 1, "n_head": 2}""";
+        Dictionary<string, double[]> web;
+        using (var host = new Host(_data))
+        using (var api = host.Api())
+        {
+            var imported = await api.PostAsync("/api/datasets?name=reviews", new StringContent(string.Join("\n", rows), System.Text.Encoding.UTF8, "application/x-ndjson"));
+            int dataset = JsonDocument.Parse(await imported.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+            int id = await PostRunAsync(api, new { name = "web", algorithm = "sft", config = JsonDocument.Parse(Options).RootElement, source = new { datasetId = dataset } });
+            var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
+            Assert.True(Status(done) == "Completed", done.ToString());
+            web = [];
+            foreach (var name in (await api.GetFromJsonAsync<string[]>($"/api/runs/{id}/metrics"))!)
+                web[name] = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/metrics?name={Uri.EscapeDataString(name)}&maxPoints=100000"))
+                    .EnumerateArray().Select(p => p.GetProperty("value").GetDouble()).ToArray();
+        }
+
+        string cli = Path.Combine(_data, "cli");
+        Directory.CreateDirectory(cli);
+        File.WriteAllLines(Path.Combine(cli, "reviews.jsonl"), rows);
+        var yaml = new System.Text.StringBuilder("algorithm: sft\noutput_dir: out\ndataset: reviews.jsonl\n");
+        foreach (var option in JsonDocument.Parse(Options).RootElement.EnumerateObject()) yaml.Append($"{option.Name}: {option.Value.GetRawText()}\n");
+        File.WriteAllText(Path.Combine(cli, "run.yaml"), yaml.ToString());
+        int code = await new LabelAndAlign.Cli.Commands.TrainCommand().RunAsync(new LabelAndAlign.Cli.CliArgs(["--config", Path.Combine(cli, "run.yaml")]),
+            new StringReader(""), new StringWriter(), new StringWriter(), CancellationToken.None);
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(Path.Combine(cli, "out", "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var lna = lines.GroupBy(l => l.GetProperty("name").GetString()!).ToDictionary(g => g.Key, g => g.Select(l => l.GetProperty("value").GetDouble()).ToArray());
+
+        Assert.Equal(lna.Keys.Order(), web.Keys.Order());
+        Assert.Contains("eval/completions/mean_length", web.Keys);
+        foreach (var (name, values) in lna) Assert.True(values.SequenceEqual(web[name]), $"{name}: lna {string.Join(" ", values)} / web {string.Join(" ", web[name])}");
     }
 }

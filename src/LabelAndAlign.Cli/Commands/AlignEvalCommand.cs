@@ -1,4 +1,5 @@
 using LabelAndAlign.Cli.Training;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.TaskPacks;
 using LabelAndAlign.Engine.Training;
 
@@ -6,12 +7,12 @@ namespace LabelAndAlign.Cli.Commands;
 
 /// <summary>
 /// <c>lna align-eval --pack &lt;arithmetic|sentiment&gt; --algorithm &lt;dpo|ppo|grpo&gt; [--minutes 10 --seed 1]</c>:
-/// SFT → oracle-labelled pairs → align → oracle judgement on held-out prompts. Prints
-/// <c>sft_accuracy=…</c> (arithmetic), <c>rm_heldout_accuracy=…</c> (PPO), <c>kl=…</c> and, last,
-/// <c>oracle_winrate_after=&lt;fraction&gt;</c> (wins + ½ ties of the aligned policy's sample against
-/// the SFT policy's, both at temperature 1, over held-out prompts). Tuning knobs for experiments:
-/// --sft-steps --sft-examples --steps --lr --beta --rpo-alpha --loss-type --kl-coef --temperature,
-/// --scale (shrinks every stage, for tests) and --output (writes metrics.jsonl).
+/// SFT → oracle-labelled pairs → align → oracle judgement on held-out prompts, each stage a run of the one recipe.
+/// Prints <c>sft_accuracy=…</c> (arithmetic), <c>rm_heldout_accuracy=…</c> (PPO), <c>kl=…</c> and, last,
+/// <c>oracle_winrate_after=&lt;fraction&gt;</c> (wins + ½ ties of the aligned policy's sample against the SFT policy's,
+/// both at temperature 1, over held-out prompts). Tuning knobs for experiments: --sft-steps --sft-examples --steps --lr
+/// --beta --rpo-alpha --loss-type --kl-coef --temperature, --scale (shrinks every stage, for tests) and --output (keeps
+/// each stage's run folder: checkpoints, metrics.jsonl, samples.jsonl).
 /// </summary>
 public sealed class AlignEvalCommand : ICliCommand
 {
@@ -21,7 +22,7 @@ public sealed class AlignEvalCommand : ICliCommand
     public Task<int> RunAsync(CliArgs args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         string packName = args.Required("pack");
-        string algorithm = args.Required("algorithm").ToLowerInvariant();
+        string algorithmName = args.Required("algorithm");
         double minutes = args.Float("minutes", 10);
         int seed = args.Int("seed", 1);
         double scale = args.Float("scale", 1);
@@ -36,20 +37,27 @@ public sealed class AlignEvalCommand : ICliCommand
         float klCoef = args.Float("kl-coef", 0.05f);
         float temperature = args.Float("temperature", 1f);
         args.RejectUnknown();
-        if (algorithm is not ("dpo" or "ppo" or "grpo")) throw new CliUsageException($"--algorithm must be dpo, ppo or grpo, found '{algorithm}'.");
+        var algorithm = Algorithms.TryParse(algorithmName);
+        if (algorithm is not (Algorithm.Dpo or Algorithm.Ppo or Algorithm.Grpo))
+            throw new CliUsageException($"--algorithm must be dpo, ppo or grpo, found '{algorithmName}'.");
         if (!(minutes > 0)) throw new CliUsageException($"--minutes must be positive, found {minutes}.");
         if (!(scale > 0 && scale <= 1)) throw new CliUsageException($"--scale must be in (0, 1], found {scale}.");
         ITaskPack pack;
+        DpoLossType loss;
         try
         {
             pack = TaskPackRegistry.Get(packName);
+            loss = DpoLoss.Parse(lossType);
         }
         catch (ArgumentException e)
         {
             throw new CliUsageException(e.Message);
         }
-        using var metrics = output is null ? null : new JsonlMetricsSink(Path.Combine(output, "metrics.jsonl"));
-        new AlignEval(pack, algorithm, seed, minutes, stdout) { Scale = scale, Metrics = metrics, SftSteps = sftSteps, SftExamples = sftExamples, AlignLearningRate = lr, AlignSteps = steps, DpoBeta = beta, RpoAlpha = rpo, DpoLossType = lossType, PpoKlCoef = klCoef, PpoTemperature = temperature }.Run(cancel);
+        new AlignEval(pack, algorithm.Value, seed, minutes, stdout)
+        {
+            Scale = scale, Output = output is null ? null : Path.GetFullPath(output), SftSteps = sftSteps, SftExamples = sftExamples, AlignLearningRate = lr,
+            AlignSteps = steps, DpoBeta = beta, RpoAlpha = rpo, DpoLossType = loss, PpoKlCoef = klCoef, PpoTemperature = temperature,
+        }.Run(cancel);
         return Task.FromResult(0);
     }
 }

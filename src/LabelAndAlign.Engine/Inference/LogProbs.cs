@@ -21,8 +21,9 @@ public sealed class LogProbs(InferenceModel model, ComputeTeam? team = null)
     /// <summary>
     /// For each i: log p(completions[i][j] | prompts[i] ++ completions[i][..j]) for every j.
     /// Prompts must be non-empty (the first completion token needs a context); an empty completion scores 0.
+    /// <paramref name="cancel"/> is checked between passes.
     /// </summary>
-    public SequenceLogProbs[] Compute(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> completions)
+    public SequenceLogProbs[] Compute(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> completions, CancellationToken cancel = default)
     {
         if (prompts.Count != completions.Count)
             throw new ArgumentException($"{prompts.Count} prompts but {completions.Count} completions; they pair up one to one.");
@@ -39,6 +40,7 @@ public sealed class LogProbs(InferenceModel model, ComputeTeam? team = null)
         int start = 0;
         while (start < prompts.Count)
         {
+            cancel.ThrowIfCancellationRequested();
             // Group sequences while their tokens fit one pass (always at least one).
             int end = start, tokens = 0, longest = 1;
             while (end < prompts.Count)

@@ -1,11 +1,14 @@
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
 
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>DPO settings (TRL's names and defaults, except where tiny models need otherwise).</summary>
-public sealed record DpoOptions
+public sealed record DpoOptions : AlgorithmOptions
 {
+    public override Recipe.Algorithm Algorithm => Recipe.Algorithm.Dpo;
+
     /// <summary>β: strength of the implicit KL to the reference (TRL default 0.1).</summary>
     public double Beta { get; init; } = 0.1;
 
@@ -23,7 +26,7 @@ public sealed record DpoOptions
     /// <summary>Pairs whose prompt + longer response exceed this many tokens are dropped.</summary>
     public int MaxLength { get; init; } = 1024;
 
-    public void Validate()
+    public override void Validate()
     {
         if (!(Beta > 0) || double.IsInfinity(Beta)) throw new ArgumentException($"beta must be positive, found {Beta}.");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 0.5)) throw new ArgumentException($"label_smoothing must be in [0, 0.5), found {LabelSmoothing}.");
@@ -57,7 +60,8 @@ public sealed class DpoTrainer : ITrainingAlgorithm
     private double _tokensSeen;
 
     /// <param name="reference">The frozen reference (usually the SFT weights; pass a copy, not the live model's block).</param>
-    public DpoTrainer(IReadOnlyList<TokenizedPreference> pairs, ParameterTensors reference, int padId, DpoOptions? options = null)
+    /// <param name="cancel">stops the up-front reference pass over every pair (long for a big dataset)</param>
+    public DpoTrainer(IReadOnlyList<TokenizedPreference> pairs, ParameterTensors reference, int padId, DpoOptions? options = null, CancellationToken cancel = default)
     {
         Options = options ?? new DpoOptions();
         Options.Validate();
@@ -68,14 +72,14 @@ public sealed class DpoTrainer : ITrainingAlgorithm
         if (_pairs.Count == 0) throw new ArgumentException($"No preference pair fits max_length {max}; all {pairs.Count} were dropped.");
         DroppedPairs = pairs.Count - _pairs.Count;
         var scorer = new LogProbs(new InferenceModel(reference));
-        var c = scorer.Compute(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Chosen).ToList());
-        var r = scorer.Compute(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Rejected).ToList());
+        var c = scorer.Compute(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Chosen).ToList(), cancel);
+        var r = scorer.Compute(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Rejected).ToList(), cancel);
         _refChosen = c.Select(x => x.Sum).ToArray();
         _refRejected = r.Select(x => x.Sum).ToArray();
     }
 
     public DpoOptions Options { get; }
-    public string Name => "dpo";
+    public string Name => Recipe.Algorithm.Dpo.WireName();
     public int ExampleCount => _pairs.Count;
 
     /// <summary>Pairs dropped for exceeding max_length.</summary>

@@ -1,14 +1,17 @@
 using System.Text.Json.Nodes;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.Tokenization;
 using LabelAndAlign.Engine.Training.Rl;
 
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>GRPO settings (TRL's names and defaults).</summary>
-public sealed record GrpoOptions
+public sealed record GrpoOptions : AlgorithmOptions
 {
+    public override Recipe.Algorithm Algorithm => Recipe.Algorithm.Grpo;
+
     /// <summary>G: completions sampled per prompt (TRL default 8).</summary>
     public int NumGenerations { get; init; } = 8;
 
@@ -35,7 +38,7 @@ public sealed record GrpoOptions
     /// <summary>Per-function weights (default 1 each).</summary>
     public IReadOnlyList<float>? RewardWeights { get; init; }
 
-    public void Validate()
+    public override void Validate()
     {
         if (NumGenerations < 2) throw new ArgumentException($"num_generations must be at least 2 (advantages compare completions of one prompt), found {NumGenerations}.");
         if (MaxCompletionLength <= 0) throw new ArgumentException($"max_completion_length must be positive, found {MaxCompletionLength}.");
@@ -101,11 +104,11 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
     }
 
     public GrpoOptions Options { get; }
-    public string Name => "grpo";
+    public string Name => Recipe.Algorithm.Grpo.WireName();
     public int ExampleCount => _prompts.Count;
     public int StepsPerBatch => Options.NumIterations;
 
-    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics)
+    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel)
     {
         _cursor = 0;
         // A missing rollout at iteration > 0 means a checkpoint written before rollouts were saved: generate anew.
@@ -129,7 +132,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
             Temperature = Options.Temperature,
             EosId = _tokenizer.EosId,
             Seed = unchecked(_seed * 1_000_033 + step),
-        });
+        }, cancel);
         var texts = new string[n];
         var promptRows = new PromptExample[n];
         double lengths = 0, clipped = 0;
@@ -157,7 +160,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         var stats = GrpoAdvantages.Compute(rewards, adv, G, Options.ScaleRewards);
         float[][]? refLogp = null;
         if (_reference is not null)
-            refLogp = _reference.Compute(ids, gen.Tokens).Select(x => x.PerToken).ToArray();
+            refLogp = _reference.Compute(ids, gen.Tokens, cancel).Select(x => x.PerToken).ToArray();
         _rollout = new Rollout { PromptIndex = promptIndex, Completion = gen.Tokens, Advantages = adv, RefLogp = refLogp, TotalTokens = total };
         metrics.Set("reward", stats.RewardMean);
         metrics.Set("reward_std", stats.RewardStd);

@@ -30,8 +30,10 @@ public interface ITrainingAlgorithm
     /// <summary>
     /// Called once per optimizer step before the micro-batches, with every example of the step
     /// and <paramref name="iteration"/> in [0, <see cref="StepsPerBatch"/>): PPO and GRPO roll out here when it is 0.
+    /// A rollout honours <paramref name="cancel"/> (throws <see cref="OperationCanceledException"/>); the trainer then
+    /// restores the state <see cref="SaveState"/> gave before the step.
     /// </summary>
-    void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics) { }
+    void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel) { }
 
     /// <summary>
     /// Forward, loss and backward for <paramref name="examples"/>, ADDING gradients scaled by
@@ -43,7 +45,10 @@ public interface ITrainingAlgorithm
     /// <summary>After the optimizer update of <paramref name="step"/> (refresh samplers, adapt a KL coefficient).</summary>
     void EndStep(Gpt model, int step, MetricBag metrics) { }
 
-    /// <summary>Algorithm state that must survive a resume (JSON object text), or null.</summary>
+    /// <summary>
+    /// Algorithm state that must survive a resume (JSON object text), or null. Also taken before every step, so keep
+    /// it small at a batch boundary (drop a spent rollout in <see cref="EndStep"/>).
+    /// </summary>
     string? SaveState() => null;
 
     /// <summary>Restores what <see cref="SaveState"/> returned.</summary>

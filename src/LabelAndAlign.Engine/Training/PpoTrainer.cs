@@ -4,6 +4,7 @@ using LabelAndAlign.Engine.Checkpoints;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Optim;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.Tokenization;
 using LabelAndAlign.Engine.Training.Rl;
 using static LabelAndAlign.Engine.Training.StateJson;
@@ -11,8 +12,10 @@ using static LabelAndAlign.Engine.Training.StateJson;
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>PPO settings (TRL's names and current defaults).</summary>
-public sealed record PpoOptions
+public sealed record PpoOptions : AlgorithmOptions
 {
+    public override Recipe.Algorithm Algorithm => Recipe.Algorithm.Ppo;
+
     /// <summary>Optimizer steps on each rollout batch (TRL's num_ppo_epochs, 4).</summary>
     public int NumPpoEpochs { get; init; } = 4;
 
@@ -40,7 +43,7 @@ public sealed record PpoOptions
     /// <summary>Learning rate of the value model's own AdamW.</summary>
     public float ValueLearningRate { get; init; } = 1e-3f;
 
-    public void Validate()
+    public override void Validate()
     {
         if (NumPpoEpochs <= 0) throw new ArgumentException($"num_ppo_epochs must be positive, found {NumPpoEpochs}.");
         if (!(KlCoef >= 0)) throw new ArgumentException($"kl_coef must be ≥ 0, found {KlCoef}.");
@@ -117,14 +120,14 @@ public sealed class PpoTrainer : ITrainingAlgorithm
     }
 
     public PpoOptions Options { get; }
-    public string Name => "ppo";
+    public string Name => Recipe.Algorithm.Ppo.WireName();
     public int ExampleCount => _prompts.Count;
     public int StepsPerBatch => Options.NumPpoEpochs;
 
     /// <summary>The current KL coefficient (changes when adaptive).</summary>
     public float KlCoefficient => _kl.Value;
 
-    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics)
+    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel)
     {
         _cursor = 0;
         _value.ZeroGrad();
@@ -138,7 +141,7 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         var gen = new Sampler(_sampler).Generate(ids, new SamplingOptions
         {
             MaxNewTokens = maxNew, Temperature = Options.Temperature, EosId = _tokenizer.EosId, Seed = unchecked(_seed * 1_000_037 + step),
-        });
+        }, cancel);
         var texts = new string[n];
         for (int r = 0; r < n; r++)
         {
@@ -160,7 +163,7 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         int B = batch.B, T = batch.T, N = B * T;
         var pass = PolicyPass.Run(model, batch);
         var values = ValuesOf(batch);
-        var refLp = _reference.Compute(ids, gen.Tokens);
+        var refLp = _reference.Compute(ids, gen.Tokens, cancel);
         var mask = new float[N];
         var refFlat = new float[N];
         for (int b = 0; b < B; b++)
@@ -282,7 +285,12 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         _valueOptimizer.Step(_value.Gradients);
         if (metrics.TryGet("learning_rate", out double lr)) metrics.Set("lr", lr);
         metrics.Set("objective/kl_coef", _kl.Value);
-        if ((step + 1) % Options.NumPpoEpochs == 0) _kl.Update(_lastKl, _rollout?.Completion.Length ?? 0);
+        if ((step + 1) % Options.NumPpoEpochs == 0)
+        {
+            _kl.Update(_lastKl, _rollout?.Completion.Length ?? 0);
+            // The batch is spent: dropping it keeps it out of the state taken at the next step boundary.
+            _rollout = null;
+        }
     }
 
     /// <summary>Sub-folder of a checkpoint holding the value model (config.json, model.safetensors, optimizer.safetensors).</summary>

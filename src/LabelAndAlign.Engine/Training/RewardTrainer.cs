@@ -1,11 +1,14 @@
 using System.Globalization;
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
 
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>Reward-model settings (TRL's names).</summary>
-public sealed record RewardOptions
+public sealed record RewardOptions : AlgorithmOptions
 {
+    public override Recipe.Algorithm Algorithm => Recipe.Algorithm.Reward;
+
     /// <summary>Pairs longer than this are dropped, not truncated (TRL's rule).</summary>
     public int MaxLength { get; init; } = 1024;
 
@@ -15,7 +18,7 @@ public sealed record RewardOptions
     /// <summary>Subtract each pair's margin inside the sigmoid.</summary>
     public bool UseMargin { get; init; } = true;
 
-    public void Validate()
+    public override void Validate()
     {
         if (MaxLength < 1) throw new ArgumentException($"max_length must be positive, found {MaxLength}.");
         if (!(CenterRewardsCoefficient >= 0)) throw new ArgumentException($"center_rewards_coefficient must be ≥ 0, found {CenterRewardsCoefficient}.");
@@ -48,7 +51,7 @@ public sealed class RewardTrainer : ITrainingAlgorithm
     }
 
     public RewardOptions Options { get; }
-    public string Name => "reward";
+    public string Name => Recipe.Algorithm.Reward.WireName();
     public int ExampleCount => _pairs.Count;
     public int DroppedPairs { get; }
 

@@ -57,7 +57,7 @@ public sealed class SampleScorer
         for (int i = 0; i < n; i++)
             samples[i] = new CheckpointSample(prompts[i].Prompt, completions[i],
                 reward is not null && double.IsFinite(reward[i]) ? reward[i] : null,
-                kl?[i]);
+                kl?[i], completionIds[i].Length);
         return samples;
     }
 

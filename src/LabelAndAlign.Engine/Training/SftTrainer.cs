@@ -1,18 +1,21 @@
 using System.Text.Json.Nodes;
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
 
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>SFT settings (TRL's names). Learning rate, batch and steps live in <see cref="TrainerOptions"/>.</summary>
-public sealed record SftOptions
+public sealed record SftOptions : AlgorithmOptions
 {
+    public override Recipe.Algorithm Algorithm => Recipe.Algorithm.Sft;
+
     /// <summary>Sequences are truncated to this many tokens (TRL default 1024; capped by the block size + 1).</summary>
     public int MaxLength { get; init; } = 1024;
 
     /// <summary>Concatenate examples into rows of up to MaxLength tokens (each keeps its own prompt mask).</summary>
     public bool Packing { get; init; }
 
-    public void Validate()
+    public override void Validate()
     {
         if (MaxLength < 2) throw new ArgumentException($"max_length must be at least 2 (one input, one target), found {MaxLength}.");
     }
@@ -45,7 +48,7 @@ public sealed class SftTrainer : ITrainingAlgorithm
     }
 
     public SftOptions Options { get; }
-    public string Name => "sft";
+    public string Name => Recipe.Algorithm.Sft.WireName();
     public int ExampleCount => _rows.Count;
 
     /// <summary>The rows trained on (after truncation and packing).</summary>

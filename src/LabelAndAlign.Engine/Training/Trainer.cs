@@ -26,6 +26,8 @@ public sealed class Trainer
     private int[] _order = [];
     private int _orderEpoch = -1;
     private int[] _batch = [];
+    private int _sampledAt = -1; // the step whose evaluation samples were reported (never twice for one step)
+    private string? _savedAt;     // the checkpoint written (or resumed from) at the current step
 
     public Trainer(Gpt model, ITrainingAlgorithm algorithm, TrainerOptions options, IMetricsSink? metrics = null)
     {
@@ -37,7 +39,7 @@ public sealed class Trainer
         Options = options;
         Metrics = metrics;
         Optimizer = new AdamW(model.Parameters, new AdamWOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay, DecayMatricesOnly = true });
-        _schedule = options.CosineSchedule
+        _schedule = options.LrSchedulerType == LrSchedulerType.Cosine
             ? new LearningRateSchedule(options.LearningRate, Math.Min(options.WarmupSteps, options.MaxSteps), Math.Max(options.MaxSteps, options.WarmupSteps), options.LearningRate * options.MinLearningRateRatio)
             : options.WarmupSteps > 0
                 ? new LearningRateSchedule(options.LearningRate, options.WarmupSteps, int.MaxValue, options.LearningRate)
@@ -54,12 +56,18 @@ public sealed class Trainer
 
     /// <summary>
     /// Produces the samples of the fixed evaluation prompts, scored where it can (see <see cref="SampleScorer"/>);
-    /// called at every checkpoint.
+    /// called every <see cref="TrainerOptions.EvalSteps"/> steps and at every checkpoint (once when both fall on a step).
     /// </summary>
     public Func<Gpt, IReadOnlyList<CheckpointSample>>? SampleGenerator { get; init; }
 
-    /// <summary>Evaluation hook run every <see cref="TrainerOptions.EvalEvery"/> steps; its values are reported as-is (name them <c>eval/…</c>).</summary>
+    /// <summary>
+    /// Evaluation hook run every <see cref="TrainerOptions.EvalSteps"/> steps; its values are reported as-is (name them
+    /// <c>eval/…</c>), beside the means of the evaluation samples' scores (<c>eval/reward</c>, <c>eval/kl</c>).
+    /// </summary>
     public Func<Gpt, int, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+
+    /// <summary>Called after every optimizer step with the number of steps done (progress, whatever <see cref="TrainerOptions.LoggingSteps"/> is).</summary>
+    public Action<int>? StepCompleted { get; init; }
 
     /// <summary>
     /// Called before each checkpoint is written, e.g. to make the metrics logged so far durable:
@@ -77,76 +85,131 @@ public sealed class Trainer
     public int Epoch { get; private set; }
     public int Position { get; private set; }
 
-    /// <summary>Runs until <see cref="TrainerOptions.MaxSteps"/> or cancellation (which saves and returns, it does not throw).</summary>
+    /// <summary>
+    /// Runs until <see cref="TrainerOptions.MaxSteps"/> or cancellation, which saves and returns, it does not throw.
+    /// Cancellation is honoured inside a step too (between micro-batches, while a rollout generates): the unfinished
+    /// step is rolled back (data position, the algorithm's state) before the checkpoint is saved, so a huge step
+    /// never holds a cancel up and a resume repeats that step exactly.
+    /// </summary>
     public TrainResult Run(CancellationToken cancel = default)
     {
         var o = Options;
         var bag = new MetricBag();
         var last = new Dictionary<string, double>(StringComparer.Ordinal);
         string? lastCheckpoint = null;
-        int perStep = o.BatchSize * o.GradientAccumulationSteps;
+        int perStep = checked(o.BatchSize * o.GradientAccumulationSteps);
         int k = _algorithm.StepsPerBatch;
         while (Step < o.MaxSteps)
         {
-            if (cancel.IsCancellationRequested)
+            if (cancel.IsCancellationRequested) return Stopped(last, lastCheckpoint);
+            var rollback = new StepStart(Epoch, Position, _batch, _algorithm.SaveState());
+            try
             {
-                if (o.OutputDir is not null) lastCheckpoint = SaveCheckpoint();
-                return new TrainResult(Step, true, last, lastCheckpoint);
+                TakeStep(perStep, k, bag, cancel);
             }
-            int iteration = Step % k;
-            if (iteration == 0 || _batch.Length == 0) _batch = NextBatch(perStep);
-            bag.Clear();
-            Model.ZeroGrad();
-            _algorithm.BeginStep(Model, Step, iteration, _batch, bag);
-
-            double total = _algorithm.Weight(_batch);
-            for (int s = 0; s < _batch.Length; s += o.BatchSize)
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
-                var micro = _batch.AsSpan(s, Math.Min(o.BatchSize, _batch.Length - s));
-                double w = _algorithm.Weight(micro);
-                if (w <= 0) continue;
-                float scale = total > 0 ? (float)(w / total) : 0f;
-                double loss = _algorithm.Accumulate(Model, micro, scale, bag);
-                if (!double.IsFinite(loss)) throw new TrainingDivergedException(Step, "loss", loss);
+                (Epoch, Position, _batch) = (rollback.Epoch, rollback.Position, rollback.Batch);
+                if (rollback.AlgorithmState is { } state) _algorithm.LoadState(state);
+                return Stopped(last, lastCheckpoint);
             }
-            foreach (var (name, value) in bag.Values())
-                if (!double.IsFinite(value)) throw new TrainingDivergedException(Step, name, value);
-
-            var grads = Model.Gradients.Data;
-            float gradNorm = GradClip.GlobalNorm(grads);
-            if (!float.IsFinite(gradNorm)) throw new TrainingDivergedException(Step, "grad_norm", gradNorm);
-            if (o.MaxGradNorm > 0) GradClip.ClipGlobalNorm(grads, o.MaxGradNorm);
-            float lr = _schedule.At(Step);
-            Optimizer.LearningRate = lr;
-            Optimizer.Step(Model.Gradients);
-            bag.Set("grad_norm", gradNorm);
-            bag.Set("learning_rate", lr);
-            _algorithm.EndStep(Model, Step, bag);
-            bag.Set("epoch", Epoch + (double)Position / _algorithm.ExampleCount);
             Step++;
+            _savedAt = null;
 
             foreach (var (name, value) in bag.Values()) last[name] = value;
-            if (Metrics is not null && (Step % o.LogEvery == 0 || Step == o.MaxSteps))
+            if (Metrics is not null && (Step % o.LoggingSteps == 0 || Step == o.MaxSteps))
             {
                 var now = DateTimeOffset.UtcNow;
                 foreach (var (name, value) in bag.Values()) Metrics.Report(Step, name, value, now);
             }
-            if (Evaluate is not null && o.EvalEvery > 0 && Step % o.EvalEvery == 0) RunEvaluation(last);
-            bool save = o.OutputDir is not null && ((o.SaveEvery > 0 && Step % o.SaveEvery == 0) || Step == o.MaxSteps);
+            StepCompleted?.Invoke(Step);
+            if (o.EvalSteps > 0 && Step % o.EvalSteps == 0) RunEvaluation(last);
+            bool save = o.OutputDir is not null && ((o.SaveSteps > 0 && Step % o.SaveSteps == 0) || Step == o.MaxSteps);
             if (save) lastCheckpoint = SaveCheckpoint();
         }
         return new TrainResult(Step, false, last, lastCheckpoint);
     }
 
+    /// <summary>Where a step started: what a cancel in its middle restores.</summary>
+    private sealed record StepStart(int Epoch, int Position, int[] Batch, string? AlgorithmState);
+
+    private TrainResult Stopped(Dictionary<string, double> last, string? lastCheckpoint)
+    {
+        if (Options.OutputDir is not null) lastCheckpoint = _savedAt ?? SaveCheckpoint();
+        return new TrainResult(Step, true, last, lastCheckpoint);
+    }
+
+    /// <summary>One optimizer step: rollout (when the algorithm has one), micro-batches, guards, clip, AdamW. Throws when cancelled before the update.</summary>
+    private void TakeStep(int perStep, int k, MetricBag bag, CancellationToken cancel)
+    {
+        var o = Options;
+        int iteration = Step % k;
+        if (iteration == 0 || _batch.Length == 0) _batch = NextBatch(perStep);
+        bag.Clear();
+        Model.ZeroGrad();
+        _algorithm.BeginStep(Model, Step, iteration, _batch, bag, cancel);
+
+        double total = _algorithm.Weight(_batch);
+        for (int s = 0; s < _batch.Length; s += o.BatchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var micro = _batch.AsSpan(s, Math.Min(o.BatchSize, _batch.Length - s));
+            double w = _algorithm.Weight(micro);
+            if (w <= 0) continue;
+            float scale = total > 0 ? (float)(w / total) : 0f;
+            double loss = _algorithm.Accumulate(Model, micro, scale, bag);
+            if (!double.IsFinite(loss)) throw new TrainingDivergedException(Step, "loss", loss);
+        }
+        cancel.ThrowIfCancellationRequested();
+        foreach (var (name, value) in bag.Values())
+            if (!double.IsFinite(value)) throw new TrainingDivergedException(Step, name, value);
+
+        var grads = Model.Gradients.Data;
+        float gradNorm = GradClip.GlobalNorm(grads);
+        if (!float.IsFinite(gradNorm)) throw new TrainingDivergedException(Step, "grad_norm", gradNorm);
+        if (o.MaxGradNorm > 0) GradClip.ClipGlobalNorm(grads, o.MaxGradNorm);
+        float lr = _schedule.At(Step);
+        Optimizer.LearningRate = lr;
+        Optimizer.Step(Model.Gradients);
+        bag.Set("grad_norm", gradNorm);
+        bag.Set("learning_rate", lr);
+        _algorithm.EndStep(Model, Step, bag);
+        bag.Set("epoch", Epoch + (double)Position / _algorithm.ExampleCount);
+    }
+
+    /// <summary>
+    /// The evaluation at an eval step: the evaluation samples (reported, and their mean reward, KL and length as
+    /// <c>eval/…</c> metrics) and the <see cref="Evaluate"/> hook's values.
+    /// </summary>
     private void RunEvaluation(Dictionary<string, double> last)
     {
-        var values = Evaluate!(Model, Step);
-        var now = DateTimeOffset.UtcNow;
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (SampleGenerator is not null)
+        {
+            var samples = SampleGenerator(Model);
+            var now = DateTimeOffset.UtcNow;
+            if (Samples is not null)
+            {
+                foreach (var sample in samples) Samples.Report(Step, sample, now);
+                _sampledAt = Step;
+            }
+            Mean(values, "eval/reward", samples.Select(x => x.Reward));
+            Mean(values, "eval/kl", samples.Select(x => x.Kl));
+            Mean(values, "eval/completions/mean_length", samples.Select(x => (double?)x.Tokens));
+        }
+        if (Evaluate is not null) foreach (var (name, value) in Evaluate(Model, Step)) values[name] = value;
+        var time = DateTimeOffset.UtcNow;
         foreach (var (name, value) in values)
         {
             last[name] = value;
-            Metrics?.Report(Step, name, value, now);
+            Metrics?.Report(Step, name, value, time);
         }
+    }
+
+    private static void Mean(Dictionary<string, double> values, string name, IEnumerable<double?> xs)
+    {
+        var finite = xs.OfType<double>().Where(double.IsFinite).ToList();
+        if (finite.Count > 0) values[name] = finite.Average();
     }
 
     /// <summary>The next <paramref name="count"/> example indices, reshuffling at each epoch boundary.</summary>
@@ -190,12 +253,13 @@ public sealed class Trainer
             ["seed"] = Options.Seed,
             ["batch"] = new JsonArray(_batch.Select(i => (JsonNode)i).ToArray()),
         };
-        // The samples first: BeforeCheckpoint stores what was reported (the web app flushes there),
+        // The samples first (unless this step's evaluation took them): BeforeCheckpoint stores what was reported (the web app flushes there),
         // so a crash right after the folder is written never loses this step's samples.
-        if (Samples is not null && SampleGenerator is not null)
+        if (_sampledAt != Step && Samples is not null && SampleGenerator is not null)
         {
             var now = DateTimeOffset.UtcNow;
             foreach (var sample in SampleGenerator(Model)) Samples.Report(Step, sample, now);
+            _sampledAt = Step;
         }
         BeforeCheckpoint?.Invoke();
         string? algoState = _algorithm.SaveState();
@@ -207,6 +271,7 @@ public sealed class Trainer
         });
         CheckpointSaved?.Invoke(dir);
         Prune(root);
+        _savedAt = dir;
         return dir;
     }
 
@@ -286,6 +351,9 @@ public sealed class Trainer
         Position = state["position"]!.GetValue<int>();
         _batch = state["batch"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [];
         _orderEpoch = -1;
+        // That checkpoint's samples were reported by the run that wrote it.
+        _sampledAt = Step;
+        _savedAt = checkpointDir;
         _algorithm.LoadFiles(checkpointDir);
         if (state["algorithm_state"] is JsonNode a) _algorithm.LoadState(a.ToJsonString());
     }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
@@ -26,20 +27,20 @@ public static class RunsEndpoints
         var read = app.MapGroup("/api").RequireAuthorization(AppPolicies.ReadRuns).WithTags("Runs");
         var write = app.MapGroup("/api").RequireAuthorization(AppPolicies.Manage).WithTags("Runs");
 
-        write.MapPost("/runs", async (LaunchRunRequest? request, ClaimsPrincipal user, RunService runs, DatasetService datasets, ExportService exports, CancellationToken cancel) =>
+        write.MapPost("/runs", async (LaunchRunRequest? request, ClaimsPrincipal user, RunLauncher launcher, CancellationToken cancel) =>
         {
-            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, algorithm, config, source: {datasetId | projectId}, baseCheckpointId?}.");
-            int? datasetId = request.Source?.DatasetId;
-            if (datasetId is null && request.Source?.ProjectId is int projectId)
-            {
-                // Validate the options before freezing a snapshot nobody will train on.
-                RunConfig.Parse(request.Algorithm, request.Config);
-                datasetId = (await datasets.SnapshotProjectAsync(projectId, exports, user.UserId(), cancel)).Id;
-            }
-            var run = await runs.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, datasetId, request.BaseCheckpointId, request.RewardCheckpointId),
-                user.UserId(), cancel);
+            if (request is null) return ApiResults.BadRequest("body", "Send a JSON body {name, algorithm, config, source: {datasetId | projectId}, baseCheckpointId?, rewardCheckpointId?}.");
+            var run = await launcher.LaunchAsync(new LaunchRequest(request.Name, request.Algorithm, request.Config, request.Source?.DatasetId,
+                request.BaseCheckpointId, request.RewardCheckpointId, request.Source?.DatasetId is null ? request.Source?.ProjectId : null), user.UserId(), cancel);
             return Results.Ok(new CreatedRun(run.Id));
-        }).WithSummary("Queue a training run on a dataset, or on a frozen snapshot of a labeling project's preferences; invalid options answer 400 naming the field (config.<key>).");
+        }).WithSummary("Queue a training run on a dataset, or on a frozen snapshot of a labeling project's preferences; options use TRL's names (GET /api/runs/options). "
+            + "Nothing is created unless everything is valid: 400 lists every problem by field (name, algorithm, config.<key>, source.datasetId, baseCheckpointId, rewardCheckpointId).");
+
+        read.MapGet("/runs/options", (string? algorithm) =>
+            Algorithms.TryParse(algorithm) is { } a
+                ? Results.Ok(RunLauncher.Options(a))
+                : ApiResults.BadRequest("algorithm", $"Name an algorithm: ?algorithm= one of {Algorithms.Names}."))
+            .WithSummary("The options an algorithm's run takes: key (TRL's name), type, group, default, bounds, choices and one line of help.");
 
         read.MapGet("/runs", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.ListAsync(cancel)))
             .WithSummary("All runs, newest first, with status and progress.");

@@ -61,6 +61,7 @@ public sealed class SchemaMigrator(ILogger<SchemaMigrator> logger)
             try
             {
                 Execute(connection, m.Sql, tx);
+                m.Code?.Invoke(connection, tx);
                 using var record = connection.CreateCommand();
                 record.Transaction = tx;
                 record.CommandText = "INSERT INTO schema_migrations (Version, Name, AppliedAt) VALUES ($v, $n, $t);";

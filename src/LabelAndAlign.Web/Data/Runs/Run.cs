@@ -9,10 +9,10 @@ public sealed class Run
     public int Id { get; set; }
     public required string Name { get; set; }
 
-    /// <summary>sft, reward, dpo, ppo or grpo.</summary>
+    /// <summary>The algorithm's wire name (<see cref="LabelAndAlign.Engine.Recipe.Algorithms.WireName"/>).</summary>
     public required string Algorithm { get; set; }
 
-    /// <summary>The validated options as a flat JSON object with TRL's snake_case keys.</summary>
+    /// <summary>The validated options, every key of the run key table (<see cref="LabelAndAlign.Engine.Recipe.RunSpecs.ToJson"/>).</summary>
     public string ConfigJson { get; set; } = "{}";
 
     public int? DatasetId { get; set; }
@@ -31,6 +31,9 @@ public sealed class Run
 
     /// <summary>Set by a cancel request; the engine stops the run at the next step boundary.</summary>
     public bool CancelRequested { get; set; }
+
+    /// <summary>Starts in a row that did not end with a clean stop (a crash, an out-of-memory kill); too many fail the run.</summary>
+    public int Attempts { get; set; }
 
     public int? CreatedById { get; set; }
     public DateTime CreatedAt { get; set; }

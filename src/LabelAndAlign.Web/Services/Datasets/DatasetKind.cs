@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Recipe;
 
 namespace LabelAndAlign.Web.Services.Datasets;
 
@@ -66,13 +67,12 @@ public static class DatasetKind
             : "");
     }
 
-    /// <summary>The kinds each algorithm can train on.</summary>
-    public static IReadOnlyList<string> AcceptedBy(string algorithm) => algorithm switch
+    /// <summary>The kinds each algorithm can train on (what <see cref="DatasetRows.Parse"/> reads for it).</summary>
+    public static IReadOnlyList<string> AcceptedBy(Algorithm algorithm) => algorithm switch
     {
-        "sft" => [LanguageModeling, PromptCompletion],
-        "reward" or "dpo" => [Preference, ImplicitPreference],
-        "ppo" or "grpo" => [PromptOnly, PromptCompletion, Preference],
-        _ => [],
+        Algorithm.Sft => [LanguageModeling, PromptCompletion],
+        Algorithm.Reward or Algorithm.Dpo => [Preference, ImplicitPreference],
+        _ => [PromptOnly, PromptCompletion, Preference],
     };
 
     /// <summary>The kind of one row, or an error message naming the field at fault.</summary>

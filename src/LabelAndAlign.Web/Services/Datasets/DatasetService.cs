@@ -195,7 +195,7 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
     }
 
     public static DatasetSummary Summarize(Dataset d) =>
-        new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith("builtin:", StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson));
+        new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith(BuiltInPrefix, StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson));
 
     public Task<Dataset?> FindAsync(int id, CancellationToken cancel = default) =>
         db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
@@ -207,31 +207,36 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
         return json.Select(j => JsonNode.Parse(j)!.AsObject()).ToList();
     }
 
+    private const string BuiltInPrefix = "builtin:";
+
+    /// <summary>The task pack a built-in dataset came from (its reward scores completions), or null for other data.</summary>
+    public static ITaskPack? PackOf(Dataset d)
+    {
+        if (!d.Source.StartsWith(BuiltInPrefix, StringComparison.Ordinal)) return null;
+        string name = d.Source[BuiltInPrefix.Length..].Split('/')[0];
+        return TaskPackRegistry.Names.Contains(name) ? TaskPackRegistry.Get(name) : null;
+    }
+
     /// <summary>Rows the built-in packs generate (seed 1), as frozen datasets.</summary>
     public const int BuiltInSftRows = 2000, BuiltInPromptRows = 500;
 
     /// <summary>Creates each built-in task pack's SFT corpus and prompt set once.</summary>
     public async Task EnsureBuiltInAsync(CancellationToken cancel = default)
     {
-        var have = await db.Datasets.Where(d => d.Source.StartsWith("builtin:")).Select(d => d.Source).ToListAsync(cancel);
+        var have = await db.Datasets.Where(d => d.Source.StartsWith(BuiltInPrefix)).Select(d => d.Source).ToListAsync(cancel);
         foreach (string packName in TaskPackRegistry.Names)
         {
-            string corpus = $"builtin:{packName}/sft", prompts = $"builtin:{packName}/prompts";
+            string corpus = $"{BuiltInPrefix}{packName}/sft", prompts = $"{BuiltInPrefix}{packName}/prompts";
             if (have.Contains(corpus) && have.Contains(prompts)) continue;
             var pack = TaskPackRegistry.Get(packName);
             if (!have.Contains(corpus))
             {
-                var rows = pack.SftCorpus(1, BuiltInSftRows).Select((e, i) => (i + 1, SftJson(e))).ToList();
+                var rows = PackRows.Sft(pack, 1, BuiltInSftRows).Select((o, i) => (i + 1, o.ToJsonString())).ToList();
                 await SaveBuiltInAsync($"{packName} · SFT corpus", DatasetKind.PromptCompletion, corpus, rows, cancel);
             }
             if (!have.Contains(prompts))
             {
-                var rows = pack.Prompts(1, BuiltInPromptRows).Select((p, i) =>
-                {
-                    var o = new JsonObject { ["prompt"] = p.Prompt };
-                    foreach (var (k, v) in p.Fields) o[k] = v;
-                    return (i + 1, o.ToJsonString());
-                }).ToList();
+                var rows = PackRows.Prompts(pack, 1, BuiltInPromptRows).Select((o, i) => (i + 1, o.ToJsonString())).ToList();
                 await SaveBuiltInAsync($"{packName} · prompts", DatasetKind.PromptOnly, prompts, rows, cancel);
             }
         }
@@ -248,15 +253,5 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
             // Another request created it first (unique Source); theirs is identical.
             db.ChangeTracker.Clear();
         }
-    }
-
-    private static string SftJson(SftExample e)
-    {
-        var o = new JsonObject();
-        if (e.Prompt is not null) o["prompt"] = e.Prompt;
-        if (e.Completion is not null) o["completion"] = e.Completion;
-        if (e.Text is not null) o["text"] = e.Text;
-        if (e.Messages is not null) o["messages"] = new JsonArray(e.Messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["content"] = m.Content }).ToArray());
-        return o.ToJsonString();
     }
 }

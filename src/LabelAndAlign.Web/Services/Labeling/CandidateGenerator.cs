@@ -60,14 +60,16 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
     /// <summary>A checkpoint a lead can pick: its id and hidden model name ("run 3 · step 400").</summary>
     public sealed record CheckpointChoice(int Id, string Name, string RunName);
 
-    /// <summary>Every recorded checkpoint, newest run first, for the pickers.</summary>
+    /// <summary>Every checkpoint whose files are still there (a run keeps its newest save_total_limit), newest run first, for the pickers.</summary>
     public async Task<List<CheckpointChoice>> CheckpointsAsync(CancellationToken cancel = default)
     {
+        string dataDirectory = PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
         var rows = await (from c in db.RunCheckpoints.AsNoTracking()
                           join r in db.Runs.AsNoTracking() on c.RunId equals r.Id
                           orderby c.RunId descending, c.Step descending
-                          select new { c.Id, c.RunId, c.Step, r.Name }).Take(500).ToListAsync(cancel);
-        return rows.Select(x => new CheckpointChoice(x.Id, $"run {x.RunId} · step {x.Step}", x.Name)).ToList();
+                          select new { c.Id, c.RunId, c.Step, c.Path, r.Name }).Take(500).ToListAsync(cancel);
+        return rows.Where(x => CheckpointFiles.Existing(dataDirectory, x.Path) is not null)
+            .Select(x => new CheckpointChoice(x.Id, $"run {x.RunId} · step {x.Step}", x.Name)).ToList();
     }
 
     /// <summary>A dataset whose prompts can be generated for: its id, name and row count.</summary>

@@ -23,6 +23,23 @@ public static class CheckpointFiles
     }
 
     /// <summary>
+    /// The folder of a recorded checkpoint when its files are still there, else null: a run keeps only its newest
+    /// save_total_limit checkpoints, and a tampered path never resolves.
+    /// </summary>
+    public static string? Existing(string dataDirectory, string relativePath)
+    {
+        try
+        {
+            string folder = Resolve(dataDirectory, relativePath);
+            return Directory.Exists(folder) ? folder : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Zips the checkpoint's model files (whatever of <see cref="DownloadFiles"/> exists, plus other
     /// tokenizer files) into a temporary file, deleted when the returned stream is closed.
     /// ZipArchive writes synchronously, which a response body refuses, hence the file.

@@ -1,27 +1,24 @@
 using System.Globalization;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.Training;
 using Microsoft.Data.Sqlite;
 
 namespace LabelAndAlign.Web.Services.Runs;
 
 /// <summary>
-/// The trainer's metrics and samples sink for one run. <see cref="Report(int, string, double, DateTimeOffset)"/>
+/// Where one run's reports go in the web app (<see cref="IRunReporter"/>). <see cref="Report(int, string, double, DateTimeOffset)"/>
 /// only appends to a buffer (the trainer thread never waits on the database); a flusher empties it
 /// every <see cref="FlushInterval"/>: the points are pushed to the browsers first (latency), then
-/// written in one transaction together with the run's progress. Alerts (KL bound, reward collapse)
-/// are checked as values arrive and stop the run through <see cref="Alert"/>.
+/// written in one transaction together with the run's progress.
 /// </summary>
-public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
+public sealed class RunRecorder : IRunReporter, IAsyncDisposable
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(25);
 
-    private static readonly string[] KlNames = ["objective/kl", "kl"];
-    private static readonly string[] RewardNames = ["reward", "objective/scores", "objective/rlhf_reward"];
-
     private readonly int _runId;
     private readonly string _connectionString;
+    private readonly string _dataDirectory;
     private readonly RunsNotifier _notifier;
-    private readonly RunConfig _config;
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new(); // one flush at a time: when Flush returns, everything reported before it is stored
     private List<LivePoint> _points = [];
@@ -32,24 +29,19 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
     private int _flushedStep = -1;
     private readonly int _totalSteps;
 
-    public RunRecorder(int runId, string connectionString, RunsNotifier notifier, RunConfig config)
+    /// <param name="dataDirectory">the folder checkpoint paths are stored relative to</param>
+    public RunRecorder(int runId, string connectionString, string dataDirectory, RunsNotifier notifier, int totalSteps)
     {
         _runId = runId;
         _connectionString = connectionString;
+        _dataDirectory = dataDirectory;
         _notifier = notifier;
-        _config = config;
-        _totalSteps = config.Trainer.MaxSteps;
+        _totalSteps = totalSteps;
         // A dedicated thread rather than a pool timer: while training fills every core, one
         // scheduling hop instead of two keeps the trainer → browser latency down.
         _flusher = new Thread(FlushLoop) { IsBackground = true, Name = $"run-{runId}-flush" };
         _flusher.Start();
     }
-
-    /// <summary>Set when an alert fired: why the run must stop.</summary>
-    public string? Alert { get; private set; }
-
-    /// <summary>Fired (once) when an alert trips.</summary>
-    public event Action? AlertRaised;
 
     public void Report(int step, string name, double value, DateTimeOffset time)
     {
@@ -60,27 +52,20 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
             _points.Add(point);
             if (step > _step) _step = step;
         }
-
-        CheckAlerts(step, name, value);
     }
+
+    public void Progress(int step)
+    {
+        lock (_lock) _step = step;
+    }
+
+    /// <summary>Training starts at <paramref name="step"/>: what an interrupted attempt recorded after it is deleted.</summary>
+    public void Started(int step) => TruncateAfter(step);
 
     /// <summary>Buffers a sample; its reward and KL arrive with it (scored where it was generated).</summary>
     public void Report(int step, CheckpointSample sample, DateTimeOffset time)
     {
         lock (_lock) _samples.Add((step, sample, time.ToUnixTimeMilliseconds() / 1000.0));
-    }
-
-    private void CheckAlerts(int step, string name, double value)
-    {
-        if (Alert is not null) return;
-        string? reason = null;
-        if (_config.StopOnKlAbove is double kl && KlNames.Contains(name) && value > kl)
-            reason = $"Stopped by alert: {name} = {value:G4} exceeded the bound {kl:G4} at step {step}.";
-        else if (_config.StopOnRewardBelow is double r && RewardNames.Contains(name) && value < r)
-            reason = $"Stopped by alert: {name} = {value:G4} fell below {r:G4} at step {step} (reward collapse).";
-        if (reason is null) return;
-        Alert = reason;
-        AlertRaised?.Invoke();
     }
 
     private void FlushLoop()
@@ -187,12 +172,13 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
     }
 
     /// <summary>
-    /// Records a checkpoint folder (path relative to the data folder). Recording the same step again
+    /// Records a complete checkpoint folder (stored relative to the data folder). Recording the same step again
     /// (re-saved after a resume, or reconciled after a crash) keeps the row and its id, which other
     /// runs may name as their base checkpoint.
     /// </summary>
-    public void Checkpoint(int step, string relativePath)
+    public void Checkpoint(int step, string folder)
     {
+        string relativePath = Path.GetRelativePath(_dataDirectory, folder).Replace('\\', '/');
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var cmd = connection.CreateCommand();
@@ -205,7 +191,7 @@ public sealed class RunRecorder : IMetricsSink, ISamplesSink, IAsyncDisposable
     }
 
     /// <summary>Forgets points and samples after <paramref name="step"/> (a resumed run logs them again).</summary>
-    public void TruncateAfter(int step)
+    private void TruncateAfter(int step)
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();

@@ -8,9 +8,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Runs;
 
-/// <summary>What a launch asks for (the API's and the form's shape).</summary>
-public sealed record LaunchRequest(string? Name, string? Algorithm, JsonObject? Config, int? DatasetId, int? BaseCheckpointId, int? RewardCheckpointId = null);
-
 /// <summary>Where a run's data came from: the dataset and, for a labeling project's snapshot, the project, its labels and labelers at freeze time.</summary>
 public sealed record RunLineage(int RunId, int? DatasetId, string? DatasetName, int? BaseCheckpointId, int? RewardCheckpointId,
     int? ProjectId, string? ProjectName, int? LabelCount, IReadOnlyList<string> Labelers);
@@ -20,61 +17,19 @@ public sealed record RunSummary(int Id, string Name, string Algorithm, string St
     int? DatasetId, string? DatasetName, int? BaseCheckpointId, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, JsonObject Config,
     int? RewardCheckpointId = null, RunLineage? Lineage = null);
 
+/// <summary>A step with evaluation samples, and its checkpoint: kept (its id), deleted by save_total_limit, or none saved there.</summary>
+public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDeleted);
+
 /// <summary>A checkpoint with the run it came from.</summary>
 public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "");
 
-/// <summary>Launch, read and cancel runs; read their metrics (downsampled), samples and checkpoints.</summary>
+/// <summary>Read and cancel runs (<see cref="RunLauncher"/> launches them); read their metrics (downsampled), samples and checkpoints.</summary>
 public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit)
 {
     /// <summary>The folder beside the database that holds run folders and checkpoints.</summary>
     public string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
 
     public const int DefaultMaxPoints = 1500, MaxMaxPoints = 100_000;
-
-    public async Task<Run> LaunchAsync(LaunchRequest request, int? userId, CancellationToken cancel = default)
-    {
-        string name = string.IsNullOrWhiteSpace(request.Name) ? throw new InputException("name", "Give the run a name.") : request.Name.Trim();
-        if (name.Length > 200) throw new InputException("name", $"The name is {name.Length} characters; keep it to 200.");
-        var config = RunConfig.Parse(request.Algorithm, request.Config);
-
-        if (request.DatasetId is not int datasetId) throw new InputException("source.datasetId", "Choose a dataset to train on (source.datasetId).");
-        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancel)
-            ?? throw new InputException("source.datasetId", $"No dataset with id {datasetId}.");
-        var accepted = DatasetKind.AcceptedBy(config.Algorithm);
-        if (!accepted.Contains(dataset.Kind))
-            throw new InputException("source.datasetId",
-                $"{config.Algorithm} trains on {string.Join(" or ", accepted.Select(k => DatasetKind.Describe(k).ToLowerInvariant()))} data; dataset '{dataset.Name}' is {DatasetKind.Describe(dataset.Kind).ToLowerInvariant()}.");
-
-        if (request.RewardCheckpointId is null && config.Algorithm == "ppo")
-            throw new InputException("rewardCheckpointId", "ppo scores completions with a reward model: choose rewardCheckpointId (a checkpoint of a reward run).");
-        if (request.RewardCheckpointId is int rc)
-        {
-            if (config.Algorithm is not ("ppo" or "grpo"))
-                throw new InputException("rewardCheckpointId", $"{config.Algorithm} takes no reward model; rewardCheckpointId is for ppo and grpo.");
-            var rewardRun = await (from c in db.RunCheckpoints where c.Id == rc join r in db.Runs on c.RunId equals r.Id select r).AsNoTracking().FirstOrDefaultAsync(cancel)
-                ?? throw new InputException("rewardCheckpointId", $"No checkpoint with id {rc}.");
-            if (rewardRun.Algorithm != "reward")
-                throw new InputException("rewardCheckpointId", $"Checkpoint {rc} is from run '{rewardRun.Name}' ({rewardRun.Algorithm}), not a reward model: choose a checkpoint of a reward run (a model with a scalar head).");
-        }
-
-        if (request.BaseCheckpointId is int cp && !await db.RunCheckpoints.AnyAsync(c => c.Id == cp, cancel))
-            throw new InputException("baseCheckpointId", $"No checkpoint with id {cp}.");
-        if (request.BaseCheckpointId is null && config.Algorithm is "dpo" or "ppo" or "grpo")
-            throw new InputException("baseCheckpointId", $"{config.Algorithm} fine-tunes a policy: choose a base checkpoint (an SFT run's checkpoint).");
-
-        var run = new Run
-        {
-            Name = name, Algorithm = config.Algorithm, ConfigJson = config.ToJson().ToJsonString(), DatasetId = datasetId,
-            BaseCheckpointId = request.BaseCheckpointId, RewardCheckpointId = request.RewardCheckpointId, Status = RunStatus.Queued, TotalSteps = config.Trainer.MaxSteps,
-            CreatedById = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
-        };
-        db.Runs.Add(run);
-        await db.SaveChangesAsync(cancel);
-        await audit.RecordAsync("run.launch", $"run {run.Id} '{name}' ({config.Algorithm}) on dataset {datasetId}", userId, cancel);
-        signal.Wake();
-        notifier.PublishProgress(Progress(run));
-        return run;
-    }
 
     public static RunProgress Progress(Run r) => new(r.Id, r.Status.ToString(), r.Step, r.TotalSteps, r.Error);
 
@@ -252,6 +207,20 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
     public Task<List<RunSample>> SamplesAsync(int runId, CancellationToken cancel = default) =>
         db.RunSamples.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Step).ThenBy(s => s.Id).ToListAsync(cancel);
 
+    /// <summary>
+    /// Each step of a run that has evaluation samples, with what remains of a checkpoint saved there: its id when its
+    /// files are still there; <see cref="SampleStep.CheckpointDeleted"/> when save_total_limit has deleted them.
+    /// </summary>
+    public async Task<List<SampleStep>> SampleStepsAsync(int runId, CancellationToken cancel = default)
+    {
+        var steps = await db.RunSamples.AsNoTracking().Where(s => s.RunId == runId).Select(s => s.Step).Distinct().OrderBy(s => s).ToListAsync(cancel);
+        var checkpoints = await db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == runId).ToDictionaryAsync(c => c.Step, cancel);
+        string root = DataDirectory;
+        return steps.Select(step => checkpoints.TryGetValue(step, out var c)
+            ? CheckpointFiles.Existing(root, c.Path) is not null ? new SampleStep(step, c.Id, false) : new SampleStep(step, null, true)
+            : new SampleStep(step, null, false)).ToList();
+    }
+
     public async Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, CancellationToken cancel = default)
     {
         var q = from c in db.RunCheckpoints.AsNoTracking()
@@ -261,13 +230,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
                 select new { Summary = new CheckpointSummary(c.Id, c.RunId, r.Name, c.Step, c.CreatedAt, r.Algorithm), c.Path };
         // save_total_limit prunes old folders; list only checkpoints whose files are still there.
         string root = DataDirectory;
-        return (await q.ToListAsync(cancel)).Where(c => Exists(root, c.Path)).Select(c => c.Summary).ToList();
-    }
-
-    private static bool Exists(string root, string path)
-    {
-        try { return Directory.Exists(CheckpointFiles.Resolve(root, path)); }
-        catch (InvalidOperationException) { return false; }
+        return (await q.ToListAsync(cancel)).Where(c => CheckpointFiles.Existing(root, c.Path) is not null).Select(c => c.Summary).ToList();
     }
 
     public Task<RunCheckpoint?> FindCheckpointAsync(int id, CancellationToken cancel = default) =>

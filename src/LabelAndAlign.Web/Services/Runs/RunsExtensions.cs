@@ -1,3 +1,4 @@
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Web.Hosting;
 using LabelAndAlign.Web.Services.Datasets;
 
@@ -14,6 +15,10 @@ public static class RunsExtensions
         s.AddSingleton<TrainingEngineSignal>();
         s.AddScoped<DatasetService>();
         s.AddScoped<RunService>();
+        s.AddScoped<RunLauncher>();
+        // The training backends this app offers (the spec's engine and device keys choose among them): the one place to register another.
+        s.AddSingleton(TrainingBackends.NativeOnly);
+        s.AddSingleton<RunFactory>();
         s.AddHostedService<TrainingEngine>();
         s.AddSignalR();
         return builder;
