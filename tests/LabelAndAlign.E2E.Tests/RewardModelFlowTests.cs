@@ -186,7 +186,7 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await page.GetByRole(AriaRole.Tab, new() { Name = "PPO" }).ClickAsync();
         var rewardSelect = page.GetByLabel("Reward model", new() { Exact = true });
         await Expect(rewardSelect).ToBeVisibleAsync();
-        await Expect(rewardSelect.Locator("option")).ToHaveTextAsync(["Choose a reward run's checkpoint…", $"tone-rm · step {rewardStep}"]);
+        await Expect(rewardSelect.Locator("option")).ToHaveTextAsync(["None: the task pack's reward (built-in prompts datasets)", $"tone-rm · step {rewardStep}"]);
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("tone-ppo");
         await page.GetByLabel("Dataset", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Value = (await DatasetIdAsync("sentiment · prompts")).ToString() });
         await page.GetByLabel("Base checkpoint", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = $"tone-base · step {sftStep}" });

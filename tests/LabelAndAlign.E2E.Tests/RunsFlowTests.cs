@@ -73,6 +73,45 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task LaunchForm_ShowsEveryProblemAtOnce_AtItsField_InTheUsersWords_AndCreatesNothing()
+    {
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1366, Height = 768 });
+        await SignInAsAdminAsync(page);
+        await page.GotoAsync("/runs");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "DPO" }).ClickAsync();
+        await page.Locator("details.options > summary").ClickAsync();
+        // Each option says what it does and TRL's default.
+        await Expect(page.Locator(".option:has(#opt-beta) .option-help")).ToContainTextAsync("TRL's default 0.1");
+        foreach (var (key, value) in new[] { ("max_steps", "0"), ("per_device_train_batch_size", "5000"), ("beta", "-1") })
+        {
+            await page.Locator($"#opt-{key}").FillAsync(value);
+            await page.Locator($"#opt-{key}").DispatchEventAsync("change");
+        }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Launch DPO run" }).ClickAsync();
+
+        // No dataset of preference pairs and no base checkpoint on a new install, three bad options: five problems, at once.
+        await Expect(BrowserFixture.MessageAlert(page)).ToContainTextAsync("5 things to fix");
+        await Expect(page.Locator(".option:has(#opt-max_steps) .validation-message")).ToHaveTextAsync("max_steps must be at least 1, found 0.");
+        await Expect(page.Locator(".option:has(#opt-per_device_train_batch_size) .validation-message")).ToHaveTextAsync("per_device_train_batch_size must be at most 1,024, found 5000.");
+        await Expect(page.Locator(".option:has(#opt-beta) .validation-message")).ToHaveTextAsync("beta must be more than 0, found -1.");
+        await Expect(page.Locator(".field:has(#run-dataset) .validation-message")).ToHaveTextAsync("Choose a dataset (or a labeling project) to train on.");
+        await Expect(page.Locator(".field:has(#run-base) .validation-message")).ToHaveTextAsync("DPO fine-tunes a policy: choose a base checkpoint (a checkpoint of an SFT run).");
+        foreach (var message in await page.Locator(".validation-message").AllInnerTextsAsync())
+            Assert.DoesNotMatch("datasetId|CheckpointId|config\\.", message);
+        Assert.EndsWith("/runs", page.Url);
+        using var api = Api();
+        Assert.Equal(0, JsonDocument.Parse(await api.GetStringAsync("/api/runs")).RootElement.GetArrayLength());
+        await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-1366");
+        await page.SetViewportSizeAsync(390, 844);
+        await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-390");
+        foreach (var e in errors) Output!.WriteLine(e);
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task RunningRun_AppKilled_ResumesFromItsCheckpointOnRestart()
     {
         using (var api = Api())

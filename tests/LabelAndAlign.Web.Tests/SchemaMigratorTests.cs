@@ -69,10 +69,10 @@ public class SchemaMigratorTests
     }
 
     [Fact]
-    public void Upgrade_FromVersion5_TranslatesStoredRunConfigsToTrlKeys_Once()
+    public void Upgrade_FromVersion6_TranslatesStoredRunConfigsToTrlKeys_Once()
     {
         using var db = new TestDatabase(migrate: false);
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded.Where(m => m.Version <= 5).ToList());
+        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded.Where(m => m.Version <= 6).ToList());
         using (var c = Open(db.ConnectionString))
         {
             using var insert = c.CreateCommand();

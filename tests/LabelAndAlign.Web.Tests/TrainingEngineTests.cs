@@ -203,15 +203,7 @@ public sealed class TrainingEngineTests : IDisposable
         Assert.Equal(6, done.GetProperty("step").GetInt32());
     }
 
-    private string CheckpointPath(int checkpointId)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT Path FROM run_checkpoints WHERE Id = $id;";
-        cmd.Parameters.AddWithValue("$id", checkpointId);
-        return (string)cmd.ExecuteScalar()!;
-    }
+    private string CheckpointPath(int checkpointId) => (string)Scalar("SELECT Path FROM run_checkpoints WHERE Id = $id;", ("$id", checkpointId))!;
 
     [Fact]
     public async Task CheckpointFolderUnwritable_FailsTheRunWithAClearMessage_RecordsNoCheckpoint_AndTheQueueMovesOn()
@@ -302,24 +294,21 @@ public sealed class TrainingEngineTests : IDisposable
         }
     }
 
-    private int CheckpointRows(int runId, int? step = null)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM run_checkpoints WHERE RunId = $r AND ($s IS NULL OR Step = $s);";
-        cmd.Parameters.AddWithValue("$r", runId);
-        cmd.Parameters.AddWithValue("$s", step is int s ? s : DBNull.Value);
-        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private int CheckpointRows(int runId, int? step = null) => Convert.ToInt32(
+        Scalar("SELECT COUNT(*) FROM run_checkpoints WHERE RunId = $r AND ($s IS NULL OR Step = $s);", ("$r", runId), ("$s", step is int s ? s : DBNull.Value)),
+        System.Globalization.CultureInfo.InvariantCulture);
 
-    private void Execute(string sql)
+    private void Execute(string sql) => Scalar(sql);
+
+    /// <summary>One statement straight against the app's database file (what a crash or a tampered row leaves).</summary>
+    private object? Scalar(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
         connection.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return cmd.ExecuteScalar();
     }
 
     [Fact]
@@ -391,15 +380,7 @@ public sealed class TrainingEngineTests : IDisposable
         Assert.Contains("objective/scores", (await api.GetFromJsonAsync<string[]>($"/api/runs/{ppo}/metrics"))!);
     }
 
-    private long Attempts(int runId)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT Attempts FROM runs WHERE Id = $r;";
-        cmd.Parameters.AddWithValue("$r", runId);
-        return (long)cmd.ExecuteScalar()!;
-    }
+    private long Attempts(int runId) => (long)Scalar("SELECT Attempts FROM runs WHERE Id = $r;", ("$r", runId))!;
 
     [Fact]
     public async Task RunInterruptedMaxAttemptsTimesInARow_FailsWithTheReason_InsteadOfResumingForever()

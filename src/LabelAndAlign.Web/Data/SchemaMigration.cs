@@ -11,7 +11,7 @@ public sealed record SchemaMigration(int Version, string Name, string Sql, Actio
     /// <summary>Data steps by version.</summary>
     private static readonly Dictionary<int, Action<SqliteConnection, SqliteTransaction>> CodeSteps = new()
     {
-        [6] = Migrations.RunConfigUpgrade.Apply,
+        [7] = Migrations.RunConfigUpgrade.Apply,
     };
 
     /// <summary>The scripts shipped in <c>Data/Migrations/NNNN_name.sql</c>, ordered by version.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace LabelAndAlign.Web.Data.Migrations;
 
 /// <summary>
-/// Schema 0006's data step: every stored run config translated to TRL's key names, once, by the one pure translation
+/// Schema 0007's data step: every stored run config translated to TRL's key names, once, by the one pure translation
 /// (<see cref="LegacyKeys.Translate"/>), so old runs still show, clone and resume. A config that is not a JSON object
 /// is left as it is (the engine fails that run naming it).
 /// </summary>
