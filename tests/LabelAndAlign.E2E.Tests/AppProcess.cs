@@ -129,7 +129,6 @@ public sealed class AppProcess : IAsyncDisposable
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>The web app built beside this test assembly: in the project's bin folder, or in an --artifacts-path layout.</summary>
     /// <summary>The built executable <paramref name="name"/> of the repository's project <c>src/&lt;project&gt;</c>, in this test run's configuration.</summary>
     public static string FindExecutable(string project, string name)
     {

@@ -80,11 +80,11 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator(".shell[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
 
-    /// <summary>Saves a screenshot under TestResults/screenshots for people to look at.</summary>
-    public static async Task ScreenshotAsync(IPage page, string name)
+    /// <summary>Saves a screenshot (the whole page, or what the viewport shows) under TestResults/screenshots for people to look at.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
         string dir = Path.Combine(RepoRoot.Path, "TestResults", "screenshots");
         Directory.CreateDirectory(dir);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = fullPage });
     }
 }

@@ -105,7 +105,10 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         Assert.Equal(0, JsonDocument.Parse(await api.GetStringAsync("/api/runs")).RootElement.GetArrayLength());
         await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-1366");
         await page.SetViewportSizeAsync(390, 844);
-        await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-390");
+        await page.Locator(".option:has(#opt-max_steps)").ScrollIntoViewIfNeededAsync();
+        await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-390", fullPage: false);
+        await BrowserFixture.MessageAlert(page).ScrollIntoViewIfNeededAsync();
+        await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-390-summary", fullPage: false);
         foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
         await context.CloseAsync();
@@ -141,8 +144,9 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     public async Task TwoRuns_Compared_OverlayAndDiffOnlyConfig_CsvMatchesThePoints()
     {
         using var api = Api();
-        int a = await LaunchSftAsync("lr-3e-3", new { max_steps = 30, per_device_train_batch_size = 8, learning_rate = 0.003, max_length = 64 });
-        int b = await LaunchSftAsync("lr-1e-3", new { max_steps = 30, per_device_train_batch_size = 8, learning_rate = 0.001, max_length = 64 });
+        // Evaluated every 10 steps, a checkpoint at each, only the newest kept.
+        int a = await LaunchSftAsync("lr-3e-3", new { max_steps = 30, per_device_train_batch_size = 8, learning_rate = 0.003, max_length = 64, eval_steps = 10, save_steps = 10, save_total_limit = 1 });
+        int b = await LaunchSftAsync("lr-1e-3", new { max_steps = 30, per_device_train_batch_size = 8, learning_rate = 0.001, max_length = 64, eval_steps = 10, save_steps = 10, save_total_limit = 1 });
         await WaitForRunAsync(b, r => r.GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(120));
 
         var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
@@ -167,11 +171,21 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         var csvA = lines.Where(l => l.StartsWith($"{a},lr-3e-3,loss,", StringComparison.Ordinal)).Select(l => string.Join(',', l.Split(',')[..5])).ToList();
         Assert.Equal(lossA, csvA);
 
-        // Samples of a checkpoint step.
+        // Samples of every evaluation; the page says which checkpoints are still there.
         await page.GotoAsync($"/samples?run={a}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Expect(page.Locator(".sample").First).ToBeVisibleAsync();
+        await Expect(page.Locator("label[for='step-0']")).ToContainTextAsync("(3 of 3 evaluations)");
+        await Expect(page.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint · download");
+        await page.Locator("#step-0").FillAsync("0");
+        await Expect(page.Locator("label[for='step-0']")).ToContainTextAsync("Step 10 (1 of 3 evaluations)");
+        await Expect(page.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint deleted (save_total_limit keeps only the newest)");
         await BrowserFixture.ScreenshotAsync(page, "samples");
+        await page.SetViewportSizeAsync(1366, 768);
+        await BrowserFixture.ScreenshotAsync(page, "samples-1366", fullPage: false);
+        await page.SetViewportSizeAsync(390, 844);
+        await BrowserFixture.ScreenshotAsync(page, "samples-390", fullPage: false);
+        await page.SetViewportSizeAsync(1440, 1000);
         await page.GotoAsync("/datasets");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).First.ClickAsync();

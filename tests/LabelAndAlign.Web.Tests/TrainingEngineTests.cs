@@ -482,41 +482,4 @@ public sealed class TrainingEngineTests : IDisposable
         Assert.Equal([(2, true), (4, true), (6, false)], steps.Select(s => (s.Step, s.CheckpointDeleted)));
         Assert.NotNull(steps[^1].CheckpointId);
     }
-
-    [Fact]
-    public async Task SameSpecAndSeed_TrainsExactlyTheMetricsOfLnaTrain()
-    {
-        var rows = Enumerable.Range(0, 40).Select(i => $$"""{"prompt": "Review {{i}}:", "completion": " {{(i % 3 == 0 ? "great" : "dull")}} film number {{i}}."}""").ToList();
-        const string Options = """{"max_steps": 8, "per_device_train_batch_size": 4, "gradient_accumulation_steps": 2, "learning_rate": 0.003, "warmup_steps": 2, "seed": 7, "eval_steps": 4, "save_steps": 4, "max_length": 32, "n_embd": 32, "n_layer": 1, "n_head": 2}""";
-        Dictionary<string, double[]> web;
-        using (var host = new Host(_data))
-        using (var api = host.Api())
-        {
-            var imported = await api.PostAsync("/api/datasets?name=reviews", new StringContent(string.Join("\n", rows), System.Text.Encoding.UTF8, "application/x-ndjson"));
-            int dataset = JsonDocument.Parse(await imported.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
-            int id = await PostRunAsync(api, new { name = "web", algorithm = "sft", config = JsonDocument.Parse(Options).RootElement, source = new { datasetId = dataset } });
-            var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
-            Assert.True(Status(done) == "Completed", done.ToString());
-            web = [];
-            foreach (var name in (await api.GetFromJsonAsync<string[]>($"/api/runs/{id}/metrics"))!)
-                web[name] = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/metrics?name={Uri.EscapeDataString(name)}&maxPoints=100000"))
-                    .EnumerateArray().Select(p => p.GetProperty("value").GetDouble()).ToArray();
-        }
-
-        string cli = Path.Combine(_data, "cli");
-        Directory.CreateDirectory(cli);
-        File.WriteAllLines(Path.Combine(cli, "reviews.jsonl"), rows);
-        var yaml = new System.Text.StringBuilder("algorithm: sft\noutput_dir: out\ndataset: reviews.jsonl\n");
-        foreach (var option in JsonDocument.Parse(Options).RootElement.EnumerateObject()) yaml.Append($"{option.Name}: {option.Value.GetRawText()}\n");
-        File.WriteAllText(Path.Combine(cli, "run.yaml"), yaml.ToString());
-        int code = await new LabelAndAlign.Cli.Commands.TrainCommand().RunAsync(new LabelAndAlign.Cli.CliArgs(["--config", Path.Combine(cli, "run.yaml")]),
-            new StringReader(""), new StringWriter(), new StringWriter(), CancellationToken.None);
-        Assert.Equal(0, code);
-        var lines = File.ReadAllLines(Path.Combine(cli, "out", "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var lna = lines.GroupBy(l => l.GetProperty("name").GetString()!).ToDictionary(g => g.Key, g => g.Select(l => l.GetProperty("value").GetDouble()).ToArray());
-
-        Assert.Equal(lna.Keys.Order(), web.Keys.Order());
-        Assert.Contains("eval/completions/mean_length", web.Keys);
-        foreach (var (name, values) in lna) Assert.True(values.SequenceEqual(web[name]), $"{name}: lna {string.Join(" ", values)} / web {string.Join(" ", web[name])}");
-    }
 }
