@@ -18,7 +18,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
         new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
-    private RunLauncher Launcher(Data.AppDbContext context) => new(context, new Services.Datasets.DatasetService(context, TimeProvider.System),
+    private RunLauncher Launcher(Data.AppDbContext context) => new(context, LabelingTestData.Datasets(context),
         new Services.Labeling.ExportService(context), Engine.Recipe.TrainingBackends.NativeOnly, new RunsNotifier(), new TrainingEngineSignal(), TimeProvider.System,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
         new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
