@@ -54,6 +54,7 @@ public sealed class RunLauncherTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("sft", """{"per_device_train_batch_size": 1024, "gradient_accumulation_steps": 1024}""", "config.gradient_accumulation_steps", "1,048,576 examples per step; keep it at most 65,536")]
     [InlineData("sft", """{"max_steps": 0}""", "config.max_steps", "max_steps must be at least 1")]
     [InlineData("sft", """{"engine": "torch"}""", "config.engine", "engine: torch is not available here")]
+    [InlineData("sft", """{"model": "gpt2", "per_device_train_batch_size": 1024}""", "config.per_device_train_batch_size", "One training step would need about")]
     public async Task Launch_RefusesAnOptionBeyondItsBound_NamingTheOptionAndTheBound(string algorithm, string config, string field, string message)
     {
         using var api = app.CreateApiClient();

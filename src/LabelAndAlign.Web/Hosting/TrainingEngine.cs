@@ -149,8 +149,9 @@ public sealed class TrainingEngine(
             else if (userCancel.IsCancellationRequested) (status, error) = (RunStatus.Cancelled, $"Cancelled at step {outcome?.Result.Step ?? plan.Run.Step}.");
             else status = RunStatus.Running; // app shutting down: resume on the next start
         }
-        catch (TrainingDivergedException e)
+        catch (Exception e) when (e is TrainingDivergedException or RunSpecException)
         {
+            // What the run asked for cannot train (diverged, does not fit in memory, lacks a reward): its page says why.
             (status, error) = (RunStatus.Failed, e.Message);
         }
         catch (Exception e)

@@ -46,7 +46,11 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
         bool rewardModel = await RewardAsync(request, errors, cancel);
         if (spec is not null)
         {
-            if (baseFolder is not null) spec = WithBaseModel(spec, request.Config, baseFolder, errors);
+            GptConfig shape;
+            if (baseFolder is not null) (spec, shape) = WithBaseModel(spec, request.Config, baseFolder, errors);
+            else shape = spec.ModelShape(GptConfig.Preset(spec.Model).VocabSize); // a trained tokenizer never has more
+            try { MemoryBudget.Check(spec, shape, MemoryBudget.Available()); }
+            catch (RunSpecException e) { errors.AddRange(e.Errors.Select(Field)); }
             bool pack = source?.Dataset is { } d && DatasetService.PackOf(d) is not null;
             if (source is not null) errors.AddRange(RunFactory.CheckInputs(spec, rewardModel, pack).Select(Field));
         }
@@ -160,16 +164,16 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
     /// A run from a base checkpoint trains the base's shape, so that is what its options record; asking for another
     /// model shape is an error rather than silently ignored.
     /// </summary>
-    private static RunSpec WithBaseModel(RunSpec spec, JsonObject? config, string baseFolder, List<InputError> errors)
+    private static (RunSpec Spec, GptConfig Shape) WithBaseModel(RunSpec spec, JsonObject? config, string baseFolder, List<InputError> errors)
     {
-        var shape = Gpt2ConfigJson.Read(Path.Combine(baseFolder, Gpt2ConfigJson.FileName));
+        var shape = Gpt2ConfigJson.Read(Path.Combine(baseFolder, Gpt2ConfigJson.FileName)) with { ScalarHead = spec.Algorithm == Algorithm.Reward };
         var described = spec.WithModelOf(shape);
         string[] modelKeys = ["model", "n_positions", "n_embd", "n_layer", "n_head"];
         var asked = RunSpecs.ToJson(spec);
         var has = RunSpecs.ToJson(described);
         foreach (var key in modelKeys.Where(k => config?.ContainsKey(k) == true && asked[k]?.ToJsonString() != has[k]?.ToJsonString()))
             errors.Add(new(OptionField(key), $"{key}: the base checkpoint decides the model ({Describe(shape)}); leave {key} unset, or start without a base checkpoint."));
-        return described;
+        return (described, shape);
     }
 
     private static string Describe(GptConfig c) => $"{c.BlockSize} positions, n_embd {c.Channels}, {c.Layers} layers, {c.Heads} heads";
