@@ -161,4 +161,21 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(6, lineage.LabelCount);
         Assert.Equal(new[] { "ann@example.com", "bob@example.com" }, lineage.Labelers);
     }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"https://evil.example\",\"x\")", "\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\"")]
+    [InlineData("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0")]
+    [InlineData("-2+3", "'-2+3")]
+    [InlineData("@SUM(A1:A9)", "'@SUM(A1:A9)")]
+    [InlineData("lr 3e-4", "lr 3e-4")]
+    public async Task MetricsCsv_ARunNamedLikeAFormula_IsWrittenAsText(string name, string cell)
+    {
+        int run = AddRun(name);
+        AddPoints(run, "loss", 2, i => -i);
+        await using var ctx = _db.CreateContext();
+        var lines = (await Service(ctx).MetricsCsvAsync([run], 1500)).TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith($"{run},{cell},loss,", l));
+        Assert.EndsWith(",-1,1700000001", lines[1]); // numbers stay numbers, a minus sign included
+    }
 }

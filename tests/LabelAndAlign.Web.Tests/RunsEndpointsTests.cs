@@ -171,4 +171,47 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty("rewardCheckpointId", out _), errors.ToString());
     }
+
+    [Fact]
+    public async Task ARunOnAProjectSnapshot_NamesTheProjectAndLabelers_OnlyToThoseWhoMaySeeTheProject()
+    {
+        using var admin = app.CreateApiClient();
+        string projectName = $"secret project {Guid.NewGuid():N}";
+        int project = (await (await admin.PostAsJsonAsync("/api/projects", new { name = projectName })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var (labelerId, labelerEmail) = await UserTestData.CreateAsync(app, "Labeler");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email = labelerEmail, role = "Labeler" })).StatusCode);
+        var items = "{\"prompt\": \"Sky?\", \"chosen\": \"Blue.\", \"rejected\": \"Green.\"}\n{\"prompt\": \"Grass?\", \"chosen\": \"Green.\", \"rejected\": \"Red.\"}\n";
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/projects/{project}/items", Jsonl(items))).StatusCode);
+        using var labeler = app.CreateApiClient(await UserTestData.KeyAsync(app, labelerId));
+        for (int i = 0; i < 2; i++)
+        {
+            var next = await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True((await labeler.PostAsJsonAsync($"/api/assignments/{next.GetProperty("assignmentId").GetInt64()}/label", new { choice = "left" })).IsSuccessStatusCode);
+        }
+        var launched = await admin.PostAsJsonAsync("/api/runs", new { name = "rm-behind-a-wall", algorithm = "reward", config = new { max_steps = 1 }, source = new { projectId = project } });
+        Assert.True(launched.IsSuccessStatusCode, await launched.Content.ReadAsStringAsync());
+        int run = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+
+        var (outsiderId, _) = await UserTestData.CreateAsync(app, "Viewer");
+        var (memberId, memberEmail) = await UserTestData.CreateAsync(app, "Viewer");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email = memberEmail, role = "Viewer" })).StatusCode);
+        using var outsider = app.CreateApiClient(await UserTestData.KeyAsync(app, outsiderId));
+        using var member = app.CreateApiClient(await UserTestData.KeyAsync(app, memberId));
+
+        foreach (var reader in new[] { admin, member })
+        {
+            var seen = await reader.GetFromJsonAsync<JsonElement>($"/api/runs/{run}");
+            Assert.Equal(projectName, seen.GetProperty("lineage").GetProperty("projectName").GetString());
+            Assert.Equal([labelerEmail], seen.GetProperty("lineage").GetProperty("labelers").EnumerateArray().Select(e => e.GetString()));
+        }
+
+        string one = await outsider.GetStringAsync($"/api/runs/{run}");
+        string all = await outsider.GetStringAsync("/api/runs");
+        Assert.DoesNotContain("secret project", one);
+        Assert.DoesNotContain(labelerEmail, one);
+        Assert.DoesNotContain("secret project", all);
+        var lineage = JsonDocument.Parse(one).RootElement.GetProperty("lineage");
+        Assert.Equal((2, 1), (lineage.GetProperty("labelCount").GetInt32(), lineage.GetProperty("labelerCount").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, lineage.GetProperty("projectId").ValueKind);
+    }
 }

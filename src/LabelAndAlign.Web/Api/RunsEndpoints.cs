@@ -42,12 +42,13 @@ public static class RunsEndpoints
                 : ApiResults.BadRequest("algorithm", $"Name an algorithm: ?algorithm= one of {Algorithms.Names}."))
             .WithSummary("The options an algorithm's run takes: key (TRL's name), type, group, default, bounds, choices and one line of help.");
 
-        read.MapGet("/runs", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.ListAsync(cancel)))
+        read.MapGet("/runs", async (ClaimsPrincipal user, RunService runs, RunLineageFilter lineage, CancellationToken cancel) =>
+                Results.Ok(await lineage.ForAsync(await runs.ListAsync(cancel), user, cancel)))
             .WithSummary("All runs, newest first, with status and progress.");
 
-        read.MapGet("/runs/{id:int}", async (int id, RunService runs, CancellationToken cancel) =>
-            await runs.GetAsync(id, cancel) is { } run ? Results.Ok(run) : Results.NotFound())
-            .WithSummary("One run: status, progress (step of totalSteps), error, config.");
+        read.MapGet("/runs/{id:int}", async (int id, ClaimsPrincipal user, RunService runs, RunLineageFilter lineage, CancellationToken cancel) =>
+            await lineage.ForAsync(await runs.GetAsync(id, cancel), user, cancel) is { } run ? Results.Ok(run) : Results.NotFound())
+            .WithSummary("One run: status, progress (step of totalSteps), error, config, lineage (a labeling project's name and labelers only for those who may see the project).");
 
         write.MapPost("/runs/{id:int}/cancel", async (int id, RunService runs, CancellationToken cancel) =>
             await runs.CancelAsync(id, cancel) ? Results.Ok(await runs.GetAsync(id, cancel)) : Results.NotFound())

@@ -8,9 +8,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Runs;
 
-/// <summary>Where a run's data came from: the dataset and, for a labeling project's snapshot, the project, its labels and labelers at freeze time.</summary>
+/// <summary>
+/// Where a run's data came from: the dataset and, for a labeling project's snapshot, the project, its labels and
+/// labelers at freeze time (who and which project only for readers who may see it: <see cref="RunLineageFilter"/>).
+/// </summary>
 public sealed record RunLineage(int RunId, int? DatasetId, string? DatasetName, int? BaseCheckpointId, int? RewardCheckpointId,
-    int? ProjectId, string? ProjectName, int? LabelCount, IReadOnlyList<string> Labelers);
+    int? ProjectId, string? ProjectName, int? LabelCount, IReadOnlyList<string> Labelers, int? LabelerCount = null);
 
 /// <summary>A run as lists and <c>GET /api/runs/{id}</c> show it.</summary>
 public sealed record RunSummary(int Id, string Name, string Algorithm, string Status, int Step, int TotalSteps, string? Error,
@@ -48,7 +51,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         string? projectName = dataset?.SourceProjectId is int p ? await db.Projects.Where(x => x.Id == p).Select(x => x.Name).FirstOrDefaultAsync(cancel) : null;
         var labelers = dataset?.SourceLabelersJson is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
         var lineage = new RunLineage(r.Id, r.DatasetId, dataset?.Name, r.BaseCheckpointId, r.RewardCheckpointId,
-            dataset?.SourceProjectId, projectName, dataset?.SourceLabelCount, labelers);
+            dataset?.SourceProjectId, projectName, dataset?.SourceLabelCount, labelers, dataset?.SourceLabelersJson is null ? null : labelers.Count);
         return Summarize(r, dataset?.Name) with { Lineage = lineage };
     }
 
@@ -247,13 +250,11 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
             if (run is null) continue;
             foreach (string name in await MetricNamesAsync(id, cancel))
                 foreach (var p in await MetricsAsync(id, name, maxPoints, cancel: cancel))
-                    sb.Append(id).Append(',').Append(Csv(run.Name)).Append(',').Append(Csv(name)).Append(',').Append(p.Step).Append(',')
+                    sb.Append(id).Append(',').Append(CsvCell.Text(run.Name)).Append(',').Append(CsvCell.Text(name)).Append(',').Append(p.Step).Append(',')
                       .Append(p.Value.ToString("R", inv)).Append(',').Append(p.Time.ToString("0.###", inv)).Append('\n');
         }
         return sb.ToString();
     }
-
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     /// <summary>Keys whose values differ between the runs (the compare page's config table).</summary>
     public static IReadOnlyList<string> DifferingKeys(IReadOnlyList<JsonObject> configs)

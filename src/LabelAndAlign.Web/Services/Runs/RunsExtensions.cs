@@ -19,6 +19,7 @@ public static class RunsExtensions
         // The training backends this app offers (the spec's engine and device keys choose among them): the one place to register another.
         s.AddSingleton(TrainingBackends.NativeOnly);
         s.AddSingleton<RunFactory>();
+        s.AddScoped<RunLineageFilter>();
         s.AddHostedService<TrainingEngine>();
         s.AddSignalR();
         return builder;
