@@ -1,121 +1,42 @@
-using System.Runtime.InteropServices;
-using LabelAndAlign.Build;
+using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
+using LabelAndAlign.Engine.Training;
+using LabelAndAlign.Torch.Training;
 using TorchSharp;
 
 namespace LabelAndAlign.Torch;
 
 /// <summary>
-/// Whether libtorch loads in this process and which devices it offers — what a worker advertises
-/// and what a run asking for <c>engine: torch</c> / <c>device: cuda</c> is checked against.
-/// <para>
-/// The native libraries are loaded here, by name through the app's deps.json, before TorchSharp
-/// touches them: when that fails we report the loader's own words with the fix, instead of
-/// TorchSharp's fallback (which prints a misleading "no reference to libtorch-cpu" message and tries
-/// to copy libtorch out of the NuGet cache).
-/// </para>
+/// libtorch as a training backend (<c>engine: torch</c>): the same recipe as the native engine — data, batches,
+/// losses, metrics, checkpoints, evaluation, resume (<see cref="GptBackend"/>) — over <see cref="TorchGptEngine"/>'s
+/// model math, on a CUDA GPU when the build carries CUDA and one answers, else on the CPU. Register it only where
+/// <see cref="TorchRuntime.IsAvailable"/>; <see cref="Unavailable"/> says why not for the others.
 /// </summary>
-public static class TorchBackend
+public sealed class TorchBackend : GptBackend
 {
-    /// <summary>The one libstdc++ version the build makes optional (see build/TorchSharp.targets).</summary>
-    public const string OptionalGlibcxx = "GLIBCXX_3.4.32";
-
-    private static readonly Lazy<string?> LoadFailure = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static readonly Lazy<bool> CudaPresent = new(ProbeCuda, LazyThreadSafetyMode.ExecutionAndPublication);
-
-    /// <summary>True when libtorch and TorchSharp's native bridge load in this process.</summary>
-    public static bool IsAvailable => LoadFailure.Value is null;
-
-    /// <summary>Why <see cref="IsAvailable"/> is false (the loader's message and what to do), or null.</summary>
-    public static string? UnavailableReason => LoadFailure.Value;
-
-    /// <summary>True when this build carries libtorch's CUDA libraries and a CUDA device answers.</summary>
-    public static bool CudaAvailable => IsAvailable && CudaPresent.Value;
-
-    /// <summary>Devices a run can ask for here: always <c>cpu</c>, plus <c>cuda</c> when <see cref="CudaAvailable"/>.</summary>
-    public static IReadOnlyList<string> Devices => !IsAvailable ? [] : CudaAvailable ? ["cpu", "cuda"] : ["cpu"];
-
-    /// <summary>Throws <see cref="TorchUnavailableException"/> with the reason unless libtorch is usable.</summary>
-    public static void EnsureAvailable()
+    public TorchBackend()
     {
-        if (LoadFailure.Value is { } reason) throw new TorchUnavailableException(reason);
+        TorchRuntime.EnsureAvailable();
+        Devices = TorchRuntime.Devices;
     }
 
-    /// <summary>
-    /// The device for a run's <c>device</c> option: <c>auto</c> (CUDA when present, else CPU), <c>cpu</c>,
-    /// or <c>cuda</c> (an error on a machine without one, rather than a silent fall-back to the CPU).
-    /// </summary>
-    public static torch.Device ResolveDevice(string device)
+    public override EngineChoice Engine => EngineChoice.Torch;
+    public override IReadOnlyList<DeviceChoice> Devices { get; }
+
+    /// <summary>The torch engine and why it cannot run in this process, or null when it can (a host lists it with its backends).</summary>
+    public static (EngineChoice Engine, string Reason)? Unavailable =>
+        TorchRuntime.UnavailableReason is { } reason ? (EngineChoice.Torch, reason) : null;
+
+    protected override IGptEngine ModelEngine(DeviceChoice device)
     {
-        EnsureAvailable();
-        return device switch
-        {
-            "auto" => CudaAvailable ? torch.CUDA : torch.CPU,
-            "cpu" => torch.CPU,
-            "cuda" => CudaAvailable ? torch.CUDA : throw new TorchUnavailableException(
-                "device: cuda was asked for, but this machine has no usable CUDA device " +
-                (CudaPresent.Value ? "" : "(this build carries the CPU libtorch; build with -p:TorchDevice=cuda on a machine with an NVIDIA driver) ") +
-                "— use device: cpu or auto, or run it on a worker that reports cuda."),
-            _ => throw new ArgumentException($"device must be auto, cpu or cuda, found '{device}'.", nameof(device)),
-        };
+        // Every core for libtorch's own kernels, as the native engine uses them.
+        torch.set_num_threads(Environment.ProcessorCount);
+        return TorchGptEngine.For(TorchRuntime.ResolveDevice(device));
     }
 
-    private static string? TryLoad()
+    /// <summary>On the CPU the step is held in this process's memory, as on the native engine; a GPU's memory is the driver's to refuse.</summary>
+    protected override void CheckMemory(RunSpec spec, GptConfig shape, DeviceChoice device)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            return $"The torch backend is built for linux-x64 only; this is {RuntimeInformation.RuntimeIdentifier}.";
-        var assembly = typeof(torch).Assembly;
-        foreach (var name in new[] { "torch_cpu", "LibTorchSharp" })
-        {
-            try
-            {
-                NativeLibrary.Load(name, assembly, null);
-            }
-            catch (DllNotFoundException e)
-            {
-                return $"libtorch could not be loaded ({name}): {e.Message}{Hint(name)}";
-            }
-        }
-        try
-        {
-            torch.InitializeDeviceType(DeviceType.CPU);
-        }
-        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or DllNotFoundException)
-        {
-            return $"TorchSharp did not initialise: {e.Message}";
-        }
-        return null;
-    }
-
-    private static string Hint(string name)
-    {
-        // A framework-dependent build keeps native libraries under runtimes/<rid>/native; a RID-specific publish beside the app.
-        string[] dirs = [Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory];
-        if (name == "torch_cpu")
-            return $" Expected libtorch_cpu.so in {string.Join(" or ", dirs)} (from the libtorch-cpu-linux-x64 package): rebuild with `dotnet build`.";
-        string? bridge = dirs.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists);
-        if (bridge is null) return $" Expected libLibTorchSharp.so in {string.Join(" or ", dirs)} (from the TorchSharp package): rebuild with `dotnet build`.";
-        bool stillStrict = ElfVersionNeeds.Read(File.ReadAllBytes(bridge)).Any(n => n.Value.Key == OptionalGlibcxx && !n.Value.Value);
-        return stillStrict
-            ? $" {bridge} still strictly requires {OptionalGlibcxx} of libstdc++: the build step that marks it optional " +
-              "(build/TorchSharp.targets, after every copy into a build or publish folder) did not run on this copy. " +
-              "Rebuild with `dotnet build` or `dotnet publish` of this repository, or install a libstdc++ that provides it."
-            : $" {OptionalGlibcxx} is already optional in {bridge}; the loader's message names what else is missing.";
-    }
-
-    private static bool ProbeCuda()
-    {
-        // A CPU build has no libtorch_cuda; asking TorchSharp about CUDA there only walks its fallback paths.
-        if (!NativeLibrary.TryLoad("torch_cuda", typeof(torch).Assembly, null, out _)) return false;
-        try
-        {
-            return torch.cuda.is_available();
-        }
-        catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
-        {
-            return false;
-        }
+        if (device != DeviceChoice.Cuda) base.CheckMemory(spec, shape, device);
     }
 }
-
-/// <summary>The torch backend cannot run here; the message says why and what to do.</summary>
-public sealed class TorchUnavailableException(string message) : Exception(message);

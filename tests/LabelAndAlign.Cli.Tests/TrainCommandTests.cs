@@ -58,6 +58,33 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public async Task Train_EngineTorch_TrainsOnLibtorch_AndTheNativeEngineContinuesItsCheckpoint()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        var (code, output) = await Run(CancellationToken.None, "--config", Config(dir, "sft", 2, "engine: torch"));
+        Assert.Equal(0, code);
+        Assert.Contains("algorithm=sft engine=torch device=cpu", output);
+        string outDir = Path.Combine(dir, "out-sft");
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint-2", "model.safetensors")));
+
+        // The same run, two more steps on the native engine from the torch checkpoint.
+        var (more, text) = await Run(CancellationToken.None, "--config", Config(dir, "sft", 4, "engine: native"), "--resume");
+        Assert.Equal(0, more);
+        Assert.Contains("resumed from", text);
+        Assert.Contains("engine=native", text);
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint-4", "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Train_EngineTorchOnCuda_WithoutAGpu_IsRefusedBeforeTraining()
+    {
+        string dir = InferenceCommandsTestData.TempDir();
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => Run(CancellationToken.None, "--config", Config(dir, "sft", 2, "engine: torch\ndevice: cuda")));
+        Assert.Contains("device: cuda is not available to the torch engine here (torch on cpu)", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out-sft", "checkpoint-2")));
+    }
+
+    [Fact]
     public async Task Train_CancelThenResume_ReachesTheSameLossesAsOneRun()
     {
         string dir = InferenceCommandsTestData.TempDir();

@@ -1,3 +1,4 @@
+using LabelAndAlign.Engine.Optim;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Training;
 
@@ -37,15 +38,16 @@ public class DpoTrainerTests
         // Move the policy off the reference so the loss is not at its symmetric point.
         for (int i = 0; i < model.Parameters.Count; i += 7) model.Parameters.Data[i] += 0.01f * MathF.Sin(i);
         int[] all = [0, 1, 2, 3];
+        var trainable = new NativeTrainableGpt(model, new AdamWOptions());
         model.ZeroGrad();
-        dpo.Accumulate(model, all, 1f, new MetricBag());
+        dpo.Accumulate(trainable, all, 1f, new MetricBag());
         var grad = model.Gradients.Data.ToArray();
         int idx = model.Parameters.OffsetOf(Array.IndexOf(ParameterTensors.Names, "lnfw")) + 3;
         float h = 1e-2f, x = model.Parameters.Data[idx];
         model.Parameters.Data[idx] = x + h;
-        double up = dpo.Accumulate(model, all, 1f, new MetricBag());
+        double up = dpo.Accumulate(trainable, all, 1f, new MetricBag());
         model.Parameters.Data[idx] = x - h;
-        double down = dpo.Accumulate(model, all, 1f, new MetricBag());
+        double down = dpo.Accumulate(trainable, all, 1f, new MetricBag());
         model.Parameters.Data[idx] = x;
         Assert.Equal((up - down) / (2 * h), grad[idx], 2e-3);
     }

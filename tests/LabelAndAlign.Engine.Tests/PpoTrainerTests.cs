@@ -67,7 +67,7 @@ public class PpoTrainerTests
         var r = (PpoTrainer)resumed;
         Assert.NotEqual(0.2f, f.KlCoefficient);
         Assert.Equal(f.KlCoefficient, r.KlCoefficient);
-        Assert.Equal(f.ValueModel.Parameters.Data, r.ValueModel.Parameters.Data);
+        Assert.Equal(f.ValueModel.Weights().Data, r.ValueModel.Weights().Data);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public class PpoTrainerTests
         string valueDir = Path.Combine(Trainer.LatestCheckpoint(dir.Path)!, PpoTrainer.ValueModelFolder);
         var (config, weights) = LabelAndAlign.Engine.Checkpoints.Checkpoint.Load(valueDir);
         Assert.True(config.ScalarHead);
-        Assert.Equal(ppo.ValueModel.Parameters.Data, weights.Data);
+        Assert.Equal(ppo.ValueModel.Weights().Data, weights.Data);
         Assert.Equal(2, LabelAndAlign.Engine.Checkpoints.Checkpoint.LoadOptimizer(valueDir, weights.Count)!.Value.State.Step);
     }
 
@@ -91,7 +91,7 @@ public class PpoTrainerTests
         var model = TrainerTestKit.SftModel();
         var reference = TrainerTestKit.Copy(model.Parameters);
         var ppo = new PpoTrainer(new SentimentPack().Prompts(1, 4), TrainerTestKit.Tokenizer, StartsPositive, reference);
-        var v = ppo.ValueModel.Parameters;
+        var v = ppo.ValueModel.Weights();
         Assert.True(v.Config.ScalarHead);
         Assert.Equal(reference.Data, v.Data.AsSpan(0, reference.Count).ToArray());
         Assert.All(v.HeadW.ToArray(), w => Assert.Equal(0f, w));

@@ -16,8 +16,10 @@ public class SampleScorerTests
     private static readonly string[] Texts = ["a", "bb", "ccc"];
     private static readonly PromptExample[] Prompts = [new("p0"), new("p1"), new("p2")];
 
+    private static IFrozenGpt Frozen(ParameterTensors weights) => NativeGptEngine.Instance.Frozen(weights);
+
     private static IReadOnlyList<CheckpointSample> Score(SampleScorer scorer, ParameterTensors policy) =>
-        scorer.Score(new InferenceModel(policy), Prompts, PromptIds, CompletionIds, Texts);
+        scorer.Score(Frozen(policy), Prompts, PromptIds, CompletionIds, Texts);
 
     /// <summary>
     /// Σ log p(completion | prompt) by the training forward (<see cref="Gpt.Forward(ReadOnlySpan{int}, int, int)"/> +
@@ -39,7 +41,7 @@ public class SampleScorerTests
     [Fact]
     public void Score_Kl_EqualsTheDifferenceOfSummedTokenLogProbsByTheTrainingForward()
     {
-        var samples = Score(new SampleScorer(Reference, []), Policy);
+        var samples = Score(new SampleScorer(Frozen(Reference), []), Policy);
         for (int i = 0; i < PromptIds.Length; i++)
         {
             double expected = TrainingPathLogProb(Policy, PromptIds[i], CompletionIds[i]) - TrainingPathLogProb(Reference, PromptIds[i], CompletionIds[i]);
@@ -52,9 +54,9 @@ public class SampleScorerTests
     public void Score_Kl_CountsEveryCompletionTokenIncludingTheEos()
     {
         // Dropping the last (EOS) token changes the sum by exactly that token's log-ratio.
-        var scorer = new SampleScorer(Reference, []);
+        var scorer = new SampleScorer(Frozen(Reference), []);
         var full = Score(scorer, Policy);
-        var noEos = scorer.Score(new InferenceModel(Policy), Prompts, PromptIds, CompletionIds.Select(c => c[..^1]).ToList(), Texts);
+        var noEos = scorer.Score(Frozen(Policy), Prompts, PromptIds, CompletionIds.Select(c => c[..^1]).ToList(), Texts);
         for (int i = 0; i < PromptIds.Length; i++)
         {
             double last = TrainingPathLogProb(Policy, PromptIds[i], CompletionIds[i]) - TrainingPathLogProb(Policy, PromptIds[i], CompletionIds[i][..^1])
@@ -68,8 +70,8 @@ public class SampleScorerTests
     {
         var copy = new ParameterTensors(Reference.Config);
         Reference.Data.AsSpan().CopyTo(copy.Data);
-        foreach (var s in Score(new SampleScorer(Reference, []), copy)) Assert.Equal(0.0, s.Kl);
-        foreach (var s in Score(new SampleScorer(Reference, []), Reference)) Assert.Equal(0.0, s.Kl);
+        foreach (var s in Score(new SampleScorer(Frozen(Reference), []), copy)) Assert.Equal(0.0, s.Kl);
+        foreach (var s in Score(new SampleScorer(Frozen(Reference), []), Reference)) Assert.Equal(0.0, s.Kl);
     }
 
     [Fact]
@@ -78,10 +80,10 @@ public class SampleScorerTests
         // A run from a base checkpoint trains the very block it was given as its reference.
         var shared = new ParameterTensors(Reference.Config);
         Reference.Data.AsSpan().CopyTo(shared.Data);
-        var scorer = new SampleScorer(shared, []);
+        var scorer = new SampleScorer(Frozen(shared), []);
         Policy.Data.AsSpan().CopyTo(shared.Data); // "training"
         var moved = Score(scorer, shared);
-        var expected = Score(new SampleScorer(Reference, []), Policy);
+        var expected = Score(new SampleScorer(Frozen(Reference), []), Policy);
         for (int i = 0; i < moved.Count; i++) Assert.Equal(expected[i].Kl, moved[i].Kl);
         Assert.All(moved, s => Assert.NotEqual(0.0, s.Kl));
     }
@@ -100,8 +102,8 @@ public class SampleScorerTests
     public void Score_WithARewardModel_IsTheModelsScoreAtTheLastToken()
     {
         var rmWeights = InferenceTestModels.Random(InferenceTestModels.Small with { ScalarHead = true }, seed: 43);
-        var rm = new RewardModelFunction(new Gpt(rmWeights), padId: 0);
-        var expected = new RewardModelFunction(new Gpt(rmWeights), padId: 0).Score(Prompts, Texts, PromptIds, CompletionIds);
+        var rm = new RewardModelFunction(Frozen(rmWeights));
+        var expected = RewardTrainer.Score(new Gpt(rmWeights), CompletionIds.Select((c, i) => new TokenizedPair(PromptIds[i], c)).ToList(), padId: 0);
         var samples = Score(new SampleScorer(null, [rm]), Policy);
         Assert.Equal(expected.Select(x => (double?)x), samples.Select(s => s.Reward));
         Assert.True(expected.Distinct().Count() == expected.Length, "the scores should tell the samples apart");
@@ -122,7 +124,7 @@ public class SampleScorerTests
         var pack = new ArithmeticPack();
         var scorer = new SampleScorer(null, [SampleScorer.PackReward(pack)]);
         PromptExample[] prompts = [new("1+2=", new Dictionary<string, string> { ["answer"] = "3" }), new("1+2="), new("2+2=", new Dictionary<string, string> { ["answer"] = "4" })];
-        var samples = scorer.Score(new InferenceModel(Policy), prompts, PromptIds, CompletionIds, ["3", "3", "5"]);
+        var samples = scorer.Score(Frozen(Policy), prompts, PromptIds, CompletionIds, ["3", "3", "5"]);
         Assert.Equal([1.0, null, 0.0], samples.Select(s => s.Reward));
     }
 
@@ -130,7 +132,7 @@ public class SampleScorerTests
     public void Constructor_Throws_OnAScalarHeadReference()
     {
         var rm = new ParameterTensors(InferenceTestModels.Small with { ScalarHead = true });
-        var e = Assert.Throws<ArgumentException>(() => new SampleScorer(rm, []));
+        var e = Assert.Throws<ArgumentException>(() => new SampleScorer(Frozen(rm), []));
         Assert.Contains("no scalar head", e.Message);
     }
 
@@ -144,15 +146,15 @@ public class SampleScorerTests
     [Fact]
     public void Score_Throws_WhenTheListsDoNotPairUp()
     {
-        var e = Assert.Throws<ArgumentException>(() => new SampleScorer(null, []).Score(new InferenceModel(Policy), Prompts, PromptIds, CompletionIds, ["a"]));
+        var e = Assert.Throws<ArgumentException>(() => new SampleScorer(null, []).Score(Frozen(Policy), Prompts, PromptIds, CompletionIds, ["a"]));
         Assert.Contains("3 prompts", e.Message);
     }
 
     [Fact]
     public void Kl_Throws_WhenTheVocabulariesDiffer()
     {
-        var other = new LogProbs(new InferenceModel(InferenceTestModels.Random(InferenceTestModels.Small with { VocabSize = 64 }, seed: 44)));
-        var e = Assert.Throws<ArgumentException>(() => SampleScorer.Kl(new LogProbs(new InferenceModel(Policy)), other, PromptIds, CompletionIds));
+        var other = Frozen(InferenceTestModels.Random(InferenceTestModels.Small with { VocabSize = 64 }, seed: 44));
+        var e = Assert.Throws<ArgumentException>(() => SampleScorer.Kl(Frozen(Policy), other, PromptIds, CompletionIds));
         Assert.Contains("96 tokens and the reference's 64", e.Message);
     }
 }

@@ -80,11 +80,11 @@ public class TrainerTests
         private int _step;
         public string Name => "poisoned";
         public int ExampleCount => 10;
-        public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel) => _step = step;
+        public void BeginStep(ITrainableGpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel) => _step = step;
 
-        public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+        public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
         {
-            model.Gradients.Data[0] += inGradient && _step == badStep ? float.NaN : 0.1f;
+            ((NativeTrainableGpt)model).Model.Gradients.Data[0] += inGradient && _step == badStep ? float.NaN : 0.1f;
             double loss = !inGradient && _step == badStep ? double.NaN : 1.0;
             metrics.Mean("loss", loss, lossScale);
             return loss;
@@ -201,13 +201,13 @@ public class TrainerTests
         public int StepsPerBatch => inner.StepsPerBatch;
         public double Weight(ReadOnlySpan<int> examples) => inner.Weight(examples);
 
-        public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken token)
+        public void BeginStep(ITrainableGpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken token)
         {
             (_step, _micro) = (step, 0);
             inner.BeginStep(model, step, iteration, examples, metrics, token);
         }
 
-        public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+        public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
         {
             if (cancel.IsCancellationRequested) AfterCancel++;
             double loss = inner.Accumulate(model, examples, lossScale, metrics);
@@ -215,7 +215,7 @@ public class TrainerTests
             return loss;
         }
 
-        public void EndStep(Gpt model, int step, MetricBag metrics) => inner.EndStep(model, step, metrics);
+        public void EndStep(ITrainableGpt model, int step, MetricBag metrics) => inner.EndStep(model, step, metrics);
         public string? SaveState() => inner.SaveState();
         public void LoadState(string state) => inner.LoadState(state);
     }

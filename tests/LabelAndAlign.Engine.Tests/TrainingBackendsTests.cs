@@ -38,6 +38,17 @@ public sealed class TrainingBackendsTests
     }
 
     [Fact]
+    public void Check_AnEngineThatFailedToLoadHere_SaysWhy()
+    {
+        var backends = new TrainingBackends([new NativeBackend()], [(EngineChoice.Torch, "libtorch could not be loaded (LibTorchSharp): version `GLIBCXX_3.4.32' not found.")]);
+        var error = Assert.Single(backends.Check(Spec(EngineChoice.Torch, DeviceChoice.Auto)));
+        Assert.Equal("engine", error.Key);
+        Assert.StartsWith("engine: torch is not available here (this process has: native).", error.Message);
+        Assert.EndsWith("libtorch could not be loaded (LibTorchSharp): version `GLIBCXX_3.4.32' not found.", error.Message);
+        Assert.Empty(backends.Check(Spec(EngineChoice.Native, DeviceChoice.Auto)));
+    }
+
+    [Fact]
     public void Constructor_RefusesAnEmptyOrAmbiguousRegistry()
     {
         Assert.Throws<ArgumentException>(() => new TrainingBackends([]));

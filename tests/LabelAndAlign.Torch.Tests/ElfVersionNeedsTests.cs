@@ -17,7 +17,7 @@ public class ElfVersionNeedsTests
     {
         var needs = ElfVersionNeeds.Read(OutputBridge());
         var weak = needs.Where(n => n.Value.Value).Select(n => (n.Key, n.Value.Key)).ToList();
-        Assert.Equal([("libstdc++.so.6", TorchBackend.OptionalGlibcxx)], weak);
+        Assert.Equal([("libstdc++.so.6", TorchRuntime.OptionalGlibcxx)], weak);
         Assert.Contains(needs, n => n.Key == "libstdc++.so.6" && n.Value.Key == "GLIBCXX_3.4.30" && !n.Value.Value);
         Assert.Contains(needs, n => n.Key == "libc.so.6" && n.Value.Key == "GLIBC_2.34");
     }
@@ -27,7 +27,7 @@ public class ElfVersionNeedsTests
     {
         var elf = OutputBridge();
         var before = ElfVersionNeeds.Read(elf);
-        Assert.Equal(0, ElfVersionNeeds.MakeOptional(elf, TorchBackend.OptionalGlibcxx));
+        Assert.Equal(0, ElfVersionNeeds.MakeOptional(elf, TorchRuntime.OptionalGlibcxx));
         Assert.Equal(1, ElfVersionNeeds.MakeOptional(elf, "GLIBCXX_3.4.30"));
         Assert.Equal(0, ElfVersionNeeds.MakeOptional(elf, "GLIBCXX_3.4.30"));
         var after = ElfVersionNeeds.Read(elf);

@@ -4,6 +4,7 @@ using LabelAndAlign.Cli.Engines;
 using LabelAndAlign.Engine.Checkpoints;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Torch;
 using LabelAndAlign.Torch.Model;
 
@@ -39,9 +40,9 @@ public sealed class LogitsCommand : ICliCommand
         return Task.FromResult(0);
     }
 
-    private static float[] TorchLogits(ParameterTensors parameters, int[] tokens, string device)
+    private static float[] TorchLogits(ParameterTensors parameters, int[] tokens, DeviceChoice device)
     {
-        using var model = new TorchGpt(parameters.Config, TorchBackend.ResolveDevice(device));
+        using var model = new TorchGpt(parameters.Config, TorchRuntime.ResolveDevice(device));
         model.Parameters.Load(parameters);
         return model.Logits(tokens);
     }

@@ -17,8 +17,6 @@ namespace LabelAndAlign.Cli.Commands;
 /// </summary>
 public sealed class TrainCommand : ICliCommand
 {
-    private readonly RunFactory _factory = CliBackends.Factory;
-
     public string Name => "train";
     public string Summary => "train with a YAML config: sft, reward, dpo, ppo or grpo (--config file.yaml [--resume])";
 
@@ -27,7 +25,8 @@ public sealed class TrainCommand : ICliCommand
         string configPath = args.Required("config");
         bool resume = args.Flag("resume");
         args.RejectUnknown();
-        var file = TrainFile.Load(configPath, _factory.Backends);
+        var factory = CliBackends.Factory;
+        var file = TrainFile.Load(configPath, factory.Backends);
         string output = file.OutputDir;
         string? latest = Trainer.LatestCheckpoint(output);
         if (resume && latest is null) throw new CliUsageException($"--resume: no checkpoint in {output} to resume from.");
@@ -37,7 +36,7 @@ public sealed class TrainCommand : ICliCommand
 
         var inputs = Inputs(file, output);
         using var reporter = new JsonlRunReporter(output);
-        using var run = _factory.Prepare(inputs, reporter, cancel);
+        using var run = factory.Prepare(inputs, reporter, cancel);
         if (run.Inner.ResumedFrom is { } from) stdout.WriteLine($"resumed from {from} at step {run.Inner.StartStep}");
         stdout.WriteLine($"algorithm={file.Spec.Algorithm.WireName()} engine={Wire(run.Engine)} device={Wire(run.Device)} examples={run.Inner.ExampleCount} params={run.Inner.ParameterCount} output={output}");
         var outcome = run.Run(cancel);

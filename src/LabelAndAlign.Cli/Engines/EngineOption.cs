@@ -1,3 +1,5 @@
+using LabelAndAlign.Engine.Recipe;
+
 namespace LabelAndAlign.Cli.Engines;
 
 /// <summary>Which engine a model command runs on.</summary>
@@ -8,7 +10,7 @@ public enum EngineKind { Native, Torch }
 /// (<c>logits</c>, <c>bench train</c>, <c>bench sample</c>). The device applies to the torch engine;
 /// the native engine runs on the CPU only.
 /// </summary>
-public sealed record EngineOption(EngineKind Engine, string Device)
+public sealed record EngineOption(EngineKind Engine, DeviceChoice Device)
 {
     public static EngineOption Read(CliArgs args)
     {
@@ -20,9 +22,15 @@ public sealed record EngineOption(EngineKind Engine, string Device)
             "torch" => EngineKind.Torch,
             _ => throw new CliUsageException($"--engine must be native or torch, found '{engine}'."),
         };
-        if (device is not ("auto" or "cpu" or "cuda")) throw new CliUsageException($"--device must be auto, cpu or cuda, found '{device}'.");
-        if (kind == EngineKind.Native && device == "cuda")
+        var choice = device switch
+        {
+            "auto" => DeviceChoice.Auto,
+            "cpu" => DeviceChoice.Cpu,
+            "cuda" => DeviceChoice.Cuda,
+            _ => throw new CliUsageException($"--device must be auto, cpu or cuda, found '{device}'."),
+        };
+        if (kind == EngineKind.Native && choice == DeviceChoice.Cuda)
             throw new CliUsageException("--device cuda needs --engine torch: the native engine runs on the CPU only.");
-        return new EngineOption(kind, device);
+        return new EngineOption(kind, choice);
     }
 }

@@ -1,4 +1,5 @@
 using LabelAndAlign.Engine.Model;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.Optim;
 using LabelAndAlign.Torch;
 using LabelAndAlign.Torch.Model;
@@ -16,9 +17,9 @@ namespace LabelAndAlign.Cli.Engines;
 internal static class TorchBench
 {
     /// <summary>A model on <paramref name="device"/> using <paramref name="threads"/> intra-op threads, with random weights.</summary>
-    public static TorchGpt Model(GptConfig config, string device, int threads, int seed)
+    public static TorchGpt Model(GptConfig config, DeviceChoice device, int threads, int seed)
     {
-        var d = TorchBackend.ResolveDevice(device);
+        var d = TorchRuntime.ResolveDevice(device);
         torch.set_num_threads(threads);
         torch.manual_seed(seed);
         var model = new TorchGpt(config, d);

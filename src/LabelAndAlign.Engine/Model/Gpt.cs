@@ -154,11 +154,16 @@ public sealed class Gpt
     }
 
     /// <summary>GPT-2 init: N(0, 0.02) weights, residual projections N(0, 0.02/sqrt(2L)), biases 0, LayerNorm weights 1.</summary>
-    public void InitializeWeights(int seed)
+    public void InitializeWeights(int seed) => InitializeWeights(Parameters, seed);
+
+    /// <summary>
+    /// <see cref="InitializeWeights(int)"/> of a bare block (no model, no gradients): the same numbers for a seed on
+    /// every engine that starts from it. The scalar head, when there is one, is drawn last, so the rest does not depend on it.
+    /// </summary>
+    public static void InitializeWeights(ParameterTensors p, int seed)
     {
         var rng = new SeededNormal(seed);
-        var p = Parameters;
-        float std = 0.02f, projStd = 0.02f / MathF.Sqrt(2f * Config.Layers);
+        float std = 0.02f, projStd = 0.02f / MathF.Sqrt(2f * p.Config.Layers);
         rng.Fill(p.Wte, std);
         rng.Fill(p.Wpe, std);
         p.Ln1W.Fill(1f);

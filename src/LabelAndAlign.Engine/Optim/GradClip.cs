@@ -22,10 +22,16 @@ public static class GradClip
     /// </summary>
     public static float ClipGlobalNorm(Span<float> gradients, float maxNorm)
     {
-        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), $"Max gradient norm must be positive, found {maxNorm}.");
         float norm = GlobalNorm(gradients);
-        float coef = maxNorm / (norm + 1e-6f);
+        float coef = Coefficient(norm, maxNorm);
         if (coef < 1f) TensorPrimitives.Multiply(gradients, coef, gradients);
         return norm;
+    }
+
+    /// <summary>The factor clipping applies to gradients of global norm <paramref name="norm"/>: <c>maxNorm / (norm + 1e-6)</c>, at most 1.</summary>
+    public static float Coefficient(float norm, float maxNorm)
+    {
+        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), $"Max gradient norm must be positive, found {maxNorm}.");
+        return Math.Min(1f, maxNorm / (norm + 1e-6f));
     }
 }

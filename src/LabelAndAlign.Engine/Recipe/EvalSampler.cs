@@ -6,7 +6,7 @@ using LabelAndAlign.Engine.Training;
 namespace LabelAndAlign.Engine.Recipe;
 
 /// <summary>
-/// The evaluation samples of the native engine: each fixed prompt completed at temperature 0.7 (seeded, so a step's
+/// The evaluation samples of a run, on its engine: each fixed prompt completed at temperature 0.7 (seeded, so a step's
 /// samples repeat exactly), then scored (<see cref="SampleScorer"/>: reward and KL to the reference).
 /// </summary>
 internal sealed class EvalSampler(BpeTokenizer tokenizer, IReadOnlyList<PromptExample> prompts, int maxNewTokens, int seed, SampleScorer scorer)
@@ -15,16 +15,15 @@ internal sealed class EvalSampler(BpeTokenizer tokenizer, IReadOnlyList<PromptEx
 
     private readonly int[][] _ids = prompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToArray();
 
-    public IReadOnlyList<CheckpointSample> Sample(Gpt model)
+    public IReadOnlyList<CheckpointSample> Sample(ITrainableGpt model)
     {
         var cfg = model.Config;
         var fit = Enumerable.Range(0, prompts.Count).Where(i => _ids[i].Length < cfg.BlockSize).ToList();
         if (fit.Count == 0) return [];
         int room = Math.Min(maxNewTokens, cfg.BlockSize + 1 - fit.Max(i => _ids[i].Length));
         if (room <= 0) return [];
-        var policy = new InferenceModel(model.Parameters);
         var ids = fit.Select(i => _ids[i]).ToList();
-        var gen = new Sampler(policy).Generate(ids, new SamplingOptions
+        var gen = model.Sampler().Generate(ids, new SamplingOptions
         {
             MaxNewTokens = room, Temperature = Temperature, EosId = tokenizer.EosId, Seed = seed,
         });
@@ -34,6 +33,6 @@ internal sealed class EvalSampler(BpeTokenizer tokenizer, IReadOnlyList<PromptEx
             var t = gen.Tokens[i];
             texts[i] = tokenizer.Decode(gen.Stopped[i] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true);
         }
-        return scorer.Score(policy, fit.Select(i => prompts[i]).ToList(), ids, gen.Tokens, texts);
+        return scorer.Score(model, fit.Select(i => prompts[i]).ToList(), ids, gen.Tokens, texts);
     }
 }

@@ -7,11 +7,11 @@ using LabelAndAlign.Engine.Training;
 namespace LabelAndAlign.Engine.Recipe;
 
 /// <summary>
-/// A run's rewards on the native engine: its reward model (a reward run's checkpoint) and its data's task-pack reward.
+/// A run's rewards, on its engine: its reward model (a reward run's checkpoint) and its data's task-pack reward.
 /// PPO optimizes one reward (the reward model when there is one, else the pack's); GRPO the sum of both (pack first);
 /// evaluation samples are scored with what the run optimizes, or for SFT/DPO with the pack's reward.
 /// </summary>
-internal sealed class RunRewards
+internal sealed class RunRewards : IDisposable
 {
     private readonly Algorithm _algorithm;
     private readonly RewardModelFunction? _model;
@@ -26,7 +26,7 @@ internal sealed class RunRewards
         _weights = (job.Spec.Options as GrpoOptions)?.RewardWeights;
     }
 
-    public static RunRewards For(TrainingJob job, BpeTokenizer tokenizer)
+    public static RunRewards For(TrainingJob job, BpeTokenizer tokenizer, IGptEngine engine)
     {
         RewardModelFunction? model = null;
         if (job.RewardCheckpoint is { } dir && job.Spec.Algorithm.NeedsReward())
@@ -35,7 +35,7 @@ internal sealed class RunRewards
             if (!cfg.ScalarHead) throw new InvalidDataException($"The reward model {dir} has no scalar head; choose a checkpoint of a reward run.");
             if (TokenizerSource.HasTokenizer(dir) && TokenizerFiles.Load(dir).VocabSize != tokenizer.VocabSize)
                 throw new InvalidDataException($"The reward model {dir} uses a different tokenizer than the policy; train the reward model from the same base.");
-            model = new RewardModelFunction(new Gpt(parameters), tokenizer.PadId);
+            model = new RewardModelFunction(engine.Frozen(parameters));
         }
         var rewards = new RunRewards(job, model);
         if (job.Spec.Algorithm.NeedsReward() && model is null && rewards._pack is null)
@@ -58,7 +58,7 @@ internal sealed class RunRewards
     }
 
     /// <summary>Scores evaluation samples with what the run optimizes (or the pack's reward) and the KL to <paramref name="reference"/>.</summary>
-    public SampleScorer Scorer(ParameterTensors? reference)
+    public SampleScorer Scorer(IFrozenGpt? reference)
     {
         var lenient = _pack is null ? null : SampleScorer.PackReward(_pack);
         IReadOnlyList<IRewardFunction> rewards = _algorithm switch
@@ -71,4 +71,6 @@ internal sealed class RunRewards
     }
 
     private static IRewardFunction[] Optional(IRewardFunction? f) => f is null ? [] : [f];
+
+    public void Dispose() => _model?.Model.Dispose();
 }

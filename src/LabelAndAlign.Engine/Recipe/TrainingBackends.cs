@@ -7,10 +7,14 @@ namespace LabelAndAlign.Engine.Recipe;
 public sealed class TrainingBackends
 {
     private readonly List<ITrainingBackend> _backends;
+    private readonly Dictionary<EngineChoice, string> _unavailable;
 
-    public TrainingBackends(IEnumerable<ITrainingBackend> backends)
+    /// <param name="backends">the backends this process has</param>
+    /// <param name="unavailable">engines this host would offer but cannot here, and why (libtorch failed to load: the loader's message)</param>
+    public TrainingBackends(IEnumerable<ITrainingBackend> backends, IEnumerable<(EngineChoice Engine, string Reason)>? unavailable = null)
     {
         _backends = backends.ToList();
+        _unavailable = (unavailable ?? []).ToDictionary(u => u.Engine, u => u.Reason);
         if (_backends.Count == 0) throw new ArgumentException("Register at least one training backend.");
         if (_backends.Any(b => b.Engine == EngineChoice.Auto || b.Devices.Count == 0 || b.Devices.Contains(DeviceChoice.Auto)))
             throw new ArgumentException("A backend names a concrete engine (native, torch) and at least one concrete device (cpu, cuda).");
@@ -45,7 +49,8 @@ public sealed class TrainingBackends
         string engines = string.Join(", ", _backends.Select(b => Name(b.Engine)));
         if (spec.Engine != EngineChoice.Auto && _backends.All(b => b.Engine != spec.Engine))
         {
-            yield return new("engine", $"engine: {Name(spec.Engine)} is not available here (this process has: {engines}). Choose one of those, or auto.");
+            string why = _unavailable.TryGetValue(spec.Engine, out var reason) ? $" {reason}" : "";
+            yield return new("engine", $"engine: {Name(spec.Engine)} is not available here (this process has: {engines}). Choose one of those, or auto.{why}");
             yield break;
         }
         if (spec.Device == DeviceChoice.Auto) yield break;

@@ -61,7 +61,9 @@ public sealed class DpoTrainer : ITrainingAlgorithm
 
     /// <param name="reference">The frozen reference (usually the SFT weights; pass a copy, not the live model's block).</param>
     /// <param name="cancel">stops the up-front reference pass over every pair (long for a big dataset)</param>
-    public DpoTrainer(IReadOnlyList<TokenizedPreference> pairs, ParameterTensors reference, int padId, DpoOptions? options = null, CancellationToken cancel = default)
+    /// <param name="engine">computes the reference pass (the run's engine; the native one by default)</param>
+    public DpoTrainer(IReadOnlyList<TokenizedPreference> pairs, ParameterTensors reference, int padId, DpoOptions? options = null,
+        CancellationToken cancel = default, IGptEngine? engine = null)
     {
         Options = options ?? new DpoOptions();
         Options.Validate();
@@ -71,9 +73,9 @@ public sealed class DpoTrainer : ITrainingAlgorithm
         _pairs = pairs.Where(p => p.Prompt.Length + Math.Max(p.Chosen.Length, p.Rejected.Length) <= max && p.Chosen.Length > 0 && p.Rejected.Length > 0).ToList();
         if (_pairs.Count == 0) throw new ArgumentException($"No preference pair fits max_length {max}; all {pairs.Count} were dropped.");
         DroppedPairs = pairs.Count - _pairs.Count;
-        var scorer = new LogProbs(new InferenceModel(reference));
-        var c = scorer.Compute(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Chosen).ToList(), cancel);
-        var r = scorer.Compute(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Rejected).ToList(), cancel);
+        using var scorer = (engine ?? NativeGptEngine.Instance).Frozen(reference);
+        var c = scorer.LogProbs(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Chosen).ToList(), cancel);
+        var r = scorer.LogProbs(_pairs.Select(p => p.Prompt).ToList(), _pairs.Select(p => p.Rejected).ToList(), cancel);
         _refChosen = c.Select(x => x.Sum).ToArray();
         _refRejected = r.Select(x => x.Sum).ToArray();
     }
@@ -85,7 +87,7 @@ public sealed class DpoTrainer : ITrainingAlgorithm
     /// <summary>Pairs dropped for exceeding max_length.</summary>
     public int DroppedPairs { get; }
 
-    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
     {
         int m = examples.Length;
         var rows = new TokenizedPair[2 * m];
@@ -95,7 +97,7 @@ public sealed class DpoTrainer : ITrainingAlgorithm
             rows[m + i] = _pairs[examples[i]].RejectedPair;
         }
         var batch = SequenceBatch.Build(rows, _padId, _blockSize);
-        var pass = PolicyPass.Run(model, batch);
+        var pass = model.Policy(batch);
         var dLogp = new float[batch.B * batch.T];
         double beta = Options.Beta, loss = 0, rc = 0, rr = 0, acc = 0, lpc = 0, lpr = 0, lgc = 0, lgr = 0;
         for (int i = 0; i < m; i++)
@@ -134,7 +136,7 @@ public sealed class DpoTrainer : ITrainingAlgorithm
             metrics.Mean("nll_loss", nll, lossScale);
             loss += Options.RpoAlpha * nll;
         }
-        pass.Backward(model, dLogp);
+        pass.Backward(dLogp);
         metrics.Mean("loss", loss, lossScale);
         metrics.Mean("rewards/chosen", rc / m, lossScale);
         metrics.Mean("rewards/rejected", rr / m, lossScale);

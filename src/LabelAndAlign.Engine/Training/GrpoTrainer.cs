@@ -62,15 +62,14 @@ public sealed record GrpoOptions : AlgorithmOptions
 /// (seed, step) alone, so the next batch needs no saved random state.
 /// </para>
 /// </summary>
-public sealed class GrpoTrainer : ITrainingAlgorithm
+public sealed class GrpoTrainer : ITrainingAlgorithm, IDisposable
 {
     private readonly IReadOnlyList<PromptExample> _prompts;
     private readonly int[][] _promptIds;
     private readonly ITokenizer _tokenizer;
     private readonly IReadOnlyList<IRewardFunction> _rewards;
-    private readonly LogProbs? _reference;
+    private readonly IFrozenGpt? _reference;
     private readonly int _seed;
-    private InferenceModel? _sampler;
     private Rollout? _rollout;
     private int _cursor;
     private double _tokensSeen;
@@ -86,7 +85,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
     }
 
     public GrpoTrainer(IReadOnlyList<PromptExample> prompts, ITokenizer tokenizer, IReadOnlyList<IRewardFunction> rewards,
-        ParameterTensors? reference, GrpoOptions? options = null, int seed = 1)
+        ParameterTensors? reference, GrpoOptions? options = null, int seed = 1, IGptEngine? engine = null)
     {
         Options = options ?? new GrpoOptions();
         Options.Validate();
@@ -99,7 +98,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         _tokenizer = tokenizer;
         _promptIds = prompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToArray();
         _rewards = rewards;
-        _reference = Options.Beta > 0 ? new LogProbs(new InferenceModel(reference!)) : null;
+        _reference = Options.Beta > 0 ? (engine ?? NativeGptEngine.Instance).Frozen(reference!) : null;
         _seed = seed;
     }
 
@@ -108,13 +107,11 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
     public int ExampleCount => _prompts.Count;
     public int StepsPerBatch => Options.NumIterations;
 
-    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel)
+    public void BeginStep(ITrainableGpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel)
     {
         _cursor = 0;
         // A missing rollout at iteration > 0 means a checkpoint written before rollouts were saved: generate anew.
         if (iteration != 0 && _rollout is not null) return;
-        _sampler ??= new InferenceModel(model.Parameters);
-        _sampler.Refresh();
         int G = Options.NumGenerations, n = examples.Count * G;
         var promptIndex = new int[n];
         var ids = new List<int[]>(n);
@@ -126,7 +123,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
             }
         int maxNew = Math.Min(Options.MaxCompletionLength, model.Config.BlockSize + 1 - ids.Max(p => p.Length));
         if (maxNew <= 0) throw new ArgumentException($"A prompt of {ids.Max(p => p.Length)} tokens leaves no room in the block size {model.Config.BlockSize}.");
-        var gen = new Sampler(_sampler).Generate(ids, new SamplingOptions
+        var gen = model.Sampler().Generate(ids, new SamplingOptions
         {
             MaxNewTokens = maxNew,
             Temperature = Options.Temperature,
@@ -160,7 +157,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         var stats = GrpoAdvantages.Compute(rewards, adv, G, Options.ScaleRewards);
         float[][]? refLogp = null;
         if (_reference is not null)
-            refLogp = _reference.Compute(ids, gen.Tokens, cancel).Select(x => x.PerToken).ToArray();
+            refLogp = _reference.LogProbs(ids, gen.Tokens, cancel).Select(x => x.PerToken).ToArray();
         _rollout = new Rollout { PromptIndex = promptIndex, Completion = gen.Tokens, Advantages = adv, RefLogp = refLogp, TotalTokens = total };
         metrics.Set("reward", stats.RewardMean);
         metrics.Set("reward_std", stats.RewardStd);
@@ -169,7 +166,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         metrics.Set("completions/clipped_ratio", clipped / n);
     }
 
-    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
     {
         var ro = _rollout ?? throw new InvalidOperationException("GRPO has no rollout; BeginStep must run first.");
         int G = Options.NumGenerations, first = _cursor, rowsN = examples.Length * G;
@@ -177,7 +174,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         var rows = new TokenizedPair[rowsN];
         for (int r = 0; r < rowsN; r++) rows[r] = new TokenizedPair(_promptIds[ro.PromptIndex[first + r]], ro.Completion[first + r]);
         var batch = SequenceBatch.Build(rows, _tokenizer.PadId, model.Config.BlockSize);
-        var pass = PolicyPass.Run(model, batch);
+        var pass = model.Policy(batch);
         int B = batch.B, T = batch.T, N = B * T;
         var mask = new float[N];
         var old = new float[N];
@@ -216,7 +213,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         var stats = GrpoLoss.Compute(pass.LogProb, old, refLp, adv, mask, dlogp, B, T, lossOptions,
             gradScale: dapo ? 1f : lossScale * drScale, dapoTokenCount: dapo ? ro.TotalTokens : 0f);
         stats = stats with { Loss = stats.Loss * drScale };
-        pass.Backward(model, dlogp);
+        pass.Backward(dlogp);
         int tokens = batch.TargetCount;
         double share = dapo ? (double)tokens / ro.TotalTokens : lossScale;
         // The DAPO loss of a micro-batch is already its share of the step's loss; report the step's sum.
@@ -230,7 +227,7 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
         return stats.Loss;
     }
 
-    public void EndStep(Gpt model, int step, MetricBag metrics)
+    public void EndStep(ITrainableGpt model, int step, MetricBag metrics)
     {
         // After its last iteration the batch is spent; dropping it keeps it out of a checkpoint at the boundary.
         if ((step + 1) % Options.NumIterations == 0) _rollout = null;
@@ -291,4 +288,6 @@ public sealed class GrpoTrainer : ITrainingAlgorithm
             TotalTokens = completion.Sum(c => c.Length),
         };
     }
+
+    public void Dispose() => _reference?.Dispose();
 }

@@ -1,5 +1,3 @@
-using LabelAndAlign.Engine.Model;
-
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>
@@ -33,17 +31,17 @@ public interface ITrainingAlgorithm
     /// A rollout honours <paramref name="cancel"/> (throws <see cref="OperationCanceledException"/>); the trainer then
     /// restores the state <see cref="SaveState"/> gave before the step.
     /// </summary>
-    void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel) { }
+    void BeginStep(ITrainableGpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel) { }
 
     /// <summary>
     /// Forward, loss and backward for <paramref name="examples"/>, ADDING gradients scaled by
-    /// <paramref name="lossScale"/> into <c>model.Gradients</c>. Records metrics (weighted by
+    /// <paramref name="lossScale"/> into the model's gradients (through its passes, on either engine). Records metrics (weighted by
     /// <paramref name="lossScale"/>) into <paramref name="metrics"/>; returns the unscaled mean loss.
     /// </summary>
-    double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics);
+    double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics);
 
     /// <summary>After the optimizer update of <paramref name="step"/> (refresh samplers, adapt a KL coefficient).</summary>
-    void EndStep(Gpt model, int step, MetricBag metrics) { }
+    void EndStep(ITrainableGpt model, int step, MetricBag metrics) { }
 
     /// <summary>
     /// Algorithm state that must survive a resume (JSON object text), or null. Also taken before every step, so keep

@@ -72,18 +72,16 @@ public sealed record PpoOptions : AlgorithmOptions
 /// rollout in the trainer state, so a resume continues exactly as the uninterrupted run.
 /// </para>
 /// </summary>
-public sealed class PpoTrainer : ITrainingAlgorithm
+public sealed class PpoTrainer : ITrainingAlgorithm, IDisposable
 {
     private readonly IReadOnlyList<PromptExample> _prompts;
     private readonly int[][] _promptIds;
     private readonly ITokenizer _tokenizer;
     private readonly IRewardFunction _reward;
-    private readonly LogProbs _reference;
-    private readonly Gpt _value;
-    private readonly AdamW _valueOptimizer;
+    private readonly IFrozenGpt _reference;
+    private readonly ITrainableGpt _value;
     private readonly IKlController _kl;
     private readonly int _seed;
-    private InferenceModel? _sampler;
     private Rollout? _rollout;
     private int _cursor;
     private long _episodes;
@@ -96,8 +94,9 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         public required float[][] OldLogp, OldValues, Advantages, Returns; // per row, per completion token
     }
 
+    /// <param name="engine">the run's engine, on which the reference and the value model live (the native one by default)</param>
     public PpoTrainer(IReadOnlyList<PromptExample> prompts, ITokenizer tokenizer, IRewardFunction reward, ParameterTensors reference,
-        PpoOptions? options = null, int seed = 1)
+        PpoOptions? options = null, int seed = 1, IGptEngine? engine = null)
     {
         Options = options ?? new PpoOptions();
         Options.Validate();
@@ -107,14 +106,14 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         _tokenizer = tokenizer;
         _promptIds = prompts.Select(p => ChatTemplate.EncodePrompt(tokenizer, p.Prompt)).ToArray();
         _reward = reward;
-        _reference = new LogProbs(new InferenceModel(reference));
+        engine ??= NativeGptEngine.Instance;
+        _reference = engine.Frozen(reference);
         // Same trunk as the reference (the LM tensors are a prefix of the scalar-head layout); headw/headb start at zero.
         var valueParams = new ParameterTensors(reference.Config with { ScalarHead = true });
         reference.Data.AsSpan().CopyTo(valueParams.Data);
         valueParams.HeadW.Clear();
         valueParams.HeadB.Clear();
-        _value = new Gpt(valueParams);
-        _valueOptimizer = new AdamW(valueParams, new AdamWOptions { LearningRate = Options.ValueLearningRate, WeightDecay = 0 });
+        _value = engine.Trainable(valueParams, new AdamWOptions { LearningRate = Options.ValueLearningRate, WeightDecay = 0 });
         _kl = Options.AdaptiveKl ? new AdaptiveKlController(Options.KlCoef, Options.KlTarget, Options.KlHorizon) : new FixedKlController(Options.KlCoef);
         _seed = seed;
     }
@@ -127,18 +126,16 @@ public sealed class PpoTrainer : ITrainingAlgorithm
     /// <summary>The current KL coefficient (changes when adaptive).</summary>
     public float KlCoefficient => _kl.Value;
 
-    public void BeginStep(Gpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel)
+    public void BeginStep(ITrainableGpt model, int step, int iteration, IReadOnlyList<int> examples, MetricBag metrics, CancellationToken cancel)
     {
         _cursor = 0;
         _value.ZeroGrad();
         if (iteration != 0 && _rollout is not null) return;
-        _sampler ??= new InferenceModel(model.Parameters);
-        _sampler.Refresh();
         int n = examples.Count;
         var ids = examples.Select(e => _promptIds[e]).ToList();
         int maxNew = Math.Min(Options.MaxCompletionLength, model.Config.BlockSize + 1 - ids.Max(p => p.Length));
         if (maxNew <= 0) throw new ArgumentException($"A prompt of {ids.Max(p => p.Length)} tokens leaves no room in the block size {model.Config.BlockSize}.");
-        var gen = new Sampler(_sampler).Generate(ids, new SamplingOptions
+        var gen = model.Sampler().Generate(ids, new SamplingOptions
         {
             MaxNewTokens = maxNew, Temperature = Options.Temperature, EosId = _tokenizer.EosId, Seed = unchecked(_seed * 1_000_037 + step),
         }, cancel);
@@ -161,9 +158,9 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         for (int r = 0; r < n; r++) rows[r] = new TokenizedPair(ids[r], gen.Tokens[r]);
         var batch = SequenceBatch.Build(rows, _tokenizer.PadId, model.Config.BlockSize);
         int B = batch.B, T = batch.T, N = B * T;
-        var pass = PolicyPass.Run(model, batch);
-        var values = ValuesOf(batch);
-        var refLp = _reference.Compute(ids, gen.Tokens, cancel);
+        var pass = model.Policy(batch);
+        var values = _value.Values(batch).Values;
+        var refLp = _reference.LogProbs(ids, gen.Tokens, cancel);
         var mask = new float[N];
         var refFlat = new float[N];
         for (int b = 0; b < B; b++)
@@ -213,16 +210,9 @@ public sealed class PpoTrainer : ITrainingAlgorithm
     }
 
     /// <summary>The value model (a GPT with a scalar head read at every position).</summary>
-    public Gpt ValueModel => _value;
+    public ITrainableGpt ValueModel => _value;
 
-    /// <summary>(B, T) value of each position: the value model's scalar head at every token.</summary>
-    private float[] ValuesOf(SequenceBatch batch)
-    {
-        _value.ForwardValues(batch.Inputs, batch.B, batch.T);
-        return _value.Values.ToArray();
-    }
-
-    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
     {
         var ro = _rollout ?? throw new InvalidOperationException("PPO has no rollout; BeginStep must run first.");
         int first = _cursor, n = examples.Length;
@@ -231,7 +221,7 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         for (int b = 0; b < n; b++) rows[b] = new TokenizedPair(_promptIds[ro.PromptIndex[first + b]], ro.Completion[first + b]);
         var batch = SequenceBatch.Build(rows, _tokenizer.PadId, model.Config.BlockSize);
         int B = batch.B, T = batch.T, N = B * T;
-        var pass = PolicyPass.Run(model, batch);
+        var pass = model.Policy(batch);
         var mask = new float[N];
         var old = new float[N];
         var adv = new float[N];
@@ -254,12 +244,12 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         }
         var dlogp = new float[N];
         var pg = PpoLoss.Policy(pass.LogProb, old, adv, mask, dlogp, Options.ClipRange, lossScale);
-        pass.Backward(model, dlogp);
+        pass.Backward(dlogp);
 
-        var values = ValuesOf(batch);
+        var valuePass = _value.Values(batch);
         var dv = new float[N];
-        var vf = PpoLoss.Value(values, oldV, ret, mask, dv, Options.ClipRangeValue, lossScale);
-        _value.BackwardValues(dv);
+        var vf = PpoLoss.Value(valuePass.Values, oldV, ret, mask, dv, Options.ClipRangeValue, lossScale);
+        valuePass.Backward(dv);
 
         int tokens = Math.Max(1, batch.TargetCount);
         metrics.Mean("loss/policy_avg", pg.Loss, lossScale);
@@ -275,14 +265,14 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         return loss;
     }
 
-    public void EndStep(Gpt model, int step, MetricBag metrics)
+    public void EndStep(ITrainableGpt model, int step, MetricBag metrics)
     {
-        var g = _value.Gradients.Data;
         // The value loss enters the objective with vf_coef; its gradient is scaled here, on its own optimizer.
-        System.Numerics.Tensors.TensorPrimitives.Multiply(g, Options.VfCoef, g);
-        float norm = GradClip.ClipGlobalNorm(g, 1f);
+        _value.ScaleGradients(Options.VfCoef);
+        float norm = _value.GradientNorm();
         if (!float.IsFinite(norm)) throw new TrainingDivergedException(step, "value_grad_norm", norm);
-        _valueOptimizer.Step(_value.Gradients);
+        if (GradClip.Coefficient(norm, 1f) is var clip && clip < 1f) _value.ScaleGradients(clip);
+        _value.OptimizerStep(Options.ValueLearningRate);
         if (metrics.TryGet("learning_rate", out double lr)) metrics.Set("lr", lr);
         metrics.Set("objective/kl_coef", _kl.Value);
         if ((step + 1) % Options.NumPpoEpochs == 0)
@@ -345,8 +335,7 @@ public sealed class PpoTrainer : ITrainingAlgorithm
 
     /// <summary>Writes the value model and its AdamW state into <c>&lt;checkpoint&gt;/value_model</c>.</summary>
     public void SaveFiles(string checkpointDir) =>
-        Checkpoint.Save(Path.Combine(checkpointDir, ValueModelFolder), _value.Parameters,
-            new OptimizerState(_valueOptimizer.M, _valueOptimizer.V, _valueOptimizer.StepCount));
+        Checkpoint.Save(Path.Combine(checkpointDir, ValueModelFolder), _value.Weights(), _value.OptimizerState());
 
     public void LoadFiles(string checkpointDir)
     {
@@ -356,9 +345,15 @@ public sealed class PpoTrainer : ITrainingAlgorithm
         var (config, parameters) = Checkpoint.Load(dir);
         if (config != _value.Config)
             throw new InvalidDataException($"{dir} holds a value model of shape {config}; this run's value model is {_value.Config}.");
-        parameters.Data.AsSpan().CopyTo(_value.Parameters.Data);
-        var opt = Checkpoint.LoadOptimizer(dir, _value.Parameters.Count)
+        _value.LoadWeights(parameters);
+        var opt = Checkpoint.LoadOptimizer(dir, parameters.Count)
             ?? throw new FileNotFoundException($"{dir} has no {Checkpoint.OptimizerFileName}; the value model's AdamW state is missing.");
-        _valueOptimizer.LoadState(opt.State.M, opt.State.V, checked((int)opt.State.Step));
+        _value.LoadOptimizerState(opt.State);
+    }
+
+    public void Dispose()
+    {
+        _reference.Dispose();
+        _value.Dispose();
     }
 }

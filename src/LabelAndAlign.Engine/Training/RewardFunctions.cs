@@ -1,5 +1,3 @@
-using LabelAndAlign.Engine.Model;
-
 namespace LabelAndAlign.Engine.Training;
 
 /// <summary>
@@ -31,11 +29,14 @@ public sealed class FunctionReward(string name, Func<PromptExample, string, doub
     }
 }
 
-/// <summary>A Bradley–Terry reward model read at the last real token (the score is taken as it is).</summary>
-public sealed class RewardModelFunction(Gpt rewardModel, int padId, string name = "reward_model") : IRewardFunction
+/// <summary>
+/// A Bradley–Terry reward model read at the last real token (the score is taken as it is), on the run's engine.
+/// The caller owns (and disposes) the model.
+/// </summary>
+public sealed class RewardModelFunction(IFrozenGpt rewardModel, string name = "reward_model") : IRewardFunction
 {
     public string Name { get; } = name;
-    public Gpt Model { get; } = rewardModel;
+    public IFrozenGpt Model { get; } = rewardModel;
 
     public float[] Score(IReadOnlyList<PromptExample> prompts, IReadOnlyList<string> completions, IReadOnlyList<int[]> promptIds, IReadOnlyList<int[]> completionIds)
     {
@@ -47,6 +48,6 @@ public sealed class RewardModelFunction(Gpt rewardModel, int padId, string name 
             int keep = Math.Min(c.Length, Math.Max(0, block - promptIds[i].Length));
             rows.Add(new TokenizedPair(promptIds[i], c[..keep]));
         }
-        return RewardTrainer.Score(Model, rows, padId);
+        return Model.Scores(rows);
     }
 }

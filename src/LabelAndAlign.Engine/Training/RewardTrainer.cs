@@ -55,7 +55,7 @@ public sealed class RewardTrainer : ITrainingAlgorithm
     public int ExampleCount => _pairs.Count;
     public int DroppedPairs { get; }
 
-    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
     {
         int m = examples.Length;
         var rows = new TokenizedPair[2 * m];
@@ -68,8 +68,8 @@ public sealed class RewardTrainer : ITrainingAlgorithm
             margins[i] = Options.UseMargin ? p.Margin : 0;
         }
         var batch = SequenceBatch.Build(rows, _padId, _blockSize, scoreLastToken: true);
-        model.Forward(batch.Inputs, batch.B, batch.T, batch.LastPosition, computeLogits: false);
-        var s = model.Scalars.ToArray();
+        var pass = model.Scores(batch);
+        var s = pass.Values;
         var dc = new double[m];
         var dr = new double[m];
         double loss = RewardLoss.Compute(s.AsSpan(0, m), s.AsSpan(m, m), margins, Options.CenterRewardsCoefficient, dc, dr);
@@ -79,7 +79,7 @@ public sealed class RewardTrainer : ITrainingAlgorithm
             ds[i] = (float)(dc[i] * lossScale);
             ds[m + i] = (float)(dr[i] * lossScale);
         }
-        model.Backward(default, ds);
+        pass.Backward(ds);
         double acc = 0, margin = 0;
         for (int i = 0; i < m; i++)
         {

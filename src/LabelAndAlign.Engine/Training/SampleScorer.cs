@@ -18,21 +18,20 @@ namespace LabelAndAlign.Engine.Training;
 /// </summary>
 public sealed class SampleScorer
 {
-    private readonly LogProbs? _reference;
+    private readonly IFrozenGpt? _reference;
     private readonly IReadOnlyList<IRewardFunction> _rewards;
     private readonly IReadOnlyList<float>? _weights;
 
-    /// <param name="reference">the frozen reference model, or null. Its weights are read once, now: a policy that
-    /// shares its block (a run started from it) trains on without moving the reference.</param>
+    /// <param name="reference">the frozen reference model (on the run's engine; the caller owns it), or null</param>
     /// <param name="rewards">the run's reward functions; empty for none</param>
     /// <param name="weights">one weight per reward function (GRPO's reward_weights); null = 1 each</param>
-    public SampleScorer(ParameterTensors? reference, IReadOnlyList<IRewardFunction> rewards, IReadOnlyList<float>? weights = null)
+    public SampleScorer(IFrozenGpt? reference, IReadOnlyList<IRewardFunction> rewards, IReadOnlyList<float>? weights = null)
     {
         if (reference is { Config.ScalarHead: true })
             throw new ArgumentException("The sample reference must be a language model (no scalar head): a reward model has no token log-probs.");
         if (weights is not null && weights.Count != rewards.Count)
             throw new ArgumentException($"{weights.Count} reward weights for {rewards.Count} reward functions; give one per function.");
-        _reference = reference is null ? null : new LogProbs(new InferenceModel(reference));
+        _reference = reference;
         _rewards = rewards;
         _weights = weights;
     }
@@ -44,14 +43,14 @@ public sealed class SampleScorer
     /// The samples with their scores, in order. <paramref name="completionIds"/> are the sampled tokens, ending in EOS
     /// when the model stopped; <paramref name="completions"/> their decoded text (without the EOS), as reward functions read it.
     /// </summary>
-    public IReadOnlyList<CheckpointSample> Score(InferenceModel policy, IReadOnlyList<PromptExample> prompts, IReadOnlyList<int[]> promptIds,
+    public IReadOnlyList<CheckpointSample> Score(IFrozenGpt policy, IReadOnlyList<PromptExample> prompts, IReadOnlyList<int[]> promptIds,
         IReadOnlyList<int[]> completionIds, IReadOnlyList<string> completions)
     {
         int n = prompts.Count;
         if (promptIds.Count != n || completionIds.Count != n || completions.Count != n)
             throw new ArgumentException($"{n} prompts, {promptIds.Count} prompt id lists, {completionIds.Count} completion id lists and {completions.Count} completions; they pair up one to one.");
         if (n == 0) return [];
-        double[]? kl = _reference is null ? null : Kl(new LogProbs(policy), _reference, promptIds, completionIds);
+        double[]? kl = _reference is null ? null : Kl(policy, _reference, promptIds, completionIds);
         double[]? reward = _rewards.Count == 0 ? null : Reward(prompts, promptIds, completionIds, completions);
         var samples = new CheckpointSample[n];
         for (int i = 0; i < n; i++)
@@ -62,12 +61,12 @@ public sealed class SampleScorer
     }
 
     /// <summary>Per sequence: Σ over the completion's tokens of log π_policy − log π_reference (temperature 1).</summary>
-    public static double[] Kl(LogProbs policy, LogProbs reference, IReadOnlyList<int[]> promptIds, IReadOnlyList<int[]> completionIds)
+    public static double[] Kl(IFrozenGpt policy, IFrozenGpt reference, IReadOnlyList<int[]> promptIds, IReadOnlyList<int[]> completionIds)
     {
-        int pv = policy.Model.Config.VocabSize, rv = reference.Model.Config.VocabSize;
+        int pv = policy.Config.VocabSize, rv = reference.Config.VocabSize;
         if (pv != rv) throw new ArgumentException($"The policy's vocabulary has {pv} tokens and the reference's {rv}; KL needs one tokenizer for both.");
-        var p = policy.Compute(promptIds, completionIds);
-        var r = reference.Compute(promptIds, completionIds);
+        var p = policy.LogProbs(promptIds, completionIds);
+        var r = reference.LogProbs(promptIds, completionIds);
         var kl = new double[p.Length];
         for (int i = 0; i < kl.Length; i++) kl[i] = p[i].Sum - r[i].Sum;
         return kl;

@@ -65,12 +65,12 @@ public sealed class SftTrainer : ITrainingAlgorithm
         return n;
     }
 
-    public double Accumulate(Gpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
+    public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
     {
         var rows = new TokenizedPair[examples.Length];
         for (int i = 0; i < rows.Length; i++) rows[i] = _rows[examples[i]];
         var batch = SequenceBatch.Build(rows, _padId, _blockSize);
-        var pass = PolicyPass.Run(model, batch);
+        var pass = model.Policy(batch);
         int n = batch.TargetCount;
         var dLogp = new float[batch.B * batch.T];
         double nll = 0, entropy = 0, correct = 0;
@@ -83,7 +83,7 @@ public sealed class SftTrainer : ITrainingAlgorithm
             if (pass.Correct[i]) correct++;
             dLogp[i] = g;
         }
-        pass.Backward(model, dLogp);
+        pass.Backward(dLogp);
         double loss = nll / n;
         metrics.Mean("loss", loss, lossScale);
         metrics.Mean("entropy", entropy / n, lossScale);

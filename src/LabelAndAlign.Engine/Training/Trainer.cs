@@ -11,7 +11,8 @@ namespace LabelAndAlign.Engine.Training;
 public sealed record TrainResult(int Step, bool Cancelled, IReadOnlyDictionary<string, double> LastMetrics, string? LastCheckpoint);
 
 /// <summary>
-/// The one training loop, knowing nothing about any algorithm: seeded shuffling by epoch,
+/// The one training loop, knowing nothing about any algorithm or engine (it drives an <see cref="ITrainableGpt"/>,
+/// native or torch): seeded shuffling by epoch,
 /// micro-batches with gradient accumulation (each scaled by its share of the step's normaliser),
 /// NaN/Inf guard, global-norm clipping, warmup + cosine schedule, AdamW, metrics, evaluation
 /// hooks, checkpoints (weights + AdamW moments + trainer state) every N steps, resume with an
@@ -29,7 +30,14 @@ public sealed class Trainer
     private int _sampledAt = -1; // the step whose evaluation samples were reported (never twice for one step)
     private string? _savedAt;     // the checkpoint written (or resumed from) at the current step
 
+    /// <summary>Trains a native model (its block in place) with the run's AdamW (<see cref="OptimizerOptions"/>).</summary>
     public Trainer(Gpt model, ITrainingAlgorithm algorithm, TrainerOptions options, IMetricsSink? metrics = null)
+        : this(new NativeTrainableGpt(model, OptimizerOptions(options)), algorithm, options, metrics)
+    {
+    }
+
+    /// <summary>Trains <paramref name="model"/> on any engine; build it with <see cref="OptimizerOptions"/> of the same options.</summary>
+    public Trainer(ITrainableGpt model, ITrainingAlgorithm algorithm, TrainerOptions options, IMetricsSink? metrics = null)
     {
         options.Validate();
         if (algorithm.ExampleCount <= 0) throw new ArgumentException($"The {algorithm.Name} algorithm has no examples to train on.");
@@ -38,7 +46,6 @@ public sealed class Trainer
         _algorithm = algorithm;
         Options = options;
         Metrics = metrics;
-        Optimizer = new AdamW(model.Parameters, new AdamWOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay, DecayMatricesOnly = true });
         _schedule = options.LrSchedulerType == LrSchedulerType.Cosine
             ? new LearningRateSchedule(options.LearningRate, Math.Min(options.WarmupSteps, options.MaxSteps), Math.Max(options.MaxSteps, options.WarmupSteps), options.LearningRate * options.MinLearningRateRatio)
             : options.WarmupSteps > 0
@@ -46,9 +53,12 @@ public sealed class Trainer
                 : LearningRateSchedule.Constant(options.LearningRate);
     }
 
-    public Gpt Model { get; }
+    /// <summary>The AdamW a run's model trains with: the run's learning rate and weight decay, decaying the matrices only.</summary>
+    public static AdamWOptions OptimizerOptions(TrainerOptions options) =>
+        new() { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay, DecayMatricesOnly = true };
+
+    public ITrainableGpt Model { get; }
     public TrainerOptions Options { get; }
-    public AdamW Optimizer { get; }
     public IMetricsSink? Metrics { get; }
 
     /// <summary>Receives generated text at every checkpoint (see <see cref="SampleGenerator"/>).</summary>
@@ -58,13 +68,13 @@ public sealed class Trainer
     /// Produces the samples of the fixed evaluation prompts, scored where it can (see <see cref="SampleScorer"/>);
     /// called every <see cref="TrainerOptions.EvalSteps"/> steps and at every checkpoint (once when both fall on a step).
     /// </summary>
-    public Func<Gpt, IReadOnlyList<CheckpointSample>>? SampleGenerator { get; init; }
+    public Func<ITrainableGpt, IReadOnlyList<CheckpointSample>>? SampleGenerator { get; init; }
 
     /// <summary>
     /// Evaluation hook run every <see cref="TrainerOptions.EvalSteps"/> steps; its values are reported as-is (name them
     /// <c>eval/…</c>), beside the means of the evaluation samples' scores (<c>eval/reward</c>, <c>eval/kl</c>).
     /// </summary>
-    public Func<Gpt, int, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+    public Func<ITrainableGpt, int, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
 
     /// <summary>Called after every optimizer step with the number of steps done (progress, whatever <see cref="TrainerOptions.LoggingSteps"/> is).</summary>
     public Action<int>? StepCompleted { get; init; }
@@ -164,13 +174,11 @@ public sealed class Trainer
         foreach (var (name, value) in bag.Values())
             if (!double.IsFinite(value)) throw new TrainingDivergedException(Step, name, value);
 
-        var grads = Model.Gradients.Data;
-        float gradNorm = GradClip.GlobalNorm(grads);
+        float gradNorm = Model.GradientNorm();
         if (!float.IsFinite(gradNorm)) throw new TrainingDivergedException(Step, "grad_norm", gradNorm);
-        if (o.MaxGradNorm > 0) GradClip.ClipGlobalNorm(grads, o.MaxGradNorm);
+        if (o.MaxGradNorm > 0 && GradClip.Coefficient(gradNorm, o.MaxGradNorm) is var clip && clip < 1f) Model.ScaleGradients(clip);
         float lr = _schedule.At(Step);
-        Optimizer.LearningRate = lr;
-        Optimizer.Step(Model.Gradients);
+        Model.OptimizerStep(lr);
         bag.Set("grad_norm", gradNorm);
         bag.Set("learning_rate", lr);
         _algorithm.EndStep(Model, Step, bag);
@@ -266,7 +274,7 @@ public sealed class Trainer
         if (algoState is not null) state["algorithm_state"] = JsonNode.Parse(algoState);
         WriteAtomically(dir, temp =>
         {
-            Checkpoint.Save(temp, Model.Parameters, new OptimizerState(Optimizer.M, Optimizer.V, Optimizer.StepCount), state.ToJsonString());
+            Checkpoint.Save(temp, Model.Weights(), Model.OptimizerState(), state.ToJsonString());
             _algorithm.SaveFiles(temp);
         });
         CheckpointSaved?.Invoke(dir);
@@ -337,10 +345,10 @@ public sealed class Trainer
         var (config, parameters) = Checkpoint.Load(checkpointDir);
         if (config != Model.Config)
             throw new InvalidDataException($"Checkpoint {checkpointDir} holds a model of shape {config}; this run's model is {Model.Config}.");
-        parameters.Data.AsSpan().CopyTo(Model.Parameters.Data);
-        var opt = Checkpoint.LoadOptimizer(checkpointDir, Model.Parameters.Count)
+        Model.LoadWeights(parameters);
+        var opt = Checkpoint.LoadOptimizer(checkpointDir, parameters.Count)
             ?? throw new FileNotFoundException($"Checkpoint {checkpointDir} has no {Checkpoint.OptimizerFileName}; it cannot be resumed, only loaded as weights.");
-        Optimizer.LoadState(opt.State.M, opt.State.V, checked((int)opt.State.Step));
+        Model.LoadOptimizerState(opt.State);
         var json = opt.TrainerStateJson ?? throw new InvalidDataException($"Checkpoint {checkpointDir} has no trainer state; it was not written by this trainer.");
         var state = JsonNode.Parse(json)!.AsObject();
         string algo = state["algorithm"]?.GetValue<string>() ?? "";
