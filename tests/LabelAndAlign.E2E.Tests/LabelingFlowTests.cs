@@ -225,6 +225,44 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : AdminAppTest, IC
     }
 
     [Fact]
+    public async Task Lead_RecordsAVerdict_AndTheReviewQueueCountsAndShowsIt()
+    {
+        var created = await _admin.PostAsJsonAsync("/api/projects", new { name = "Disputed", labelsPerItem = 2 });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        string item = JsonSerializer.Serialize(new { prompt = "Is the sky blue on a clear day?", response_a = "Yes, it is.", response_b = "No, it is green." });
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/projects/{project}/items", new StringContent(item, Encoding.UTF8, "application/x-ndjson"))).StatusCode);
+        // Two labelers disagree: one picks a side, the other a tie, whichever side showed left.
+        foreach (var (name, choice) in new[] { ("picks-a-side", "left"), ("calls-a-tie", "tie") })
+        {
+            var (id, email) = await CreateUserAsync(name);
+            Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" })).StatusCode);
+            using var labeler = await KeyForAsync(id);
+            var next = JsonDocument.Parse(await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsJsonAsync($"/api/assignments/{next.GetProperty("assignmentId").GetInt64()}/label", new { choice })).StatusCode);
+        }
+
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1366, Height = 768 });
+        await using var _ = context;
+        await SignInAsAdminAsync(page);
+        await page.GotoAsync($"/projects/{project}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var counts = page.GetByTestId("review-counts");
+        await Expect(counts).ToHaveTextAsync("(1 awaiting a verdict · 0 resolved by a verdict)");
+        var review = page.Locator(".review-item");
+        var verdictB = review.GetByRole(AriaRole.Button, new() { Name = "b", Exact = true });
+        await verdictB.ClickAsync();
+
+        await Expect(counts).ToHaveTextAsync("(0 awaiting a verdict · 1 resolved by a verdict)");
+        await Expect(review.GetByTestId("verdict")).ToContainTextAsync($"Verdict: b · {AdminEmail}");
+        await Expect(verdictB).ToHaveAttributeAsync("aria-pressed", "true");
+        await BrowserFixture.ScreenshotAsync(page, "project-review-verdict");
+        // The exports follow the verdict: b is the chosen response.
+        var trl = JsonDocument.Parse(await _admin.GetStringAsync($"/api/projects/{project}/export?format=trl")).RootElement;
+        Assert.Equal("No, it is green.", trl.GetProperty("chosen").GetString());
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
     public async Task Lead_NotYetAMember_JoinsFromTheLabelingPage_AndLabels()
     {
         var (_, lead) = await CreateUserAsync("visiting-lead", "Lead");

@@ -52,6 +52,7 @@ public sealed class RunLauncherTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("grpo", """{"num_generations": 100000000}""", "config.num_generations", "num_generations must be at most 256")]
     [InlineData("sft", """{"per_device_train_batch_size": 1e9}""", "config.per_device_train_batch_size", "must be at most 1,024")]
     [InlineData("sft", """{"per_device_train_batch_size": 1024, "gradient_accumulation_steps": 1024}""", "config.gradient_accumulation_steps", "1,048,576 examples per step; keep it at most 65,536")]
+    [InlineData("sft", """{"per_device_train_batch_size": 65536, "gradient_accumulation_steps": 65536}""", "config.gradient_accumulation_steps", "gradient_accumulation_steps must be at most 1,024")]
     [InlineData("sft", """{"max_steps": 0}""", "config.max_steps", "max_steps must be at least 1")]
     [InlineData("sft", """{"engine": "torch"}""", "config.engine", "engine: torch is not available here")]
     [InlineData("sft", """{"model": "gpt2", "per_device_train_batch_size": 1024}""", "config.per_device_train_batch_size", "One training step would need about")]
