@@ -14,6 +14,7 @@ builder.AddPersistence();
 builder.AddAccounts();
 builder.AddLabeling();
 builder.AddRuns();
+builder.AddUi();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
@@ -49,6 +50,7 @@ app.MapAccountEndpoints();
 app.MapUserEndpoints();
 app.MapLabelingEndpoints();
 app.MapRunsEndpoints();
+app.MapUi();
 // .NET 10 would add its own `frame-ancestors 'self'` CSP to the circuit's WebSocket response; our
 // security headers already cover every response (that one included) with `frame-ancestors 'none'`,
 // so exactly one policy is sent: ours.

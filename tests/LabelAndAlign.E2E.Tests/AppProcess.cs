@@ -33,17 +33,17 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the app and waits until <c>/healthz</c> answers 200. Pass the
-    /// <paramref name="dataDirectory"/> of an earlier (killed) instance to restart over its database.
+    /// <paramref name="dataDirectory"/> of an earlier (stopped) instance to restart over its database,
+    /// and its <paramref name="baseUrl"/> to restart at the same address, as open pages expect.
     /// </summary>
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null)
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null, string? baseUrl = null)
     {
         string projectDir = Path.Combine(RepoRoot.Path, "src", "LabelAndAlign.Web");
         string exe = FindExecutable("LabelAndAlign.Web", "LabelAndAlign.Web");
 
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "lna-e2e", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
-        int port = FreePort();
-        string baseUrl = $"http://127.0.0.1:{port}";
+        baseUrl ??= $"http://127.0.0.1:{FreePort()}";
 
         var start = new ProcessStartInfo(exe)
         {
@@ -109,6 +109,23 @@ public sealed class AppProcess : IAsyncDisposable
         if (apiKey is not null) environment["Bootstrap__ApiKey"] = apiKey;
         return environment;
     }
+
+    /// <summary>
+    /// Stops the app as an operator or a service manager does (SIGTERM: a graceful shutdown), waits
+    /// for it to exit and keeps its data folder.
+    /// </summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        if (Kill(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"Could not send SIGTERM to the app (pid {_process.Id}).");
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     /// <summary>Kills the process with SIGKILL (no shutdown, no flush) and keeps its data folder.</summary>
     public async Task KillAsync()

@@ -69,6 +69,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// </summary>
     public static ILocator MessageAlert(IPage page) => page.Locator(".alert[role=alert]");
 
+    /// <summary>
+    /// The page's own status line (polite live region), not the snackbar container, which is also a
+    /// status region and is always on a signed-in page.
+    /// </summary>
+    public static ILocator PageStatus(IPage page) => page.Locator("[role=status]:not(#mud-snackbar-container)");
+
     /// <summary>Signs in and waits until the app's circuit is live.</summary>
     public static async Task SignInAsync(IPage page, string email, string password)
     {

@@ -129,7 +129,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : AdminAppTest, IC
         var third = await CurrentAsync();
         await page.Keyboard.PressAsync("u");
         await Expect(lab).ToHaveAttributeAsync("data-assignment", second.Assignment);
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Undone");
+        await Expect(BrowserFixture.PageStatus(page)).ToContainTextAsync("Undone");
         await ChooseAsync("3", "Tie");
         expected[second.Item] = ("tie", second.ShownLeft);
         await SubmitAndWaitAsync(second.Assignment);
@@ -139,7 +139,7 @@ public sealed class LabelingFlowTests(BrowserFixture browser) : AdminAppTest, IC
         Assert.Equal(third.Item, again.Item);
         await page.Keyboard.PressAsync("s");
         await Expect(lab).Not.ToHaveAttributeAsync("data-assignment", again.Assignment);
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Skipped");
+        await Expect(BrowserFixture.PageStatus(page)).ToContainTextAsync("Skipped");
 
         // 4th item: typing in the rationale box does not trigger shortcuts; G opens the guidelines.
         var fourth = await CurrentAsync();

@@ -74,7 +74,7 @@ public sealed class ShellTests(BrowserFixture browser) : AdminAppTest, IClassFix
         await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Labeler");
         await page.GetByLabel("Initial password").FillAsync("labeler-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Added {labeler} as Labeler");
+        await Expect(BrowserFixture.PageStatus(page)).ToContainTextAsync($"Added {labeler} as Labeler");
         await Expect(page.GetByRole(AriaRole.Table, new() { Name = "People" }).GetByRole(AriaRole.Cell, new() { Name = labeler })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "admin-users");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
@@ -90,29 +90,65 @@ public sealed class ShellTests(BrowserFixture browser) : AdminAppTest, IClassFix
     }
 
     [Fact]
-    public async Task Theme_Toggle_IsRememberedAcrossReloads()
+    public async Task Theme_FollowsTheSystem_IsSwitchable_AndRememberedFromTheFirstByte()
     {
-        var (context, page, _) = await browser.NewPageAsync(App.BaseUrl);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl);
         await using var _c = context;
-        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
         await SignInAsAdminAsync(page);
-        var html = page.Locator("html");
-        await Expect(html).ToHaveAttributeAsync("data-theme", "light");
+        var shell = page.Locator(".shell");
+        await Expect(shell).ToHaveAttributeAsync("data-theme", "dark"); // follows the system by default
 
-        var toggle = page.Locator("[data-theme-toggle]");
-        await toggle.ClickAsync(); // system → light
-        await toggle.ClickAsync(); // light → dark
-        await Expect(html).ToHaveAttributeAsync("data-theme", "dark");
-        await Expect(html).ToHaveAttributeAsync("data-theme-choice", "dark");
-        await page.ReloadAsync();
-        await Expect(html).ToHaveAttributeAsync("data-theme", "dark");
+        await page.Locator("[data-theme-toggle]").ClickAsync();
+        await page.Locator("[data-theme-option=light]").ClickAsync();
+        await Expect(shell).ToHaveAttributeAsync("data-theme", "light");
+        await Expect(page.Locator("[data-theme-toggle]")).ToHaveAttributeAsync("aria-label", "Theme: Light");
+
+        // Remembered: the server renders the next page light although the system is dark.
+        var html = await (await page.GotoAsync("/runs"))!.TextAsync();
+        Assert.Contains("<meta name=\"color-scheme\" content=\"light\"", html);
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Expect(shell).ToHaveAttributeAsync("data-theme", "light");
+        await BrowserFixture.ScreenshotAsync(page, "runs-light");
+
+        await page.Locator("[data-theme-toggle]").ClickAsync();
+        await page.Locator("[data-theme-option=dark]").ClickAsync();
+        await Expect(shell).ToHaveAttributeAsync("data-theme", "dark");
         await BrowserFixture.ScreenshotAsync(page, "home-dark");
 
-        await toggle.ClickAsync(); // dark → system, which follows the OS
-        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
-        await Expect(html).ToHaveAttributeAsync("data-theme", "dark");
+        await page.Locator("[data-theme-toggle]").ClickAsync();
+        await page.Locator("[data-theme-option=system]").ClickAsync();
         await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await Expect(html).ToHaveAttributeAsync("data-theme", "light");
+        await Expect(shell).ToHaveAttributeAsync("data-theme", "light");
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await Expect(shell).ToHaveAttributeAsync("data-theme", "dark");
+
+        // The sign-in page (static, no circuit) is drawn in the remembered theme too.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
+        await Expect(page.Locator("meta[name=color-scheme]")).ToHaveAttributeAsync("content", "dark");
+        await BrowserFixture.ScreenshotAsync(page, "login-dark");
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task Phone_MenuButtonOpensTheNavigation_AndAChoiceClosesIt()
+    {
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 390, Height = 844 });
+        await using var _c = context;
+        await SignInAsAdminAsync(page);
+        var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
+        await Expect(nav).Not.ToBeInViewportAsync();
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"));
+        await BrowserFixture.ScreenshotAsync(page, "home-phone");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Navigation menu" }).ClickAsync();
+        await Expect(nav).ToBeInViewportAsync();
+        await BrowserFixture.ScreenshotAsync(page, "nav-phone");
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Runs" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Runs", Level = 1 })).ToBeVisibleAsync();
+        await Expect(nav).Not.ToBeInViewportAsync();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 
     [Fact]

@@ -121,4 +121,49 @@ public class LabelingSessionTests
         Assert.Null(session.Current);
         Assert.Equal(0, await s.Context.Labels.CountAsync());
     }
+
+    [Fact]
+    public async Task Draft_RestoredInANewSession_OnTheSameItem_PutsTheJudgementBack()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        await new ProjectService(s.Context, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", Rubric = ["Clarity"] });
+        var before = Session(s);
+        await before.LoadAsync();
+        before.Choose("left");
+        before.Strength = 2;
+        before.Rationale = "Right answer.";
+        before.Rate("right", "Clarity", 4);
+        var draft = before.Draft()!;
+
+        // A restart: a new page, the same lease.
+        var after = Session(s);
+        await after.LoadAsync();
+        Assert.Equal(before.Current!.AssignmentId, after.Current!.AssignmentId);
+        Assert.True(after.Restore(draft));
+        Assert.Equal(("left", 2, "Right answer.", 4), (after.Choice, after.Strength, after.Rationale, after.Ratings["right"]["Clarity"]));
+        await after.SubmitAsync();
+        var label = await s.Context.Labels.AsNoTracking().SingleAsync();
+        Assert.Equal("Right answer.", label.Rationale);
+    }
+
+    [Fact]
+    public async Task Draft_ForAnotherAssignment_IsDropped()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        var session = Session(s);
+        await session.LoadAsync();
+        var stale = new LabelDraft(session.Current!.AssignmentId + 1000, "right", 1, "old", new() { ["left"] = [], ["right"] = [] });
+        Assert.False(session.Restore(stale));
+        Assert.Null(session.Choice);
+        Assert.Equal("", session.Rationale);
+    }
+
+    [Fact]
+    public async Task Draft_WithoutAnItem_IsNull()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 0);
+        var session = Session(s);
+        await session.LoadAsync();
+        Assert.Null(session.Draft());
+    }
 }

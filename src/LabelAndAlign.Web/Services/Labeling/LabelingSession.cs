@@ -80,6 +80,26 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
         }, "Saved.", cancel);
     }
 
+    /// <summary>The judgement being made on the current item and not yet submitted, or null without an item.</summary>
+    public LabelDraft? Draft() => Current is null ? null : new LabelDraft(Current.AssignmentId, Choice, Strength, Rationale,
+        Ratings.ToDictionary(r => r.Key, r => new Dictionary<string, int>(r.Value)));
+
+    /// <summary>
+    /// Puts back an unsent judgement (kept while the server restarted) if it was made on the item
+    /// shown now; a draft for another assignment (the lease expired, someone else took it) is dropped.
+    /// </summary>
+    public bool Restore(LabelDraft draft)
+    {
+        if (Current is null || Current.AssignmentId != draft.AssignmentId) return false;
+        if (draft.Choice is not null) Choose(draft.Choice);
+        Strength = draft.Choice is "left" or "right" ? draft.Strength : null;
+        Rationale = draft.Rationale;
+        foreach (var side in Ratings.Keys)
+            foreach (var (dimension, value) in draft.Ratings.GetValueOrDefault(side) ?? [])
+                Rate(side, dimension, value);
+        return true;
+    }
+
     public Task SkipAsync(CancellationToken cancel = default)
     {
         if (Current is null) return Task.CompletedTask;
@@ -148,3 +168,6 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
         (DoneToday, Remaining, MyTotal) = p;
     }
 }
+
+/// <summary>An unsent judgement: the assignment it is for, the choice, strength, rationale and rubric ratings per screen side.</summary>
+public sealed record LabelDraft(long AssignmentId, string? Choice, int? Strength, string Rationale, Dictionary<string, Dictionary<string, int>> Ratings);

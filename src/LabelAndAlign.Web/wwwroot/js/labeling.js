@@ -3,30 +3,49 @@
 // Ctrl/Cmd+Enter (submit) and Escape (leave the field / close the guidelines).
 const handled = new Set(["1", "2", "3", "4", "Enter", "s", "u", "g", "Escape"]);
 
+// One listener for the page, sending to the page's current component: a page resumed after a
+// server restart attaches its new component, and keys must never reach the old circuit's.
+let component = null;
+let listening = false;
+
 export function attach(dotnet) {
-  function onKey(e) {
-    const target = e.target;
-    const typing = target instanceof HTMLElement &&
-      (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
-    let key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-    if (typing) {
-      if (key === "Enter" && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        dotnet.invokeMethodAsync("OnKey", "Enter");
-      } else if (key === "Escape") {
-        target.blur();
-      }
-      return;
-    }
-    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
-    if (!handled.has(key)) return;
-    // Enter on a focused button is the button's own click; do not submit twice.
-    if (key === "Enter" && target instanceof HTMLElement && ["BUTTON", "A"].includes(target.tagName) && !target.dataset.submit) return;
-    e.preventDefault();
-    dotnet.invokeMethodAsync("OnKey", key);
+  component = dotnet;
+  if (!listening) {
+    document.addEventListener("keydown", onKey);
+    listening = true;
   }
-  document.addEventListener("keydown", onKey);
-  return { dispose: () => document.removeEventListener("keydown", onKey) };
+  return {
+    dispose: () => {
+      if (component !== dotnet) return;
+      component = null;
+      document.removeEventListener("keydown", onKey);
+      listening = false;
+    },
+  };
+}
+
+function onKey(e) {
+  const dotnet = component;
+  if (!dotnet) return;
+  const target = e.target;
+  const typing = target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  let key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (typing) {
+    if (key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      dotnet.invokeMethodAsync("OnKey", "Enter");
+    } else if (key === "Escape") {
+      target.blur();
+    }
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+  if (!handled.has(key)) return;
+  // Enter on a focused button is the button's own click; do not submit twice.
+  if (key === "Enter" && target instanceof HTMLElement && ["BUTTON", "A"].includes(target.tagName) && !target.dataset.submit) return;
+  e.preventDefault();
+  dotnet.invokeMethodAsync("OnKey", key);
 }
 
 // Scrolls both response panels back to the top when a new item arrives.
