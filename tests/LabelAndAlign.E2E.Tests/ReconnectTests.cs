@@ -34,10 +34,14 @@ public sealed class ReconnectTests(BrowserFixture browser, ITestOutputHelper out
         var page = await context.NewPageAsync();
         await SignInAsAdminAsync(page);
         await page.GotoAsync($"/label/{project}");
-        await Expect(page.Locator(".lab[data-assignment]")).ToBeVisibleAsync();
-        await BrowserFixture.WaitForInteractiveAsync(page);
-        await page.WaitForTimeoutAsync(300); // the key handler attaches after the first interactive render
+        await page.Locator(".lab[data-assignment][data-keys]").WaitForAsync(new() { Timeout = 30_000 });
         return page;
+    }
+
+    /// <summary>Waits until the keys reach the page's component of this circuit (not the one before a restart).</summary>
+    private static async Task WaitForKeysAsync(IPage page, string? before)
+    {
+        await page.WaitForFunctionAsync("before => { const k = document.querySelector('.lab')?.dataset.keys; return k && k !== before; }", before, new() { Timeout = 60_000 });
     }
 
     private static ILocator Checked(IPage page) => page.Locator("[role=radiogroup] [role=radio][aria-checked=true]");
@@ -50,6 +54,7 @@ public sealed class ReconnectTests(BrowserFixture browser, ITestOutputHelper out
         await using var _c = context;
         var page = await LabelingPageAsync(context, project);
         string assignment = (await page.Locator(".lab").GetAttributeAsync("data-assignment"))!;
+        string? keys = await page.Locator(".lab").GetAttributeAsync("data-keys");
 
         await page.Keyboard.PressAsync("2");
         await Expect(Checked(page)).ToContainTextAsync("B is better");
@@ -66,7 +71,8 @@ public sealed class ReconnectTests(BrowserFixture browser, ITestOutputHelper out
         await Expect(Checked(page)).ToContainTextAsync("B is better");
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit" }).ClickAsync();
         await Expect(page.GetByTestId("done-today")).ToHaveTextAsync("1");
-        // The keys now reach the resumed page (and only it: the old circuit's handler is gone).
+        // The resumed page attaches its keys again; from then on they reach it (and only it).
+        await WaitForKeysAsync(page, keys);
         await page.Keyboard.PressAsync("1");
         await Expect(Checked(page)).ToContainTextAsync("A is better");
 
@@ -88,9 +94,7 @@ public sealed class ReconnectTests(BrowserFixture browser, ITestOutputHelper out
         App = await AppProcess.StartAsync(AdminEnvironment, App.DataDirectory, App.BaseUrl);
 
         // The server no longer knows the circuit: the page reloads (a fresh document) and works.
-        await page.WaitForFunctionAsync("() => window.__beforeCrash === undefined && document.querySelector('.shell[data-interactive=true]') !== null", null, new() { Timeout = 90_000 });
-        await Expect(page.Locator(".lab[data-assignment]")).ToBeVisibleAsync();
-        await page.WaitForTimeoutAsync(300);
+        await page.WaitForFunctionAsync("() => window.__beforeCrash === undefined && document.querySelector('.lab[data-keys]') !== null", null, new() { Timeout = 90_000 });
         await page.Keyboard.PressAsync("1");
         await Expect(Checked(page)).ToContainTextAsync("A is better");
     }

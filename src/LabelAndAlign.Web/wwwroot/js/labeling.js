@@ -34,7 +34,7 @@ function onKey(e) {
   if (typing) {
     if (key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      dotnet.invokeMethodAsync("OnKey", "Enter");
+      send(dotnet, "Enter");
     } else if (key === "Escape") {
       target.blur();
     }
@@ -45,7 +45,13 @@ function onKey(e) {
   // Enter on a focused button is the button's own click; do not submit twice.
   if (key === "Enter" && target instanceof HTMLElement && ["BUTTON", "A"].includes(target.tagName) && !target.dataset.submit) return;
   e.preventDefault();
-  dotnet.invokeMethodAsync("OnKey", key);
+  send(dotnet, key);
+}
+
+// A key pressed while the page resumes after a server restart reaches the old circuit, which is
+// gone: it is dropped (the resumed page attaches again within moments) rather than reported.
+function send(dotnet, key) {
+  dotnet.invokeMethodAsync("OnKey", key).catch(() => { });
 }
 
 // Scrolls both response panels back to the top when a new item arrives.
