@@ -8,21 +8,43 @@ namespace LabelAndAlign.E2E.Tests;
 
 /// <summary>
 /// The experiment side in Chromium: launch an SFT run from the form, watch its loss chart grow
-/// without a reload (points pushed over /hubs/runs), cancel it; a run killed with the app resumes
-/// from its checkpoint on the next start; two runs compared with the diff-only config table.
+/// without a reload (points pushed through the page's circuit), cancel it after confirming; a run
+/// killed with the app resumes from its checkpoint on the next start; runs compared with the
+/// diff-only config table, ticked one after another without stale charts.
 /// </summary>
 public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
     private static async Task<JsonElement> GetRunAsync(HttpClient api, int id) =>
         JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement;
 
-    private static async Task<int> PointsAsync(IPage page, string metric) =>
-        int.Parse(await page.Locator($".chart-card[data-metric='{metric}']").GetAttributeAsync("data-points") ?? "0");
+    /// <summary>Points on the chart's first trace, as plotly holds them: what is drawn.</summary>
+    private static Task<int> PointsAsync(IPage page, string metric) =>
+        page.EvaluateAsync<int>("m => document.querySelector(`.chart-card[data-metric='${m}'] .chart-plot`)?.data?.[0]?.x?.length ?? 0", metric);
+
+    private static Task WaitForPointsAsync(IPage page, string metric, int atLeast, int timeout) =>
+        page.WaitForFunctionAsync("([m, n]) => (document.querySelector(`.chart-card[data-metric='${m}'] .chart-plot`)?.data?.[0]?.x?.length ?? 0) >= n",
+            new object[] { metric, atLeast }, new() { Timeout = timeout });
+
+    /// <summary>The trainer's log time of each step drawn, per metric (from the API, at full resolution).</summary>
+    private async Task<Dictionary<string, Dictionary<int, double>>> LoggedAsync(int run, Dictionary<string, Dictionary<int, double>> drawn)
+    {
+        var api = Api();
+        var logged = new Dictionary<string, Dictionary<int, double>>();
+        foreach (var (metric, steps) in drawn.Where(d => d.Value.Count > 0))
+        {
+            string url = $"/api/runs/{run}/metrics?name={Uri.EscapeDataString(metric)}&maxPoints=100000&fromStep={steps.Keys.Min()}&toStep={steps.Keys.Max()}";
+            logged[metric] = JsonDocument.Parse(await api.GetStringAsync(url)).RootElement.EnumerateArray()
+                .ToDictionary(p => p.GetProperty("step").GetInt32(), p => p.GetProperty("time").GetDouble());
+        }
+        return logged;
+    }
 
     [Fact]
     public async Task SftRun_LaunchedFromTheForm_LossChartGrowsLive_ThenCancels()
     {
-        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        // Tall enough that every chart is on screen, as in the figure the team tracks.
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
+        await ChartProbe.InstallAsync(context);
         await SignInAsAdminAsync(page);
         await page.GotoAsync("/runs");
         await BrowserFixture.WaitForInteractiveAsync(page);
@@ -38,24 +60,31 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
 
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"));
         int id = int.Parse(page.Url.Split('/')[^1]);
-        var loss = page.Locator(".chart-card[data-metric='loss']");
-        await loss.WaitForAsync(new() { Timeout = 60_000 });
-        await page.WaitForFunctionAsync("() => Number(document.querySelector(\".chart-card[data-metric='loss']\")?.dataset.points) >= 5", null, new() { Timeout = 60_000 });
+        await page.Locator(".chart-card[data-metric='loss']").WaitForAsync(new() { Timeout = 60_000 });
+        await WaitForPointsAsync(page, "loss", 5, 60_000);
         int before = await PointsAsync(page, "loss");
-        await page.WaitForFunctionAsync($"() => Number(document.querySelector(\".chart-card[data-metric='loss']\").dataset.points) > {before + 20}", null, new() { Timeout = 30_000 });
+        await WaitForPointsAsync(page, "loss", before + 20, 30_000);
         int after = await PointsAsync(page, "loss");
         Assert.True(after > before, $"the loss chart grew from {before} to {after} points without a reload");
         await Expect(page.Locator(".status-pill")).ToHaveTextAsync("Running");
         await Expect(page.Locator(".chart-group[data-group='train']")).ToBeVisibleAsync();
+        // The page has one push channel: its Blazor circuit (no /hubs/runs connection of its own).
+        Assert.DoesNotContain(await page.EvaluateAsync<string[]>("() => performance.getEntriesByType('resource').map(e => e.name)"), n => n.Contains("/hubs/runs", StringComparison.Ordinal));
         // The latency figure over a 4 s window of steady training, every chart live.
-        await page.EvaluateAsync("async () => (await import('/js/charts.js')).resetLatency()");
+        await ChartProbe.ResetAsync(page);
         await page.WaitForTimeoutAsync(4000);
+        var drawn = await ChartProbe.DrawnAsync(page);
         await BrowserFixture.ScreenshotAsync(page, "runs-live");
-        string latency = LatencyLine(await page.EvaluateAsync<JsonElement>("async () => (await import('/js/charts.js')).latency()"));
+        string latency = ChartProbe.Latency(drawn, await LoggedAsync(id, drawn));
         Output!.WriteLine($"trainer step → point drawn in the browser: {latency}");
-        Report($"live latency (trainer log → drawn, ms): {latency}");
+        Benchmarks.Report($"live latency (trainer log → drawn, ms): {latency}");
 
+        // Cancelling asks first.
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
+        var confirm = page.GetByRole(AriaRole.Dialog);
+        await Expect(confirm).ToContainTextAsync("Stop run “e2e-sft” at its next step?");
+        await BrowserFixture.ScreenshotAsync(page, "runs-cancel-confirm", fullPage: false);
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
         await Expect(page.Locator(".status-pill")).ToHaveTextAsync("Cancelled", new() { Timeout = 30_000 });
         await Expect(page.Locator(".run-error")).ToContainTextAsync("Cancelled at step");
         using var api = Api();
@@ -150,6 +179,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await WaitForRunAsync(b, r => r.GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(120));
 
         var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 1000 });
+        await ChartProbe.InstallAsync(context);
         await SignInAsAdminAsync(page);
         await page.GotoAsync($"/compare?runs={a},{b}");
         await BrowserFixture.WaitForInteractiveAsync(page);
@@ -162,6 +192,24 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         int traces = await page.Locator(".chart-card[data-metric='loss'] .scatterlayer .trace").CountAsync();
         Assert.Equal(4, traces);
         await BrowserFixture.ScreenshotAsync(page, "compare");
+
+        // Ticking runs one after another keeps one chart per metric, each with a line per ticked run
+        // (the old board added a fresh set of blank panels per tick: 7 charts became 14, then 21).
+        await page.GotoAsync("/compare");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        int metricCount = 0;
+        foreach (var (tick, runsShown) in new[] { (a, 1), (b, 2), (a, 1), (a, 2) })
+        {
+            await page.GetByLabel(tick == a ? "Compare lr-3e-3" : "Compare lr-1e-3").ClickAsync();
+            await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
+            await page.WaitForFunctionAsync("n => [...document.querySelectorAll('.chart-card .chart-plot')].every(p => p.data && p.data.length === 2 * n && p.data.every(t => t.x.length > 0))",
+                runsShown, new() { Timeout = 30_000 });
+            int cards = await page.Locator(".chart-card").CountAsync();
+            Assert.Equal(cards, (await page.Locator(".chart-card").EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.metric)")).Distinct().Count());
+            if (metricCount == 0) metricCount = cards;
+            Assert.Equal(metricCount, cards);
+        }
+        await BrowserFixture.ScreenshotAsync(page, "compare-ticked");
 
         var csv = await api.GetStringAsync($"/api/compare/metrics.csv?runs={a},{b}&maxPoints=1500");
         var lines = csv.Trim().Split('\n');
@@ -193,33 +241,15 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await BrowserFixture.ScreenshotAsync(page, "datasets");
         await page.GotoAsync($"/runs/{a}");
         await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
-        await page.WaitForTimeoutAsync(500);
-        string drawMs = await page.Locator(".metric-board").GetAttributeAsync("data-draw-ms") ?? "?";
-        Output!.WriteLine($"run page: every chart fetched (downsampled) and drawn in {drawMs} ms");
-        Report($"run page charts fetched and drawn: {drawMs} ms");
+        var metrics = await page.Locator(".chart-card").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.metric)");
+        var firsts = new List<double>();
+        foreach (string m in metrics) firsts.Add(await ChartProbe.FirstDrawnAsync(page, m) ?? double.NaN);
+        string drawMs = firsts.Count == 0 || firsts.Any(double.IsNaN) ? "?" : Math.Round(firsts.Max()).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Output!.WriteLine($"run page: navigation start → every chart drawn (history downsampled on the server) in {drawMs} ms");
+        Benchmarks.Report($"run page charts, navigation start → every chart drawn: {drawMs} ms");
         await BrowserFixture.ScreenshotAsync(page, "run-completed");
         foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
         await context.CloseAsync();
-    }
-
-    /// <summary>charts.js's latency() as one line: the all-charts median first, then per chart.</summary>
-    private static string LatencyLine(JsonElement l)
-    {
-        static string Stat(JsonElement s) => $"median {Show(s.GetProperty("median"))} p90 {Show(s.GetProperty("p90"))} (n {s.GetProperty("count").GetInt32()})";
-        static string Show(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : "—";
-        var charts = l.GetProperty("charts").EnumerateObject().Where(c => !c.Name.StartsWith('$'))
-            .Select(c => $"{c.Name} {Show(c.Value.GetProperty("median"))}");
-        return $"every chart drawn (per step): {Stat(l.GetProperty("allCharts"))}; per chart median: {string.Join(", ", charts)}; " +
-            $"received: {Stat(l.GetProperty("received"))}; one chart's redraw: {Stat(l.GetProperty("redrawMs"))} ms; " +
-            $"{l.GetProperty("passes").GetInt32()} passes, {l.GetProperty("chartsOnScreen").GetInt32()} of {l.GetProperty("chartsTotal").GetInt32()} charts on screen, " +
-            $"{l.GetProperty("pending").GetInt32()} steps not yet on every chart";
-    }
-
-    private static void Report(string line)
-    {
-        string dir = Path.Combine(RepoRoot.Path, "TestResults");
-        Directory.CreateDirectory(dir);
-        File.AppendAllText(Path.Combine(dir, "runs-benchmarks.txt"), $"{DateTime.UtcNow:O} {line}\n");
     }
 }

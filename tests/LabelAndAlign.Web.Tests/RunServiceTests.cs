@@ -123,6 +123,35 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Summaries_LastAndBestOfTheMainMetrics_LowestLoss_HighestAccuracy()
+    {
+        int sft = AddRun("sft");
+        AddPoints(sft, "loss", 10, i => i == 6 ? 0.2 : 1.0 / i + 0.3); // lowest at step 6, ends at 0.4
+        AddPoints(sft, "mean_token_accuracy", 10, i => i == 4 ? 0.9 : 0.1 * i / 2); // highest at step 4
+        AddPoints(sft, "grad_norm", 10, i => i); // not a main metric
+        int empty = AddRun("queued");
+        await using var ctx = _db.CreateContext();
+        var service = Service(ctx);
+        var runs = await service.ListAsync();
+
+        var summaries = await service.SummariesAsync(runs);
+
+        Assert.Empty(summaries[empty]);
+        var s = summaries[sft];
+        Assert.Equal(["loss", "mean_token_accuracy"], s.Select(m => m.Name));
+        Assert.Equal(new MetricSummary("loss", MetricGoal.Minimize, 10, 0.4, 6, 0.2), s[0]);
+        Assert.Equal(new MetricSummary("mean_token_accuracy", MetricGoal.Maximize, 10, 0.5, 4, 0.9), s[1]);
+    }
+
+    [Theory]
+    [InlineData("dpo", "loss,rewards/accuracies,rewards/margins")]
+    [InlineData("reward", "loss,accuracy")]
+    [InlineData("ppo", "objective/rlhf_reward,objective/scores")]
+    [InlineData("grpo", "reward")]
+    public void MainMetrics_AreTrlsNamesForTheAlgorithm(string algorithm, string names) =>
+        Assert.Equal(names, string.Join(",", RunMetrics.For(algorithm).Select(m => m.Name)));
+
+    [Fact]
     public void DifferingKeys_ListsOnlyKeysWhoseValuesDiffer()
     {
         var configs = new List<JsonObject>

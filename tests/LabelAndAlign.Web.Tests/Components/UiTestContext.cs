@@ -14,19 +14,34 @@ namespace LabelAndAlign.Web.Tests.Components;
 /// </summary>
 public abstract class UiTestContext : BunitContext, IAsyncLifetime
 {
+    /// <summary>What the charts asked plotly to do.</summary>
+    protected BunitJSModuleInterop Plotly { get; }
+
+    /// <summary>The JSON of each call's argument <paramref name="index"/> (data, layout, x, y…), as plotly would receive it.</summary>
+    protected IReadOnlyList<System.Text.Json.JsonElement> PlotlyCalls(string identifier, int index) =>
+        Plotly.Invocations[identifier].Select(i => System.Text.Json.JsonSerializer.SerializeToElement(i.Arguments[index])).ToList();
+
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
     // MudBlazor's services are async-disposable only; xunit runs this before Dispose, which then finds nothing left.
     async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 
+    /// <summary>Plotly.Blazor's interop module (every chart's calls: newPlot, react, extendTraces, …).</summary>
+    public const string PlotlyModule = "./_content/Plotly.Blazor/plotly-interop-7.2.0.js";
+
     protected UiTestContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
+        Plotly = JSInterop.SetupModule(PlotlyModule);
+        Plotly.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddScoped<Feedback>();
         Services.AddScoped<ThemeCookie>();
         Services.AddLogging();
     }
+
+    /// <summary>Renders as the interactive server circuit does (by default), or as prerendering does.</summary>
+    protected void Interactive(bool interactive) => SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", interactive));
 
     /// <summary>Signs in a person with a role; the policies the role passes (see AppPolicies) are granted.</summary>
     protected BunitAuthorizationContext SignIn(string email, string role)

@@ -6,7 +6,14 @@ public sealed record Vote(long ItemId, string Labeler, string Choice, string Sho
 public sealed record PairKappa(string LabelerA, string LabelerB, int Items, double? Kappa);
 
 public sealed record LabelerDiagnostics(string Labeler, int Labels, double? PositionBias, double? LengthBias, double? MedianSeconds,
-    int GoldLabels, double? GoldAccuracy);
+    int GoldLabels, double? GoldAccuracy)
+{
+    /// <summary>The a/b choices behind <see cref="PositionBias"/> (its sample size).</summary>
+    public int PositionVotes { get; init; }
+
+    /// <summary>The a/b choices between responses of different lengths behind <see cref="LengthBias"/>.</summary>
+    public int LengthVotes { get; init; }
+}
 
 public sealed record AgreementReport(int Labels, int Items, int ItemsWithOverlap, double? FleissKappa, double? KrippendorffAlpha,
     IReadOnlyList<PairKappa> CohenKappa, IReadOnlyList<LabelerDiagnostics> Labelers)
@@ -97,7 +104,8 @@ public static class Agreement
                 : differing.Count(v => (v.Choice == "a") == (v.LengthA > v.LengthB)) / (double)differing.Count;
             var gold = g.Where(v => v.Gold is not null).ToList();
             double? accuracy = gold.Count == 0 ? null : gold.Count(v => v.Choice == v.Gold) / (double)gold.Count;
-            return new LabelerDiagnostics(g.Key, g.Count(), position, length, Median(g.Select(v => v.Seconds)), gold.Count, accuracy);
+            return new LabelerDiagnostics(g.Key, g.Count(), position, length, Median(g.Select(v => v.Seconds)), gold.Count, accuracy)
+                { PositionVotes = decisive.Count, LengthVotes = differing.Count };
         }).ToList();
 
     public static double? Median(IEnumerable<double> values)

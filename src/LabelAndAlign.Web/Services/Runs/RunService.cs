@@ -27,7 +27,7 @@ public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDele
 public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "");
 
 /// <summary>Read and cancel runs (<see cref="RunLauncher"/> launches them); read their metrics (downsampled), samples and checkpoints.</summary>
-public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit)
+public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit) : IMetricReader
 {
     /// <summary>The folder beside the database that holds run folders and checkpoints.</summary>
     public string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
@@ -111,6 +111,49 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>
+    /// Each run's main metrics (<see cref="RunMetrics.For"/>): the last value and the best one,
+    /// with their steps, for the runs list and Compare. A metric the run has not logged is left out.
+    /// Both come from the (RunId, Name, Step, Value) index: the last is one seek, the best one
+    /// ordered read of that run's points of that metric.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, IReadOnlyList<MetricSummary>>> SummariesAsync(IEnumerable<RunSummary> runs, CancellationToken cancel = default)
+    {
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
+        try
+        {
+            var result = new Dictionary<int, IReadOnlyList<MetricSummary>>();
+            foreach (var run in runs)
+            {
+                var list = new List<MetricSummary>();
+                foreach (var metric in RunMetrics.For(run.Algorithm))
+                {
+                    if (await PointAsync(connection, run.Id, metric.Name, "Step DESC", cancel) is not { } last) continue;
+                    string best = metric.Goal == MetricGoal.Minimize ? "Value ASC, Step ASC" : "Value DESC, Step ASC";
+                    var top = await PointAsync(connection, run.Id, metric.Name, best, cancel) ?? last;
+                    list.Add(new MetricSummary(metric.Name, metric.Goal, last.Step, last.Value, top.Step, top.Value));
+                }
+                result[run.Id] = list;
+            }
+            return result;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<(int Step, double Value)?> PointAsync(SqliteConnection connection, int runId, string name, string order, CancellationToken cancel)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT Step, Value FROM metric_points WHERE RunId = $r AND Name = $n ORDER BY {order} LIMIT 1;";
+        cmd.Parameters.AddWithValue("$r", runId);
+        cmd.Parameters.AddWithValue("$n", name);
+        await using var reader = await cmd.ExecuteReaderAsync(cancel);
+        return await reader.ReadAsync(cancel) ? (reader.GetInt32(0), reader.GetDouble(1)) : null;
     }
 
     /// <summary>Series at least this long are scanned in two halves on two connections at once.</summary>

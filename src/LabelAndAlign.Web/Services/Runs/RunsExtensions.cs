@@ -20,6 +20,7 @@ public static class RunsExtensions
         s.AddSingleton(TrainingBackends.NativeOnly);
         s.AddSingleton<RunFactory>();
         s.AddScoped<RunLineageFilter>();
+        s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         s.AddHostedService<TrainingEngine>();
         s.AddSignalR();
         return builder;

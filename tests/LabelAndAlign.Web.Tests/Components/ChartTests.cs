@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Bunit;
+using LabelAndAlign.Web.Components.Charts;
+
+namespace LabelAndAlign.Web.Tests.Components;
+
+public class ChartTests : UiTestContext
+{
+    private static readonly ChartTrace Line = new("loss", [1.0, 2.0, 3.0], [3.0, 2.0, double.NaN]) { Color = "#4f46e5" };
+
+    [Fact]
+    public void FirstRender_PlotsAnEmptyChart_AndListensForClicksAndZooms()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        Assert.Equal("chart-loss", cut.Find(".chart-plot").Id);
+        cut.WaitForAssertion(() => Assert.Single(Plotly.Invocations["subscribeRelayoutEvent"]));
+        Assert.Single(Plotly.Invocations["newPlot"]);
+        Assert.Single(Plotly.Invocations["subscribeClickEvent"]);
+        Assert.False(cut.Instance.CanExtend);
+    }
+
+    [Fact]
+    public async Task Draw_ReactsWithTheTraces_GapsForNonFiniteValues_AndThemedAxes()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line], new ChartAxes("step") { YRange = (0, 4) }));
+        var data = PlotlyCalls("react", 1).Single();
+        var trace = data[0];
+        Assert.Equal("[1,2,3]", trace.GetProperty("x").GetRawText());
+        Assert.Equal("[3,2,null]", trace.GetProperty("y").GetRawText());
+        Assert.Equal("#4f46e5", trace.GetProperty("line").GetProperty("color").GetString());
+        var layout = PlotlyCalls("react", 2).Single();
+        Assert.Equal("step", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("[0,4]", layout.GetProperty("yaxis").GetProperty("range").GetRawText());
+        Assert.True(cut.Instance.CanExtend);
+    }
+
+    [Fact]
+    public async Task Draw_HostileRunAndLabelerNames_ReachPlotlyAsText()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-agreement"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        var bars = new ChartTrace("<a href=\"https://evil.example/\">run</a>", ["<b>ann</b>", "bo & co"], [0.5, 0.7]) { Kind = TraceKind.Bar };
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([bars], new ChartAxes { CategoryX = true }));
+        var trace = PlotlyCalls("react", 1).Single()[0];
+        Assert.Equal("&lt;a href=\"https://evil.example/\"&gt;run&lt;/a&gt;", trace.GetProperty("name").GetString());
+        Assert.Equal(["&lt;b&gt;ann&lt;/b&gt;", "bo &amp; co"], trace.GetProperty("x").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Extend_SendsOnlyTheNewPoints_ToTheNamedTraces()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line, Line with { Name = "smoothed" }], new ChartAxes("step")));
+        await cut.InvokeAsync(() => cut.Instance.ExtendAsync([0, 1], [[4.0], [4.0]], [[1.5], [2.25]]));
+        var call = Assert.Single(Plotly.Invocations["extendTraces"]);
+        Assert.Equal("chart-loss", call.Arguments[0]);
+        Assert.Equal("[[4],[4]]", JsonSerializer.Serialize(call.Arguments[1]));
+        Assert.Equal("[[1.5],[2.25]]", JsonSerializer.Serialize(call.Arguments[2]));
+        Assert.Equal("[0,1]", JsonSerializer.Serialize(call.Arguments[3]));
+        Assert.Equal([4, 4], cut.Instance.TraceLengths);
+    }
+
+    [Fact]
+    public async Task Extend_BeforeAnythingWasDrawn_SendsNothing()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        await cut.InvokeAsync(() => cut.Instance.ExtendAsync([0], [[1.0]], [[1.0]]));
+        Assert.Empty(Plotly.Invocations["extendTraces"]);
+    }
+
+    [Fact]
+    public async Task ThemeChange_RedrawsInTheDarkColours()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line], new ChartAxes("step")));
+        cut.Render(p => p.Add(c => c.Dark, true));
+        var layouts = PlotlyCalls("react", 2);
+        Assert.Equal(2, layouts.Count);
+        string light = layouts[0].GetProperty("font").GetProperty("color").GetString()!, dark = layouts[1].GetProperty("font").GetProperty("color").GetString()!;
+        Assert.Equal(ChartPalette.For(false).Muted, light);
+        Assert.Equal(ChartPalette.For(true).Muted, dark);
+    }
+
+    [Fact]
+    public async Task Bars_WithAnInterval_CarryAsymmetricErrorBars_OnACategoryAxis()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-bias"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        var bars = new ChartTrace("position", ["ana", "bo"], [0.5, 0.7]) { Kind = TraceKind.Bar, ErrorPlus = [0.1, 0.05], ErrorMinus = [0.2, 0.15] };
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([bars], new ChartAxes { CategoryX = true, YReferences = [0.5] }));
+        var trace = PlotlyCalls("react", 1).Single()[0];
+        Assert.Equal("bar", trace.GetProperty("type").GetString());
+        Assert.Equal("[0.1,0.05]", trace.GetProperty("error_y").GetProperty("array").GetRawText());
+        Assert.Equal("[0.2,0.15]", trace.GetProperty("error_y").GetProperty("arrayminus").GetRawText());
+        var layout = PlotlyCalls("react", 2).Single();
+        Assert.Equal("category", layout.GetProperty("xaxis").GetProperty("type").GetString());
+        Assert.Equal(0.5, layout.GetProperty("shapes")[0].GetProperty("y0").GetDouble());
+    }
+}
