@@ -1,0 +1,80 @@
+using Bunit;
+using LabelAndAlign.Web.Components.Pages.Runs;
+using LabelAndAlign.Web.Data.Runs;
+using MudBlazor;
+
+namespace LabelAndAlign.Web.Tests.Components;
+
+public class RunDetailTests : RunPagesTestContext
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private IRenderedComponent<RunDetail> RenderPage(int id)
+    {
+        Interactive(true);
+        return Render<RunDetail>(p => p.Add(r => r.Id, id));
+    }
+
+    [Fact]
+    public void UnknownRun_SaysSo()
+    {
+        SignIn("v@example.com", "Viewer");
+        var cut = RenderPage(404);
+        cut.WaitForAssertion(() => Assert.Contains("Run 404 does not exist", cut.Find(".empty-state").TextContent), Patience);
+    }
+
+    [Fact]
+    public void ARun_ShowsHeaderProgressChartsCheckpointsAndConfig()
+    {
+        SignIn("v@example.com", "Viewer");
+        int id = AddRun("sft-small", RunStatus.Completed, step: 100, total: 100);
+        AddPoints(id, "loss", 100);
+        var cut = RenderPage(id);
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
+        Assert.Contains("sft-small", cut.Find("h1").TextContent);
+        Assert.Contains("step 100 / 100", cut.Find("[data-testid=run-step]").TextContent);
+        Assert.Equal(["loss"], cut.FindAll(".chart-card").Select(c => c.GetAttribute("data-metric")));
+        Assert.Contains("None yet", cut.Markup); // no checkpoints
+        Assert.Contains("learning_rate", cut.Find(".config-table").TextContent);
+    }
+
+    [Fact]
+    public void AFailedRun_ShowsItsError()
+    {
+        SignIn("v@example.com", "Viewer");
+        int id = AddRun("diverged", RunStatus.Failed, error: "Stopped at step 12: loss is NaN.");
+        var cut = RenderPage(id);
+        cut.WaitForAssertion(() => Assert.Contains("Failed: Stopped at step 12: loss is NaN.", cut.Find(".run-error").TextContent), Patience);
+    }
+
+    [Fact]
+    public void Viewer_CannotCancel()
+    {
+        SignIn("v@example.com", "Viewer");
+        int id = AddRun("queued", RunStatus.Queued);
+        var cut = RenderPage(id);
+        cut.WaitForAssertion(() => Assert.Contains("queued", cut.Find("h1").TextContent), Patience);
+        Assert.DoesNotContain(cut.FindAll("button"), b => b.TextContent.Contains("Cancel run"));
+    }
+
+    [Fact]
+    public async Task Lead_CancelAsksFirst_NoKeepsTheRun_YesCancelsIt()
+    {
+        SignIn("lead@example.com", "Lead");
+        var dialogs = Render<MudDialogProvider>();
+        int id = AddRun("queued", RunStatus.Queued);
+        var cut = RenderPage(id);
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("button"), b => b.TextContent.Contains("Cancel run")), Patience);
+
+        await cut.InvokeAsync(() => cut.FindAll("button").Single(b => b.TextContent.Contains("Cancel run")).Click());
+        dialogs.WaitForAssertion(() => Assert.Contains("Cancel run “queued” before it starts?", dialogs.Find("[data-testid=confirm-message]").TextContent), Patience);
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Cancel").Click());
+        Assert.Equal(RunStatus.Queued, StatusOf(id));
+
+        await cut.InvokeAsync(() => cut.FindAll("button").Single(b => b.TextContent.Contains("Cancel run")).Click());
+        dialogs.WaitForAssertion(() => Assert.NotEmpty(dialogs.FindAll("[data-testid=confirm-message]")), Patience);
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Cancel run").Click());
+        cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find(".status-pill").TextContent.Trim()), Patience);
+        Assert.Equal(RunStatus.Cancelled, StatusOf(id));
+    }
+}
