@@ -30,7 +30,8 @@ public class ThemeToggleTests : UiTestContext
         cut.Find("[data-theme-toggle]").Click();
         _popovers.WaitForAssertion(() => Assert.NotEmpty(_popovers.FindAll($"[data-theme-option={option}]")));
         _popovers.Find($"[data-theme-option={option}]").Click();
-        Assert.Equal(new ThemeSettings(expected, true), chosen);
+        // MudMenuItem's click handling is asynchronous (it also closes the menu): on a busy machine the callback can run after Click returns.
+        cut.WaitForAssertion(() => Assert.Equal(new ThemeSettings(expected, true), chosen));
     }
 
     [Fact]
