@@ -56,8 +56,9 @@ public static class ChartProbe
     /// <summary>Per metric: step → when it was first drawn (Unix ms).</summary>
     public static async Task<Dictionary<string, Dictionary<int, double>>> DrawnAsync(IPage page)
     {
-        var json = await page.EvaluateAsync<JsonElement>("() => window.__lnaProbe.drawn()");
-        return json.EnumerateObject().ToDictionary(m => m.Name,
+        // As JSON text: the steps are an object's keys, which Playwright's own serialisation does not always hand back as an object.
+        using var doc = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__lnaProbe.drawn())"));
+        return doc.RootElement.EnumerateObject().ToDictionary(m => m.Name,
             m => m.Value.EnumerateObject().ToDictionary(s => (int)double.Parse(s.Name, CultureInfo.InvariantCulture), s => s.Value.GetDouble()));
     }
 
