@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// The pages that carry charts (a run, Compare, a project's agreement and bias) as people see them:
+/// on a 1366×768 laptop and a 390×844 phone, in the light and the dark theme (following the
+/// system), with every chart drawn: no console or CSP error, nothing wider than the screen, the
+/// app bar whole. Screenshots of each go to TestResults/screenshots.
+/// </summary>
+public sealed class ChartPagesLayoutTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
+{
+    private const int Items = 12;
+
+    // Elements of the app bar that end outside the screen (a clipped header), by what they say.
+    private const string ClippedHeaderScript = """
+        () => [...document.querySelectorAll('header *')]
+          .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && (r.left < -0.5 || r.right > window.innerWidth + 0.5 || r.top < -0.5); })
+          .map(e => `${e.tagName.toLowerCase()}.${e.className} "${(e.getAttribute('aria-label') ?? e.textContent ?? '').trim().slice(0, 30)}"`)
+        """;
+
+    [Fact]
+    public async Task ChartPages_AtLaptopAndPhoneSize_InBothThemes_HaveNoErrorNoOverflowAndAWholeHeader()
+    {
+        int a = await LaunchSftAsync("lr-3e-3", new { max_steps = 20, per_device_train_batch_size = 4, max_length = 32, learning_rate = 0.003 });
+        int b = await LaunchSftAsync("lr-1e-3 · a longer name to wrap", new { max_steps = 20, per_device_train_batch_size = 4, max_length = 32, learning_rate = 0.001 });
+        await WaitForRunAsync(a, Completed, TimeSpan.FromSeconds(120));
+        await WaitForRunAsync(b, Completed, TimeSpan.FromSeconds(120));
+        int project = await LabeledProjectAsync();
+
+        var pages = new (string Name, string Path, string Drawn)[]
+        {
+            ("run", $"/runs/{a}", ".metric-board[data-ready='true'] .chart-card[data-metric='loss'] .main-svg"),
+            ("compare", $"/compare?runs={a},{b}", ".metric-board[data-ready='true'] .chart-card[data-metric='loss'] .main-svg"),
+            ("project", $"/projects/{project}", ".agreement-charts [data-chart='bias'] .main-svg"),
+        };
+        foreach (var (width, height) in new[] { (1366, 768), (390, 844) })
+        {
+            foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+            {
+                string theme = scheme == ColorScheme.Dark ? "dark" : "light";
+                var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = width, Height = height });
+                await using var _ = context;
+                await page.EmulateMediaAsync(new() { ColorScheme = scheme });
+                await SignInAsAdminAsync(page);
+                foreach (var (name, path, drawn) in pages)
+                {
+                    string where = $"{name} at {width}×{height}, {theme}";
+                    await page.GotoAsync(path);
+                    await BrowserFixture.WaitForInteractiveAsync(page);
+                    await page.Locator(drawn).First.WaitForAsync(new() { Timeout = 30_000 });
+                    await Expect(page.Locator(".shell")).ToHaveAttributeAsync("data-theme", theme);
+                    int overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+                    Assert.True(overflow == 0, $"{where}: the page is {overflow} px wider than the screen");
+                    var clipped = await page.EvaluateAsync<string[]>(ClippedHeaderScript);
+                    Assert.True(clipped.Length == 0, $"{where}: the app bar is clipped at {string.Join(", ", clipped)}");
+                    await BrowserFixture.ScreenshotAsync(page, $"{name}-{width}-{theme}", fullPage: false);
+                }
+                Assert.True(errors.Count == 0, $"{width}×{height}, {theme}:\n" + string.Join("\n", errors));
+            }
+        }
+    }
+
+    /// <summary>A project whose items two labelers each labeled (seeded choices), so κ and bias are charted.</summary>
+    private async Task<int> LabeledProjectAsync()
+    {
+        using var admin = Api();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Agreement charts", labelsPerItem = 2 });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        int project = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var lines = new StringBuilder();
+        for (int i = 0; i < Items; i++)
+            lines.AppendLine(JsonSerializer.Serialize(new { id = $"item-{i}", prompt = $"Prompt {i}", response_a = $"A{i}", response_b = $"B{i} is the longer one" }));
+        var import = await admin.PostAsync($"/api/projects/{project}/items", new StringContent(lines.ToString(), Encoding.UTF8, "application/x-ndjson"));
+        Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
+
+        var random = new Random(17);
+        string[] choices = ["left", "right", "tie"];
+        foreach (string name in new[] { "ann", "bo" })
+        {
+            var (id, email) = await CreateUserAsync(name, "Labeler", "charts-labeler-password");
+            var member = await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" });
+            Assert.True(member.IsSuccessStatusCode, await member.Content.ReadAsStringAsync());
+            using var labeler = await KeyForAsync(id);
+            for (int i = 0; i < Items; i++)
+            {
+                var next = await labeler.PostAsync($"/api/projects/{project}/assignments/next", null);
+                Assert.True(next.IsSuccessStatusCode, await next.Content.ReadAsStringAsync());
+                long assignment = (await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("assignmentId").GetInt64();
+                var label = await labeler.PostAsJsonAsync($"/api/assignments/{assignment}/label", new { choice = choices[random.Next(choices.Length)] });
+                Assert.True(label.IsSuccessStatusCode, await label.Content.ReadAsStringAsync());
+            }
+        }
+        return project;
+    }
+}
