@@ -52,7 +52,7 @@ public class CompareRunPickerTests : UiTestContext
         var row = cut.FindAll("tr").Single(r => r.TextContent.Contains("dpo-run"));
         Assert.Equal(["0.6123", "0.75"], row.QuerySelectorAll("[data-last]").Select(e => e.TextContent));
         Assert.Equal(["0.5", "0.875"], row.QuerySelectorAll("[data-best]").Select(e => e.TextContent));
-        Assert.Contains("@ 31", row.QuerySelector("[data-metric='loss'] .muted")!.TextContent);
+        Assert.Equal("at step 31", row.QuerySelector("[data-metric='loss'] .muted")!.TextContent);
         Assert.Contains("lowest loss, at step 31", row.QuerySelectorAll("[title]").Select(e => e.GetAttribute("title")));
         Assert.Empty(cut.FindAll("tr").Single(r => r.TextContent.Contains("lr-1e-3")).QuerySelectorAll("[data-last]"));
     }
