@@ -1,0 +1,18 @@
+using Bunit;
+using LabelAndAlign.Web.Components.Charts;
+
+namespace LabelAndAlign.Web.Tests.Components;
+
+public class PlotlyPreloadTests : UiTestContext
+{
+    [Fact]
+    public void PreloadedFiles_AreTheOnesTheChartAsksFor()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        cut.WaitForState(() => cut.Instance.Drawn);
+        var module = Assert.Single(JSInterop.Invocations["import"]);
+        Assert.Equal("./" + PlotlyPreload.InteropModule, module.Arguments[0]);
+        var bundle = Assert.Single(Plotly.Invocations["importScript"]);
+        Assert.Equal("./" + PlotlyPreload.BasicBundle, bundle.Arguments[1]);
+    }
+}
