@@ -6,6 +6,7 @@ using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Labeling;
 using LabelAndAlign.Web.Services.Runs;
+using LabelAndAlign.Web.Services.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
 // Serve wwwroot and package assets (blazor.web.js) from the build output in every environment.
@@ -15,6 +16,7 @@ builder.AddAccounts();
 builder.AddLabeling();
 builder.AddRuns();
 builder.AddUi();
+builder.AddWorkers();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
@@ -51,6 +53,7 @@ app.MapUserEndpoints();
 app.MapLabelingEndpoints();
 app.MapRunsEndpoints();
 app.MapUi();
+app.MapEngineEndpoints();
 // .NET 10 would add its own `frame-ancestors 'self'` CSP to the circuit's WebSocket response; our
 // security headers already cover every response (that one included) with `frame-ancestors 'none'`,
 // so exactly one policy is sent: ours.

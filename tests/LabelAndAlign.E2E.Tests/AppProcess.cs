@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
 
 namespace LabelAndAlign.E2E.Tests;
@@ -39,7 +38,7 @@ public sealed class AppProcess : IAsyncDisposable
     public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null, string? baseUrl = null)
     {
         string projectDir = Path.Combine(RepoRoot.Path, "src", "LabelAndAlign.Web");
-        string exe = FindExecutable("LabelAndAlign.Web", "LabelAndAlign.Web");
+        string exe = BuiltExecutable.Find("LabelAndAlign.Web", "LabelAndAlign.Web");
 
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "lna-e2e", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -144,23 +143,6 @@ public sealed class AppProcess : IAsyncDisposable
         }
         _process.Dispose();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
-    }
-
-    /// <summary>The built executable <paramref name="name"/> of the repository's project <c>src/&lt;project&gt;</c>, in this test run's configuration.</summary>
-    public static string FindExecutable(string project, string name)
-    {
-        string configuration = typeof(AppProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "Configuration").Value!;
-        // --artifacts-path: <artifacts>/bin/LabelAndAlign.E2E.Tests/<config>_<rid>/ beside <artifacts>/bin/<project>/<config>_<rid>/
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        if (here.Parent?.Parent is { } binRoot)
-        {
-            string sibling = Path.Combine(binRoot.FullName, project, here.Name, name);
-            if (File.Exists(sibling)) return sibling;
-        }
-        string bin = Path.Combine(RepoRoot.Path, "src", project, "bin", configuration);
-        return (Directory.Exists(bin) ? Directory.GetFiles(bin, name, SearchOption.AllDirectories).FirstOrDefault() : null)
-            ?? throw new FileNotFoundException($"{project} is not built for {configuration}; run 'dotnet build' first.");
     }
 
     private static int FreePort()

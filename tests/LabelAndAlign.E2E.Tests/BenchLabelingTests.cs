@@ -9,7 +9,7 @@ public sealed class BenchLabelingTests : AdminAppTest
     [Fact]
     public async Task BenchLabeling_LabelsThroughTheApi_AndPrintsEveryFigure()
     {
-        var start = new ProcessStartInfo(AppProcess.FindExecutable("LabelAndAlign.Cli", "lna"))
+        var start = new ProcessStartInfo(BuiltExecutable.Find("LabelAndAlign.Cli", "lna"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

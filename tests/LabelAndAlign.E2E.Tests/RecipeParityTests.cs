@@ -58,7 +58,7 @@ public sealed class RecipeParityTests(ITestOutputHelper output) : AdminAppTest(o
             var yaml = new StringBuilder("algorithm: sft\noutput_dir: out\ndataset: reviews.jsonl\n");
             foreach (var option in JsonDocument.Parse(Options).RootElement.EnumerateObject()) yaml.Append($"{option.Name}: {option.Value.GetRawText()}\n");
             File.WriteAllText(Path.Combine(folder, "run.yaml"), yaml.ToString());
-            var start = new ProcessStartInfo(AppProcess.FindExecutable("LabelAndAlign.Cli", "lna"), ["train", "--config", Path.Combine(folder, "run.yaml")])
+            var start = new ProcessStartInfo(BuiltExecutable.Find("LabelAndAlign.Cli", "lna"), ["train", "--config", Path.Combine(folder, "run.yaml")])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };

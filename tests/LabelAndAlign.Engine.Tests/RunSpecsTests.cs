@@ -144,11 +144,27 @@ public sealed class RunSpecsTests
         var torch = Assert.Single(Errors("sft", """{"engine": "torch"}""", TrainingBackends.NativeOnly));
         Assert.Equal("engine", torch.Key);
         Assert.Contains("engine: torch is not available here (this process has: native)", torch.Message);
-        var cuda = Assert.Single(Errors("sft", """{"engine": "native", "device": "cuda"}""", TrainingBackends.NativeOnly));
+        var cuda = Assert.Single(Errors("sft", """{"engine": "torch", "device": "cuda"}""", new TrainingBackends([new NativeBackend(), new CpuTorch()])));
         Assert.Equal("device", cuda.Key);
-        Assert.Contains("native on cpu", cuda.Message);
+        Assert.Contains("torch on cpu", cuda.Message);
         // Without a catalog (a stored spec read back), only the key's own choices are checked.
         Assert.Equal(EngineChoice.Torch, RunSpecs.Parse("sft", Json("""{"engine": "torch"}""")).Engine);
+    }
+
+    [Fact]
+    public void Parse_RefusesCudaForTheNativeEngine_WhateverTheHostHas()
+    {
+        var cuda = Assert.Single(Errors("sft", """{"engine": "native", "device": "cuda"}"""));
+        Assert.Equal("device", cuda.Key);
+        Assert.Contains("the native engine trains on the CPU only", cuda.Message);
+    }
+
+    /// <summary>A torch backend without a GPU, as a host without CUDA registers it (never asked to train here).</summary>
+    private sealed class CpuTorch : ITrainingBackend
+    {
+        public EngineChoice Engine => EngineChoice.Torch;
+        public IReadOnlyList<DeviceChoice> Devices { get; } = [DeviceChoice.Cpu];
+        public IPreparedRun Prepare(TrainingJob job, CancellationToken cancel) => throw new NotSupportedException();
     }
 
     [Fact]

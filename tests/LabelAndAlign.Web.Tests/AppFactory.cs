@@ -6,7 +6,7 @@ namespace LabelAndAlign.Web.Tests;
 
 /// <summary>
 /// The web app in memory over its own temporary SQLite file, with a bootstrap admin and API key
-/// (or, with <c>Bootstrap = false</c>, none: a new installation waiting for its setup link).
+/// (or, with <c>Bootstrap = false</c>, none: a new installation waiting for its setup link), and no local worker.
 /// </summary>
 public sealed class AppFactory : WebApplicationFactory<Program>
 {
@@ -22,6 +22,8 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(DataDirectory, "test.db")}");
+        // In memory there is no address a local worker could reach; tests that train use a real server (TrainingEngineTests).
+        builder.UseSetting("Training:LocalWorkers", "0");
         if (Bootstrap)
         {
             builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);

@@ -10,13 +10,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LabelAndAlign.Web.Tests;
 
 /// <summary>
-/// Walks every page, API route and hub as anonymous, Viewer, Labeler, Lead and Admin and checks
+/// Walks every page, API route and hub as anonymous, Viewer, Labeler, Lead, Admin and Worker and checks
 /// each answer against the role table below. A route the app maps that the table lacks fails
 /// the test, so nothing new can ship without a decision about who may use it.
 /// </summary>
 public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<AppFactory>
 {
-    // Columns: anonymous, Viewer, Labeler, Lead, Admin. '+' may use it, '-' is refused:
+    // Columns: anonymous, Viewer, Labeler, Lead, Admin, Worker (a training machine's key). '+' may use it, '-' is refused:
     // anonymous → 401 (API, hubs) or a redirect to /login (pages); signed in → 403, or 404 for
     // labeling-project routes whose existence a non-member must not learn ('Hidden').
     // The Labeler is a member of project {project} and holds assignment {assignment} in it; the
@@ -25,65 +25,75 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
     private static readonly Row[] Table =
     [
         // Pages
-        Page("/", "-++++"),
-        Page("/account", "-++++"),
-        Page("/label", "--+++"),
-        Page("/label/{ProjectId:int}", "--+++", "/label/{project}"),
-        Page("/projects", "---++"),
-        Page("/projects/{ProjectId:int}", "---++", "/projects/{project}"),
-        Page("/datasets", "---++"),
-        Page("/runs", "-+-++"),
-        Page("/runs/{Id:int}", "-+-++", "/runs/1"),
-        Page("/compare", "-+-++"),
-        Page("/samples", "-+-++"),
-        Page("/admin", "----+"),
-        Page("/login", "+++++"),
-        Page("/setup", "+++++"),
-        Page("/invite", "+++++"),
-        Page("/access-denied", "+++++"),
-        Page("/not-found", "+++++"),
-        Page("/error", "+++++"),
+        Page("/", "-++++-"),
+        Page("/account", "-++++-"),
+        Page("/label", "--+++-"),
+        Page("/label/{ProjectId:int}", "--+++-", "/label/{project}"),
+        Page("/projects", "---++-"),
+        Page("/projects/{ProjectId:int}", "---++-", "/projects/{project}"),
+        Page("/datasets", "---++-"),
+        Page("/runs", "-+-++-"),
+        Page("/runs/{Id:int}", "-+-++-", "/runs/1"),
+        Page("/compare", "-+-++-"),
+        Page("/samples", "-+-++-"),
+        Page("/admin", "----+-"),
+        Page("/login", "++++++"),
+        Page("/setup", "++++++"),
+        Page("/invite", "++++++"),
+        Page("/access-denied", "++++++"),
+        Page("/not-found", "++++++"),
+        Page("/error", "++++++"),
 
         // Users and keys (Admin)
-        Api("GET", "/api/users/", "----+", "/api/users"),
-        Api("POST", "/api/users/", "----+", "/api/users", "{}"),
-        Api("PATCH", "/api/users/{id:int}", "----+", "/api/users/1", "{}"),
-        Api("POST", "/api/users/{id:int}/keys", "----+", "/api/users/1/keys", "{}"),
+        Api("GET", "/api/users/", "----+-", "/api/users"),
+        Api("POST", "/api/users/", "----+-", "/api/users", "{}"),
+        Api("PATCH", "/api/users/{id:int}", "----+-", "/api/users/1", "{}"),
+        Api("POST", "/api/users/{id:int}/keys", "----+-", "/api/users/1/keys", "{}"),
 
         // Labeling
-        Api("GET", "/api/projects", "-++++"),
-        Api("POST", "/api/projects", "---++", body: "{}"),
-        Api("POST", "/api/projects/{id:int}/members", "---++", "/api/projects/{project}/members", "{}", Hidden: true),
-        Api("POST", "/api/projects/{id:int}/items", "---++", "/api/projects/{project}/items", "", Hidden: true),
-        Api("POST", "/api/projects/{id:int}/generate", "---++", "/api/projects/{project}/generate", "{}", Hidden: true),
-        Api("POST", "/api/projects/{id:int}/assignments/next", "--+--", "/api/projects/{project}/assignments/next", Hidden: true),
-        Api("POST", "/api/projects/{id:int}/undo", "--+--", "/api/projects/{project}/undo", Hidden: true),
-        Api("POST", "/api/assignments/{assignmentId:long}/label", "--+--", "/api/assignments/{assignment}/label", "{\"choice\":\"left\"}", Hidden: true),
-        Api("POST", "/api/assignments/{assignmentId:long}/skip", "--+--", "/api/assignments/{assignment}/skip", Hidden: true),
-        Api("GET", "/api/projects/{id:int}/export", "---++", "/api/projects/{project}/export?format=votes", Hidden: true),
-        Api("GET", "/api/projects/{id:int}/agreement", "---++", "/api/projects/{project}/agreement", Hidden: true),
-        Api("GET", "/api/projects/{id:int}/team", "---++", "/api/projects/{project}/team", Hidden: true),
-        Api("GET", "/api/projects/{id:int}/review", "---++", "/api/projects/{project}/review", Hidden: true),
-        Api("POST", "/api/projects/{id:int}/items/{itemId:long}/verdict", "---++", "/api/projects/{project}/items/1/verdict", "{}", Hidden: true),
+        Api("GET", "/api/projects", "-++++-"),
+        Api("POST", "/api/projects", "---++-", body: "{}"),
+        Api("POST", "/api/projects/{id:int}/members", "---++-", "/api/projects/{project}/members", "{}", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/items", "---++-", "/api/projects/{project}/items", "", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/generate", "---++-", "/api/projects/{project}/generate", "{}", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/assignments/next", "--+---", "/api/projects/{project}/assignments/next", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/undo", "--+---", "/api/projects/{project}/undo", Hidden: true),
+        Api("POST", "/api/assignments/{assignmentId:long}/label", "--+---", "/api/assignments/{assignment}/label", "{\"choice\":\"left\"}", Hidden: true),
+        Api("POST", "/api/assignments/{assignmentId:long}/skip", "--+---", "/api/assignments/{assignment}/skip", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/export", "---++-", "/api/projects/{project}/export?format=votes", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/agreement", "---++-", "/api/projects/{project}/agreement", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/team", "---++-", "/api/projects/{project}/team", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/review", "---++-", "/api/projects/{project}/review", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/items/{itemId:long}/verdict", "---++-", "/api/projects/{project}/items/1/verdict", "{}", Hidden: true),
 
         // Datasets, runs, checkpoints
-        Api("GET", "/api/datasets", "---++"),
-        Api("POST", "/api/datasets", "---++", "/api/datasets?name=matrix", ""),
-        Api("GET", "/api/runs", "-+-++"),
-        Api("POST", "/api/runs", "---++", body: "{}"),
-        Api("GET", "/api/runs/options", "-+-++", "/api/runs/options?algorithm=sft"),
-        Api("GET", "/api/runs/{id:int}", "-+-++", "/api/runs/999999"),
-        Api("POST", "/api/runs/{id:int}/cancel", "---++", "/api/runs/999999/cancel"),
-        Api("GET", "/api/runs/{id:int}/metrics", "-+-++", "/api/runs/999999/metrics?name=loss"),
-        Api("GET", "/api/runs/{id:int}/samples", "-+-++", "/api/runs/999999/samples"),
-        Api("GET", "/api/runs/{id:int}/checkpoints", "-+-++", "/api/runs/999999/checkpoints"),
-        Api("GET", "/api/checkpoints", "-+-++"),
-        Api("GET", "/api/checkpoints/{id:int}/download", "-+-++", "/api/checkpoints/999999/download"),
-        Api("GET", "/api/compare/metrics.csv", "-+-++", "/api/compare/metrics.csv?runs=999999"),
+        Api("GET", "/api/datasets", "---++-"),
+        Api("POST", "/api/datasets", "---++-", "/api/datasets?name=matrix", ""),
+        Api("GET", "/api/runs", "-+-++-"),
+        Api("POST", "/api/runs", "---++-", body: "{}"),
+        Api("GET", "/api/runs/options", "-+-++-", "/api/runs/options?algorithm=sft"),
+        Api("GET", "/api/runs/{id:int}", "-+-++-", "/api/runs/999999"),
+        Api("POST", "/api/runs/{id:int}/cancel", "---++-", "/api/runs/999999/cancel"),
+        Api("GET", "/api/runs/{id:int}/metrics", "-+-++-", "/api/runs/999999/metrics?name=loss"),
+        Api("GET", "/api/runs/{id:int}/samples", "-+-++-", "/api/runs/999999/samples"),
+        Api("GET", "/api/runs/{id:int}/checkpoints", "-+-++-", "/api/runs/999999/checkpoints"),
+        Api("GET", "/api/checkpoints", "-+-++-"),
+        Api("GET", "/api/checkpoints/{id:int}/download", "-+-++-", "/api/checkpoints/999999/download"),
+        Api("GET", "/api/compare/metrics.csv", "-+-++-", "/api/compare/metrics.csv?runs=999999"),
 
         // Hubs (the negotiate request is where a connection is authorized)
-        Hub("/hubs/runs", "-+-++"),
-        Hub("/hubs/labeling", "---++"),
+        Api("GET", "/api/workers", "----+-"),
+
+        // The engine protocol: Worker keys only (without a held lease they get 400/409, not 403)
+        Api("GET", "/api/worker/runs/{id:int}/dataset", "-----+", "/api/worker/runs/999999/dataset"),
+        Api("GET", "/api/worker/checkpoints/{id:int}", "-----+", "/api/worker/checkpoints/1?run=999999"),
+        Api("PUT", "/api/worker/runs/{id:int}/checkpoints/{step:int}", "-----+", "/api/worker/runs/999999/checkpoints/1", ""),
+        Api("PUT", "/api/worker/generations/{id:int}/result", "-----+", "/api/worker/generations/999999/result", "{\"responsesA\":[],\"responsesB\":[]}"),
+
+        // Hubs (the negotiate request is where a connection is authorized)
+        Hub("/hubs/runs", "-+-++-"),
+        Hub("/hubs/labeling", "---++-"),
+        Hub("/hubs/engine", "-----+"),
     ];
 
     private enum Kind { Page, Api, Hub }
@@ -97,7 +107,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
 
     private static Row Hub(string path, string access) => new(Kind.Hub, "POST", path, path + "/negotiate?negotiateVersion=1", access);
 
-    private static readonly string[] Roles = ["Viewer", "Labeler", "Lead", "Admin"];
+    private static readonly string[] Roles = ["Viewer", "Labeler", "Lead", "Admin", "Worker"];
 
     [Fact]
     public void Table_CoversEveryPageApiRouteAndHub()
@@ -151,7 +161,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         {
             string path = row.Path.Replace("{project}", projectId.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Replace("{assignment}", assignmentId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            for (int column = 0; column < 5; column++)
+            for (int column = 0; column <= Roles.Length; column++)
             {
                 string who = column == 0 ? "anonymous" : Roles[column - 1];
                 using var client = app.CreateApiClient(column == 0 ? null : keys[who]);

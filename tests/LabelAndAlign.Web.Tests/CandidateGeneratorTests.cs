@@ -14,15 +14,33 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
 
+/// <summary>
+/// Item generation from checkpoints: checked here, sampled by a worker. Each test's database is served by the app with
+/// its local worker (<see cref="WorkerHost"/>), which claims the generation, downloads the checkpoints and sends the
+/// responses back; the generator waits for them and imports the items.
+/// </summary>
 public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppFactory>, IDisposable
 {
     private readonly TestDatabase _db = new();
     private readonly GenerationSlots _slots = new(Microsoft.Extensions.Options.Options.Create(new LabelingOptions()));
+    private WorkerHost? _host;
 
     public void Dispose()
     {
+        _host?.Dispose();
         _slots.Dispose();
         _db.Dispose();
+    }
+
+    /// <summary>The app with its local worker over this test's database, started on first use.</summary>
+    private WorkerHost Host()
+    {
+        if (_host is null)
+        {
+            _host = new WorkerHost(_db.Directory);
+            _ = _host.Address;
+        }
+        return _host;
     }
 
     private const string Corpus = "The cat sat on the mat. The dog ran in the park. A bird sang a song. Write a poem about the sea and the sky.";
@@ -48,8 +66,15 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         return checkpoint.Id;
     }
 
-    private CandidateGenerator Generator(AppDbContext ctx) => new(ctx, LabelingTestData.Importer(ctx), _slots,
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
+    /// <summary>A generator over <paramref name="ctx"/> whose jobs go to the test's worker (woken through its app's hub).</summary>
+    private CandidateGenerator Generator(AppDbContext ctx)
+    {
+        var signals = Host().Services.GetRequiredService<Services.Workers.EngineSignals>();
+        var jobs = new Services.Workers.GenerationJobs(ctx, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Services.Workers.TrainingOptions()),
+            signals, Host().Services.GetRequiredService<IServiceScopeFactory>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Services.Workers.GenerationJobs>.Instance);
+        return new(ctx, LabelingTestData.Importer(ctx), _slots, jobs,
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
+    }
 
     private static async Task<int> CreateProjectAsync(HttpClient admin, string name)
     {
@@ -257,9 +282,10 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     [Fact]
     public async Task Api_Generate_ImportsItems()
     {
-        var admin = app.CreateApiClient();
+        using var admin = Host().Api();
         int project = await CreateProjectAsync(admin, "Generate API ok");
-        int checkpoint = await AddAppCheckpointAsync(50);
+        int checkpoint;
+        await using (var ctx = _db.CreateContext()) checkpoint = await AddCheckpointAsync(ctx, _db.Directory, 50, seed: 4);
 
         var response = await admin.PostAsJsonAsync($"/api/projects/{project}/generate",
             new { checkpointA = checkpoint, prompts = new[] { "The cat sat", "A bird sang" }, maxNewTokens = 8, temperature = 0.9, seed = 2 });

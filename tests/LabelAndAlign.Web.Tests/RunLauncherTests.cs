@@ -54,7 +54,7 @@ public sealed class RunLauncherTests(AppFactory app) : IClassFixture<AppFactory>
     [InlineData("sft", """{"per_device_train_batch_size": 1024, "gradient_accumulation_steps": 1024}""", "config.gradient_accumulation_steps", "1,048,576 examples per step; keep it at most 65,536")]
     [InlineData("sft", """{"per_device_train_batch_size": 65536, "gradient_accumulation_steps": 65536}""", "config.gradient_accumulation_steps", "gradient_accumulation_steps must be at most 1,024")]
     [InlineData("sft", """{"max_steps": 0}""", "config.max_steps", "max_steps must be at least 1")]
-    [InlineData("sft", """{"engine": "torch"}""", "config.engine", "engine: torch is not available here")]
+    [InlineData("sft", """{"engine": "native", "device": "cuda"}""", "config.device", "device: cuda is the torch engine's")]
     [InlineData("sft", """{"model": "gpt2", "per_device_train_batch_size": 1024}""", "config.per_device_train_batch_size", "One training step would need about")]
     public async Task Launch_RefusesAnOptionBeyondItsBound_NamingTheOptionAndTheBound(string algorithm, string config, string field, string message)
     {
@@ -62,6 +62,21 @@ public sealed class RunLauncherTests(AppFactory app) : IClassFixture<AppFactory>
         int sft = await DatasetAsync(api, "arithmetic · SFT corpus");
         var errors = await RefusedAsync(api, new { name = "x", algorithm, config = JsonDocument.Parse(config).RootElement, source = new { datasetId = sft } });
         Assert.Contains(message, errors[field][0]);
+    }
+
+    /// <summary>The web app trains nothing itself: a run for an engine or device it lacks waits for a worker that offers it.</summary>
+    [Fact]
+    public async Task Launch_TorchOnCuda_IsQueuedForAWorkerThatOffersIt()
+    {
+        using var api = app.CreateApiClient();
+        int sft = await DatasetAsync(api, "arithmetic · SFT corpus");
+        var response = await api.PostAsJsonAsync("/api/runs", new { name = "for a gpu", algorithm = "sft", config = new { engine = "torch", device = "cuda", max_steps = 5 }, source = new { datasetId = sft } });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        int id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt32();
+        var run = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement;
+        Assert.Equal("Queued", run.GetProperty("status").GetString());
+        Assert.Equal(("torch", "cuda"), (run.GetProperty("config").GetProperty("engine").GetString(), run.GetProperty("config").GetProperty("device").GetString()));
     }
 
     [Fact]

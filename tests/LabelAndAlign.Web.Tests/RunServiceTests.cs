@@ -14,12 +14,12 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private RunService Service(Data.AppDbContext context) => new(context, new RunsNotifier(), new TrainingEngineSignal(), TimeProvider.System,
+    private RunService Service(Data.AppDbContext context) => new(context, new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
         new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
     private RunLauncher Launcher(Data.AppDbContext context) => new(context, LabelingTestData.Datasets(context),
-        new Services.Labeling.ExportService(context), Engine.Recipe.TrainingBackends.NativeOnly, new RunsNotifier(), new TrainingEngineSignal(), TimeProvider.System,
+        new Services.Labeling.ExportService(context), new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System,
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
         new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 

@@ -1,48 +1,19 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
 
 /// <summary>
-/// The hosted engine end to end through the API: a tiny SFT run goes Queued → Running →
-/// Completed with its metrics stored; cancel stops a running run; a run left Running by a
-/// stopped host resumes from its checkpoint in a new host over the same database and folder.
+/// The training engine end to end through the API, as installed by default (<see cref="WorkerHost"/>): the app on a
+/// real port with its local worker (<c>lna worker</c>, a child process) training over the engine protocol. A tiny SFT run goes Queued →
+/// Running → Completed with its metrics stored; cancel stops a running run; a run paused by a stopped host resumes
+/// from its checkpoint in a new host over the same database and folder.
 /// </summary>
 public sealed class TrainingEngineTests : IDisposable
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "lna-engine-tests", Guid.NewGuid().ToString("N"));
-
-    /// <summary>The app over a given data folder, so a second host can reopen the first one's database.</summary>
-    private sealed class Host(string dataDirectory) : WebApplicationFactory<Program>
-    {
-        public T Service<T>(Func<IServiceProvider, T> get)
-        {
-            using var scope = Services.CreateScope();
-            return get(scope.ServiceProvider);
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(dataDirectory, "test.db")}");
-            builder.UseSetting("Bootstrap:AdminEmail", AppFactory.AdminEmail);
-            builder.UseSetting("Bootstrap:AdminPassword", AppFactory.AdminPassword);
-            builder.UseSetting("Bootstrap:ApiKey", AppFactory.AdminKey);
-            builder.UseSetting("Training:PollInterval", "00:00:00.200");
-            builder.UseEnvironment("Development");
-        }
-
-        public HttpClient Api()
-        {
-            var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFactory.AdminKey);
-            return client;
-        }
-    }
 
     public void Dispose()
     {
@@ -86,7 +57,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task TinySftRun_GoesQueuedRunningCompleted_StoresMetricsSamplesAndCheckpoints()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 12, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 6, max_length = 32 });
         var first = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
@@ -126,7 +97,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Cancel_RunningRun_EndsCancelled_WithTheStep()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, max_length = 32 });
         await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 3);
@@ -142,7 +113,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Cancel_QueuedRun_NeverStarts()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
         int queued = await LaunchAsync(api, new { max_steps = 5, per_device_train_batch_size = 4, max_length = 32 }, "queued");
@@ -159,19 +130,21 @@ public sealed class TrainingEngineTests : IDisposable
     public async Task RunningRun_HostStopped_ResumesFromItsCheckpointInANewHost()
     {
         int id, stoppedAt;
-        using (var host = new Host(_data))
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
             id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 10, max_length = 32 });
             await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 25);
         }
-        // The stopped host saved a checkpoint on the way out and left the run Running.
-        using (var host = new Host(_data))
+        // The stopped host's worker saved and uploaded a checkpoint on the way out and put the run back in the queue.
+        Assert.Equal(0, Attempts(id)); // a clean stop
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
             var before = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
             stoppedAt = before.GetProperty("step").GetInt32();
-            Assert.Equal("Running", Status(before));
+            Assert.Contains(Status(before), new[] { "Queued", "Running" }); // the new host's worker may have taken it already
+            Assert.Contains(stoppedAt, CheckpointSteps(id));
             var resumed = await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() > stoppedAt + 5);
             Assert.Equal("Running", Status(resumed));
             var steps = await LossStepsAsync(api, id);
@@ -184,7 +157,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task RunThatThrows_EndsFailedNamingTheCause_AndTheNextQueuedRunStartsAndCompletes()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int basis = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "base"));
         // Its weights cut short on disk: the next run that starts from it cannot load them.
@@ -208,7 +181,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task CheckpointFolderUnwritable_FailsTheRunWithAClearMessage_RecordsNoCheckpoint_AndTheQueueMovesOn()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         // Hold the queue so the blocked run's folder can be prepared before it starts.
         int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
@@ -241,7 +214,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task QueuedRunThatCannotBeLoaded_EndsFailed_AndTheEngineKeepsServingTheQueue()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
         await WaitAsync(api, busy, r => Status(r) == "Running");
@@ -259,39 +232,55 @@ public sealed class TrainingEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task HalfWrittenCheckpoints_AreNeverResumedFrom_AndAnUnrecordedCompleteOneIsRecordedOnResume()
+    public async Task HalfWrittenOrUnrecordedCheckpointFolders_AreNeverResumedFrom_TheNewestRecordedOneIs()
     {
         int id;
-        using (var host = new Host(_data))
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
             id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 10, save_total_limit = 0, max_length = 32 });
             await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 12);
         }
-        // What a kill mid-save could leave: a temporary folder and a step folder without its optimizer file.
+        // What a kill of the app mid-upload could leave in its data folder: an upload being unpacked, a folder put in
+        // place whose row was never committed (newer than any recorded one), and a truncated one.
         string root = Path.Combine(_data, "runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "checkpoints");
-        int newest = LabelAndAlign.Engine.Training.Trainer.Checkpoints(root)[^1].Step;
-        Directory.CreateDirectory(Path.Combine(root, "checkpoint-900000.tmp"));
+        var recorded = CheckpointSteps(id);
+        int newest = recorded.Max();
+        Directory.CreateDirectory(Path.Combine(root, $"checkpoint-{newest + 10}.upload-0123"));
+        CopyFolder(Path.Combine(root, $"checkpoint-{newest}"), Path.Combine(root, "checkpoint-900000"));
         Directory.CreateDirectory(Path.Combine(root, "checkpoint-900001"));
         await File.WriteAllTextAsync(Path.Combine(root, "checkpoint-900001", "model.safetensors"), "truncated");
-        // And a kill between writing the newest folder and recording it: no tokenizer copy, no row.
-        string newestDir = Path.Combine(root, $"checkpoint-{newest}");
-        foreach (var f in Directory.GetFiles(newestDir, "tokenizer*")) File.Delete(f);
-        Execute($"DELETE FROM run_checkpoints WHERE RunId = {id} AND Step = {newest};");
-        Assert.Equal(0, CheckpointRows(id, newest));
-        using (var host = new Host(_data))
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
             await WaitAsync(api, id, r => Status(r) == "Running" && r.GetProperty("step").GetInt32() > newest + 2);
             var steps = await LossStepsAsync(api, id);
-            Assert.Equal(Enumerable.Range(1, steps.Count), steps);
-            Assert.Equal(1, CheckpointRows(id, newest)); // the resume recorded the folder it resumed from
-            Assert.True(File.Exists(Path.Combine(newestDir, "tokenizer.json")));
+            Assert.Equal(Enumerable.Range(1, steps.Count), steps); // resumed from step {newest}: continued, no step twice
+            Assert.Equal(0, CheckpointRows(id, 900000));
             Assert.Equal(0, CheckpointRows(id, 900001));
             await api.PostAsync($"/api/runs/{id}/cancel", null);
             var run = await WaitAsync(api, id, r => Status(r) != "Running", 60);
             Assert.Equal("Cancelled", Status(run));
         }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    private List<int> CheckpointSteps(int runId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT Step FROM run_checkpoints WHERE RunId = $r ORDER BY Step;";
+        cmd.Parameters.AddWithValue("$r", runId);
+        using var reader = cmd.ExecuteReader();
+        var steps = new List<int>();
+        while (reader.Read()) steps.Add(reader.GetInt32(0));
+        return steps;
     }
 
     private int CheckpointRows(int runId, int? step = null) => Convert.ToInt32(
@@ -314,7 +303,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Run_WithADatasetOfTheWrongKind_IsRefused_NamingTheSource()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int prompts = await DatasetAsync(api, "arithmetic · prompts");
         var response = await api.PostAsJsonAsync("/api/runs", new { name = "x", algorithm = "sft", config = new { }, source = new { datasetId = prompts } });
@@ -349,7 +338,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task PpoRun_ScoredByARewardRunsCheckpoint_Completes_RecordingObjectiveScores()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int policy = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, save_steps = 2, max_length = 32 }, "base"));
 
@@ -386,7 +375,7 @@ public sealed class TrainingEngineTests : IDisposable
     public async Task RunInterruptedMaxAttemptsTimesInARow_FailsWithTheReason_InsteadOfResumingForever()
     {
         int id;
-        using (var host = new Host(_data))
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
             id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, save_steps = 5, max_length = 32 });
@@ -395,7 +384,7 @@ public sealed class TrainingEngineTests : IDisposable
         }
         Assert.Equal(0, Attempts(id)); // a clean stop is not a crash
         Execute($"UPDATE runs SET Attempts = 2 WHERE Id = {id};"); // as two starts that were killed would leave it
-        using (var host = new Host(_data))
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
             int before = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("step").GetInt32();
@@ -403,10 +392,11 @@ public sealed class TrainingEngineTests : IDisposable
             Assert.Equal(3, Attempts(id));
         }
         Execute($"UPDATE runs SET Attempts = 3 WHERE Id = {id};"); // and the third start was killed too
-        using (var host = new Host(_data))
+        using (var host = new WorkerHost(_data))
         using (var api = host.Api())
         {
-            var failed = await WaitAsync(api, id, r => Status(r) != "Running");
+            // Paused by the stopped host, it waits in the queue until the new host's worker asks for it.
+            var failed = await WaitAsync(api, id, r => Status(r) is not ("Running" or "Queued"));
             Assert.Equal("Failed", Status(failed));
             string error = failed.GetProperty("error").GetString()!;
             Assert.StartsWith("Training stopped without finishing this run 3 times in a row", error);
@@ -418,7 +408,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task EvalSteps_SamplesAndEvalMetricsAppearAtThatInterval()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 9, per_device_train_batch_size = 4, save_steps = 0, eval_steps = 3, max_length = 32 });
         var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
@@ -432,7 +422,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task RunFromABaseCheckpoint_RecordsTheBasesModel_AndRefusesAnotherSize()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int basis = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { model = "small", max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "small-base"));
         int id = await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "from-small", basis);
@@ -453,7 +443,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Cancel_DuringAHugeStep_StopsWithoutFinishingIt()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         // 65,536 examples a step (the most a step may hold): one step takes far longer than a cancel may.
         int id = await LaunchAsync(api, new { max_steps = 10, per_device_train_batch_size = 1024, gradient_accumulation_steps = 64, max_length = 32 });
@@ -468,7 +458,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task CheckpointsDeletedBySaveTotalLimit_LeaveThePickers_AndSamplesSayWhy()
     {
-        using var host = new Host(_data);
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, save_steps = 2, save_total_limit = 1, max_length = 32 });
         var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");

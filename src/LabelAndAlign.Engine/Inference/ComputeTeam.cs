@@ -47,7 +47,7 @@ public sealed class ComputeTeam : IDisposable
         _workers = new Worker[size - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
-            var w = new Worker();
+            var w = new Worker { Index = i + 1 };
             _workers[i] = w;
             w.Thread = new Thread(() => Loop(w)) { IsBackground = true, Name = $"lna-compute-{i + 1}" };
             w.Thread.Start();
@@ -55,6 +55,9 @@ public sealed class ComputeTeam : IDisposable
     }
 
     public int Size { get; }
+
+    /// <summary>Threads (the caller's included) that take chunks now: <see cref="Size"/>, or fewer while the process yields cores.</summary>
+    private int Active => Math.Min(Size, Kernels.Par.Active);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Run(ITeamWork work)
@@ -74,8 +77,9 @@ public sealed class ComputeTeam : IDisposable
             Volatile.Write(ref _done, 0);
             Interlocked.Exchange(ref _ticket, (long)gen << 32);
             Volatile.Write(ref _generation, gen);
+            int active = Active;
             foreach (var w in _workers)
-                if (Volatile.Read(ref w.Sleeping) != 0) w.Wake.Set();
+                if (w.Index < active && Volatile.Read(ref w.Sleeping) != 0) w.Wake.Set();
             Claim(gen);
             int spins = 0;
             while (Volatile.Read(ref _done) != Size)
@@ -139,7 +143,9 @@ public sealed class ComputeTeam : IDisposable
                 start = Stopwatch.GetTimestamp();
             }
             seen = g;
-            Claim(g);
+            // Sitting out while the process computes on fewer threads (Kernels.KernelThreads.Active): the chunks stay
+            // the same, the others take this one's share.
+            if (w.Index < Active) Claim(g);
         }
     }
 
@@ -154,6 +160,7 @@ public sealed class ComputeTeam : IDisposable
 
     private sealed class Worker
     {
+        public int Index;
         public readonly ManualResetEventSlim Wake = new(false, 0);
         public int Sleeping;
         public Thread? Thread;

@@ -16,6 +16,18 @@ public static class KernelThreads
     }
 
     /// <summary>
+    /// Threads that compute at once, at most <see cref="Workers"/> (default: all of them). Lowering it leaves cores to
+    /// other processes (a worker beside a busy web app) without changing any result: the work is still cut for
+    /// <see cref="Workers"/>, and the threads left take the chunks of the ones that sit out. Sampling's
+    /// <see cref="Inference.ComputeTeam"/> follows it too.
+    /// </summary>
+    public static int Active
+    {
+        get => Par.Active;
+        set => Par.Active = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"Active threads must be positive, found {value}.");
+    }
+
+    /// <summary>
     /// true (default): GEMMs are split over <see cref="Workers"/> with single-threaded OpenBLAS calls.
     /// false: each GEMM is one OpenBLAS call using OpenBLAS's own threads (set them with
     /// <see cref="Native.Blas.SetThreads"/>), and attention's per-head products run in sequence.

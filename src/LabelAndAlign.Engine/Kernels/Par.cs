@@ -15,6 +15,7 @@ namespace LabelAndAlign.Engine.Kernels;
 internal static class Par
 {
     private static int _workers = Math.Max(1, Environment.ProcessorCount);
+    private static int _active = int.MaxValue;
     private static readonly Pool Helpers = new();
 
     [ThreadStatic] private static bool _inParallel;
@@ -24,6 +25,16 @@ internal static class Par
     {
         get => _workers;
         set => _workers = Math.Max(1, value);
+    }
+
+    /// <summary>
+    /// Threads (caller included) that run a kernel's chunks, at most <see cref="Workers"/>. Fewer leave cores to other
+    /// processes; the chunks stay those of <see cref="Workers"/>, so every result is the same bit for bit.
+    /// </summary>
+    public static int Active
+    {
+        get => Math.Min(_workers, Volatile.Read(ref _active));
+        set => Volatile.Write(ref _active, Math.Max(1, value));
     }
 
     /// <summary>
@@ -39,7 +50,7 @@ internal static class Par
             body(0, n);
             return;
         }
-        if (_inParallel || !Helpers.TryRun(n, chunks, Math.Min(_workers, chunks) - 1, body))
+        if (_inParallel || !Helpers.TryRun(n, chunks, Math.Min(Active, chunks) - 1, body))
         {
             for (int i = 0; i < chunks; i++) body(Lo(i, n, chunks), Lo(i + 1, n, chunks));
         }

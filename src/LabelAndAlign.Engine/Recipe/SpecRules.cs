@@ -7,7 +7,7 @@ namespace LabelAndAlign.Engine.Recipe;
 /// <summary>
 /// The rules that tie keys together (each key's own bounds are in <see cref="RunKeys"/>): how many examples and
 /// sampled completions one step may hold, so that no combination of in-bounds options can exhaust memory; the model
-/// shape; option pairs that exclude each other.
+/// shape; option pairs that exclude each other (an engine and a device it lacks).
 /// </summary>
 public static class SpecRules
 {
@@ -33,6 +33,8 @@ public static class SpecRules
         if (spec.Options is DpoOptions { LossType: DpoLossType.Ipo or DpoLossType.Hinge, LabelSmoothing: > 0 } dpo)
             yield return new("label_smoothing",
                 $"label_smoothing applies to the sigmoid and robust losses, not {dpo.LossType.ToString().ToLowerInvariant()}; set it to 0 or change loss_type.");
+        if (spec.Engine == EngineChoice.Native && spec.Device == DeviceChoice.Cuda)
+            yield return new("device", "device: cuda is the torch engine's; the native engine trains on the CPU only. Choose engine torch (or auto), or device cpu.");
         var preset = GptConfig.Preset(spec.Model);
         int embd = spec.NEmbd ?? preset.Channels, heads = spec.NHead ?? preset.Heads;
         if (embd % heads != 0)

@@ -26,6 +26,9 @@ public sealed class TrainingBackends
 
     public IReadOnlyList<ITrainingBackend> All => _backends;
 
+    /// <summary>What this host offers, as a worker advertises it.</summary>
+    public IReadOnlyList<BackendOffer> Offers => _backends.Select(b => new BackendOffer(b.Engine, b.Devices)).ToList();
+
     /// <summary>
     /// The backend and device for <paramref name="spec"/>. Auto prefers a GPU when some backend offers one, else the
     /// native engine (faster than libtorch on a CPU); an explicit choice must exist here.

@@ -1,5 +1,6 @@
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Web.Data.Workers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data;
@@ -29,6 +30,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<RunSample> RunSamples => Set<RunSample>();
     public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();
+    public DbSet<EngineWorker> Workers => Set<EngineWorker>();
+    public DbSet<GenerationJob> GenerationJobs => Set<GenerationJob>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -72,5 +75,6 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
         });
         LabelingModel.Configure(b);
         RunsModel.Configure(b);
+        WorkersModel.Configure(b);
     }
 }

@@ -5,7 +5,8 @@ namespace LabelAndAlign.Web.Security;
 
 /// <summary>
 /// What each role may do. Pages, API routes and hubs name one of these policies; the nav menu
-/// shows an item only when the user satisfies its policy.
+/// shows an item only when the user satisfies its policy. Everything else (pages and routes that
+/// name no policy) is for people: a Worker key is refused there, so it can do nothing but work.
 /// </summary>
 public static class AppPolicies
 {
@@ -21,19 +22,29 @@ public static class AppPolicies
     /// <summary>Manage users and the installation (Admin).</summary>
     public const string Admin = nameof(Admin);
 
+    /// <summary>Connect to the engine hub and fetch and upload what held jobs need (Worker).</summary>
+    public const string Work = nameof(Work);
+
+    /// <summary>The roles people have (every role but Worker): what a page or route that names no policy requires.</summary>
+    public static readonly UserRole[] People = [UserRole.Viewer, UserRole.Labeler, UserRole.Lead, UserRole.Admin];
+
     public static readonly IReadOnlyDictionary<string, UserRole[]> Roles = new Dictionary<string, UserRole[]>
     {
         [Label] = [UserRole.Labeler, UserRole.Lead, UserRole.Admin],
         [ReadRuns] = [UserRole.Viewer, UserRole.Lead, UserRole.Admin],
         [Manage] = [UserRole.Lead, UserRole.Admin],
         [Admin] = [UserRole.Admin],
+        [Work] = [UserRole.Worker],
     };
 
     public static void Configure(AuthorizationOptions options)
     {
         foreach (var (name, roles) in Roles)
             options.AddPolicy(name, p => p.RequireAuthenticatedUser().RequireRole(roles.Select(r => r.ToString())));
-        // Deny by default: an endpoint that forgets [Authorize] still needs a signed-in user.
-        options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        // Deny by default: an endpoint that forgets [Authorize] still needs a signed-in person, and
+        // plain [Authorize] means the same (not a Worker key).
+        var person = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(People.Select(r => r.ToString())).Build();
+        options.DefaultPolicy = person;
+        options.FallbackPolicy = person;
     }
 }

@@ -125,6 +125,8 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     public async Task<User> CreateInvitedUserAsync(string? email, UserRole role, CancellationToken cancel = default)
     {
         var normalized = ValidateEmail(email);
+        if (role == UserRole.Worker)
+            throw new InputException("role", "A Worker account never signs in, so it takes no invite: create it with a password and issue it an API key for lna worker.");
         if (await db.Users.AnyAsync(u => u.Email == normalized, cancel))
             throw new InputException("email", $"A user with email {normalized} already exists.", isConflict: true);
         var user = new User { Email = normalized, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime };

@@ -23,6 +23,7 @@ public sealed class UserSessions(AppDbContext db, TimeProvider clock, LiveSessio
     /// <summary>Starts a session for the user and gives the browser its cookie.</summary>
     public async Task SignInAsync(HttpContext http, User user, CancellationToken cancel = default)
     {
+        if (user.Role == UserRole.Worker) throw new InvalidOperationException("Worker accounts connect with API keys; they have no sign-in session.");
         string id = await StartAsync(user, cancel);
         await http.SignInAsync(Scheme, AppClaims.CreatePrincipal(user, Scheme, sessionId: id));
     }

@@ -1,6 +1,10 @@
 namespace LabelAndAlign.Web.Data.Runs;
 
-/// <summary>Where a run is in its life; the engine moves it Queued → Running → one of the three ends.</summary>
+/// <summary>
+/// Where a run is in its life: Queued until a worker claims it, Running while a worker holds its lease, then one of the
+/// three ends; a run whose worker stops (cleanly, or silent past its lease) goes back to Queued and resumes from its
+/// newest checkpoint.
+/// </summary>
 public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
 
 /// <summary>A training run: what to train (algorithm, config, source, base) and how far it got.</summary>
@@ -32,8 +36,20 @@ public sealed class Run
     /// <summary>Set by a cancel request; the engine stops the run at the next step boundary.</summary>
     public bool CancelRequested { get; set; }
 
-    /// <summary>Starts in a row that did not end with a clean stop (a crash, an out-of-memory kill); too many fail the run.</summary>
+    /// <summary>Starts in a row that did not end with a clean stop (a crash, an out-of-memory kill, a worker gone silent); too many fail the run.</summary>
     public int Attempts { get; set; }
+
+    /// <summary>The worker session (<see cref="Workers.EngineWorker.SessionId"/>) that holds or last held the run's lease.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>Raised by every claim: reports and uploads name the epoch they were made under, so an old holder's late ones are refused.</summary>
+    public long LeaseEpoch { get; set; }
+
+    /// <summary>When the holder's lease runs out unless a heartbeat or report renews it; null while nobody holds it.</summary>
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    /// <summary>The last report (and checkpoint upload) applied under the current epoch; each is applied once, in order.</summary>
+    public long ReportSeq { get; set; }
 
     public int? CreatedById { get; set; }
     public DateTime CreatedAt { get; set; }

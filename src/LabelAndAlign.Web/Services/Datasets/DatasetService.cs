@@ -201,11 +201,12 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
         db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
 
     /// <summary>The rows as JSON objects, in file order.</summary>
-    public async Task<List<JsonObject>> RowsAsync(int datasetId, CancellationToken cancel = default)
-    {
-        var json = await db.DatasetRows.AsNoTracking().Where(r => r.DatasetId == datasetId).OrderBy(r => r.Line).Select(r => r.Json).ToListAsync(cancel);
-        return json.Select(j => JsonNode.Parse(j)!.AsObject()).ToList();
-    }
+    public async Task<List<JsonObject>> RowsAsync(int datasetId, CancellationToken cancel = default) =>
+        await RowLines(datasetId).Select(j => JsonNode.Parse(j)!.AsObject()).ToListAsync(cancel);
+
+    /// <summary>The dataset's rows as stored (one JSON object each), in file order, streamed: what a worker downloads to train on.</summary>
+    public IAsyncEnumerable<string> RowLines(int datasetId) =>
+        db.DatasetRows.AsNoTracking().Where(r => r.DatasetId == datasetId).OrderBy(r => r.Line).Select(r => r.Json).AsAsyncEnumerable();
 
     private const string BuiltInPrefix = "builtin:";
 

@@ -1,14 +1,10 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using LabelAndAlign.Engine.Checkpoints;
-using LabelAndAlign.Engine.Inference;
-using LabelAndAlign.Engine.Model;
-using LabelAndAlign.Engine.Tokenization;
-using LabelAndAlign.Engine.Training;
+using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Runs;
+using LabelAndAlign.Web.Services.Workers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Labeling;
@@ -17,21 +13,18 @@ namespace LabelAndAlign.Web.Services.Labeling;
 /// Generates items inside the platform: two responses per prompt, sampled from checkpoint A and
 /// checkpoint B (or twice from A with different seeds), imported into a project through
 /// <see cref="ImportService"/> so the same validation, queue and all-or-nothing rules hold.
-/// Prompts are tokenised as the trainers tokenise prompt–completion data
-/// (<see cref="ChatTemplate.EncodePrompt"/> for text, <see cref="ChatTemplate.EncodeConversation"/>
-/// for messages), so a checkpoint sees the formatting it was trained on.
+/// The sampling is a worker's job (<see cref="GenerationJobs"/>; the web app never computes with a
+/// model): this checks the request, hands the prompts to the next free worker, waits for the
+/// responses (reporting progress) and imports them.
 /// </summary>
-public sealed class CandidateGenerator(AppDbContext db, ImportService imports, GenerationSlots slots, IConfiguration configuration)
+public sealed class CandidateGenerator(AppDbContext db, ImportService imports, GenerationSlots slots, GenerationJobs jobs, IConfiguration configuration)
 {
     /// <summary>Most prompts one request may generate for (each costs two generations).</summary>
     public const int MaxPrompts = 500;
     public const int MaxNewTokensLimit = 1024;
 
-    /// <summary>Prompts sampled together in one batch; progress is reported after each.</summary>
-    private const int BatchSize = 16;
-
     /// <summary>Shown when a model stops at once, even after re-sampling (an empty response would fail the import).</summary>
-    public const string EmptyResponse = "*(the model produced no text)*";
+    public const string EmptyResponse = Engine.Inference.PromptSampling.EmptyResponse;
 
     public sealed record Request
     {
@@ -55,7 +48,7 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
 
     private sealed record PromptInput(string Text, JsonNode Json, JsonArray? Messages);
 
-    private sealed record Model(string Field, string Name, string Folder);
+    private sealed record Model(int Id, string Field, string Name, string Folder);
 
     /// <summary>A checkpoint a lead can pick: its id and hidden model name ("run 3 · step 400").</summary>
     public sealed record CheckpointChoice(int Id, string Name, string RunName);
@@ -104,13 +97,11 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
             isConflict: true);
         string nameA = single ? $"{a.Name} · seed {request.Seed}" : a.Name;
         string nameB = single ? $"{a.Name} · seed {unchecked(request.Seed + 1)}" : b!.Name;
-        int total = prompts.Count * 2;
-        var responses = await Task.Run(() =>
-        {
-            var fromA = Sample(a, prompts, request, request.Seed, progress, 0, total, cancel);
-            var fromB = Sample(single ? a : b!, prompts, request, unchecked(request.Seed + 1), progress, prompts.Count, total, cancel);
-            return (fromA, fromB);
-        }, cancel);
+        var spec = new GenerationAssignment(0, 0, a.Id, single ? null : b!.Id,
+            prompts.Select(p => new GenerationPrompt(p.Text, p.Messages?.Select(m => new ChatTurn(m?["role"]?.GetValue<string>() ?? "user", m?["content"]?.GetValue<string>() ?? "")).ToList())).ToList(),
+            request.MaxNewTokens, request.Temperature, request.TopP, request.Seed);
+        int job = await jobs.CreateAsync(projectId, spec, cancel);
+        var generated = await jobs.WaitAsync(job, (done, total) => progress?.Report(new Progress(done, total)), cancel);
 
         var jsonl = new StringBuilder();
         for (int i = 0; i < prompts.Count; i++)
@@ -118,8 +109,8 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
             var line = new JsonObject
             {
                 ["prompt"] = prompts[i].Json.DeepClone(),
-                ["response_a"] = responses.fromA[i],
-                ["response_b"] = responses.fromB[i],
+                ["response_a"] = generated.ResponsesA[i],
+                ["response_b"] = generated.ResponsesB[i],
                 ["model_a"] = nameA,
                 ["model_b"] = nameB,
             };
@@ -194,80 +185,6 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
         foreach (string file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
             if (!File.Exists(Path.Combine(folder, file)))
                 throw new InputException(field, $"Checkpoint {id} (run {checkpoint.RunId}, step {checkpoint.Step}) is missing {file}.");
-        return new Model(field, $"run {checkpoint.RunId} · step {checkpoint.Step}", folder);
-    }
-
-    /// <summary>One response per prompt from one model; reports progress after each batch.</summary>
-    private static string[] Sample(Model m, List<PromptInput> prompts, Request request, int seed,
-        IProgress<Progress>? progress, int doneBefore, int total, CancellationToken cancel)
-    {
-        GptConfig config;
-        ParameterTensors parameters;
-        BpeTokenizer tokenizer;
-        try
-        {
-            (config, parameters) = Checkpoint.Load(m.Folder);
-            tokenizer = TokenizerFiles.Load(m.Folder);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or ArgumentException or InvalidOperationException)
-        {
-            throw new InputException(m.Field, $"The checkpoint could not be read: {e.Message}");
-        }
-        if (tokenizer.VocabSize > config.VocabSize)
-            throw new InputException(m.Field, $"The checkpoint's tokenizer has {tokenizer.VocabSize:N0} tokens but the model only {config.VocabSize:N0}; they do not belong together.");
-
-        var ids = new int[prompts.Count][];
-        for (int i = 0; i < prompts.Count; i++)
-        {
-            try
-            {
-                ids[i] = prompts[i].Messages is { } messages
-                    ? ChatTemplate.EncodeConversation(tokenizer, messages.Select(x => new ChatMessage(
-                        x?["role"]?.GetValue<string>() ?? "user", x?["content"]?.GetValue<string>() ?? "")).ToList())
-                    : ChatTemplate.EncodePrompt(tokenizer, prompts[i].Text);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InputException("prompts", $"Prompt {i + 1}: {e.Message}");
-            }
-            if (ids[i].Length >= config.BlockSize)
-                throw new InputException("prompts", $"Prompt {i + 1} is {ids[i].Length} tokens long; {m.Name} reads at most {config.BlockSize - 1} prompt tokens.");
-        }
-
-        var sampler = new Sampler(new InferenceModel(parameters));
-        var options = new SamplingOptions
-        {
-            MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature, TopP = request.TopP,
-            EosId = tokenizer.EosId, Seed = seed,
-        };
-        var texts = new string[prompts.Count];
-        for (int start = 0; start < prompts.Count; start += BatchSize)
-        {
-            cancel.ThrowIfCancellationRequested();
-            int n = Math.Min(BatchSize, prompts.Count - start);
-            var batch = ids.AsSpan(start, n).ToArray();
-            // Each batch gets its own seed stream so a prompt's response does not depend on batch boundaries' order.
-            var gen = sampler.Generate(batch, options with { Seed = unchecked(seed * 7919 + start) }, cancel);
-            for (int j = 0; j < n; j++) texts[start + j] = Decode(tokenizer, gen, j);
-            // A response that is empty at once (EOS first) would fail the import: re-sample it a few times.
-            for (int retry = 1; retry <= 3; retry++)
-            {
-                var empty = Enumerable.Range(0, n).Where(j => texts[start + j].Trim().Length == 0).ToList();
-                if (empty.Count == 0) break;
-                var again = sampler.Generate(empty.Select(j => batch[j]).ToList(),
-                    options with { Seed = unchecked(seed * 7919 + start + retry * 104729) }, cancel);
-                for (int k = 0; k < empty.Count; k++) texts[start + empty[k]] = Decode(tokenizer, again, k);
-            }
-            for (int j = 0; j < n; j++)
-                if (texts[start + j].Trim().Length == 0) texts[start + j] = EmptyResponse;
-            progress?.Report(new Progress(doneBefore + start + n, total));
-        }
-        return texts;
-    }
-
-    private static string Decode(BpeTokenizer tokenizer, GenerationResult gen, int row)
-    {
-        var t = gen.Tokens[row];
-        return tokenizer.Decode(gen.Stopped[row] ? t.AsSpan(0, t.Length - 1) : t, skipSpecial: true);
+        return new Model(checkpoint.Id, field, $"run {checkpoint.RunId} · step {checkpoint.Step}", folder);
     }
 }

@@ -4,8 +4,9 @@ namespace LabelAndAlign.Web.Services.Labeling;
 
 /// <summary>
 /// How many item generations may sample at the same time (<c>Labeling:MaxConcurrentGenerations</c>,
-/// default 1). One generation already fills both cores; a second would only halve the speed of
-/// the first and of any training run, so it is refused with a message instead of piling up.
+/// default 1), per app instance. Each takes a worker (one generation at a time per worker, beside its
+/// runs) and fills its cores; more would wait in the queue or halve each other's speed, so another is
+/// refused with a message instead of piling up.
 /// </summary>
 public sealed class GenerationSlots : IDisposable
 {

@@ -11,6 +11,11 @@ public sealed class LabelingEvents(IHubContext<LabelingHub>? hub = null, ILogger
 {
     private readonly Lock _lock = new();
     private readonly List<(int ProjectId, Func<Task> Callback)> _subscribers = [];
+    private long _lastPublished; // Environment.TickCount64 of the last publish; 0 = never
+
+    /// <summary>How long since anything happened in any project (a label, a skip, someone arriving): labelers are at work while it is short.</summary>
+    public TimeSpan SinceLast => Volatile.Read(ref _lastPublished) is long last and > 0
+        ? TimeSpan.FromMilliseconds(Environment.TickCount64 - last) : TimeSpan.MaxValue;
 
     public IDisposable Subscribe(int projectId, Func<Task> callback)
     {
@@ -21,6 +26,7 @@ public sealed class LabelingEvents(IHubContext<LabelingHub>? hub = null, ILogger
 
     public void Publish(int projectId)
     {
+        Volatile.Write(ref _lastPublished, Environment.TickCount64);
         List<Func<Task>> targets;
         lock (_lock) targets = _subscribers.Where(s => s.ProjectId == projectId).Select(s => s.Callback).ToList();
         foreach (var callback in targets) _ = RunAsync(callback);

@@ -18,6 +18,7 @@ public static class LabelingExtensions
         s.AddSingleton<ItemParser>();
         s.AddSingleton<LabelingEvents>();
         s.AddSingleton<LabelingPresence>();
+        s.AddSingleton<LabelingLoad>();
         s.AddScoped<ProjectService>();
         s.AddScoped<LabelingQueue>();
         s.AddScoped<ImportService>();

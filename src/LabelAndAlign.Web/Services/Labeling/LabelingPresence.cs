@@ -28,6 +28,12 @@ public sealed class LabelingPresence(LabelingEvents events)
         });
     }
 
+    /// <summary>Whether anyone has a labeling page open, in any project.</summary>
+    public bool Anyone
+    {
+        get { lock (_lock) return _open.Count > 0; }
+    }
+
     /// <summary>The people with the project's labeling page open.</summary>
     public IReadOnlySet<int> In(int projectId)
     {

@@ -95,6 +95,8 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         string normalized = AccountService.NormalizeEmail(email);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == normalized, cancel)
             ?? throw new InputException("email", $"No user with email {normalized}; an admin adds people first.");
+        if (user.Role == UserRole.Worker)
+            throw new InputException("email", $"{normalized} is a Worker account (a training machine's identity), not a person; it cannot be a project member.");
         // A project role cannot give more than the person's own role: Viewers do not label anywhere.
         if (role is ProjectRoles.Labeler or ProjectRoles.Lead && !AppPolicies.Roles[AppPolicies.Label].Contains(user.Role))
             throw new InputException("role", $"{normalized} is a {user.Role}, and a {user.Role} cannot label. Add them as a project Viewer, or ask an admin to make them a Labeler first.");

@@ -41,19 +41,21 @@ public static class CheckpointFiles
 
     /// <summary>
     /// Zips the checkpoint's model files (whatever of <see cref="DownloadFiles"/> exists, plus other
-    /// tokenizer files) into a temporary file, deleted when the returned stream is closed.
-    /// ZipArchive writes synchronously, which a response body refuses, hence the file.
+    /// tokenizer files) — or with <paramref name="everything"/> every file, the optimizer and trainer
+    /// state included (what a worker resumes from) — into a temporary file, deleted when the
+    /// returned stream is closed. ZipArchive writes synchronously, which a response body refuses, hence the file.
     /// </summary>
-    public static async Task<Stream> ZipAsync(string folder, CancellationToken cancel)
+    public static async Task<Stream> ZipAsync(string folder, CancellationToken cancel, bool everything = false)
     {
         var temp = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         using (var zip = new ZipArchive(temp, ZipArchiveMode.Create, leaveOpen: true))
         {
-            foreach (string file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            // Everything includes a subfolder's files (a PPO run's value_model/), named by their relative path.
+            var files = everything ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories) : Directory.EnumerateFiles(folder);
+            foreach (string file in files.Order(StringComparer.Ordinal))
             {
-                string name = Path.GetFileName(file);
-                if (name == LabelAndAlign.Engine.Checkpoints.Checkpoint.OptimizerFileName) continue;
-                if (!DownloadFiles.Contains(name) && !LabelAndAlign.Engine.Checkpoints.Checkpoint.TokenizerFileNames.Contains(name)) continue;
+                string name = Path.GetRelativePath(folder, file).Replace('\\', '/');
+                if (!everything && !DownloadFiles.Contains(name) && !LabelAndAlign.Engine.Checkpoints.Checkpoint.TokenizerFileNames.Contains(name)) continue;
                 var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
                 await using var to = entry.Open();
                 await using var from = File.OpenRead(file);

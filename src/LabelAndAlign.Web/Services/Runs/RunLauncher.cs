@@ -7,6 +7,7 @@ using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Labeling;
+using LabelAndAlign.Web.Services.Workers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Runs;
@@ -20,8 +21,8 @@ public sealed record LaunchRequest(string? Name, string? Algorithm, JsonObject? 
 /// checkpoints are checked together and every problem is reported at once, in the user's words, before anything is
 /// written; only then is a labeling project frozen into a snapshot and the run queued.
 /// </summary>
-public sealed class RunLauncher(AppDbContext db, DatasetService datasets, ExportService exports, TrainingBackends backends, RunsNotifier notifier,
-    TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit)
+public sealed class RunLauncher(AppDbContext db, DatasetService datasets, ExportService exports, RunsNotifier notifier,
+    EngineSignals signals, TimeProvider clock, IConfiguration configuration, AuditLog audit)
 {
     /// <summary>API fields: the run's name, algorithm, options (<c>config.&lt;key&gt;</c>) and sources, as the request names them.</summary>
     public const string NameField = "name", AlgorithmField = "algorithm", DatasetField = "source.datasetId", ProjectField = "source.projectId",
@@ -37,7 +38,8 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
         else if (name.Length > 200) errors.Add(new(NameField, $"The name is {name.Length} characters; keep it to 200."));
 
         RunSpec? spec = null;
-        try { spec = RunSpecs.Parse(request.Algorithm, request.Config, backends); }
+        // Engine and device are matched to a worker that offers them when one claims the run, not checked against this process.
+        try { spec = RunSpecs.Parse(request.Algorithm, request.Config); }
         catch (RunSpecException e) { errors.AddRange(e.Errors.Select(Field)); }
         var algorithm = Algorithms.TryParse(request.Algorithm);
 
@@ -76,7 +78,7 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
             throw;
         }
         await audit.RecordAsync("run.launch", $"run {run.Id} '{name}' ({run.Algorithm}) on dataset {dataset.Id}", userId, cancel);
-        signal.Wake();
+        signals.Wake();
         notifier.PublishProgress(RunService.Progress(run));
         return run;
     }

@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Services.Datasets;
+using LabelAndAlign.Web.Services.Workers;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,9 +18,10 @@ public sealed record RunLineage(int RunId, int? DatasetId, string? DatasetName, 
     int? ProjectId, string? ProjectName, int? LabelCount, IReadOnlyList<string> Labelers, int? LabelerCount = null);
 
 /// <summary>A run as lists and <c>GET /api/runs/{id}</c> show it.</summary>
+/// <param name="Worker">the worker training it now (Running), or that trained it last</param>
 public sealed record RunSummary(int Id, string Name, string Algorithm, string Status, int Step, int TotalSteps, string? Error,
     int? DatasetId, string? DatasetName, int? BaseCheckpointId, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, JsonObject Config,
-    int? RewardCheckpointId = null, RunLineage? Lineage = null);
+    int? RewardCheckpointId = null, RunLineage? Lineage = null, string? Worker = null);
 
 /// <summary>A step with evaluation samples, and its checkpoint: kept (its id), deleted by save_total_limit, or none saved there.</summary>
 public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDeleted);
@@ -27,7 +30,7 @@ public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDele
 public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "");
 
 /// <summary>Read and cancel runs (<see cref="RunLauncher"/> launches them); read their metrics (downsampled), samples and checkpoints.</summary>
-public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingEngineSignal signal, TimeProvider clock, IConfiguration configuration, AuditLog audit) : IMetricReader
+public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSignals signals, TimeProvider clock, IConfiguration configuration, AuditLog audit) : IMetricReader
 {
     /// <summary>The folder beside the database that holds run folders and checkpoints.</summary>
     public string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
@@ -40,7 +43,9 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
     {
         var runs = await db.Runs.AsNoTracking().OrderByDescending(r => r.Id).ToListAsync(cancel);
         var names = await db.Datasets.AsNoTracking().Select(d => new { d.Id, d.Name }).ToDictionaryAsync(d => d.Id, d => d.Name, cancel);
-        return runs.Select(r => Summarize(r, r.DatasetId is int d ? names.GetValueOrDefault(d) : null)).ToList();
+        var workers = await db.Workers.AsNoTracking().Select(w => new { w.SessionId, w.Name }).ToDictionaryAsync(w => w.SessionId, w => w.Name, cancel);
+        return runs.Select(r => Summarize(r, r.DatasetId is int d ? names.GetValueOrDefault(d) : null,
+            r.LeaseOwner is { } owner ? workers.GetValueOrDefault(owner) : null)).ToList();
     }
 
     public async Task<RunSummary?> GetAsync(int id, CancellationToken cancel = default)
@@ -52,29 +57,36 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, TrainingE
         var labelers = dataset?.SourceLabelersJson is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
         var lineage = new RunLineage(r.Id, r.DatasetId, dataset?.Name, r.BaseCheckpointId, r.RewardCheckpointId,
             dataset?.SourceProjectId, projectName, dataset?.SourceLabelCount, labelers, dataset?.SourceLabelersJson is null ? null : labelers.Count);
-        return Summarize(r, dataset?.Name) with { Lineage = lineage };
+        string? worker = r.LeaseOwner is { } owner ? await db.Workers.Where(w => w.SessionId == owner).Select(w => w.Name).FirstOrDefaultAsync(cancel) : null;
+        return Summarize(r, dataset?.Name, worker) with { Lineage = lineage };
     }
 
-    private static RunSummary Summarize(Run r, string? dataset) =>
+    private static RunSummary Summarize(Run r, string? dataset, string? worker) =>
         new(r.Id, r.Name, r.Algorithm, r.Status.ToString(), r.Step, r.TotalSteps, r.Error, r.DatasetId, dataset, r.BaseCheckpointId,
-            r.CreatedAt, r.StartedAt, r.FinishedAt, JsonNode.Parse(r.ConfigJson) as JsonObject ?? [], r.RewardCheckpointId);
+            r.CreatedAt, r.StartedAt, r.FinishedAt, JsonNode.Parse(r.ConfigJson) as JsonObject ?? [], r.RewardCheckpointId, Worker: worker);
 
-    /// <summary>A queued run is cancelled at once; a running one stops at its next step boundary (with a checkpoint).</summary>
+    /// <summary>
+    /// A run no worker trains (queued, or its worker silent past its lease) is cancelled at once; a training one is
+    /// told to stop at once on its worker, which saves a checkpoint and reports it Cancelled.
+    /// </summary>
     public async Task<bool> CancelAsync(int id, CancellationToken cancel = default)
     {
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == id, cancel);
         if (run is null) return false;
         if (run.IsFinished) throw new InputException("id", $"Run {id} has already ended ({run.Status}).", isConflict: true);
+        var now = clock.GetUtcNow().UtcDateTime;
         run.CancelRequested = true;
-        if (run.Status == RunStatus.Queued)
+        bool training = run.Status == RunStatus.Running && run.LeaseExpiresAt > now;
+        if (!training)
         {
+            run.Error = run.StartedAt is null ? "Cancelled before it started." : $"Cancelled at step {run.Step}.";
             run.Status = RunStatus.Cancelled;
-            run.Error = "Cancelled before it started.";
-            run.FinishedAt = clock.GetUtcNow().UtcDateTime;
+            run.FinishedAt = now;
+            run.LeaseExpiresAt = null;
         }
         await db.SaveChangesAsync(cancel);
         await audit.RecordAsync("run.cancel", $"run {id} '{run.Name}'", cancel: cancel);
-        signal.Cancel(id);
+        if (training && run.LeaseOwner is { } session) signals.Cancel(JobKind.Run, id, session);
         notifier.PublishProgress(Progress(run));
         return true;
     }

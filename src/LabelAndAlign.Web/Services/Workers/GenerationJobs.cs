@@ -1,0 +1,164 @@
+using System.Text.Json;
+using LabelAndAlign.Protocol;
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Workers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LabelAndAlign.Web.Services.Workers;
+
+/// <summary>
+/// Item generations as worker jobs, on the same lease rules as runs (<see cref="RunLeases"/>): a claim is one
+/// conditional update that raises the lease epoch, heartbeats and progress renew the lease, a silent worker's job goes
+/// back to the queue (and starts over: generation keeps no checkpoints), and whatever arrives under an older epoch is
+/// refused. The request that created a job waits for it (<see cref="WaitAsync"/>), and deletes it at the end.
+/// </summary>
+/// <param name="scopes">for the waiting side's reads: a page's own context stays free for its other handlers meanwhile</param>
+public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions<TrainingOptions> options, EngineSignals signals, IServiceScopeFactory scopes,
+    ILogger<GenerationJobs> logger)
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>Queues a generation of <paramref name="spec"/> (its id and epoch are set at claim) and wakes the workers.</summary>
+    public async Task<int> CreateAsync(int projectId, GenerationAssignment spec, CancellationToken cancel = default)
+    {
+        var job = new GenerationJob
+        {
+            ProjectId = projectId, SpecJson = JsonSerializer.Serialize(spec), Status = GenerationStatus.Queued, Total = spec.Prompts.Count * 2, CreatedAt = Now,
+        };
+        db.GenerationJobs.Add(job);
+        await db.SaveChangesAsync(cancel);
+        db.ChangeTracker.Clear();
+        signals.Wake();
+        return job.Id;
+    }
+
+    /// <summary>Claims the oldest queued generation for <paramref name="session"/>; null when there is none.</summary>
+    public async Task<GenerationAssignment?> ClaimAsync(string session, CancellationToken cancel = default)
+    {
+        await RequeueExpiredAsync(cancel);
+        var queued = await db.GenerationJobs.AsNoTracking().Where(g => g.Status == GenerationStatus.Queued).OrderBy(g => g.Id)
+            .Select(g => new { g.Id, g.LeaseEpoch, g.SpecJson }).Take(20).ToListAsync(cancel);
+        foreach (var job in queued)
+        {
+            var until = Now + options.Value.Lease;
+            int claimed = await db.GenerationJobs.Where(g => g.Id == job.Id && g.Status == GenerationStatus.Queued && g.LeaseEpoch == job.LeaseEpoch)
+                .ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Running).SetProperty(g => g.LeaseOwner, session)
+                    .SetProperty(g => g.LeaseEpoch, g => g.LeaseEpoch + 1).SetProperty(g => g.LeaseExpiresAt, until).SetProperty(g => g.Done, 0), cancel);
+            if (claimed == 0) continue; // another worker took it first
+            var spec = JsonSerializer.Deserialize<GenerationAssignment>(job.SpecJson)!;
+            return spec with { Id = job.Id, Epoch = job.LeaseEpoch + 1 };
+        }
+        return null;
+    }
+
+    private IQueryable<GenerationJob> Held(HeldJob job, string session) =>
+        db.GenerationJobs.Where(g => g.Id == job.Id && g.LeaseEpoch == job.Epoch && g.LeaseOwner == session && g.Status == GenerationStatus.Running);
+
+    /// <summary>Renews the session's generation leases; returns those it lost (taken over, cancelled or gone).</summary>
+    public async Task<List<HeldJob>> RenewAsync(string session, IEnumerable<HeldJob> held, CancellationToken cancel = default)
+    {
+        var lost = new List<HeldJob>();
+        var until = Now + options.Value.Lease;
+        foreach (var job in held.Where(j => j.Kind == JobKind.Generation))
+            if (await Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.LeaseExpiresAt, until), cancel) == 0) lost.Add(job);
+        return lost;
+    }
+
+    /// <summary>Records progress (or the failure) the worker reports; refused (not held) once the lease is gone.</summary>
+    public async Task<ReportAck> ProgressAsync(string session, GenerationReport report, CancellationToken cancel = default)
+    {
+        var held = Held(new HeldJob(JobKind.Generation, report.Id, report.Epoch), session);
+        var until = Now + options.Value.Lease;
+        int n = report.Error is { } error
+            ? await held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Failed).SetProperty(g => g.Error, error)
+                .SetProperty(g => g.ErrorField, report.ErrorField).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), cancel)
+            : await held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Done, report.Done).SetProperty(g => g.LeaseExpiresAt, until), cancel);
+        return new ReportAck(n == 1, false);
+    }
+
+    /// <summary>Stores the result of a held generation; false when the lease is no longer the session's.</summary>
+    public async Task<bool> CompleteAsync(string session, HeldJob job, GeneratedResponses result, CancellationToken cancel = default)
+    {
+        var spec = await db.GenerationJobs.AsNoTracking().Where(g => g.Id == job.Id).Select(g => g.SpecJson).FirstOrDefaultAsync(cancel);
+        int prompts = spec is null ? 0 : JsonSerializer.Deserialize<GenerationAssignment>(spec)!.Prompts.Count;
+        if (result.ResponsesA.Count != prompts || result.ResponsesB.Count != prompts)
+            throw new InputException("result", $"Generation {job.Id} has {prompts} prompts; the result holds {result.ResponsesA.Count} and {result.ResponsesB.Count} responses.");
+        string json = JsonSerializer.Serialize(result);
+        return await Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Completed).SetProperty(g => g.ResultJson, json)
+            .SetProperty(g => g.Done, prompts * 2).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), cancel) == 1;
+    }
+
+    /// <summary>The held generation's spec, for the calls a worker makes about it (checkpoint downloads); a conflict otherwise.</summary>
+    public async Task<GenerationAssignment> RequireHeldAsync(int id, string? session, long? epoch, int userId, CancellationToken cancel = default)
+    {
+        if (string.IsNullOrEmpty(session) || epoch is not long e)
+            throw new InputException("lease", $"Name the worker session and the lease epoch ({EngineRoutes.SessionHeader}, {EngineRoutes.EpochHeader}) the generation was claimed under.");
+        bool mine = await db.Workers.AnyAsync(w => w.SessionId == session && w.UserId == userId, cancel);
+        string? spec = mine ? await Held(new HeldJob(JobKind.Generation, id, e), session).Select(g => g.SpecJson).FirstOrDefaultAsync(cancel) : null;
+        return spec is null
+            ? throw new InputException("lease", $"Generation {id} is not held by this worker under lease epoch {e} (another worker took it, or it ended): stop it.", isConflict: true)
+            : JsonSerializer.Deserialize<GenerationAssignment>(spec)! with { Id = id, Epoch = e };
+    }
+
+    /// <summary>Puts generations whose worker went silent back in the queue, to start over on the next free worker.</summary>
+    public async Task<int> RequeueExpiredAsync(CancellationToken cancel = default)
+    {
+        var now = Now;
+        int n = await db.GenerationJobs.Where(g => g.Status == GenerationStatus.Running && g.LeaseExpiresAt < now)
+            .ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Queued).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(g => g.Done, 0), cancel);
+        if (n > 0) logger.LogWarning("{Count} item generation(s) went back to the queue: their worker stopped answering", n);
+        return n;
+    }
+
+    /// <summary>
+    /// Waits for the generation to end, reporting progress; returns its result and deletes the job. A failure throws
+    /// <see cref="InputException"/> naming the field at fault; <paramref name="cancel"/> cancels it on its worker.
+    /// </summary>
+    public async Task<GeneratedResponses> WaitAsync(int id, Action<int, int>? progress, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var own = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        try
+        {
+            int reported = -1;
+            while (true)
+            {
+                var job = await own.GenerationJobs.AsNoTracking().Where(g => g.Id == id)
+                    .Select(g => new { g.Status, g.Done, g.Total, g.ResultJson, g.ErrorField, g.Error }).FirstOrDefaultAsync(CancellationToken.None)
+                    ?? throw new InvalidOperationException($"Generation {id} disappeared while it was awaited.");
+                if (job.Done != reported && job.Status is GenerationStatus.Running or GenerationStatus.Completed)
+                {
+                    reported = job.Done;
+                    progress?.Invoke(job.Done, job.Total);
+                }
+                switch (job.Status)
+                {
+                    case GenerationStatus.Completed:
+                        return JsonSerializer.Deserialize<GeneratedResponses>(job.ResultJson!)!;
+                    case GenerationStatus.Failed:
+                        throw new InputException(job.ErrorField ?? "generation", job.Error ?? "The generation failed.");
+                }
+                await Task.Delay(Poll, cancel);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await CancelAsync(own, id);
+            throw;
+        }
+        finally
+        {
+            await own.GenerationJobs.Where(g => g.Id == id).ExecuteDeleteAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task CancelAsync(AppDbContext own, int id)
+    {
+        var job = await own.GenerationJobs.AsNoTracking().Where(g => g.Id == id).Select(g => new { g.Status, g.LeaseOwner }).FirstOrDefaultAsync(CancellationToken.None);
+        if (job?.Status == GenerationStatus.Running && job.LeaseOwner is { } session) signals.Cancel(JobKind.Generation, id, session);
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.SignalR;
+using LabelAndAlign.Web.Hosting;
+using LabelAndAlign.Web.Hubs;
+using LabelAndAlign.Web.Security;
+
+namespace LabelAndAlign.Web.Services.Workers;
+
+public static class WorkersExtensions
+{
+    /// <summary>Messages from workers hold a batch of metric points and samples; the worker keeps each under this.</summary>
+    public const long MaxMessageBytes = 4 * 1024 * 1024;
+
+    /// <summary>Training and item generation on workers (settings under <c>Training</c>): the engine hub, leases and reports, the local workers and the lease sweep.</summary>
+    public static WebApplicationBuilder AddWorkers(this WebApplicationBuilder builder)
+    {
+        var s = builder.Services;
+        s.Configure<TrainingOptions>(builder.Configuration.GetSection("Training"));
+        s.AddScoped<RunLeases>();
+        s.AddScoped<RunReports>();
+        s.AddScoped<GenerationJobs>();
+        s.AddScoped<CheckpointUploads>();
+        s.AddScoped<WorkerRegistry>();
+        s.AddSingleton<EngineSignals>();
+        s.AddSignalR().AddHubOptions<EngineHub>(o =>
+        {
+            o.AddFilter<HubSessionGuard>(); // a revoked key or disabled worker account is cut off at once
+            o.MaximumReceiveMessageSize = MaxMessageBytes;
+        });
+        s.AddHostedService<LeaseSweep>();
+        s.AddSingleton<LocalWorkers>();
+        s.AddHostedService(sp => sp.GetRequiredService<LocalWorkers>());
+        return builder;
+    }
+}
