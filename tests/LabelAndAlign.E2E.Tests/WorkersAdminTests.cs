@@ -41,7 +41,7 @@ public sealed class WorkersAdminTests(BrowserFixture browser) : AdminAppTest, IC
         await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Worker");
         await page.GetByLabel("Initial password").FillAsync("worker-account-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync($"Added {email} as Worker");
+        await Expect(page.GetByText($"Added {email} as Worker.")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Row).Filter(new() { HasText = email }).GetByRole(AriaRole.Button, new() { Name = "Issue API key" }).ClickAsync();
         var reveal = page.Locator(".key-reveal code");
         await Expect(reveal).ToBeVisibleAsync();

@@ -22,7 +22,7 @@ public abstract class RunPagesTestContext : UiTestContext
     {
         Services.AddScoped(_ => Db.CreateContext());
         Services.AddSingleton(Notifier);
-        Services.AddSingleton<TrainingEngineSignal>();
+        Services.AddSingleton<Services.Workers.EngineSignals>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = Db.ConnectionString }).Build());
         Services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();
