@@ -54,13 +54,28 @@ public class MetricBoardTests : UiTestContext
     }
 
     [Fact]
-    public void Prerendering_ShowsLoading_AndReadsNothing()
+    public void Prerendering_AFinishedRun_ShowsLoading_AndStartsTheReads_TheLivePageThenTakes()
     {
         Add(1, "loss", 3);
         Interactive(false);
-        var cut = Render<MetricBoard>(p => p.Add(b => b.Runs, [new BoardRun(1, "r")]));
-        Assert.Contains("Loading charts", cut.Find("[data-role=empty]").TextContent);
-        Assert.Equal(0, _store.Reads);
+        var prerendered = Render<MetricBoard>(p => p.Add(b => b.Runs, [new BoardRun(1, "r")]));
+        Assert.Contains("Loading charts", prerendered.Find("[data-role=empty]").TextContent);
+        prerendered.WaitForAssertion(() => Assert.Equal(1, _store.Reads), Patience);
+
+        var live = RenderBoard(runs: new BoardRun(1, "r"));
+        live.WaitForAssertion(() => Assert.Equal("true", live.Find(".metric-board").GetAttribute("data-ready")), Patience);
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
+    public void ALiveBoard_ReadsForItself_AfterSubscribing()
+    {
+        Add(1, "loss", 3);
+        Services.GetRequiredService<MetricPrefetch>().Start(1, MetricBoard.MaxPoints);
+        SpinWait.SpinUntil(() => Volatile.Read(ref _store.Reads) == 1, Patience);
+        var cut = RenderBoard(live: true);
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
+        Assert.Equal(2, _store.Reads);
     }
 
     [Fact]

@@ -38,6 +38,9 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         Services.AddScoped<Feedback>();
         Services.AddScoped<ThemeCookie>();
         Services.AddLogging();
+        // The chart board's reads of a finished run (over whatever IMetricReader the test gives).
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<LabelAndAlign.Web.Services.Runs.MetricPrefetch>();
     }
 
     /// <summary>Renders as the interactive server circuit does (by default), or as prerendering does.</summary>

@@ -20,6 +20,7 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
 
     [Inject] private IServiceScopeFactory Scopes { get; set; } = default!;
     [Inject] private RunsNotifier Notifier { get; set; } = default!;
+    [Inject] private MetricPrefetch Prefetch { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private ILogger<MetricBoard> Logger { get; set; } = default!;
 
@@ -81,8 +82,13 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
         _loading = true;
         _ready = false;
         _error = null;
-        // Prerendering draws no chart: the data is read once, by the interactive page.
-        if (!RendererInfo.IsInteractive) return;
+        // Prerendering draws no chart; for a finished run it starts the reads the live page will take.
+        if (!RendererInfo.IsInteractive)
+        {
+            if (!Live)
+                foreach (var run in Runs) Prefetch.Start(run.Id, MaxPoints);
+            return;
+        }
         var cancel = _cancel.Token;
         // Subscribe before reading, so no point logged in between is missed (the state buffers
         // a metric's live points until its history is in).
@@ -91,7 +97,9 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
                 _subscriptions.Add(Notifier.Subscribe(run.Id, points => OnPointsAsync(state, run.Id, points), null));
         try
         {
-            await Task.WhenAll(Runs.Select(r => Task.Run(async () => state.AddNames(r.Id, await ReadAsync(s => s.MetricNamesAsync(r.Id, cancel))), cancel)));
+            await Task.WhenAll(Runs.Select(r => Task.Run(async () => state.AddNames(r.Id, Live
+                ? await ReadAsync(s => s.MetricNamesAsync(r.Id, cancel))
+                : await Prefetch.NamesAsync(r.Id).WaitAsync(cancel)), cancel)));
             if (state != _state) return;
             _metrics = state.Metrics;
             _loading = false;
@@ -114,7 +122,9 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
     private async Task LoadHistoryAsync(MetricBoardState state, int run, string name, CancellationToken cancel)
     {
         // The scan of a long series is synchronous work: off the circuit's thread.
-        var points = await Task.Run(() => ReadAsync(s => s.MetricsAsync(run, name, MaxPoints, cancel: cancel)), cancel);
+        var points = Live
+            ? await Task.Run(() => ReadAsync(s => s.MetricsAsync(run, name, MaxPoints, cancel: cancel)), cancel)
+            : await Prefetch.HistoryAsync(run, name, MaxPoints).WaitAsync(cancel);
         state.AddHistory(run, name, points);
         ScheduleFlush();
     }

@@ -14,6 +14,7 @@ public static class RunsExtensions
         s.AddScoped<RunLauncher>();
         s.AddScoped<RunLineageFilter>();
         s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
+        s.AddSingleton<MetricPrefetch>();
         s.AddSignalR();
         return builder;
     }
