@@ -69,10 +69,13 @@ public sealed class ReconnectTests(BrowserFixture browser, ITestOutputHelper out
         await Expect(page.Locator("#components-reconnect-modal")).Not.ToHaveAttributeAsync("data-state", new System.Text.RegularExpressions.Regex(".+"), new() { Timeout = 60_000 });
         Assert.Equal(assignment, await page.Locator(".lab").GetAttributeAsync("data-assignment"));
         await Expect(Checked(page)).ToContainTextAsync("B is better");
+        // The resumed page is live once it has attached its keys again (until its first render the
+        // browser still shows the paused page, whose controls no longer answer); from then on clicks
+        // and keys reach it (and only it).
+        await WaitForKeysAsync(page, keys);
+        await Expect(Checked(page)).ToContainTextAsync("B is better");
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit" }).ClickAsync();
         await Expect(page.GetByTestId("done-today")).ToHaveTextAsync("1");
-        // The resumed page attaches its keys again; from then on they reach it (and only it).
-        await WaitForKeysAsync(page, keys);
         await page.Keyboard.PressAsync("1");
         await Expect(Checked(page)).ToContainTextAsync("A is better");
 
