@@ -79,6 +79,9 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("GET", "/api/runs/{id:int}/checkpoints", "-+-++-", "/api/runs/999999/checkpoints"),
         Api("GET", "/api/checkpoints", "-+-++-"),
         Api("GET", "/api/checkpoints/{id:int}/download", "-+-++-", "/api/checkpoints/999999/download"),
+        Api("POST", "/api/checkpoints", "---++-", "/api/checkpoints?name=matrix", ""),
+        Api("GET", "/api/checkpoints/server-folder", "---++-"),
+        Api("POST", "/api/checkpoints/import", "---++-", "/api/checkpoints/import?name=matrix&folder=none"),
         Api("GET", "/api/compare/metrics.csv", "-+-++-", "/api/compare/metrics.csv?runs=999999"),
 
         // Hubs (the negotiate request is where a connection is authorized)

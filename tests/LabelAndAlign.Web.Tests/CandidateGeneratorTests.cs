@@ -140,7 +140,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         int p2 = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
         await using var ctx = _db.CreateContext();
         int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
-        int run = (await ctx.RunCheckpoints.FindAsync(a))!.RunId;
+        int run = (await ctx.RunCheckpoints.FindAsync(a))!.RunId!.Value;
 
         Assert.Equal(3, await Generator(ctx).GenerateAsync(p1, Request(a)));
         Assert.Equal(3, await Generator(ctx).GenerateAsync(p2, Request(a)));

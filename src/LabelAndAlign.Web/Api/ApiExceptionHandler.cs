@@ -35,6 +35,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                 Status = StatusCodes.Status413PayloadTooLarge, Title = "Too large", Detail = e.Message,
                 Extensions = { ["errors"] = new[] { new ImportError(0, e.Message) } },
             },
+            Services.Runs.UploadTooLargeException e => new ProblemDetails { Status = StatusCodes.Status413PayloadTooLarge, Title = "Too large", Detail = e.Message },
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode, Title = "Bad request",

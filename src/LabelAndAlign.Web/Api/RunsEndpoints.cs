@@ -7,6 +7,7 @@ using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Labeling;
 using LabelAndAlign.Web.Services.Runs;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace LabelAndAlign.Web.Api;
 
@@ -20,6 +21,8 @@ public static class RunsEndpoints
     public sealed record RunSource(int? DatasetId, int? ProjectId);
     public sealed record LaunchRunRequest(string? Name, string? Algorithm, JsonObject? Config, RunSource? Source, int? BaseCheckpointId, int? RewardCheckpointId = null);
     public sealed record CreatedRun(int Id);
+    public sealed record CreatedCheckpoint(int Id);
+    public sealed record ServerFolder(bool Configured, IReadOnlyList<string> Models);
 
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
     {
@@ -70,7 +73,24 @@ public static class RunsEndpoints
             .WithSummary("The run's checkpoints (usable as the base of a new run).");
 
         read.MapGet("/checkpoints", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.CheckpointsAsync(null, cancel)))
-            .WithSummary("Every checkpoint of every run.");
+            .WithSummary("Every checkpoint of every run, then every uploaded model (runId null, uploadedBy, label \"… · uploaded by … on …\").");
+
+        write.MapPost("/checkpoints", async (string? name, HttpContext http, ClaimsPrincipal user, ModelUploads uploads, CancellationToken cancel) =>
+        {
+            // Kestrel's own cap (30 MB by default) would cut a model short; the upload counts its bytes against Checkpoints:MaxUploadBytes.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = uploads.Options.MaxUploadBytes + ModelUploads.MultipartOverhead;
+            var checkpoint = await uploads.UploadAsync(name, http.Request.ContentType, http.Request.Body, http.Request.ContentLength, user.UserId(), cancel);
+            return Results.Ok(new CreatedCheckpoint(checkpoint.Id));
+        }).WithSummary("Upload a GPT-2-layout model (multipart: model.safetensors, config.json, and tokenizer.json or vocab.json + merges.txt) as a checkpoint "
+            + "usable as any run's baseCheckpointId. Streamed to disk and checked (config, tensor shapes, tokenizer) before it is kept: 400 names each file at fault, "
+            + "413 past Checkpoints:MaxUploadBytes.");
+
+        write.MapGet("/checkpoints/server-folder", (ModelUploads uploads) => Results.Ok(new ServerFolder(!string.IsNullOrEmpty(uploads.Options.ServerFolder), uploads.ServerModels())))
+            .WithSummary("Whether a server folder is set (Checkpoints:ServerFolder) and the model folders in it, for models too big to upload.");
+
+        write.MapPost("/checkpoints/import", async (string? name, string? folder, ClaimsPrincipal user, ModelUploads uploads, CancellationToken cancel) =>
+            Results.Ok(new CreatedCheckpoint((await uploads.ImportAsync(name, folder, user.UserId(), cancel)).Id)))
+            .WithSummary("Copy a model folder of the server folder (?folder=<its name>) in as a checkpoint, through the same checks as an upload.");
 
         read.MapGet("/checkpoints/{id:int}/download", async (int id, RunService runs, CancellationToken cancel) =>
         {
@@ -81,7 +101,7 @@ public static class RunsEndpoints
             catch (InvalidOperationException) { return Results.NotFound(); }
             if (!Directory.Exists(folder)) return Results.Problem($"Checkpoint {id}'s files were pruned (save_total_limit).", statusCode: StatusCodes.Status410Gone);
             var zip = await CheckpointFiles.ZipAsync(folder, cancel);
-            return Results.File(zip, "application/zip", $"run-{checkpoint.RunId}-step-{checkpoint.Step}.zip");
+            return Results.File(zip, "application/zip", checkpoint.RunId is int run ? $"run-{run}-step-{checkpoint.Step}.zip" : $"model-{checkpoint.Id}.zip");
         }).WithSummary("The checkpoint as a zip: model.safetensors, config.json, tokenizer.json.");
 
         read.MapGet("/compare/metrics.csv", async (string? runs, int? maxPoints, RunService service, CancellationToken cancel) =>

@@ -90,12 +90,23 @@ public sealed class RunSample
     public double Time { get; set; }
 }
 
-/// <summary>A checkpoint folder a run wrote (weights, optimizer state, config, tokenizer).</summary>
+/// <summary>
+/// A checkpoint folder: one a run wrote (weights, optimizer state, config, tokenizer), or a model a lead uploaded
+/// (<see cref="RunId"/> null, <see cref="Name"/> and <see cref="UploadedById"/> set, <see cref="Step"/> 0).
+/// </summary>
 public sealed class RunCheckpoint
 {
     public int Id { get; set; }
-    public int RunId { get; set; }
+
+    /// <summary>The run that wrote it; null for an uploaded model.</summary>
+    public int? RunId { get; set; }
     public int Step { get; set; }
+
+    /// <summary>An uploaded model's name (what the upload called it); null for a run's checkpoint.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Who uploaded the model (its lineage: "uploaded by … on <see cref="CreatedAt"/>").</summary>
+    public int? UploadedById { get; set; }
 
     /// <summary>Relative to the data folder, '/'-separated, never rooted and never with "..".</summary>
     public required string Path { get; set; }

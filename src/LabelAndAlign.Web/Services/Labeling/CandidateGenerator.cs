@@ -50,20 +50,16 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
 
     private sealed record Model(int Id, string Field, string Name, string Folder);
 
-    /// <summary>A checkpoint a lead can pick: its id and hidden model name ("run 3 · step 400").</summary>
+    /// <summary>A checkpoint a lead can pick: its id, hidden model name ("run 3 · step 400", "upload 7") and where it came from.</summary>
     public sealed record CheckpointChoice(int Id, string Name, string RunName);
 
-    /// <summary>Every checkpoint whose files are still there (a run keeps its newest save_total_limit), newest run first, for the pickers.</summary>
-    public async Task<List<CheckpointChoice>> CheckpointsAsync(CancellationToken cancel = default)
-    {
-        string dataDirectory = PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
-        var rows = await (from c in db.RunCheckpoints.AsNoTracking()
-                          join r in db.Runs.AsNoTracking() on c.RunId equals r.Id
-                          orderby c.RunId descending, c.Step descending
-                          select new { c.Id, c.RunId, c.Step, c.Path, r.Name }).Take(500).ToListAsync(cancel);
-        return rows.Where(x => CheckpointFiles.Existing(dataDirectory, x.Path) is not null)
-            .Select(x => new CheckpointChoice(x.Id, $"run {x.RunId} · step {x.Step}", x.Name)).ToList();
-    }
+    /// <summary>Every checkpoint whose files are still there (a run keeps its newest save_total_limit), newest run first, then uploaded models, for the pickers.</summary>
+    public async Task<List<CheckpointChoice>> CheckpointsAsync(CancellationToken cancel = default) =>
+        (await CheckpointCatalog.ListAsync(db, PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!), null, cancel))
+            .Take(500).Select(c => new CheckpointChoice(c.Id, ModelName(c.Id, c.RunId, c.Step), c.IsUpload ? c.Label : c.RunName)).ToList();
+
+    /// <summary>The hidden model name a generated item records.</summary>
+    private static string ModelName(int id, int? runId, int step) => runId is int r ? $"run {r} · step {step}" : $"upload {id}";
 
     /// <summary>A dataset whose prompts can be generated for: its id, name and row count.</summary>
     public sealed record PromptSource(int Id, string Name, int Rows);
@@ -180,11 +176,12 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
         string folder;
         try { folder = CheckpointFiles.Resolve(dataDirectory, checkpoint.Path); }
         catch (InvalidOperationException e) { throw new InputException(field, e.Message); }
+        string name = ModelName(checkpoint.Id, checkpoint.RunId, checkpoint.Step);
         if (!Directory.Exists(folder))
-            throw new InputException(field, $"Checkpoint {id} (run {checkpoint.RunId}, step {checkpoint.Step}) has no folder on disk; it may have been deleted.");
+            throw new InputException(field, $"Checkpoint {id} ({name}) has no folder on disk; it may have been deleted.");
         foreach (string file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
             if (!File.Exists(Path.Combine(folder, file)))
-                throw new InputException(field, $"Checkpoint {id} (run {checkpoint.RunId}, step {checkpoint.Step}) is missing {file}.");
-        return new Model(checkpoint.Id, field, $"run {checkpoint.RunId} · step {checkpoint.Step}", folder);
+                throw new InputException(field, $"Checkpoint {id} ({name}) is missing {file}.");
+        return new Model(checkpoint.Id, field, name, folder);
     }
 }

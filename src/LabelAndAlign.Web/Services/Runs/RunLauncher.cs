@@ -145,22 +145,28 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
         if (request.RewardCheckpointId is not int id) return false;
         var checkpoint = await CheckpointAsync(id, cancel);
         if (checkpoint is not { } c) errors.Add(new(RewardField, $"There is no checkpoint {id}; choose one from the list."));
+        else if (c.Run is null)
+            errors.Add(new(RewardField, $"'{c.Checkpoint.Name}' is an uploaded model, not a reward model: train a reward run from it, then choose that run's checkpoint."));
         else if (c.Run.Algorithm != Algorithm.Reward.WireName())
             errors.Add(new(RewardField, $"'{c.Run.Name} · step {c.Checkpoint.Step}' is a checkpoint of a {Algorithms.TryParse(c.Run.Algorithm)?.Label() ?? c.Run.Algorithm} run, not a reward model: choose a checkpoint of a reward run."));
         else if (Folder(c.Checkpoint) is null) errors.Add(new(RewardField, Pruned(c)));
         return true;
     }
 
-    private async Task<(RunCheckpoint Checkpoint, Run Run)?> CheckpointAsync(int id, CancellationToken cancel)
+    /// <summary>A checkpoint with its run; the run is null for an uploaded model.</summary>
+    private async Task<(RunCheckpoint Checkpoint, Run? Run)?> CheckpointAsync(int id, CancellationToken cancel)
     {
-        var row = await (from c in db.RunCheckpoints where c.Id == id join r in db.Runs on c.RunId equals r.Id select new { c, r }).AsNoTracking().FirstOrDefaultAsync(cancel);
-        return row is null ? null : (row.c, row.r);
+        var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel);
+        if (checkpoint is null) return null;
+        var run = checkpoint.RunId is int r ? await db.Runs.AsNoTracking().FirstOrDefaultAsync(x => x.Id == r, cancel) : null;
+        return (checkpoint, run);
     }
 
     private string? Folder(RunCheckpoint c) => CheckpointFiles.Existing(DataDirectory, c.Path);
 
-    private static string Pruned((RunCheckpoint Checkpoint, Run Run) c) =>
-        $"The files of '{c.Run.Name} · step {c.Checkpoint.Step}' were deleted (its run keeps only the newest save_total_limit checkpoints); choose a newer checkpoint.";
+    private static string Pruned((RunCheckpoint Checkpoint, Run? Run) c) => c.Run is null
+        ? $"The files of the uploaded model '{c.Checkpoint.Name}' are gone from the data folder; upload it again."
+        : $"The files of '{c.Run.Name} · step {c.Checkpoint.Step}' were deleted (its run keeps only the newest save_total_limit checkpoints); choose a newer checkpoint.";
 
     /// <summary>
     /// A run from a base checkpoint trains the base's shape, so that is what its options record; asking for another

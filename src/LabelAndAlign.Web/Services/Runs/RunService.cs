@@ -26,8 +26,17 @@ public sealed record RunSummary(int Id, string Name, string Algorithm, string St
 /// <summary>A step with evaluation samples, and its checkpoint: kept (its id), deleted by save_total_limit, or none saved there.</summary>
 public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDeleted);
 
-/// <summary>A checkpoint with the run it came from.</summary>
-public sealed record CheckpointSummary(int Id, int RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "");
+/// <summary>
+/// A checkpoint with where it came from: a run (<see cref="RunId"/>, its name and algorithm) or an upload
+/// (<see cref="RunId"/> null, <see cref="RunName"/> the model's name, <see cref="UploadedBy"/> who).
+/// </summary>
+public sealed record CheckpointSummary(int Id, int? RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "", string? UploadedBy = null)
+{
+    public bool IsUpload => RunId is null;
+
+    /// <summary>What every picker and lineage line shows: "run · step 40", or "gpt2 · uploaded by lead@x on 2026-12-07".</summary>
+    public string Label => IsUpload ? $"{RunName} · uploaded by {UploadedBy ?? "a deleted user"} on {CreatedAt:yyyy-MM-dd}" : $"{RunName} · step {Step}";
+}
 
 /// <summary>Read and cancel runs (<see cref="RunLauncher"/> launches them); read their metrics (downsampled), samples and checkpoints.</summary>
 public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSignals signals, TimeProvider clock, IConfiguration configuration, AuditLog audit) : IMetricReader
@@ -279,17 +288,12 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
             : new SampleStep(step, null, false)).ToList();
     }
 
-    public async Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, CancellationToken cancel = default)
-    {
-        var q = from c in db.RunCheckpoints.AsNoTracking()
-                join r in db.Runs.AsNoTracking() on c.RunId equals r.Id
-                where runId == null || c.RunId == runId
-                orderby c.RunId descending, c.Step descending
-                select new { Summary = new CheckpointSummary(c.Id, c.RunId, r.Name, c.Step, c.CreatedAt, r.Algorithm), c.Path };
-        // save_total_limit prunes old folders; list only checkpoints whose files are still there.
-        string root = DataDirectory;
-        return (await q.ToListAsync(cancel)).Where(c => CheckpointFiles.Existing(root, c.Path) is not null).Select(c => c.Summary).ToList();
-    }
+    /// <summary>Checkpoints whose files are still there: a run's, or without <paramref name="runId"/> every run's and then every uploaded model.</summary>
+    public Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, CancellationToken cancel = default) =>
+        CheckpointCatalog.ListAsync(db, DataDirectory, runId, cancel);
+
+    /// <summary>One checkpoint with its run or uploader, whether or not its files are still there.</summary>
+    public Task<CheckpointSummary?> CheckpointAsync(int id, CancellationToken cancel = default) => CheckpointCatalog.FindAsync(db, id, cancel);
 
     public Task<RunCheckpoint?> FindCheckpointAsync(int id, CancellationToken cancel = default) =>
         db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel);

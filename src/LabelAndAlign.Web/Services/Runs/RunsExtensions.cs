@@ -4,7 +4,7 @@ namespace LabelAndAlign.Web.Services.Runs;
 
 public static class RunsExtensions
 {
-    /// <summary>Datasets, runs and the live notifier; the runs train on workers (<see cref="Workers.WorkersExtensions.AddWorkers"/>).</summary>
+    /// <summary>Datasets, runs, uploaded models (settings under <c>Checkpoints</c>) and the live notifier; the runs train on workers (<see cref="Workers.WorkersExtensions.AddWorkers"/>).</summary>
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
     {
         var s = builder.Services;
@@ -12,6 +12,8 @@ public static class RunsExtensions
         s.AddScoped<DatasetService>();
         s.AddScoped<RunService>();
         s.AddScoped<RunLauncher>();
+        s.Configure<ModelUploadOptions>(builder.Configuration.GetSection("Checkpoints"));
+        s.AddScoped<ModelUploads>();
         s.AddScoped<RunLineageFilter>();
         s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         s.AddSingleton<MetricPrefetch>();
