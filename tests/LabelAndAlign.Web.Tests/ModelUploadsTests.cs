@@ -22,7 +22,7 @@ public sealed class ModelUploadsTests : IDisposable
     private readonly string _data = Path.Combine(Path.GetTempPath(), "lna-upload-tests", Guid.NewGuid().ToString("N"));
     private readonly string _serverFolder = Path.Combine(Path.GetTempPath(), "lna-upload-tests", Guid.NewGuid().ToString("N") + "-server");
 
-    private sealed class Host(string dataDirectory, Dictionary<string, string> settings) : WebApplicationFactory<Program>
+    private sealed class Host(string dataDirectory, Dictionary<string, string> settings, string environment = "Development") : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -32,7 +32,7 @@ public sealed class ModelUploadsTests : IDisposable
             builder.UseSetting("Bootstrap:ApiKey", AppFactory.AdminKey);
             builder.UseSetting("Training:PollInterval", "00:00:00.200");
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
-            builder.UseEnvironment("Development");
+            builder.UseEnvironment(environment);
         }
 
         public HttpClient Api(string? key = AppFactory.AdminKey)
@@ -193,6 +193,23 @@ public sealed class ModelUploadsTests : IDisposable
         Assert.Contains(words, messages.ToString());
         Assert.Empty(ModelFolders());
         Assert.Equal(before, (await CheckpointsAsync(api)).Count);
+    }
+
+    [Fact]
+    public async Task Upload_BadInput_InProduction_AnswersProblemDetails_NotTheErrorPage()
+    {
+        // Production adds the app-wide error page handler, which used to swallow every /api input error into a 500 page.
+        using var host = new Host(_data, [], "Production");
+        using var api = host.Api();
+        var files = TinyModel();
+        files.Remove("model.safetensors");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkpoints?name=x") { Content = Multipart(files) };
+        request.Headers.Accept.ParseAdd("*/*");
+        var response = await api.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("model.safetensors is missing", body);
     }
 
     [Fact]

@@ -19,7 +19,10 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsApi(http.Request.Path)) return false;
+        // Outside Development the app-wide handler (UseExceptionHandler("/error")) runs first and has already rewritten the
+        // request path to /error; the path the request came in on is in the handler's feature.
+        var path = http.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : http.Request.Path;
+        if (!IsApi(path)) return false;
         var problem = exception switch
         {
             InputException e => new ValidationProblemDetails(e.ToErrors())
