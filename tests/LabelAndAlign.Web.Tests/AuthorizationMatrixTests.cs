@@ -34,6 +34,7 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Page("/datasets", "---++-"),
         Page("/runs", "-+-++-"),
         Page("/runs/{Id:int}", "-+-++-", "/runs/1"),
+        Page("/runs/upload", "---++-"),
         Page("/compare", "-+-++-"),
         Page("/samples", "-+-++-"),
         Page("/admin", "----+-"),
