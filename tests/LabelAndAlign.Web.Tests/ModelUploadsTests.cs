@@ -317,13 +317,16 @@ public sealed class ModelUploadsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("sft")]
-    [InlineData("dpo")]
-    public async Task UploadedModel_AsABase_Trains_AndSamplesWithItsOwnTokenizer(string algorithm)
+    [InlineData("sft", "native")]
+    [InlineData("dpo", "native")]
+    [InlineData("sft", "torch")]
+    [InlineData("dpo", "torch")]
+    public async Task UploadedModel_AsABase_TrainsOnAWorker_AndSamplesWithItsOwnTokenizer(string algorithm, string engine)
     {
-        using var host = NewHost();
+        using var host = new WorkerHost(_data);
         using var api = host.Api();
-        int model = await UploadAsync(api, TinyModel(vocabAndMerges: algorithm == "dpo"), "own vocab");
+        var files = TinyModel(vocabAndMerges: algorithm == "dpo");
+        int model = await UploadAsync(api, files, "own vocab");
         var datasets = (await api.GetFromJsonAsync<JsonElement>("/api/datasets")).EnumerateArray().ToList();
         int dataset;
         if (algorithm == "sft") dataset = datasets.First(d => d.GetProperty("name").GetString() == "arithmetic · SFT corpus").GetProperty("id").GetInt32();
@@ -336,7 +339,7 @@ public sealed class ModelUploadsTests : IDisposable
         var launched = await api.PostAsJsonAsync("/api/runs", new
         {
             name = $"{algorithm} on upload", algorithm, source = new { datasetId = dataset }, baseCheckpointId = model,
-            config = new { max_steps = 2, per_device_train_batch_size = 2, save_steps = 2, max_length = 32, eval_steps = 2 },
+            config = new { max_steps = 2, per_device_train_batch_size = 2, save_steps = 2, max_length = 32, eval_steps = 2, engine },
         });
         string launchBody = await launched.Content.ReadAsStringAsync();
         Assert.True(launched.StatusCode == HttpStatusCode.OK, launchBody);
@@ -349,14 +352,22 @@ public sealed class ModelUploadsTests : IDisposable
         var samples = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run}/samples")).EnumerateArray().ToList();
         Assert.NotEmpty(samples);
 
-        // The run's checkpoint carries the upload's tokenizer (300 tokens of its own corpus), so its samples are that vocabulary's text.
-        var checkpoint = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run}/checkpoints")).EnumerateArray().First();
-        string uploadedFolder = Assert.Single(ModelFolders());
-        string runFolder = Directory.GetDirectories(Path.Combine(_data, "runs", run.ToString()), "checkpoint-*", SearchOption.AllDirectories).Single(d => d.EndsWith($"-{checkpoint.GetProperty("step").GetInt32()}"));
-        var own = TokenizerFiles.Load(uploadedFolder);
-        var carried = TokenizerFiles.Load(runFolder);
-        Assert.Equal(own.VocabSize, carried.VocabSize);
-        Assert.Equal(own.Encode("The cat sat on the mat."), carried.Encode("The cat sat on the mat."));
-        Assert.NotEqual(GptConfig.Preset("tiny").VocabSize, own.VocabSize);
+        // The run's checkpoint carries the upload's own tokenizer (300 tokens of its corpus), so its samples are that vocabulary's text.
+        int checkpoint = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run}/checkpoints")).EnumerateArray().First().GetProperty("id").GetInt32();
+        string unpacked = Directory.CreateTempSubdirectory("lna-upload-run").FullName;
+        try
+        {
+            await using (var zip = await api.GetStreamAsync($"/api/checkpoints/{checkpoint}/download"))
+                System.IO.Compression.ZipFile.ExtractToDirectory(zip, unpacked);
+            var own = TokenizerFiles.Load(Assert.Single(ModelFolders()));
+            var carried = TokenizerFiles.Load(unpacked);
+            Assert.Equal(own.VocabSize, carried.VocabSize);
+            Assert.Equal(own.Encode("The cat sat on the mat."), carried.Encode("The cat sat on the mat."));
+            Assert.NotEqual(GptConfig.Preset("tiny").VocabSize, own.VocabSize);
+        }
+        finally
+        {
+            Directory.Delete(unpacked, recursive: true);
+        }
     }
 }
