@@ -1,4 +1,5 @@
 using System.Net;
+using LabelAndAlign.Web.Components.Charts;
 
 namespace LabelAndAlign.Web.Tests;
 
@@ -66,10 +67,16 @@ public class HostingTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
-    public async Task FrontEndLibraries_AreCopiedIntoStaticFiles()
+    public async Task PlotlyAssets_AreServedFromThePlotlyBlazorPackage()
     {
+        // The charts load plotly's basic bundle and Plotly.Blazor's interop module from the package's static web
+        // assets (no npm copies); PlotlyPreload names both in the first HTML, so both must answer.
         var client = app.CreateApiClient(key: null);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/lib/plotly/plotly-basic.min.js")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/lib/signalr/signalr.min.js")).StatusCode);
+        foreach (var path in new[] { PlotlyPreload.BasicBundle, PlotlyPreload.InteropModule })
+        {
+            var response = await client.GetAsync("/" + path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"/{path} answered {(int)response.StatusCode}");
+            Assert.Contains("javascript", response.Content.Headers.ContentType?.MediaType ?? "");
+        }
     }
 }
