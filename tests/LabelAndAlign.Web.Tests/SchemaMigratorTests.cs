@@ -1,22 +1,23 @@
 using LabelAndAlign.Web.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LabelAndAlign.Web.Tests;
 
 public class SchemaMigratorTests
 {
-    private static SchemaMigrator Migrator => new(NullLogger<SchemaMigrator>.Instance);
+    /// <summary>A database written by release 5ef0515 (numbered SQL scripts, version 5); see Fixtures/make_release_database.sh.</summary>
+    private static string ReleaseFixture => Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Web.Tests", "Fixtures", "release-5ef0515.db");
 
     [Fact]
-    public void Migrate_NewFile_CreatesFolderAndReachesNewestVersionInWalMode()
+    public async Task Migrate_NewFile_CreatesFolderAndReachesNewestMigrationInWalMode()
     {
         using var db = new TestDatabase(migrate: false);
-        string nested = Path.Combine(db.Directory, "a", "b", "new.db");
-        int version = Migrator.Migrate($"Data Source={nested}", SchemaMigration.Embedded);
-        Assert.Equal(SchemaMigration.Embedded[^1].Version, version);
-        using var c = Open($"Data Source={nested}");
+        string newest = db.Migrate();
+        await using var ctx = db.CreateContext();
+        Assert.Equal(ctx.Database.GetMigrations().Last(), newest);
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        using var c = Open(db.ConnectionString);
         Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode;"));
     }
 
@@ -25,107 +26,81 @@ public class SchemaMigratorTests
     {
         using var db = new TestDatabase();
         using var c = Open(db.ConnectionString);
-        long before = Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM schema_migrations;"));
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded);
-        Assert.Equal(before, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM schema_migrations;")));
+        long before = Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM __EFMigrationsHistory;"));
+        db.Migrate();
+        Assert.Equal(before, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM __EFMigrationsHistory;")));
     }
 
     [Fact]
-    public void EmbeddedScripts_CreateExactlyTheSchemaTheEfModelExpects()
+    public async Task Migrations_CreateExactlyTheSchemaTheModelDescribes()
     {
         using var migrated = new TestDatabase();
-        using var efCreated = new TestDatabase(migrate: false);
-        using (var ctx = efCreated.CreateContext()) ctx.Database.EnsureCreated();
-
-        Assert.Equal(Describe(efCreated.ConnectionString), Describe(migrated.ConnectionString));
+        using var modelCreated = new TestDatabase(migrate: false);
+        await using (var ctx = modelCreated.CreateContext()) await ctx.Database.EnsureCreatedAsync();
+        await using (var ctx = migrated.CreateContext()) Assert.False(ctx.Database.HasPendingModelChanges(), "the model changed without a migration: run dotnet ef migrations add");
+        Assert.Equal(Describe(modelCreated.ConnectionString), Describe(migrated.ConnectionString));
     }
 
     [Fact]
-    public async Task Upgrade_ToASampleNextVersion_KeepsEveryRowAndLeavesABackup()
-    {
-        using var db = new TestDatabase();
-        await using (var ctx = db.CreateContext())
-        {
-            ctx.Users.Add(new User { Email = "kept@example.com", PasswordHash = "h", Role = UserRole.Lead, CreatedAt = DateTime.UtcNow });
-            await ctx.SaveChangesAsync();
-        }
-
-        // The shape a real next version takes: a new column with a default, a new table, a backfill.
-        var next = SchemaMigration.Embedded.Append(new SchemaMigration(SchemaMigration.Embedded[^1].Version + 1, "sample_next",
-            """
-            ALTER TABLE users ADD COLUMN DisplayName TEXT NOT NULL DEFAULT '';
-            UPDATE users SET DisplayName = substr(Email, 1, instr(Email, '@') - 1);
-            CREATE TABLE notes (Id INTEGER PRIMARY KEY AUTOINCREMENT, UserId INTEGER NOT NULL REFERENCES users (Id), Body TEXT NOT NULL);
-            """)).ToList();
-        int version = Migrator.Migrate(db.ConnectionString, next);
-
-        Assert.Equal(next[^1].Version, version);
-        using var c = Open(db.ConnectionString);
-        Assert.Equal("kept", Scalar(c, "SELECT DisplayName FROM users WHERE Email = 'kept@example.com';"));
-        Assert.Equal("Lead", Scalar(c, "SELECT Role FROM users WHERE Email = 'kept@example.com';"));
-        Assert.True(File.Exists($"{db.Path}.before-v{version}.bak"), "a copy of the old database is kept");
-        await using var ctx2 = db.CreateContext();
-        Assert.Equal(1, await ctx2.Users.CountAsync(u => u.Email == "kept@example.com"));
-    }
-
-    [Fact]
-    public void Upgrade_FromVersion6_TranslatesStoredRunConfigsToTrlKeys_Once()
+    public async Task Upgrade_DatabaseOfRelease5ef0515_KeepsEveryRowAndEndsWithTheSchemaOfANewDatabase()
     {
         using var db = new TestDatabase(migrate: false);
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded.Where(m => m.Version <= 6).ToList());
-        using (var c = Open(db.ConnectionString))
-        {
-            using var insert = c.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO runs (Name, Algorithm, ConfigJson, Status, Step, TotalSteps, CancelRequested, CreatedAt) VALUES
-                ('old', 'dpo', '{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}', 'Completed', 100, 100, 0, '2026-01-01'),
-                ('odd', 'sft', 'null', 'Failed', 0, 0, 0, '2026-01-01');
-                """;
-            insert.ExecuteNonQuery();
-        }
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded);
-        using var read = Open(db.ConnectionString);
-        string config = (string)Scalar(read, "SELECT ConfigJson FROM runs WHERE Name = 'old';")!;
-        Assert.Equal("""{"model":"tiny","max_steps":100,"per_device_train_batch_size":16,"lr_scheduler_type":"constant","save_steps":25,"logging_steps":1,"eval_steps":0,"beta":0.5}""", config);
-        var spec = Engine.Recipe.RunSpecs.Parse("dpo", System.Text.Json.Nodes.JsonNode.Parse(config)!.AsObject());
-        Assert.Equal((16, 25), (spec.Trainer.BatchSize, spec.Trainer.SaveSteps));
-        Assert.Equal("null", Scalar(read, "SELECT ConfigJson FROM runs WHERE Name = 'odd';")); // unreadable: left for the engine to name
-        Assert.Equal(0L, Scalar(read, "SELECT Attempts FROM runs WHERE Name = 'old';"));
+        File.Copy(ReleaseFixture, db.Path);
+        var before = RowCounts(db.ConnectionString);
+
+        db.Migrate();
+
+        Assert.Equal(before, RowCounts(db.ConnectionString));
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        // What the old release wrote reads back through today's model.
+        Assert.Equal(["admin@example.com", "ana@example.com", "ben@example.com", "lead@example.com", "viewer@example.com"],
+            await ctx.Users.OrderBy(u => u.Email).Select(u => u.Email).ToListAsync());
+        Assert.Equal(UserRole.Lead, (await ctx.Users.SingleAsync(u => u.Email == "lead@example.com")).Role);
+        Assert.Equal(7, await ctx.Labels.CountAsync());
+        Assert.Equal(1, await ctx.Assignments.CountAsync(a => a.Status == Data.Labeling.AssignmentStatus.Leased));
+        Assert.Equal(1, await ctx.Assignments.CountAsync(a => a.Status == Data.Labeling.AssignmentStatus.Skipped));
+        var run = await ctx.Runs.SingleAsync();
+        Assert.Equal((Data.Runs.RunStatus.Completed, 20), (run.Status, run.Step));
+        Assert.Equal(DateTimeKind.Utc, run.CreatedAt.Kind);
+        Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
+        Assert.True(await ctx.MetricPoints.CountAsync(p => p.Name == "loss") >= 20);
     }
 
     [Fact]
-    public void Migrate_FailingScript_RollsBackAndNamesTheScript()
+    public void Upgrade_DatabaseOfRelease5ef0515_IsMarkedSoThatReleaseRefusesIt()
     {
-        using var db = new TestDatabase();
-        var bad = SchemaMigration.Embedded.Append(new SchemaMigration(999, "broken",
-            "CREATE TABLE half_done (Id INTEGER); SELECT * FROM no_such_table;")).ToList();
-        var e = Assert.Throws<InvalidOperationException>(() => Migrator.Migrate(db.ConnectionString, bad));
-        Assert.Contains("0999_broken", e.Message);
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        db.Migrate();
         using var c = Open(db.ConnectionString);
-        Assert.Equal(0L, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done';")));
-        Assert.Equal((long)SchemaMigration.Embedded[^1].Version, Convert.ToInt64(Scalar(c, "SELECT MAX(Version) FROM schema_migrations;")));
+        // 5ef0515 refuses a database whose schema_migrations holds a version above its newest (5).
+        Assert.Equal((long)SchemaMigrator.MovedToMigrationsVersion, Convert.ToInt64(Scalar(c, "SELECT MAX(Version) FROM schema_migrations;")));
     }
 
     [Fact]
-    public void Migrate_DatabaseFromANewerBuild_Throws()
+    public void Upgrade_ScriptedDatabaseOlderThanRelease5ef0515_ThrowsNamingTheReleaseToPassThrough()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, "DELETE FROM schema_migrations WHERE Version = 5;");
+        var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
+        Assert.Contains("schema script version 4", e.Message);
+        Assert.Contains("5ef0515", e.Message);
+        using var check = Open(db.ConnectionString);
+        Assert.Equal(0L, Convert.ToInt64(Scalar(check, "SELECT COUNT(*) FROM sqlite_master WHERE name = '__EFMigrationsHistory';")));
+    }
+
+    [Fact]
+    public void Migrate_DatabaseFromANewerBuild_ThrowsNamingItsMigration()
     {
         using var db = new TestDatabase();
         using (var c = Open(db.ConnectionString))
-        {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "INSERT INTO schema_migrations VALUES (5000, 'future', '2030-01-01');";
-            cmd.ExecuteNonQuery();
-        }
-        var e = Assert.Throws<InvalidOperationException>(() => Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded));
-        Assert.Contains("5000", e.Message);
-    }
-
-    [Fact]
-    public void Embedded_VersionsAreUniqueAndIncreasing()
-    {
-        var versions = SchemaMigration.Embedded.Select(m => m.Version).ToList();
-        Assert.NotEmpty(versions);
-        Assert.Equal(versions.Distinct().Order(), versions);
+            Execute(c, "INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('29991231000000_FromTheFuture', '99.0.0');");
+        var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
+        Assert.Contains("29991231000000_FromTheFuture", e.Message);
     }
 
     private static SqliteConnection Open(string cs)
@@ -142,28 +117,45 @@ public class SchemaMigratorTests
         return cmd.ExecuteScalar();
     }
 
-    /// <summary>Tables with their columns (name, type, not-null, pk) and indexes (name, unique, columns).</summary>
+    private static void Execute(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The application's tables (not the migration bookkeeping).</summary>
+    private static List<string> Tables(SqliteConnection c)
+    {
+        var tables = new List<string>();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence') AND name NOT LIKE '\\_\\_EF%' ESCAPE '\\' ORDER BY name;";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) tables.Add(r.GetString(0));
+        return tables;
+    }
+
+    private static Dictionary<string, long> RowCounts(string cs)
+    {
+        using var c = Open(cs);
+        return Tables(c).ToDictionary(t => t, t => Convert.ToInt64(Scalar(c, $"SELECT COUNT(*) FROM \"{t}\";")));
+    }
+
+    /// <summary>Tables with their columns (name, type, not-null, pk), indexes (name, unique, columns) and foreign keys.</summary>
     private static List<string> Describe(string cs)
     {
         using var c = Open(cs);
         var lines = new List<string>();
-        var tables = new List<string>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence') ORDER BY name;";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) tables.Add(r.GetString(0));
-        }
-        foreach (var t in tables)
+        foreach (var t in Tables(c))
         {
             using var cols = c.CreateCommand();
             cols.CommandText = $"SELECT name, upper(type), \"notnull\", pk FROM pragma_table_info('{t}') ORDER BY name;";
             using (var r = cols.ExecuteReader())
                 while (r.Read()) lines.Add($"{t}.{r.GetString(0)} {r.GetString(1)} notnull={r.GetInt64(2)} pk={r.GetInt64(3)}");
             using var idx = c.CreateCommand();
-            idx.CommandText = $"SELECT il.name, il.\"unique\", (SELECT group_concat(name) FROM pragma_index_info(il.name)) FROM pragma_index_list('{t}') il WHERE il.origin = 'c' ORDER BY il.name;";
+            idx.CommandText = $"SELECT il.name, il.\"unique\", il.partial, (SELECT group_concat(name) FROM pragma_index_info(il.name)) FROM pragma_index_list('{t}') il WHERE il.origin = 'c' ORDER BY il.name;";
             using (var r = idx.ExecuteReader())
-                while (r.Read()) lines.Add($"{t} index {r.GetString(0)} unique={r.GetInt64(1)} on {r.GetString(2)}");
+                while (r.Read()) lines.Add($"{t} index {r.GetString(0)} unique={r.GetInt64(1)} partial={r.GetInt64(2)} on {r.GetString(3)}");
             using var fks = c.CreateCommand();
             fks.CommandText = $"SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{t}') ORDER BY \"from\";";
             using (var r = fks.ExecuteReader())

@@ -5,11 +5,12 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services;
 
 /// <summary>Appends security-relevant events (who, what, when, from where) and lists the newest.</summary>
-public sealed class AuditLog(AppDbContext db, TimeProvider clock, IHttpContextAccessor http)
+public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IHttpContextAccessor http)
 {
     public async Task RecordAsync(string action, string detail, int? userId = null, CancellationToken cancel = default)
     {
         var ctx = http.HttpContext;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow().UtcDateTime,
@@ -21,6 +22,9 @@ public sealed class AuditLog(AppDbContext db, TimeProvider clock, IHttpContextAc
         await db.SaveChangesAsync(cancel);
     }
 
-    public Task<List<AuditEvent>> NewestAsync(int take, CancellationToken cancel = default) =>
-        db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(take).ToListAsync(cancel);
+    public async Task<List<AuditEvent>> NewestAsync(int take, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(take).ToListAsync(cancel);
+    }
 }
