@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
 
@@ -34,6 +35,10 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         }
         builder.UseEnvironment("Development");
     }
+
+    /// <summary>A context on the app's own database (as its services get one), for arranging and checking.</summary>
+    public LabelAndAlign.Web.Data.AppDbContext CreateDbContext() =>
+        Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LabelAndAlign.Web.Data.AppDbContext>>().CreateDbContext();
 
     /// <summary>A client that authenticates with the given API key (the admin's by default).</summary>
     public HttpClient CreateApiClient(string? key = AdminKey)

@@ -84,8 +84,8 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     /// <summary>A tiny checkpoint registered in the test app's own database and data folder.</summary>
     private async Task<int> AddAppCheckpointAsync(int step)
     {
-        using var scope = app.Services.CreateScope();
-        return await AddCheckpointAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), app.DataDirectory, step, seed: 4);
+        await using var db = app.CreateDbContext();
+        return await AddCheckpointAsync(db, app.DataDirectory, step, seed: 4);
     }
 
     private static CandidateGenerator.Request Request(int a, int? b = null, IReadOnlyList<string>? prompts = null) => new()

@@ -50,7 +50,8 @@ public class SchemaMigratorTests
 
         db.Migrate();
 
-        Assert.Equal(before, RowCounts(db.ConnectionString));
+        var after = RowCounts(db.ConnectionString);
+        Assert.Equal(before, before.Keys.ToDictionary(t => t, t => after[t]));
         using var fresh = new TestDatabase();
         Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
         await using var ctx = db.CreateContext();
@@ -67,6 +68,56 @@ public class SchemaMigratorTests
         Assert.Equal(DateTimeKind.Utc, run.CreatedAt.Kind);
         Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
         Assert.True(await ctx.MetricPoints.CountAsync(p => p.Name == "loss") >= 20);
+        // A copy of the old file is kept before the first migration after the adopted ones.
+        string next = ctx.Database.GetMigrations().ElementAt(1);
+        Assert.True(File.Exists($"{db.Path}.before-{next}.bak"), "a copy of the old database is kept beside it");
+        using var copy = Open($"Data Source={db.Path}.before-{next}.bak;Mode=ReadOnly");
+        Assert.Equal(7L, Convert.ToInt64(Scalar(copy, "SELECT COUNT(*) FROM labels;")));
+    }
+
+    /// <summary>The last numbered script, applied by main between 5ef0515 and the move to migrations.</summary>
+    private const string Script6 = """
+        CREATE TABLE user_sessions (Id TEXT NOT NULL PRIMARY KEY, UserId INTEGER NOT NULL REFERENCES users (Id) ON DELETE CASCADE, CreatedAt TEXT NOT NULL, EndedAt TEXT NULL);
+        CREATE INDEX IX_user_sessions_UserId ON user_sessions (UserId);
+        CREATE TABLE sign_in_throttle (EmailHash TEXT NOT NULL PRIMARY KEY, Attempts INTEGER NOT NULL, LockedUntil TEXT NULL, UpdatedAt TEXT NOT NULL);
+        ALTER TABLE users DROP COLUMN FailedSignInCount;
+        ALTER TABLE users DROP COLUMN LockoutEndsAt;
+        INSERT INTO user_sessions VALUES ('kept-session', 1, '2026-12-06 10:00:00', NULL);
+        INSERT INTO schema_migrations VALUES (6, 'sessions', '2026-12-06T10:00:00Z');
+        """;
+
+    [Fact]
+    public async Task Upgrade_DatabaseAtScriptVersion6_IsAdoptedWithItsSessions()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, Script6);
+
+        db.Migrate();
+
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Equal("kept-session", (await ctx.UserSessions.SingleAsync()).Id);
+    }
+
+    [Fact]
+    public void Migrate_AMigrationThatFails_IsRolledBackAndNamed()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        // Someone made a table by hand that the second migration creates.
+        using (var c = Open(db.ConnectionString)) Execute(c, "CREATE TABLE sign_in_throttle (Id INTEGER);");
+
+        var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
+
+        using var ctx = db.CreateContext();
+        string second = ctx.Database.GetMigrations().ElementAt(1);
+        Assert.Contains(second, e.Message);
+        Assert.Equal([ctx.Database.GetMigrations().First()], ctx.Database.GetAppliedMigrations());
+        using var check = Open(db.ConnectionString);
+        // Its first step (dropping a users column) was undone with the rest.
+        Assert.Equal(1L, Convert.ToInt64(Scalar(check, "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'FailedSignInCount';")));
     }
 
     [Fact]

@@ -18,8 +18,11 @@ namespace LabelAndAlign.Web.Data;
 /// </summary>
 public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, DatabaseSettings settings, ILogger<SchemaMigrator> logger)
 {
-    /// <summary>The last version of the numbered SQL scripts (releases up to 5ef0515); the first migration creates exactly that schema.</summary>
-    public const int LastScriptVersion = 5;
+    /// <summary>
+    /// Versions of the numbered SQL scripts the first migrations reproduce exactly: script version
+    /// → how many migrations (version 5 is release 5ef0515; 6 came after it, before migrations).
+    /// </summary>
+    private static readonly Dictionary<int, int> ScriptVersions = new() { [5] = 1, [6] = 2 };
 
     /// <summary>
     /// Recorded in the old <c>schema_migrations</c> table once a database has moved to EF Core
@@ -80,28 +83,30 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
 
     /// <summary>
     /// Releases up to 5ef0515 kept their schema with numbered SQL scripts recorded in
-    /// <c>schema_migrations</c>. The first migration creates exactly the schema of the last script
-    /// (a test holds them equal on a database such a release made), so a database at that version
-    /// is marked as having it applied, in one transaction; older ones must pass through that release first.
+    /// <c>schema_migrations</c>. The first migrations create exactly the schema of those scripts
+    /// (a test holds them equal on a database such a release made), so a database at a script
+    /// version they reproduce is marked as having them applied, in one transaction; older ones
+    /// must pass through that release first.
     /// </summary>
     private async Task AdoptScriptedSchemaAsync(AppDbContext db, CancellationToken cancel)
     {
         if (!await TableExistsAsync(db, "schema_migrations", cancel) || await TableExistsAsync(db, HistoryRepository.DefaultTableName, cancel)) return;
         int version = await db.Database.SqlQuery<int>($"SELECT COALESCE(MAX(Version), 0) AS \"Value\" FROM schema_migrations").SingleAsync(cancel);
-        if (version != LastScriptVersion)
+        if (!ScriptVersions.TryGetValue(version, out int count))
             throw new InvalidOperationException(
                 $"This database is at schema script version {version}, made by a release older than 5ef0515. Start release 5ef0515 on it once " +
-                $"(it upgrades it to version {LastScriptVersion}), then start this version.");
-        string first = db.Database.GetMigrations().First();
+                "(it upgrades it to version 5), then start this version.");
+        var adopted = db.Database.GetMigrations().Take(count).ToList();
         var history = db.GetService<IHistoryRepository>();
         await db.InTransactionAsync(null, async c =>
         {
             await db.Database.ExecuteSqlRawAsync(history.GetCreateScript(), c);
-            await db.Database.ExecuteSqlRawAsync(history.GetInsertScript(new HistoryRow(first, ProductInfo.GetVersion())), c);
+            foreach (string migration in adopted)
+                await db.Database.ExecuteSqlRawAsync(history.GetInsertScript(new HistoryRow(migration, ProductInfo.GetVersion())), c);
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO schema_migrations (Version, Name, AppliedAt) VALUES ({MovedToMigrationsVersion}, 'moved-to-ef-core-migrations', {DateTime.UtcNow:O})", c);
         }, cancel);
-        logger.LogInformation("Adopted a database at schema script version {Version} as migration {Migration}", version, first);
+        logger.LogInformation("Adopted a database at schema script version {Version} as migration {Migration}", version, adopted[^1]);
     }
 
     private static async Task<bool> TableExistsAsync(AppDbContext db, string table, CancellationToken cancel) =>

@@ -9,8 +9,15 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider c
 {
     public async Task RecordAsync(string action, string detail, int? userId = null, CancellationToken cancel = default)
     {
-        var ctx = http.HttpContext;
         await using var db = await dbs.CreateDbContextAsync(cancel);
+        Add(db, action, detail, userId);
+        await db.SaveChangesAsync(cancel);
+    }
+
+    /// <summary>Adds the event to the caller's context, to be saved with (and only with) its other changes.</summary>
+    public void Add(AppDbContext db, string action, string detail, int? userId = null)
+    {
+        var ctx = http.HttpContext;
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow().UtcDateTime,
@@ -19,7 +26,6 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider c
             Detail = detail.Length > 1000 ? detail[..1000] : detail,
             Ip = ctx?.Connection.RemoteIpAddress?.ToString(),
         });
-        await db.SaveChangesAsync(cancel);
     }
 
     public async Task<List<AuditEvent>> NewestAsync(int take, CancellationToken cancel = default)

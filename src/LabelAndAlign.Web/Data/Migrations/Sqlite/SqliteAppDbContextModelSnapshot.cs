@@ -627,6 +627,25 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.ToTable("setup_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.SignInThrottleEntry", b =>
+                {
+                    b.Property<string>("EmailHash")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LockedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EmailHash");
+
+                    b.ToTable("sign_in_throttle", (string)null);
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.User", b =>
                 {
                     b.Property<int>("Id")
@@ -640,16 +659,10 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("FailedSignInCount")
-                        .HasColumnType("INTEGER");
-
                     b.Property<bool>("IsDisabled")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("LastSignInAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("LockoutEndsAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PasswordHash")
@@ -670,6 +683,27 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("LabelAndAlign.Web.Data.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("user_sessions", (string)null);
                 });
 
             modelBuilder.Entity("LabelAndAlign.Web.Data.ApiKey", b =>
@@ -774,6 +808,15 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.HasOne("LabelAndAlign.Web.Data.Runs.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LabelAndAlign.Web.Data.UserSession", b =>
+                {
+                    b.HasOne("LabelAndAlign.Web.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
