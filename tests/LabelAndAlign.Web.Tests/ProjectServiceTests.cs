@@ -91,7 +91,7 @@ public class ProjectServiceTests
         await AddUserAsync(db, "viewer@example.com", UserRole.Viewer);
         int project = await AddProjectAsync(db, owner, 1);
         await using var ctx = db.CreateContext();
-        var service = new ProjectService(ctx, TimeProvider.System);
+        var service = new ProjectService(db.Factory, TimeProvider.System);
 
         var e = await Assert.ThrowsAsync<InputException>(() => service.SetMemberAsync(project, "viewer@example.com", projectRole));
         Assert.Equal("role", e.Field);

@@ -102,6 +102,78 @@ public class SchemaMigratorTests
     }
 
     [Fact]
+    public async Task Upgrade_DatabaseOfRelease5ef0515_TranslatesItsRunConfigToTrlKeys()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+
+        db.Migrate();
+
+        await using var ctx = db.CreateContext();
+        var run = await ctx.Runs.SingleAsync();
+        var config = System.Text.Json.Nodes.JsonNode.Parse(run.ConfigJson)!.AsObject();
+        Assert.DoesNotContain(config, kv => Engine.Recipe.LegacyKeys.Renamed.ContainsKey(kv.Key));
+        var spec = Engine.Recipe.RunSpecs.Parse(run.Algorithm, config);
+        // What the fixture's run was launched with, under the old names: batch_size 4, save_every 10.
+        Assert.Equal((4, 10, 20), (spec.Trainer.BatchSize, spec.Trainer.SaveSteps, spec.Trainer.MaxSteps));
+        Assert.Equal(0, run.Attempts);
+    }
+
+    /// <summary>Two runs stored under the old option names by a database at script version 6.</summary>
+    private const string OldRuns = """
+        INSERT INTO runs (Name, Algorithm, ConfigJson, Status, Step, TotalSteps, CancelRequested, CreatedAt) VALUES
+        ('old', 'dpo', '{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}', 'Completed', 100, 100, 0, '2026-01-01'),
+        ('odd', 'sft', 'null', 'Failed', 0, 0, 0, '2026-01-01');
+        """;
+
+    private const string TranslatedOld = """{"model":"tiny","max_steps":100,"per_device_train_batch_size":16,"lr_scheduler_type":"constant","save_steps":25,"logging_steps":1,"eval_steps":0,"beta":0.5}""";
+
+    [Fact]
+    public void Upgrade_FromScriptVersion6_TranslatesStoredRunConfigsToTrlKeys_Once()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, Script6 + OldRuns);
+
+        db.Migrate();
+        db.Migrate();
+
+        using var read = Open(db.ConnectionString);
+        string config = (string)Scalar(read, "SELECT ConfigJson FROM runs WHERE Name = 'old';")!;
+        Assert.Equal(TranslatedOld, config);
+        var spec = Engine.Recipe.RunSpecs.Parse("dpo", System.Text.Json.Nodes.JsonNode.Parse(config)!.AsObject());
+        Assert.Equal((16, 25), (spec.Trainer.BatchSize, spec.Trainer.SaveSteps));
+        Assert.Equal("null", Scalar(read, "SELECT ConfigJson FROM runs WHERE Name = 'odd';")); // unreadable: left for the engine to name
+        Assert.Equal(0L, Scalar(read, "SELECT Attempts FROM runs WHERE Name = 'old';"));
+        Assert.Equal(1L, Scalar(read, "SELECT COUNT(*) FROM __EFMigrationsHistory WHERE MigrationId LIKE '%TrlRunKeys';"));
+    }
+
+    /// <summary>Script 7 as the release before migrations applied it: the column, and the configs its own code had translated.</summary>
+    private const string Script7 = """
+        ALTER TABLE runs ADD COLUMN Attempts INTEGER NOT NULL DEFAULT 0;
+        UPDATE runs SET Attempts = 2 WHERE Name = 'old';
+        INSERT INTO schema_migrations VALUES (7, 'run_attempts_and_trl_keys', '2026-12-06T11:00:00Z');
+        """;
+
+    [Fact]
+    public async Task Upgrade_DatabaseAtScriptVersion7_IsAdoptedKeepingItsAttemptsAndConfigs()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString))
+            Execute(c, Script6 + OldRuns.Replace("""{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}""", TranslatedOld) + Script7);
+
+        db.Migrate();
+
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        var old = await ctx.Runs.SingleAsync(r => r.Name == "old");
+        Assert.Equal((TranslatedOld, 2), (old.ConfigJson, old.Attempts));
+    }
+
+    [Fact]
     public void Migrate_AMigrationThatFails_IsRolledBackAndNamed()
     {
         using var db = new TestDatabase(migrate: false);

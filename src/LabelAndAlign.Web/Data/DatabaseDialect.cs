@@ -14,6 +14,9 @@ public static class WriteScopes
 {
     /// <summary>Key: the labeler's user id. Their queue operations (next, label, skip, undo) run one at a time.</summary>
     public const int Labeler = 1;
+
+    /// <summary>Key: 0. Schema changes applied in code (<see cref="SchemaMigrator"/>), one instance at a time.</summary>
+    public const int Schema = 2;
 }
 
 /// <summary>
@@ -36,6 +39,14 @@ public abstract class DatabaseDialect
 
     /// <summary>Streams one metric's points between two steps (inclusive) in step order.</summary>
     public abstract Task ScanMetricAsync(AppDbContext db, int runId, string name, int fromStep, int toStep, Action<PointDto> add, CancellationToken cancel);
+
+    /// <summary>
+    /// Feeds one metric's points between two steps (inclusive) to <paramref name="sampler"/>, whose
+    /// buckets must hold whole: every point by default, or bucket by bucket where the database can
+    /// reduce them itself.
+    /// </summary>
+    public virtual Task DownsampleMetricAsync(AppDbContext db, int runId, string name, int fromStep, int toStep, MetricDownsampler sampler, CancellationToken cancel) =>
+        ScanMetricAsync(db, runId, name, fromStep, toStep, sampler.Add, cancel);
 }
 
 public static class DatabaseDialectExtensions

@@ -20,9 +20,20 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
 {
     /// <summary>
     /// Versions of the numbered SQL scripts the first migrations reproduce exactly: script version
-    /// → how many migrations (version 5 is release 5ef0515; 6 came after it, before migrations).
+    /// → how many migrations (version 5 is release 5ef0515; 6 and 7 came after it, before migrations:
+    /// 7 is RunAttempts plus TrlRunKeys' translation of stored run configs, which its own code did).
     /// </summary>
-    private static readonly Dictionary<int, int> ScriptVersions = new() { [5] = 1, [6] = 2 };
+    private static readonly Dictionary<int, int> ScriptVersions = new() { [5] = 1, [6] = 2, [7] = 4 };
+
+    /// <summary>
+    /// Migrations whose rows need more than SQL, by name (the id without its timestamp): their step
+    /// in code, applied here in one transaction with the migration's history row (their <c>Up</c> is
+    /// empty), so a crash never leaves one half done or done twice.
+    /// </summary>
+    private static readonly Dictionary<string, Func<AppDbContext, CancellationToken, Task>> DataSteps = new(StringComparer.Ordinal)
+    {
+        ["TrlRunKeys"] = Migrations.RunConfigUpgrade.ApplyAsync,
+    };
 
     /// <summary>
     /// Recorded in the old <c>schema_migrations</c> table once a database has moved to EF Core
@@ -54,7 +65,8 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
         {
             try
             {
-                await migrator.MigrateAsync(migration, cancel);
+                if (DataSteps.TryGetValue(migration[(migration.IndexOf('_') + 1)..], out var step)) await ApplyDataStepAsync(db, migration, step, cancel);
+                else await migrator.MigrateAsync(migration, cancel);
             }
             catch (Exception e) when (e is DbException or InvalidOperationException)
             {
@@ -63,6 +75,21 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
             logger.LogInformation("Applied schema migration {Migration}", migration);
         }
         return pending[^1];
+    }
+
+    /// <summary>
+    /// A migration whose change is a step in code: the step and the history row in one write
+    /// transaction; an instance starting at the same moment that applied it first is left to stand.
+    /// </summary>
+    private static async Task ApplyDataStepAsync(AppDbContext db, string migration, Func<AppDbContext, CancellationToken, Task> step, CancellationToken cancel)
+    {
+        var history = db.GetService<IHistoryRepository>();
+        await db.InTransactionAsync(new WriteLock(WriteScopes.Schema, 0), async c =>
+        {
+            if ((await history.GetAppliedMigrationsAsync(c)).Any(m => m.MigrationId == migration)) return;
+            await step(db, c);
+            await db.Database.ExecuteSqlRawAsync(history.GetInsertScript(new HistoryRow(migration, ProductInfo.GetVersion())), c);
+        }, cancel);
     }
 
     /// <summary>Creates the file's folder and turns on WAL (kept in the file), so readers never wait for the writer.</summary>

@@ -66,8 +66,8 @@ public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var items = (await (
                 from i in db.Items
                 where ids.Contains(i.Id)
-                join u in db.Users on i.VerdictById equals (int?)u.Id into by
-                from u in by.DefaultIfEmpty()
+                join u in db.Users on i.VerdictById equals (int?)u.Id into verdictBy
+                from u in verdictBy.DefaultIfEmpty()
                 select new { i.Id, i.ExternalId, i.PromptText, i.ResponseA, i.ResponseB, i.Verdict, By = u == null ? null : u.Email, i.VerdictAt })
             .ToListAsync(cancel)).ToDictionary(i => i.Id);
         var result = ids.Select(id => items[id]).Select(i => new ReviewItem(i.Id, i.ExternalId, i.PromptText, i.ResponseA, i.ResponseB,

@@ -479,6 +479,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("BaseCheckpointId")
                         .HasColumnType("INTEGER");
 
