@@ -126,7 +126,7 @@ public class LabelingSessionTests
     public async Task Draft_RestoredInANewSession_OnTheSameItem_PutsTheJudgementBack()
     {
         await using var s = await SoloProject.CreateAsync(items: 2);
-        await new ProjectService(s.Context, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", Rubric = ["Clarity"] });
+        await new ProjectService(s.Db.Factory, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", Rubric = ["Clarity"] });
         var before = Session(s);
         await before.LoadAsync();
         before.Choose("left");

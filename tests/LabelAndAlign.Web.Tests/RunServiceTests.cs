@@ -109,8 +109,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         AddPoints(sft, "mean_token_accuracy", 10, i => i == 4 ? 0.9 : 0.1 * i / 2); // highest at step 4
         AddPoints(sft, "grad_norm", 10, i => i); // not a main metric
         int empty = AddRun("queued");
-        await using var ctx = _db.CreateContext();
-        var service = Service(ctx);
+        var service = Service(_db);
         var runs = await service.ListAsync();
 
         var summaries = await service.SummariesAsync(runs);
