@@ -67,12 +67,13 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     }
 
     /// <summary>A generator over the test's database whose jobs go to the test's worker (woken through its app's hub).</summary>
-    private CandidateGenerator Generator(AppDbContext ctx)
+    private CandidateGenerator Generator(TestDatabase db)
     {
+        var ctx = db.CreateContext();
         var signals = Host().Services.GetRequiredService<Services.Workers.EngineSignals>();
         var jobs = new Services.Workers.GenerationJobs(ctx, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Services.Workers.TrainingOptions()),
             signals, Host().Services.GetRequiredService<IServiceScopeFactory>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Services.Workers.GenerationJobs>.Instance);
-        return new(_db.Factory, LabelingTestData.Importer(_db), _slots, jobs, _db.Settings);
+        return new(db.Factory, LabelingTestData.Importer(db), _slots, jobs, db.Settings);
     }
 
     private static async Task<int> CreateProjectAsync(HttpClient admin, string name)
