@@ -173,11 +173,11 @@ public class SchemaMigratorTests
         Assert.Equal((TranslatedOld, 2), (old.ConfigJson, old.Attempts));
     }
 
-    /// <summary>The scripts 8 and 9 as the last release before migrations applied them (Fixtures/scripts).</summary>
+    /// <summary>The scripts 8, 9 and 10 as the last builds before migrations applied them (Fixtures/scripts).</summary>
     private static string Script(string name) => File.ReadAllText(Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Web.Tests", "Fixtures", "scripts", name));
 
     [Fact]
-    public async Task Upgrade_DatabaseAtScriptVersion9_IsAdoptedWithItsWorkers()
+    public async Task Upgrade_DatabaseAtScriptVersion10_IsAdoptedWithItsWorkersAndCheckpoints()
     {
         using var db = new TestDatabase(migrate: false);
         File.Copy(ReleaseFixture, db.Path);
@@ -185,7 +185,8 @@ public class SchemaMigratorTests
             Execute(c, Script6 + OldRuns.Replace("""{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}""", TranslatedOld) + Script7
                 + Script("0008_workers.sql") + Script("0009_generation_jobs.sql")
                 + "INSERT INTO workers (Name, SessionId, UserId, Host, Version, Cores, MemoryBytes, MaxRuns, EnginesJson, FirstSeenAt, ConnectedAt, LastSeenAt) VALUES ('gpu-1', 's', 1, 'h', '1', 8, 1, 1, '[]', '2026-12-07', '2026-12-07', '2026-12-07');"
-                + "INSERT INTO schema_migrations VALUES (8, 'workers', '2026-12-07T04:00:00Z'), (9, 'generation_jobs', '2026-12-07T04:00:00Z');");
+                + "INSERT INTO schema_migrations VALUES (8, 'workers', '2026-12-07T04:00:00Z'), (9, 'generation_jobs', '2026-12-07T04:00:00Z');"
+                + Script("0010_uploaded_checkpoints.sql") + "INSERT INTO schema_migrations VALUES (10, 'uploaded_checkpoints', '2026-12-07T05:00:00Z');");
 
         db.Migrate();
 
@@ -194,6 +195,7 @@ public class SchemaMigratorTests
         await using var ctx = db.CreateContext();
         Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
         Assert.Equal("gpu-1", (await ctx.Workers.SingleAsync()).Name);
+        Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
         Assert.Equal(TranslatedOld, (await ctx.Runs.SingleAsync(r => r.Name == "old")).ConfigJson);
     }
 

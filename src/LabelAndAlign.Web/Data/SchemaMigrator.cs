@@ -22,9 +22,9 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
     /// Versions of the numbered SQL scripts the first migrations reproduce exactly: script version
     /// → how many migrations (version 5 is release 5ef0515; 6, 7 and 9 came after it, before migrations:
     /// 7 is RunAttempts plus TrlRunKeys' translation of stored run configs, which its own code did; 8 and
-    /// 9 landed together and are Workers).
+    /// 9 landed together and are Workers; 10 is UploadedCheckpoints).
     /// </summary>
-    private static readonly Dictionary<int, int> ScriptVersions = new() { [5] = 1, [6] = 2, [7] = 4, [9] = 5 };
+    private static readonly Dictionary<int, int> ScriptVersions = new() { [5] = 1, [6] = 2, [7] = 4, [9] = 5, [10] = 6 };
 
     /// <summary>
     /// Migrations whose rows need more than SQL, by name (the id without its timestamp): their step

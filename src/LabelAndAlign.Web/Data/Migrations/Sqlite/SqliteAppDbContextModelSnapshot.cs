@@ -556,14 +556,20 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Path")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("RunId")
+                    b.Property<int?>("RunId")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("UploadedById")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -932,8 +938,7 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.HasOne("LabelAndAlign.Web.Data.Runs.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.RunSample", b =>
