@@ -217,9 +217,10 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
         await Expect(page.GetByTestId("lineage-reward-model")).ToContainTextAsync($"tone-rm · step {rewardStep}");
         await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
         var scores = page.Locator(".chart-card[data-metric='objective/scores']");
-        // Charts draw when scrolled near; the card says how many points it drew (one per PPO step).
+        // One point per PPO step, as plotly holds the chart's first trace: what is drawn.
         await scores.ScrollIntoViewIfNeededAsync();
-        await Expect(scores).ToHaveAttributeAsync("data-points", "3");
+        await page.WaitForFunctionAsync("() => document.querySelector(`.chart-card[data-metric='objective/scores'] .chart-plot`)?.data?.[0]?.x?.length === 3",
+            null, new() { Timeout = 15_000 });
         await Expect(scores.Locator(".scatterlayer .trace").First).ToBeVisibleAsync();
         await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // sticky bars would show mid-page in a full-page shot
         await BrowserFixture.ScreenshotAsync(page, "ppo-run-reward-model");

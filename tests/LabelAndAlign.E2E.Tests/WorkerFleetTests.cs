@@ -105,13 +105,15 @@ public sealed class WorkerFleetTests(ITestOutputHelper output) : AdminAppTest(ou
     [Fact]
     public async Task TwoWorkers_TrainTwoRunsAtOnce_AndAKilledWorkersRunResumesOnTheOtherFromItsLastCheckpoint()
     {
-        const int Long = 400, Short = 40, SaveSteps = 10;
+        // Long enough that an idle machine (a tiny model trains ~100 steps/s) is still far from the end when the
+        // kill comes, after the second worker and run have started; a checkpoint every SaveSteps proves the resume point.
+        const int Long = 3000, Short = 40, SaveSteps = 50;
         string key = await WorkerKeyAsync();
         var a = await StartWorkerAsync(key, "worker-a");
         int first = await LaunchSftAsync("on a", Tiny(Long, SaveSteps));
         await WaitForRunAsync(first, r => Status(r) == "Running" && Worker(r) == "worker-a", TimeSpan.FromSeconds(120));
         var b = await StartWorkerAsync(key, "worker-b");
-        int second = await LaunchSftAsync("on b", Tiny(Short, SaveSteps));
+        int second = await LaunchSftAsync("on b", Tiny(Short, 10));
         await WaitForRunAsync(second, r => Status(r) == "Running" && Worker(r) == "worker-b", TimeSpan.FromSeconds(120));
         // Both at once, each on its own worker.
         var firstNow = await RunAsync(first);

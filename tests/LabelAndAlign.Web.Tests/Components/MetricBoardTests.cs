@@ -60,7 +60,8 @@ public class MetricBoardTests : UiTestContext
         Interactive(false);
         var prerendered = Render<MetricBoard>(p => p.Add(b => b.Runs, [new BoardRun(1, "r")]));
         Assert.Contains("Loading charts", prerendered.Find("[data-role=empty]").TextContent);
-        prerendered.WaitForAssertion(() => Assert.Equal(1, _store.Reads), Patience);
+        // The read runs on the thread pool and renders nothing, so wait on it (bUnit's WaitForAssertion re-checks only on renders).
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _store.Reads) == 1, Patience), $"reads: {_store.Reads}");
 
         var live = RenderBoard(runs: new BoardRun(1, "r"));
         live.WaitForAssertion(() => Assert.Equal("true", live.Find(".metric-board").GetAttribute("data-ready")), Patience);
