@@ -24,7 +24,7 @@ builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
-await app.MigrateDatabaseAsync();
+app.MigrateDatabase();
 await app.EnsureAdminAsync();
 
 app.UseSecurityHeaders();

@@ -26,7 +26,8 @@ public sealed class SetupTests
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/users")).StatusCode);
 
-        await using var db = app.CreateDbContext();
+        await using var check = app.Services.CreateAsyncScope();
+        var db = check.ServiceProvider.GetRequiredService<LabelAndAlign.Web.Data.AppDbContext>();
         var admin = await db.Users.SingleAsync(u => u.Email == "first@example.com");
         Assert.NotNull(admin.LastSignInAt);
         Assert.True(await db.AuditEvents.AnyAsync(e => e.Action == "user.create" && e.UserId == admin.Id));
