@@ -184,12 +184,12 @@ public class TrainCommandTests
     }
 
     [Fact]
-    public async Task Train_PpoWithARewardModel_SamplesCarryItsScore_AndTheKl()
+    public async Task Train_PpoWithARewardModel_SamplesCarryThePacksReward_OnAPack_ElseTheRewardModels()
     {
         string dir = InferenceCommandsTestData.TempDir();
         Assert.Equal(0, (await Run(CancellationToken.None, "--config", Config(dir, "sft", 2))).Code);
         string start = Path.Combine(dir, "out-sft", "checkpoint-2");
-        // A reward model whose head ignores the trunk: every score is 0.4375, never the pack's positivity.
+        // A reward model whose head ignores the trunk: every score is 0.4375, never the pack's positivity (a whole number).
         var (cfg, lm) = Checkpoint.Load(start);
         var rm = new ParameterTensors(cfg with { ScalarHead = true });
         lm.Data.AsSpan().CopyTo(rm.Data);
@@ -199,13 +199,33 @@ public class TrainCommandTests
         Checkpoint.Save(rmDir, rm);
         TokenizerFiles.Save(TokenizerFiles.Load(start), rmDir);
 
+        // On the pack: its oracle judges every run's samples alike, whatever the run optimizes.
         var (code, _) = await Run(CancellationToken.None, "--config",
             Config(dir, "ppo", 2, $"init_from: {start}\nreward_model: {rmDir}\nnum_ppo_epochs: 1\nmax_completion_length: 6"));
         Assert.Equal(0, code);
         var samples = Samples(Path.Combine(dir, "out-ppo"));
         Assert.NotEmpty(samples);
-        Assert.All(samples, s => Assert.Equal(0.4375, s.GetProperty("reward").GetDouble(), 5));
+        Assert.All(samples, s => Assert.Equal(SentimentPack.Positivity(s.GetProperty("completion").GetString()!), s.GetProperty("reward").GetDouble(), 5));
         Assert.All(samples, s => Assert.True(double.IsFinite(s.GetProperty("kl").GetDouble())));
+
+        // On other data: the reward model the run optimizes.
+        File.WriteAllLines(Path.Combine(dir, "prompts.jsonl"), ["{\"prompt\": \"The movie was\"}", "{\"prompt\": \"The food was\"}"]);
+        File.WriteAllText(Path.Combine(dir, "ppo-file.yaml"), $"""
+            algorithm: ppo
+            output_dir: out-ppo-file
+            dataset: prompts.jsonl
+            init_from: {start}
+            reward_model: {rmDir}
+            max_steps: 2
+            per_device_train_batch_size: 2
+            num_ppo_epochs: 1
+            max_completion_length: 6
+            save_steps: 2
+            """);
+        Assert.Equal(0, (await Run(CancellationToken.None, "--config", Path.Combine(dir, "ppo-file.yaml"))).Code);
+        var fileSamples = Samples(Path.Combine(dir, "out-ppo-file"));
+        Assert.NotEmpty(fileSamples);
+        Assert.All(fileSamples, s => Assert.Equal(0.4375, s.GetProperty("reward").GetDouble(), 5));
     }
 
     [Fact]

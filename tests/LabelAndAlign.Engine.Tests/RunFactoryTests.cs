@@ -147,4 +147,32 @@ public sealed class RunFactoryTests : IDisposable
         Assert.Contains(dpo.Sink.Metrics, m => m.Name == "rewards/margins");
         Assert.All(dpo.Sink.Samples, s => Assert.NotNull(s.Sample.Kl));
     }
+
+    [Fact]
+    public void OnlineDpo_OnAPacksPrompts_IsJudgedByItsOracle_SamplesItsStartAsStepZero_AndScoresWithThePacksReward()
+    {
+        var sft = new RecordingReporter();
+        Train(Inputs(Spec("sft", """ "max_steps": 2 """), SentimentSft(), "sft"), sft);
+        var prompts = new SentimentPack().Prompts(1, 16).Select(p => new JsonObject { ["prompt"] = p.Prompt }).ToList();
+        var dpo = new RecordingReporter();
+        Train(Inputs(Spec("dpo", """ "online": true, "max_new_tokens": 8, "max_steps": 2, "save_steps": 2, "num_eval_prompts": 3 """), prompts, "online",
+            new SentimentPack(), sft.Checkpoints[^1].Folder), dpo);
+        Assert.Equal([0, 2], dpo.SampleSteps());
+        Assert.All(dpo.Sink.Samples.Where(s => s.Step == 0), s => Assert.Equal(0, s.Sample.Kl!.Value, 4)); // the start, before any step
+        Assert.All(dpo.Sink.Samples, s => Assert.Equal(SentimentPack.Positivity(s.Sample.Completion), s.Sample.Reward));
+        foreach (var name in new[] { "judge/ties", "objective/scores", "val/contain_eos_token" })
+            Assert.Equal([1, 2], dpo.Points(name).Select(p => p.Step));
+    }
+
+    [Fact]
+    public void OnlineDpo_WithoutAJudge_IsRefusedBeforeAnyWork_NamingWhatToChoose()
+    {
+        var prompts = new SentimentPack().Prompts(1, 4).Select(p => new JsonObject { ["prompt"] = p.Prompt }).ToList();
+        var e = Assert.Throws<RunSpecException>(() => _factory.Prepare(Inputs(Spec("dpo", """ "online": true """), prompts), new RecordingReporter()));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("reward_model", error.Key);
+        Assert.StartsWith("Online DPO needs a judge", error.Message);
+        Assert.Empty(RunFactory.CheckInputs(Spec("dpo", """ "online": true """), rewardModel: true, pack: false));
+        Assert.Equal("reward_model", Assert.Single(RunFactory.CheckInputs(Spec("dpo", """ "online": false """), rewardModel: true, pack: false)).Key);
+    }
 }

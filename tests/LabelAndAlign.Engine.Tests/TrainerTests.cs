@@ -152,6 +152,27 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Run_WithSampleStart_SamplesTheStartingModelAsStepZero_OnceAndNotOnAResume()
+    {
+        using var dir = new TempDirectory();
+        var (model, sft) = Setup();
+        var samples = new MemoryMetricsSink();
+        Trainer Make(Gpt m, ITrainingAlgorithm a, int steps) =>
+            new(m, a, new TrainerOptions { MaxSteps = steps, BatchSize = 4, OutputDir = dir.Path, SaveSteps = 2 })
+            {
+                Samples = samples, SampleStart = true, SampleGenerator = _ => [new CheckpointSample("The movie was", " great.")],
+            };
+        Make(model, sft, 2).Run();
+        Assert.Equal([0, 2], samples.Samples.Select(s => s.Step).ToArray());
+
+        var (again, sft2) = Setup();
+        var resumed = Make(again, sft2, 4);
+        resumed.Resume(Trainer.LatestCheckpoint(dir.Path)!);
+        resumed.Run();
+        Assert.Equal([0, 2, 4], samples.Samples.Select(s => s.Step).ToArray());
+    }
+
+    [Fact]
     public void SaveCheckpoint_ReportsTheSamplesBeforeTheFlushAndTheFolder()
     {
         using var dir = new TempDirectory();

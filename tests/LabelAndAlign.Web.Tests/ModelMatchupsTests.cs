@@ -1,20 +1,10 @@
+using LabelAndAlign.Engine.Evaluation;
 using LabelAndAlign.Web.Services.Labeling;
 
 namespace LabelAndAlign.Web.Tests;
 
 public class ModelMatchupsTests
 {
-    [Theory]
-    [InlineData(0.5, 10, 0.2366, 0.7634)] // 5 of 10
-    [InlineData(0.8, 10, 0.4902, 0.9433)] // 8 of 10
-    [InlineData(1.0, 5, 0.5655, 1.0)]     // 5 of 5: the interval still admits a coin
-    public void Wilson_MatchesPublishedIntervals(double p, int n, double low, double high)
-    {
-        var (l, h) = ModelMatchups.Wilson(p, n);
-        Assert.Equal(low, l, 4);
-        Assert.Equal(high, h, 4);
-    }
-
     [Fact]
     public void Compute_SamePairOnEitherSide_IsOneMatchup_FromTheFirstModelsView()
     {
@@ -33,7 +23,7 @@ public class ModelMatchupsTests
         Assert.Equal(("run 1 · step 100", "run 2 · step 400"), (m.First, m.Second));
         Assert.Equal((5, 1, 2, 1, 1), (m.Votes, m.FirstWins, m.SecondWins, m.Ties, m.BothBad));
         Assert.Equal(1.5 / 4, m.WinRate!.Value, 12);
-        var (low, high) = ModelMatchups.Wilson(1.5 / 4, 4);
+        var (low, high) = WinRate.Wilson(1.5 / 4, 4);
         Assert.Equal((low, high), (m.Low!.Value, m.High!.Value));
     }
 

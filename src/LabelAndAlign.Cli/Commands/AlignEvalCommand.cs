@@ -7,12 +7,14 @@ namespace LabelAndAlign.Cli.Commands;
 
 /// <summary>
 /// <c>lna align-eval --pack &lt;arithmetic|sentiment&gt; --algorithm &lt;dpo|ppo|grpo&gt; [--minutes 10 --seed 1]</c>:
-/// SFT → oracle-labelled pairs → align → oracle judgement on held-out prompts, each stage a run of the one recipe.
+/// SFT → align until the budget is spent (online DPO labelled by the oracle as it samples; PPO on a reward model of oracle
+/// pairs; GRPO on the pack's reward) → oracle judgement on held-out prompts, each stage a run of the one recipe.
 /// Prints <c>sft_accuracy=…</c> (arithmetic), <c>rm_heldout_accuracy=…</c> (PPO), <c>kl=…</c> and, last,
 /// <c>oracle_winrate_after=&lt;fraction&gt;</c> (wins + ½ ties of the aligned policy's sample against the SFT policy's,
-/// both at temperature 1, over held-out prompts). Tuning knobs for experiments: --sft-steps --sft-examples --steps --lr
-/// --beta --rpo-alpha --loss-type --kl-coef --temperature, --scale (shrinks every stage, for tests) and --output (keeps
-/// each stage's run folder: checkpoints, metrics.jsonl, samples.jsonl).
+/// both at temperature 1, over held-out prompts). Tuning knobs for experiments: --sft-steps --sft-examples --steps (a cap
+/// on the alignment steps) --lr --beta --rpo-alpha --loss-type --offline (DPO on fixed oracle pairs of SFT samples)
+/// --kl-coef --temperature, --scale (shrinks every stage, for tests) and --output (keeps each stage's run folder:
+/// checkpoints, metrics.jsonl, samples.jsonl).
 /// </summary>
 public sealed class AlignEvalCommand : ICliCommand
 {
@@ -36,6 +38,7 @@ public sealed class AlignEvalCommand : ICliCommand
         string lossType = args.String("loss-type") ?? "sigmoid";
         float klCoef = args.Float("kl-coef", 0.05f);
         float temperature = args.Float("temperature", 1f);
+        bool offline = args.Flag("offline");
         args.RejectUnknown();
         var algorithm = Algorithms.TryParse(algorithmName);
         if (algorithm is not (Algorithm.Dpo or Algorithm.Ppo or Algorithm.Grpo))
@@ -56,7 +59,7 @@ public sealed class AlignEvalCommand : ICliCommand
         new AlignEval(pack, algorithm.Value, seed, minutes, stdout)
         {
             Scale = scale, Output = output is null ? null : Path.GetFullPath(output), SftSteps = sftSteps, SftExamples = sftExamples, AlignLearningRate = lr,
-            AlignSteps = steps, DpoBeta = beta, RpoAlpha = rpo, DpoLossType = loss, PpoKlCoef = klCoef, PpoTemperature = temperature,
+            AlignSteps = steps, DpoBeta = beta, RpoAlpha = rpo, DpoLossType = loss, DpoOnline = !offline, PpoKlCoef = klCoef, PpoTemperature = temperature,
         }.Run(cancel);
         return Task.FromResult(0);
     }

@@ -72,10 +72,11 @@ public sealed class TrainCommand : ICliCommand
         }
         else
         {
-            rows = spec.Algorithm switch
+            rows = spec.Options switch
             {
-                Algorithm.Sft => PackRows.Sft(pack!, seed, file.PackExamples),
-                Algorithm.Reward or Algorithm.Dpo => PackPairs(file, pack!).Select(PackRows.Row).ToList(),
+                SftOptions => PackRows.Sft(pack!, seed, file.PackExamples),
+                DpoOptions { Online: true } => PackRows.Prompts(pack!, seed, file.PackExamples), // the oracle labels the policy's own samples
+                RewardOptions or DpoOptions => PackPairs(file, pack!).Select(PackRows.Row).ToList(),
                 _ => PackRows.Prompts(pack!, seed, file.PackExamples),
             };
             source = $"the {pack!.Name} pack";

@@ -1,3 +1,4 @@
+using LabelAndAlign.Engine.Evaluation;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.TaskPacks;
 using LabelAndAlign.Engine.Tokenization;

@@ -17,7 +17,16 @@ public static class DatasetRows
 
     /// <summary>The rows as <paramref name="algorithm"/>'s examples; throws naming every bad row (up to five) and what it expected.</summary>
     /// <param name="source">where the rows came from, for messages (a file name, "dataset 'x'")</param>
-    public static RunExamples Parse(Algorithm algorithm, IReadOnlyList<JsonObject> rows, string source = "the dataset")
+    public static RunExamples Parse(Algorithm algorithm, IReadOnlyList<JsonObject> rows, string source = "the dataset") =>
+        Parse(algorithm, algorithm is Algorithm.Reward or Algorithm.Dpo ? Shape.Preferences : algorithm == Algorithm.Sft ? Shape.Sft : Shape.Prompts, rows, source);
+
+    /// <summary>The rows as <paramref name="spec"/>'s examples: as its algorithm's, except online DPO, which samples its own pairs from prompts.</summary>
+    public static RunExamples Parse(RunSpec spec, IReadOnlyList<JsonObject> rows, string source = "the dataset") =>
+        spec.Options is DpoOptions { Online: true } ? Parse(spec.Algorithm, Shape.Prompts, rows, source) : Parse(spec.Algorithm, rows, source);
+
+    private enum Shape { Sft, Preferences, Prompts }
+
+    private static RunExamples Parse(Algorithm algorithm, Shape shape, IReadOnlyList<JsonObject> rows, string source)
     {
         if (rows.Count == 0) throw new InvalidDataException($"{Capital(source)} has no rows.");
         var errors = new List<string>();
@@ -31,10 +40,10 @@ public static class DatasetRows
                 return null;
             }
         }
-        RunExamples examples = algorithm switch
+        RunExamples examples = shape switch
         {
-            Algorithm.Sft => RunExamples.Of(Collect(rows.Count, i => Each(i, Sft))),
-            Algorithm.Reward or Algorithm.Dpo => RunExamples.Of(Collect(rows.Count, i => Each(i, Preference))),
+            Shape.Sft => RunExamples.Of(Collect(rows.Count, i => Each(i, Sft))),
+            Shape.Preferences => RunExamples.Of(Collect(rows.Count, i => Each(i, Preference))),
             _ => RunExamples.Of(Collect(rows.Count, i => Each(i, Prompt))),
         };
         if (bad > 0)

@@ -72,6 +72,7 @@ public abstract class GptBackend : ITrainingBackend
         {
             Samples = sampler is null ? null : reporter,
             SampleGenerator = sampler is null ? null : sampler.Sample,
+            SampleStart = job.Spec.Algorithm.FineTunesPolicy(),
             // A checkpoint's steps are never logged again after a resume from it: store them first.
             BeforeCheckpoint = reporter.Flush,
             CheckpointSaved = dir => Complete(dir, tokenizer, reporter),
@@ -147,6 +148,8 @@ public abstract class GptBackend : ITrainingBackend
                 return new SftTrainer(Require(examples.Sft, "SFT").Select(e => ChatTemplate.Tokenize(tokenizer, e)).ToList(), tokenizer.PadId, shape, sft);
             case RewardOptions reward:
                 return new RewardTrainer(Pairs(examples, tokenizer), tokenizer.PadId, shape, reward);
+            case DpoOptions { Online: true } online:
+                return new OnlineDpoTrainer(Require(examples.Prompts, "prompt"), tokenizer, rewards.OnlineDpo(), reference!, online, job.Spec.Trainer.Seed, engine);
             case DpoOptions dpo:
                 return new DpoTrainer(Pairs(examples, tokenizer), reference!, tokenizer.PadId, dpo, cancel, engine);
             case PpoOptions ppo:
@@ -165,11 +168,12 @@ public abstract class GptBackend : ITrainingBackend
     private static IReadOnlyList<T> Require<T>(IReadOnlyList<T>? list, string what) =>
         list ?? throw new ArgumentException($"The job's examples are not {what} examples; parse the rows for the spec's algorithm (DatasetRows.Parse).");
 
-    /// <summary>Evaluation completions as long as the run's own (PPO, GRPO), else the pack's longest answer, else 48 tokens.</summary>
+    /// <summary>Evaluation completions as long as the run's own (PPO, GRPO, online DPO), else the pack's longest answer, else 48 tokens.</summary>
     private static int MaxNewTokens(TrainingJob job) => job.Spec.Options switch
     {
         PpoOptions p => p.MaxCompletionLength,
         GrpoOptions g => g.MaxCompletionLength,
+        DpoOptions { Online: true } d => d.MaxNewTokens,
         _ => job.Pack?.MaxCompletionTokens ?? 48,
     };
 

@@ -32,6 +32,7 @@ public static class MemoryBudget
         {
             PpoOptions => perStep,
             GrpoOptions g => perStep * g.NumGenerations,
+            DpoOptions { Online: true } => 2 * perStep,
             _ => 0,
         };
         // A rollout keeps every row's key/value cache while it samples, then scores all rows in one pass (PPO: policy and value).

@@ -59,7 +59,7 @@ public sealed class RunFactory(TrainingBackends backends)
         var errors = CheckInputs(spec, inputs.RewardCheckpoint is not null, inputs.Pack is not null).ToList();
         if (errors.Count > 0) throw new RunSpecException(errors);
         var (backend, device) = backends.Resolve(spec);
-        var examples = DatasetRows.Parse(spec.Algorithm, inputs.Rows, inputs.Source);
+        var examples = DatasetRows.Parse(spec, inputs.Rows, inputs.Source);
         var tokenizer = TokenizerSource.Resolve(inputs.OutputFolder, inputs.Tokenizer, inputs.BaseCheckpoint,
             inputs.TrainedTokenizerFolder ?? Path.Combine(inputs.OutputFolder, TokenizerSource.FolderName), inputs.TokenizerCorpus ?? (() => DatasetRows.Texts(inputs.Rows)), inputs.TokenizerVocabSize ?? Model.GptConfig.Preset(spec.Model).VocabSize);
         var evalPrompts = (inputs.EvalPrompts ?? DatasetRows.EvalPrompts(inputs.Rows, spec.NumEvalPrompts)).Take(spec.NumEvalPrompts).ToList();
@@ -82,14 +82,14 @@ public sealed class RunFactory(TrainingBackends backends)
     }
 
     /// <summary>
-    /// What a spec needs from its inputs (a launch checks this before queueing the run): PPO and GRPO need a reward —
-    /// a reward model or a task pack's — and only they take a reward model.
+    /// What a spec needs from its inputs (a launch checks this before queueing the run): PPO, GRPO and online DPO need a
+    /// reward — a reward model or a task pack's — and only they take a reward model.
     /// </summary>
     public static IEnumerable<SpecError> CheckInputs(RunSpec spec, bool rewardModel, bool pack)
     {
-        if (spec.Algorithm.NeedsReward() && !rewardModel && !pack) yield return new("reward_model", RunRewards.NoReward(spec.Algorithm));
-        if (!spec.Algorithm.NeedsReward() && rewardModel)
-            yield return new("reward_model", $"{spec.Algorithm.Label()} takes no reward model; a reward model scores completions for PPO and GRPO.");
+        if (spec.NeedsReward && !rewardModel && !pack) yield return new("reward_model", RunRewards.NoReward(spec));
+        if (!spec.NeedsReward && rewardModel)
+            yield return new("reward_model", $"{spec.Algorithm.Label()} takes no reward model; a reward model scores completions for PPO, GRPO and online DPO.");
     }
 }
 

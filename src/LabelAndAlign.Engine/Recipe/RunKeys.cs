@@ -105,6 +105,12 @@ public static class RunKeys
             "Adds α × the chosen responses' language-model loss (RPO), which keeps a small model fluent; 0 = plain DPO (TRL's default off)."),
         Int("max_length", DpoKeys, 2, 1_048_576, Of<DpoOptions, int>(o => o.MaxLength), Of<DpoOptions, int>((o, v) => o with { MaxLength = v }),
             "Pairs whose prompt and longer response exceed this many tokens are dropped (TRL's default 1024)."),
+        Bool("online", DpoKeys, Of<DpoOptions, bool>(o => o.Online), Of<DpoOptions, bool>((o, v) => o with { Online = v }),
+            "Online DPO (TRL's OnlineDPOTrainer): every step samples two completions per prompt from the model being trained, the reward model or the task pack's oracle picks the better, and DPO learns from those pairs. Trains on prompts; default off (the dataset's pairs)."),
+        Int("max_new_tokens", DpoKeys, 1, 4096, Of<DpoOptions, int>(o => o.MaxNewTokens), Of<DpoOptions, int>((o, v) => o with { MaxNewTokens = v }),
+            "Online DPO: tokens sampled per completion at most (TRL's default 64)."),
+        Float("temperature", DpoKeys, 0, 100, Of<DpoOptions, float>(o => o.Temperature), Of<DpoOptions, float>((o, v) => o with { Temperature = v }),
+            "Online DPO: sampling temperature of the two completions (TRL's default 0.9).", minExclusive: true),
     ];
 
     private static readonly RunKey[] Ppo =

@@ -14,7 +14,7 @@ public static class SpecRules
     /// <summary>Examples in one optimizer step (per_device_train_batch_size × gradient_accumulation_steps).</summary>
     public const int MaxExamplesPerStep = 65_536;
 
-    /// <summary>Completions a PPO or GRPO step samples at once (its rollout holds all of them and their caches).</summary>
+    /// <summary>Completions a PPO, GRPO or online DPO step samples at once (its rollout holds all of them and their caches).</summary>
     public const int MaxCompletionsPerStep = 2_048;
 
     public static IEnumerable<SpecError> Check(RunSpec spec)
@@ -27,6 +27,9 @@ public static class SpecRules
         else if (spec.Options is PpoOptions && perStep > MaxCompletionsPerStep)
             yield return new("gradient_accumulation_steps",
                 $"PPO samples a completion for every example of a step: per_device_train_batch_size × gradient_accumulation_steps = {N(perStep)} at once; keep it at most {N(MaxCompletionsPerStep)}.");
+        else if (spec.Options is DpoOptions { Online: true } && 2 * perStep > MaxCompletionsPerStep)
+            yield return new("gradient_accumulation_steps",
+                $"Online DPO samples two completions for every example of a step: 2 × per_device_train_batch_size × gradient_accumulation_steps = {N(2 * perStep)} at once; keep it at most {N(MaxCompletionsPerStep)}.");
         if (spec.Options is GrpoOptions grpo && perStep * grpo.NumGenerations > MaxCompletionsPerStep)
             yield return new("num_generations",
                 $"GRPO samples num_generations completions for every example of a step: per_device_train_batch_size × gradient_accumulation_steps × num_generations = {N(perStep * grpo.NumGenerations)} at once; keep it at most {N(MaxCompletionsPerStep)}.");

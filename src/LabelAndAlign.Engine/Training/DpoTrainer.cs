@@ -26,6 +26,19 @@ public sealed record DpoOptions : AlgorithmOptions
     /// <summary>Pairs whose prompt + longer response exceed this many tokens are dropped.</summary>
     public int MaxLength { get; init; } = 1024;
 
+    /// <summary>
+    /// Online DPO (TRL's OnlineDPOTrainer): each step samples two completions per prompt from the current policy, a
+    /// judge (the task pack's oracle or a reward model) picks the better, and DPO trains on those pairs. The dataset
+    /// gives prompts only.
+    /// </summary>
+    public bool Online { get; init; }
+
+    /// <summary>Online: tokens sampled per completion at most (TRL's default 64).</summary>
+    public int MaxNewTokens { get; init; } = 64;
+
+    /// <summary>Online: sampling temperature of the two completions (TRL's default 0.9).</summary>
+    public float Temperature { get; init; } = 0.9f;
+
     public override void Validate()
     {
         if (!(Beta > 0) || double.IsInfinity(Beta)) throw new ArgumentException($"beta must be positive, found {Beta}.");
@@ -34,6 +47,8 @@ public sealed record DpoOptions : AlgorithmOptions
             throw new ArgumentException($"label_smoothing applies to the sigmoid and robust losses, not {LossType}.");
         if (MaxLength < 2) throw new ArgumentException($"max_length must be at least 2, found {MaxLength}.");
         if (!(RpoAlpha >= 0)) throw new ArgumentException($"rpo_alpha must be ≥ 0, found {RpoAlpha}.");
+        if (MaxNewTokens <= 0) throw new ArgumentException($"max_new_tokens must be positive, found {MaxNewTokens}.");
+        if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive, found {Temperature}.");
     }
 }
 
@@ -89,66 +104,19 @@ public sealed class DpoTrainer : ITrainingAlgorithm
 
     public double Accumulate(ITrainableGpt model, ReadOnlySpan<int> examples, float lossScale, MetricBag metrics)
     {
-        int m = examples.Length;
-        var rows = new TokenizedPair[2 * m];
-        for (int i = 0; i < m; i++)
+        var pairs = new TokenizedPreference[examples.Length];
+        var refChosen = new double[examples.Length];
+        var refRejected = new double[examples.Length];
+        for (int i = 0; i < examples.Length; i++)
         {
-            rows[i] = _pairs[examples[i]].ChosenPair;
-            rows[m + i] = _pairs[examples[i]].RejectedPair;
+            pairs[i] = _pairs[examples[i]];
+            refChosen[i] = _refChosen[examples[i]];
+            refRejected[i] = _refRejected[examples[i]];
         }
-        var batch = SequenceBatch.Build(rows, _padId, _blockSize);
-        var pass = model.Policy(batch);
-        var dLogp = new float[batch.B * batch.T];
-        double beta = Options.Beta, loss = 0, rc = 0, rr = 0, acc = 0, lpc = 0, lpr = 0, lgc = 0, lgr = 0;
-        for (int i = 0; i < m; i++)
-        {
-            int e = examples[i];
-            double pc = pass.SequenceLogProb(i), pr = pass.SequenceLogProb(m + i);
-            var (l, dc, dr) = DpoLoss.Pair(Options.LossType, beta, Options.LabelSmoothing, pc, pr, _refChosen[e], _refRejected[e],
-                batch.CompletionTokens[i], batch.CompletionTokens[m + i]);
-            loss += l;
-            foreach (int t in pass.Positions(i)) dLogp[t] = (float)(dc * lossScale / m);
-            foreach (int t in pass.Positions(m + i)) dLogp[t] = (float)(dr * lossScale / m);
-            double rewardC = beta * (pc - _refChosen[e]), rewardR = beta * (pr - _refRejected[e]);
-            rc += rewardC;
-            rr += rewardR;
-            if (rewardC > rewardR) acc++;
-            lpc += pc;
-            lpr += pr;
-            lgc += pass.RowSum(i, pass.MeanLogit) / Math.Max(1, batch.CompletionTokens[i]);
-            lgr += pass.RowSum(m + i, pass.MeanLogit) / Math.Max(1, batch.CompletionTokens[m + i]);
-        }
-        loss /= m;
-        if (Options.RpoAlpha > 0)
-        {
-            // NLL of the chosen responses, mean over their tokens (TRL's policy_nll_loss).
-            int tokens = 0;
-            double nll = 0;
-            for (int i = 0; i < m; i++) tokens += batch.CompletionTokens[i];
-            float g = (float)(-Options.RpoAlpha * lossScale / Math.Max(1, tokens));
-            for (int i = 0; i < m; i++)
-                foreach (int t in pass.Positions(i))
-                {
-                    nll -= pass.LogProb[t];
-                    dLogp[t] += g;
-                }
-            nll /= Math.Max(1, tokens);
-            metrics.Mean("nll_loss", nll, lossScale);
-            loss += Options.RpoAlpha * nll;
-        }
-        pass.Backward(dLogp);
-        metrics.Mean("loss", loss, lossScale);
-        metrics.Mean("rewards/chosen", rc / m, lossScale);
-        metrics.Mean("rewards/rejected", rr / m, lossScale);
-        metrics.Mean("rewards/margins", (rc - rr) / m, lossScale);
-        metrics.Mean("rewards/accuracies", acc / m, lossScale);
-        metrics.Mean("logps/chosen", lpc / m, lossScale);
-        metrics.Mean("logps/rejected", lpr / m, lossScale);
-        metrics.Mean("logits/chosen", lgc / m, lossScale);
-        metrics.Mean("logits/rejected", lgr / m, lossScale);
-        foreach (var r in rows) _tokensSeen += r.Length;
+        var step = DpoBatchLoss.Accumulate(model, pairs, refChosen, refRejected, Options, _padId, _blockSize, lossScale, metrics);
+        _tokensSeen += step.Tokens;
         metrics.Set("num_tokens", _tokensSeen);
-        return loss;
+        return step.Loss;
     }
 
     public string? SaveState() => $"{{\"num_tokens\":{_tokensSeen.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}";

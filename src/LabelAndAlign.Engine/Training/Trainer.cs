@@ -71,6 +71,12 @@ public sealed class Trainer
     public Func<ITrainableGpt, IReadOnlyList<CheckpointSample>>? SampleGenerator { get; init; }
 
     /// <summary>
+    /// Also sample the evaluation prompts before the first step, as step 0: the starting model's completions, which a
+    /// fine-tuned run's checkpoints are judged against (win rate over checkpoints) and the reward–KL view starts from.
+    /// </summary>
+    public bool SampleStart { get; init; }
+
+    /// <summary>
     /// Evaluation hook run every <see cref="TrainerOptions.EvalSteps"/> steps; its values are reported as-is (name them
     /// <c>eval/…</c>), beside the means of the evaluation samples' scores (<c>eval/reward</c>, <c>eval/kl</c>).
     /// </summary>
@@ -109,6 +115,12 @@ public sealed class Trainer
         string? lastCheckpoint = null;
         int perStep = checked(o.BatchSize * o.GradientAccumulationSteps);
         int k = _algorithm.StepsPerBatch;
+        if (SampleStart && Step == 0 && _sampledAt != 0 && Samples is not null && SampleGenerator is not null)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var sample in SampleGenerator(Model)) Samples.Report(0, sample, now);
+            _sampledAt = 0;
+        }
         while (Step < o.MaxSteps)
         {
             if (cancel.IsCancellationRequested) return Stopped(last, lastCheckpoint);

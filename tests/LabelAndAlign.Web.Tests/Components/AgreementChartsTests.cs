@@ -1,3 +1,4 @@
+using LabelAndAlign.Engine.Evaluation;
 using Bunit;
 using LabelAndAlign.Web.Components.Pages.Projects;
 using LabelAndAlign.Web.Services.Labeling;
@@ -34,7 +35,7 @@ public class AgreementChartsTests : UiTestContext
         var position = bias[0];
         Assert.Equal("[0.7,0.5]", position.GetProperty("y").GetRawText());
         // 95% Wilson interval of 7 in 10: 0.3968–0.8922.
-        var (low, high) = ModelMatchups.Wilson(0.7, 10);
+        var (low, high) = WinRate.Wilson(0.7, 10);
         Assert.Equal(high - 0.7, position.GetProperty("error_y").GetProperty("array")[0].GetDouble(), 12);
         Assert.Equal(0.7 - low, position.GetProperty("error_y").GetProperty("arrayminus")[0].GetDouble(), 12);
         Assert.Equal(0.3968, low, 3);

@@ -1,3 +1,4 @@
+using LabelAndAlign.Engine.Evaluation;
 using LabelAndAlign.Web.Data.Labeling;
 
 namespace LabelAndAlign.Web.Services.Labeling;
@@ -22,8 +23,6 @@ public sealed record ModelMatchup(string First, string Second, int Votes, int Fi
 /// </summary>
 public static class ModelMatchups
 {
-    private const double Z = 1.959963984540054; // 97.5th percentile of the standard normal
-
     public static IReadOnlyList<ModelMatchup> Compute(IEnumerable<ModelVote> votes) =>
         votes.Where(v => v.ModelA != v.ModelB)
             .Select(v => string.CompareOrdinal(v.ModelA, v.ModelB) < 0 ? v : new ModelVote(v.ModelB, v.ModelA, Swap(v.Choice)))
@@ -35,20 +34,11 @@ public static class ModelMatchups
                 int n = first + second + ties;
                 if (n == 0) return new ModelMatchup(g.Key.ModelA, g.Key.ModelB, g.Count(), 0, 0, 0, bothBad, null, null, null);
                 double p = (first + ties / 2.0) / n;
-                var (low, high) = Wilson(p, n);
+                var (low, high) = WinRate.Wilson(p, n);
                 return new ModelMatchup(g.Key.ModelA, g.Key.ModelB, g.Count(), first, second, ties, bothBad, p, low, high);
             })
             .OrderByDescending(m => m.Votes).ThenBy(m => m.First, StringComparer.Ordinal).ThenBy(m => m.Second, StringComparer.Ordinal)
             .ToList();
-
-    /// <summary>The 95% Wilson score interval of a proportion <paramref name="p"/> observed over <paramref name="n"/> trials.</summary>
-    public static (double Low, double High) Wilson(double p, int n)
-    {
-        double z2n = Z * Z / n;
-        double centre = (p + z2n / 2) / (1 + z2n);
-        double half = Z * Math.Sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / (1 + z2n);
-        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
-    }
 
     private static string Swap(string choice) => choice switch { Choices.A => Choices.B, Choices.B => Choices.A, _ => choice };
 }
