@@ -60,9 +60,20 @@ internal static class ChartPlotly
         return new Scatter
         {
             Name = name, X = x, Y = y, Opacity = opacity, ShowLegend = t.ShowLegend, HoverTemplate = t.Hover,
-            Mode = t.Kind == TraceKind.Markers ? Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers : Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
+            Mode = t.Kind switch
+            {
+                TraceKind.Markers => Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
+                TraceKind.LineMarkers => Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
+                _ => Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
+            },
             Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = t.Color, Width = (decimal)t.Width },
-            Marker = t.Kind == TraceKind.Markers ? new Plotly.Blazor.Traces.ScatterLib.Marker { Color = t.Color, Size = 8 } : null,
+            Marker = t.Kind is TraceKind.Markers or TraceKind.LineMarkers ? new Plotly.Blazor.Traces.ScatterLib.Marker { Color = t.Color, Size = 8 } : null,
+            TextArray = t.Text?.Select(PlotlyText.Escape).ToList(),
+            ErrorX = t.ErrorX is null ? null : new Plotly.Blazor.Traces.ScatterLib.ErrorX
+            {
+                Type = Plotly.Blazor.Traces.ScatterLib.ErrorXLib.TypeEnum.Data, Visible = true, Symmetric = true, Array = Box(t.ErrorX), Thickness = 1m, Width = 3,
+                Color = colors.Text,
+            },
             ErrorY = t.ErrorPlus is null ? null : new Plotly.Blazor.Traces.ScatterLib.ErrorY
             {
                 Type = Plotly.Blazor.Traces.ScatterLib.ErrorYLib.TypeEnum.Data, Visible = true, Symmetric = t.ErrorMinus is null,

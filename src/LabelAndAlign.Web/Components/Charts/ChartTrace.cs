@@ -1,7 +1,7 @@
 namespace LabelAndAlign.Web.Components.Charts;
 
-/// <summary>How a trace is drawn: a line, points, or bars.</summary>
-public enum TraceKind { Line, Markers, Bar }
+/// <summary>How a trace is drawn: a line, points, points joined by a line, or bars.</summary>
+public enum TraceKind { Line, Markers, LineMarkers, Bar }
 
 /// <summary>
 /// One series on a <see cref="Chart"/>: its points (a null y is a gap: plotly cannot take NaN or
@@ -20,6 +20,10 @@ public sealed record ChartTrace(string Name, IReadOnlyList<object> X, IReadOnlyL
     /// <summary>Distance above each point (and below, unless <see cref="ErrorMinus"/> is set).</summary>
     public IReadOnlyList<double>? ErrorPlus { get; init; }
     public IReadOnlyList<double>? ErrorMinus { get; init; }
+    /// <summary>Horizontal error bars, the same distance either side of each point.</summary>
+    public IReadOnlyList<double>? ErrorX { get; init; }
+    /// <summary>Text per point, for <see cref="Hover"/>'s <c>%{text}</c> (e.g. the step of a point placed by other numbers).</summary>
+    public IReadOnlyList<string>? Text { get; init; }
 
     /// <summary>A value as plotly takes it: non-finite values become gaps.</summary>
     public static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -67,10 +67,11 @@ public static class DatasetKind
             : "");
     }
 
-    /// <summary>The kinds each algorithm can train on (what <see cref="DatasetRows.Parse"/> reads for it).</summary>
-    public static IReadOnlyList<string> AcceptedBy(Algorithm algorithm) => algorithm switch
+    /// <summary>The kinds each algorithm can train on (what <see cref="DatasetRows.Parse"/> reads for it); online DPO samples its pairs from prompts, as PPO does.</summary>
+    public static IReadOnlyList<string> AcceptedBy(Algorithm algorithm, bool online = false) => algorithm switch
     {
         Algorithm.Sft => [LanguageModeling, PromptCompletion],
+        Algorithm.Dpo when online => [PromptOnly, PromptCompletion, Preference],
         Algorithm.Reward or Algorithm.Dpo => [Preference, ImplicitPreference],
         _ => [PromptOnly, PromptCompletion, Preference],
     };

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using LabelAndAlign.Engine.Checkpoints;
 using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Recipe;
+using LabelAndAlign.Engine.Training;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Data.Runs;
@@ -43,7 +44,7 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
         catch (RunSpecException e) { errors.AddRange(e.Errors.Select(Field)); }
         var algorithm = Algorithms.TryParse(request.Algorithm);
 
-        var source = await SourceAsync(request, algorithm, errors, cancel);
+        var source = await SourceAsync(request, algorithm, spec?.Options is DpoOptions { Online: true }, errors, cancel);
         string? baseFolder = await BaseAsync(request, algorithm, errors, cancel);
         bool rewardModel = await RewardAsync(request, errors, cancel);
         if (spec is not null)
@@ -94,13 +95,13 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
     };
 
     /// <summary>The dataset to train on, or the project to freeze into one; null when the source is missing or unusable (errors say why).</summary>
-    private async Task<(Dataset? Dataset, Project? Project)?> SourceAsync(LaunchRequest request, Algorithm? algorithm, List<InputError> errors, CancellationToken cancel)
+    private async Task<(Dataset? Dataset, Project? Project)?> SourceAsync(LaunchRequest request, Algorithm? algorithm, bool online, List<InputError> errors, CancellationToken cancel)
     {
         if (request.DatasetId is int id)
         {
             var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
             if (dataset is null) errors.Add(new(DatasetField, $"There is no dataset {id}; choose one from the list."));
-            else if (algorithm is { } a && !DatasetKind.AcceptedBy(a).Contains(dataset.Kind)) errors.Add(new(DatasetField, KindMismatch(a, $"dataset '{dataset.Name}'", dataset.Kind)));
+            else if (algorithm is { } a && !DatasetKind.AcceptedBy(a, online).Contains(dataset.Kind)) errors.Add(new(DatasetField, KindMismatch(a, online, $"dataset '{dataset.Name}'", dataset.Kind)));
             else return (dataset, null);
             return null;
         }
@@ -108,7 +109,7 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
         {
             var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, cancel);
             if (project is null) errors.Add(new(ProjectField, $"There is no labeling project {projectId}; choose one from the list."));
-            else if (algorithm is { } a && !DatasetKind.AcceptedBy(a).Contains(DatasetKind.Preference)) errors.Add(new(ProjectField, KindMismatch(a, $"project '{project.Name}'", DatasetKind.Preference)));
+            else if (algorithm is { } a && !DatasetKind.AcceptedBy(a, online).Contains(DatasetKind.Preference)) errors.Add(new(ProjectField, KindMismatch(a, online, $"project '{project.Name}'", DatasetKind.Preference)));
             else return (null, project);
             return null;
         }
@@ -116,8 +117,8 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
         return null;
     }
 
-    private static string KindMismatch(Algorithm algorithm, string what, string kind) =>
-        $"{algorithm.Label()} trains on {string.Join(" or ", DatasetKind.AcceptedBy(algorithm).Select(k => DatasetKind.Describe(k).ToLowerInvariant()))} data; {what} is {DatasetKind.Describe(kind).ToLowerInvariant()}.";
+    private static string KindMismatch(Algorithm algorithm, bool online, string what, string kind) =>
+        $"{(online ? "Online " : "")}{algorithm.Label()} trains on {string.Join(" or ", DatasetKind.AcceptedBy(algorithm, online).Select(k => DatasetKind.Describe(k).ToLowerInvariant()))} data; {what} is {DatasetKind.Describe(kind).ToLowerInvariant()}.";
 
     /// <summary>The base checkpoint's folder, checked; null without one (an error when the algorithm needs one).</summary>
     private async Task<string?> BaseAsync(LaunchRequest request, Algorithm? algorithm, List<InputError> errors, CancellationToken cancel)

@@ -15,6 +15,8 @@ public static class RunsExtensions
         s.Configure<ModelUploadOptions>(builder.Configuration.GetSection("Checkpoints"));
         s.AddScoped<ModelUploads>();
         s.AddScoped<RunLineageFilter>();
+        s.AddScoped<Evaluation.BlindReviews>();
+        s.AddScoped<Evaluation.RunEvaluations>();
         s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         s.AddSingleton<MetricPrefetch>();
         s.AddSignalR();
