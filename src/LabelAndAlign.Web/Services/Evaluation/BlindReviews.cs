@@ -55,6 +55,26 @@ public sealed class BlindReviews(AppDbContext db, RunService runs, ImportService
         return result.Imported;
     }
 
+    /// <summary>
+    /// A project's matchups between one of the run's checkpoints and its start, from the checkpoint's side
+    /// (<see cref="ModelMatchups"/> orders each pair by name, so the start may be either); other pairs and pairs without
+    /// a decided vote are left out.
+    /// </summary>
+    public static IEnumerable<HumanWinRate> Of(int runId, int projectId, string projectName, IEnumerable<ModelMatchup> matchups)
+    {
+        string prefix = Prefix(runId), start = ModelName(runId, 0);
+        foreach (var m in matchups)
+        {
+            bool startSecond = m.Second == start && m.First.StartsWith(prefix, StringComparison.Ordinal);
+            bool startFirst = m.First == start && m.Second.StartsWith(prefix, StringComparison.Ordinal);
+            if (!startFirst && !startSecond || m.WinRate is null) continue;
+            string other = startSecond ? m.First : m.Second;
+            if (!int.TryParse(other.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int step)) continue;
+            var win = startSecond ? new WinRate(m.FirstWins, m.SecondWins, m.Ties) : new WinRate(m.SecondWins, m.FirstWins, m.Ties);
+            yield return new HumanWinRate(projectId, projectName, step, m.Votes, win);
+        }
+    }
+
     /// <summary>Every checkpoint of the run sent to blind review, per project, with what its labelers decided so far (projects with votes only).</summary>
     public async Task<IReadOnlyList<HumanWinRate>> ResultsAsync(int runId, CancellationToken cancel = default)
     {
@@ -65,18 +85,7 @@ public sealed class BlindReviews(AppDbContext db, RunService runs, ImportService
         {
             var project = await projects.FindAsync(projectId, cancel);
             if (project is null) continue;
-            string start = ModelName(runId, 0);
-            foreach (var m in await reviews.MatchupsAsync(projectId, cancel))
-            {
-                // The checkpoint's side of a matchup against the start; ModelMatchups orders the pair by name.
-                bool startSecond = m.Second == start && m.First.StartsWith(prefix, StringComparison.Ordinal);
-                bool startFirst = m.First == start && m.Second.StartsWith(prefix, StringComparison.Ordinal);
-                if (!startFirst && !startSecond || m.WinRate is null) continue;
-                string other = startSecond ? m.First : m.Second;
-                if (!int.TryParse(other.AsSpan(prefix.Length), out int step)) continue;
-                var win = startSecond ? new WinRate(m.FirstWins, m.SecondWins, m.Ties) : new WinRate(m.SecondWins, m.FirstWins, m.Ties);
-                results.Add(new HumanWinRate(projectId, project.Name, step, m.Votes, win));
-            }
+            results.AddRange(Of(runId, projectId, project.Name, await reviews.MatchupsAsync(projectId, cancel)));
         }
         return results.OrderBy(r => r.ProjectId).ThenBy(r => r.Step).ToList();
     }
