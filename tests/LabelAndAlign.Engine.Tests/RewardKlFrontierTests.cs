@@ -49,10 +49,11 @@ public class RewardKlFrontierTests
         FrontierPoint[] ppo = [P(1, 0.2), P(2, 0.5), P(4, 0.8)];
         var c = RewardKlFrontier.Compare("dpo", dpo, "ppo", ppo);
         Assert.Equal("dpo", c.Dominant);
-        // Common range [1, 4]: DPO 0.6 on [1,2) + 0.8 on [2,4] = 2.2; PPO 0.2 + 0.5·2 = 1.2.
-        Assert.Equal((1.0, 4.0), (c.KlLow, c.KlHigh));
-        Assert.Equal(2.2, c.AreaFirst, 12);
-        Assert.Equal(1.2, c.AreaSecond, 12);
+        // Range [1, 6] (PPO's frontier keeps 0.8 past its last KL 4): DPO 0.6 on [1,2) + 0.8 on [2,6] = 3.8;
+        // PPO 0.2 on [1,2) + 0.5 on [2,4) + 0.8 on [4,6] = 2.8.
+        Assert.Equal((1.0, 6.0), (c.KlLow, c.KlHigh));
+        Assert.Equal(3.8, c.AreaFirst, 12);
+        Assert.Equal(2.8, c.AreaSecond, 12);
         Assert.Equal("ppo", RewardKlFrontier.Compare("dpo", ppo, "ppo", dpo).Dominant);
     }
 
@@ -65,6 +66,19 @@ public class RewardKlFrontierTests
         Assert.Null(c.Dominant);
         Assert.Equal(0.6 * 1 + 0.6 * 1, c.AreaFirst, 12);
         Assert.Equal(0.2 * 1 + 0.9 * 1, c.AreaSecond, 12);
+    }
+
+    [Fact]
+    public void Compare_RangesThatDoNotOverlap_CompareTheLowerMethodsBestBeyondItsLastKl()
+    {
+        // DPO stayed under KL 1.1, PPO went from 1.3 to 2.7: over [1.3, 2.7] DPO's best is its -0.3 throughout.
+        FrontierPoint[] dpo = [P(0.6, -2), P(1.04, -0.3), P(1.08, -3.7)];
+        FrontierPoint[] ppo = [P(1.3, -0.4), P(1.5, 0.4), P(2.7, -2)];
+        var c = RewardKlFrontier.Compare("dpo", dpo, "ppo", ppo);
+        Assert.Equal((1.3, 2.7), (c.KlLow, c.KlHigh));
+        Assert.Null(c.Dominant); // DPO is above at 1.3, PPO above from 1.5 on
+        Assert.Equal(-0.3 * 1.4, c.AreaFirst, 12);
+        Assert.Equal(-0.4 * 0.2 + 0.4 * 1.2, c.AreaSecond, 12);
     }
 
     [Fact]

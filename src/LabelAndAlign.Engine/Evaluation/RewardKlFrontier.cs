@@ -11,10 +11,12 @@ public sealed record FrontierComparison(string? Dominant, double AreaFirst, doub
 
 /// <summary>
 /// The reward–KL frontier of the DPO paper's Fig. 2: for each method, the best reward reached at a KL of at most k,
-/// over every checkpoint of every setting (a step function of k: more drift allowed never buys less). Two methods are
-/// compared over the KL range both reach — from the larger of their smallest KLs to the smaller of their largest —
-/// by the area under each frontier there, and by dominance: one frontier at or above the other at every KL of that
-/// range and strictly above somewhere.
+/// over every checkpoint of every setting (a step function of k, defined from the method's smallest KL on: more drift
+/// allowed never buys less). Two methods are compared over the KL range where both frontiers are defined up to the
+/// largest KL either reached — from the larger of their smallest KLs to the larger of their largest — by the area
+/// under each frontier there, and by dominance: one frontier at or above the other at every KL of that range and
+/// strictly above somewhere. (A method that stopped at a smaller KL keeps its best reward beyond it: a policy at KL 1
+/// is also within KL 3.)
 /// </summary>
 public static class RewardKlFrontier
 {
@@ -60,7 +62,8 @@ public static class RewardKlFrontier
 
     /// <summary>
     /// Compares two methods' checkpoints (<paramref name="firstName"/>, e.g. "dpo", against <paramref name="secondName"/>).
-    /// Without a common KL range (a method without points, or ranges that do not meet) neither dominates and both areas are 0.
+    /// Without a common KL range (a method without points, or one whose smallest KL is the other's largest) neither
+    /// dominates and both areas are 0.
     /// </summary>
     public static FrontierComparison Compare(string firstName, IEnumerable<FrontierPoint> first, string secondName, IEnumerable<FrontierPoint> second)
     {
@@ -68,8 +71,8 @@ public static class RewardKlFrontier
         var b = Upper(second);
         if (a.Count == 0 || b.Count == 0) return new FrontierComparison(null, 0, 0, double.NaN, double.NaN);
         double low = Math.Max(a[0].Kl, b[0].Kl);
-        double high = Math.Min(MaxKl(first), MaxKl(second));
-        if (!(high >= low)) return new FrontierComparison(null, 0, 0, low, high);
+        double high = Math.Max(MaxKl(first), MaxKl(second));
+        if (!(high > low)) return new FrontierComparison(null, 0, 0, low, high);
         double areaA = Area(a, low, high), areaB = Area(b, low, high);
         // Both step functions only change at their corners: comparing at every corner inside the range (and its start) covers every KL.
         var at = a.Concat(b).Select(p => p.Kl).Where(k => k >= low && k <= high).Append(low).Distinct();
