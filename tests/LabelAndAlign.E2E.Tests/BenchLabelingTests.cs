@@ -25,7 +25,8 @@ public sealed class BenchLabelingTests : AdminAppTest
         var figures = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
         Assert.Equal("300", figures["items"]);
         Assert.Equal("20", figures["labels"]);
-        foreach (string figure in new[] { "import_items_per_s", "open_ms", "next_held_ms", "project_list_ms", "label_ms_per_item", "next_after_labels_ms", "project_list_after_labels_ms" })
+        foreach (string figure in new[] { "import_items_per_s", "open_ms", "next_held_ms", "project_list_ms", "label_ms_per_item", "next_after_labels_ms", "project_list_after_labels_ms",
+                     "items_page_ms", "items_last_page_ms", "items_unlabeled_ms", "items_in_progress_ms", "items_complete_ms", "items_disagreement_ms", "items_gold_ms", "items_search_ms" })
             Assert.True(double.Parse(figures[figure], System.Globalization.CultureInfo.InvariantCulture) > 0, $"{figure}={figures[figure]}");
 
         // It really labeled: the project's votes hold exactly those labels.

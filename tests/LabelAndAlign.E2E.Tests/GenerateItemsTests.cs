@@ -33,8 +33,9 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
 
         var card = page.GetByTestId("generate-card");
         await Expect(card.GetByRole(AriaRole.Heading, new() { Name = "Generate items from checkpoints" })).ToBeVisibleAsync();
-        var a = page.GetByLabel("Checkpoint A");
-        await a.SelectOptionAsync(new SelectOptionValue { Index = 1 });
+        // MudSelect: open the list, pick the first checkpoint.
+        await page.GetByLabel("Checkpoint A").ClickAsync();
+        await page.GetByRole(AriaRole.Option).First.ClickAsync();
         await Expect(page.GetByLabel("Checkpoint B (optional)")).ToBeVisibleAsync();
         await page.GetByLabel("Prompts (one per line)").FillAsync("This movie was\nThe food tasted\nI really liked");
         await page.GetByLabel("Max new tokens").FillAsync("16");
@@ -45,7 +46,8 @@ public sealed class GenerateItemsTests(BrowserFixture browser, ITestOutputHelper
         await BrowserFixture.ScreenshotAsync(page, "generate-items");
 
         // Prompts from a dataset instead of typed ones: the list gives way to the picker.
-        await page.GetByLabel("Prompts from").SelectOptionAsync(new SelectOptionValue { Label = "Dataset: review openers (2 prompts)" });
+        await page.GetByLabel("Prompts from").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Dataset: review openers (2 prompts)" }).ClickAsync();
         await Expect(page.GetByLabel("Prompts (one per line)")).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate items" }).ClickAsync();
         await Expect(page.GetByTestId("generate-result")).ToContainTextAsync("Generated and added 2 items.", new() { Timeout = 60_000 });

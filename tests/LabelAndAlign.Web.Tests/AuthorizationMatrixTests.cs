@@ -31,6 +31,8 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Page("/label/{ProjectId:int}", "--+++-", "/label/{project}"),
         Page("/projects", "---++-"),
         Page("/projects/{ProjectId:int}", "---++-", "/projects/{project}"),
+        Page("/projects/{ProjectId:int}/items", "---++-", "/projects/{project}/items"),
+        Page("/projects/{ProjectId:int}/items/{ItemId:long}", "---++-", "/projects/{project}/items/1"),
         Page("/datasets", "---++-"),
         Page("/runs", "-+-++-"),
         Page("/runs/{Id:int}", "-+-++-", "/runs/1"),
@@ -66,6 +68,11 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("GET", "/api/projects/{id:int}/team", "---++-", "/api/projects/{project}/team", Hidden: true),
         Api("GET", "/api/projects/{id:int}/review", "---++-", "/api/projects/{project}/review", Hidden: true),
         Api("POST", "/api/projects/{id:int}/items/{itemId:long}/verdict", "---++-", "/api/projects/{project}/items/1/verdict", "{}", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/items", "---++-", "/api/projects/{project}/items?state=unlabeled", Hidden: true),
+        Api("GET", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
+        // Item 1 is in the Labeler's hands, so a manager's delete is refused with 409 and the item stays for the rows after.
+        Api("DELETE", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
+        Api("DELETE", "/api/projects/{id:int}/members/{userId:int}", "---++-", "/api/projects/{project}/members/999999", Hidden: true),
 
         // Datasets, runs, checkpoints
         Api("GET", "/api/datasets", "---++-"),

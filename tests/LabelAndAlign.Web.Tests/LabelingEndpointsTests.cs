@@ -247,4 +247,91 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal("b", resolved.GetProperty("verdict").GetString());
         Assert.Equal(AppFactory.AdminEmail, resolved.GetProperty("verdictBy").GetString());
     }
+
+    [Fact]
+    public async Task Items_ListsAPageByStateAndText_WithVotesOnTheItem_AndModelNamesForTheLead()
+    {
+        int project = await NewProjectAsync(items: 3);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        var admin = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Labeler")).StatusCode);
+        var next = (await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>())!;
+        Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "tie", rationale = "same" })).StatusCode);
+
+        var complete = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items?state=complete")).RootElement;
+        var search = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items?q=b-2&pageSize=1")).RootElement;
+        var paged = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items?page=1&pageSize=2")).RootElement;
+
+        var row = Assert.Single(complete.GetProperty("items").EnumerateArray());
+        Assert.Equal(next.Prompt, row.GetProperty("prompt").GetString());
+        Assert.Equal(("complete", "secret-model", 1), (row.GetProperty("state").GetString(), row.GetProperty("modelA").GetString(), row.GetProperty("labelCount").GetInt32()));
+        Assert.Equal("P2", Assert.Single(search.GetProperty("items").EnumerateArray()).GetProperty("prompt").GetString());
+        Assert.Equal((3, 1, 2), (paged.GetProperty("total").GetInt32(), paged.GetProperty("page").GetInt32(), paged.GetProperty("pageSize").GetInt32()));
+        Assert.Equal("P3", Assert.Single(paged.GetProperty("items").EnumerateArray()).GetProperty("prompt").GetString());
+
+        var item = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items/{row.GetProperty("id").GetInt64()}")).RootElement;
+        var vote = Assert.Single(item.GetProperty("votes").EnumerateArray());
+        Assert.Equal((email, "tie", "same"), (vote.GetProperty("labeler").GetString(), vote.GetProperty("choice").GetString(), vote.GetProperty("rationale").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/projects/{project}/items/999999")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("state=finished", "state")]
+    [InlineData("pageSize=201", "pageSize")]
+    [InlineData("page=-1", "page")]
+    public async Task Items_BadQuery_Returns400NamingTheField(string query, string field)
+    {
+        int project = await NewProjectAsync(items: 1);
+
+        var response = await app.CreateApiClient().GetAsync($"/api/projects/{project}/items?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task DeleteItem_Unused_IsGone_ALabeledOne_Is409AndStays()
+    {
+        int project = await NewProjectAsync(items: 2);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        var admin = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Labeler")).StatusCode);
+        var next = (await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>())!;
+        Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "tie" })).StatusCode);
+        var items = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items")).RootElement.GetProperty("items").EnumerateArray()
+            .ToDictionary(i => i.GetProperty("state").GetString()!, i => i.GetProperty("id").GetInt64());
+
+        var unused = await admin.DeleteAsync($"/api/projects/{project}/items/{items["unlabeled"]}");
+        var labeled = await admin.DeleteAsync($"/api/projects/{project}/items/{items["complete"]}");
+
+        Assert.Equal(HttpStatusCode.NoContent, unused.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, labeled.StatusCode);
+        Assert.Contains("labels are never deleted", await labeled.Content.ReadAsStringAsync());
+        Assert.Equal(1, JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items")).RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/projects/{project}/items/{items["unlabeled"]}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RemoveMember_TheyCanNoLongerLabel_TheirVotesStayInTheExport()
+    {
+        int project = await NewProjectAsync(items: 2);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        var admin = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Labeler")).StatusCode);
+        var next = (await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>())!;
+        Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "tie" })).StatusCode);
+        var members = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/team")).RootElement;
+        Assert.Contains(members.EnumerateArray(), m => m.GetProperty("labeler").GetString() == email);
+        int userId = JsonDocument.Parse(await admin.GetStringAsync("/api/users")).RootElement.EnumerateArray()
+            .Single(u => u.GetProperty("email").GetString() == email).GetProperty("id").GetInt32();
+
+        var removed = await admin.DeleteAsync($"/api/projects/{project}/members/{userId}");
+        var again = await admin.DeleteAsync($"/api/projects/{project}/members/{userId}");
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
+        Assert.Contains(email, await admin.GetStringAsync($"/api/projects/{project}/export?format=votes"));
+        Assert.Equal(HttpStatusCode.NotFound, (await labeler.DeleteAsync($"/api/projects/{project}/members/{userId}")).StatusCode);
+    }
 }

@@ -102,4 +102,30 @@ public class ProjectServiceTests
         await service.SetMemberAsync(project, "viewer@example.com", "Viewer");
         Assert.Equal(2, (await service.MembersAsync(project)).Count);
     }
+
+    [Fact]
+    public async Task Page_SearchesSortsAndPagesProjects_WithCountsAndTheUsersRole()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3);
+        var projects = new ProjectService(s.Context, TimeProvider.System);
+        int other = await AddUserAsync(s.Db, "other@example.com", UserRole.Lead);
+        foreach (var name in new[] { "Beta 50%", "Alpha", "Beta_two" })
+            await projects.CreateAsync(new ProjectService.Settings { Name = name }, other);
+
+        var all = await projects.PageAsync(s.User, new PageRequest());
+        var byItems = await projects.PageAsync(s.User, new PageRequest(SortBy: "Items", Descending: true, PageSize: 1));
+        var search = await projects.PageAsync(s.User, new PageRequest(SortBy: "Name", Search: "beta"));
+        var literal = await projects.PageAsync(s.User, new PageRequest(Search: "50%"));
+        var secondPage = await projects.PageAsync(s.User, new PageRequest(Page: 1, PageSize: 3));
+
+        Assert.Equal(4, all.Total);
+        Assert.Equal(["Beta_two", "Alpha", "Beta 50%", "Test project"], all.Items.Select(r => r.Name)); // newest first
+        var mine = Assert.Single(byItems.Items);
+        Assert.Equal(("Test project", 3L, 3L, ProjectRoles.Lead), (mine.Name, mine.Items, mine.Open, mine.MyRole));
+        Assert.Null(all.Items[0].MyRole);
+        Assert.Equal(["Beta 50%", "Beta_two"], search.Items.Select(r => r.Name));
+        Assert.Equal(["Beta 50%"], literal.Items.Select(r => r.Name));
+        Assert.Equal(4, secondPage.Total);
+        Assert.Equal(["Test project"], secondPage.Items.Select(r => r.Name));
+    }
 }

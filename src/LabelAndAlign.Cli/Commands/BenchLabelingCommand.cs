@@ -11,8 +11,9 @@ namespace LabelAndAlign.Cli.Commands;
 /// how a large project feels to one labeler, through the running app's API (the calls the
 /// labeling page's work comes down to). It creates a project of <c>--items</c> items, a labeler
 /// who is a member of it, then times: the first assignment (opening the page), the held one again,
-/// the project list with its counts, <c>--labels</c> × (next + label), and the same reads after
-/// them. Prints one <c>key=value</c> per line; asserts nothing. Use a scratch installation: the
+/// the project list with its counts, <c>--labels</c> × (next + label), the same reads after
+/// them, and the lead's item browser (a page of every item, the last page, each state filter and
+/// a text search). Prints one <c>key=value</c> per line; asserts nothing. Use a scratch installation: the
 /// project and the labeler stay.
 /// </summary>
 public sealed class BenchLabelingCommand : ICliCommand
@@ -69,6 +70,15 @@ public sealed class BenchLabelingCommand : ICliCommand
         if (labels > 0) stdout.WriteLine(FormattableString.Invariant($"label_ms_per_item={labeling.Elapsed.TotalMilliseconds / labels:0.00}"));
         stdout.WriteLine(FormattableString.Invariant($"next_after_labels_ms={await TimeAsync(() => labeler.NextAsync(project, cancel)):0.0}"));
         stdout.WriteLine(FormattableString.Invariant($"project_list_after_labels_ms={await MedianAsync(() => labeler.ListProjectsAsync(cancel)):0.0}"));
+
+        int lastPage = (items - 1) / 25;
+        foreach (var (figure, query) in new[]
+        {
+            ("items_page_ms", "pageSize=25"), ("items_last_page_ms", $"page={lastPage}&pageSize=25"),
+            ("items_unlabeled_ms", "state=unlabeled"), ("items_in_progress_ms", "state=in_progress"), ("items_complete_ms", "state=complete"),
+            ("items_disagreement_ms", "state=disagreement"), ("items_gold_ms", "state=gold"), ("items_search_ms", $"q=What%20is%20{items / 2}%20"),
+        })
+            stdout.WriteLine(FormattableString.Invariant($"{figure}={await MedianAsync(() => admin.ListItemsAsync(project, query, cancel)):0.0}"));
         return 0;
     }
 

@@ -73,6 +73,15 @@ public sealed class LabelingApiClient(HttpClient http, string apiKey)
         await response.Content.LoadIntoBufferAsync(cancel);
     }
 
+    /// <summary>One page of the project's item browser (<c>query</c>: state, q, page, pageSize), read whole; answers the total.</summary>
+    public async Task<int> ListItemsAsync(int projectId, string query, CancellationToken cancel)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/projects/{projectId}/items?{query}", null, cancel);
+        await EnsureAsync(response, "list items");
+        using var page = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel));
+        return page.RootElement.GetProperty("total").GetInt32();
+    }
+
     public async Task AddMemberAsync(int projectId, string email, string role, CancellationToken cancel)
     {
         using var response = await SendAsync(HttpMethod.Post, $"/api/projects/{projectId}/members", new { email, role }, cancel);

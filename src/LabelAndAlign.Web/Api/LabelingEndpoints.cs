@@ -24,6 +24,9 @@ public static class LabelingEndpoints
     public sealed record LabelRequest(string? Choice, int? Strength, Dictionary<string, Dictionary<string, int>>? Ratings, string? Rationale);
     public sealed record LabelCreated(long LabelId);
     public sealed record VerdictRequest(string? Verdict);
+    public sealed record ItemsPage(int Total, int Page, int PageSize, List<ItemsPageRow> Items);
+    public sealed record ItemsPageRow(long Id, string? ExternalId, string Prompt, string State, bool Disagreement, int LabelCount, int LabelsPerItem,
+        bool IsGold, string? Gold, string? Verdict, string? ModelA, string? ModelB, DateTime CreatedAt);
     public sealed record GenerateRequest(int? CheckpointA, int? CheckpointB, List<string>? Prompts, int? DatasetId,
         int? MaxNewTokens, float? Temperature, float? TopP, int? Seed);
 
@@ -155,6 +158,43 @@ public static class LabelingEndpoints
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
             return Results.Ok(await reviews.TeamAsync(id, cancel));
         }).WithSummary("Per labeler: labels, labels in the last hour, and whether they are labeling now (have the project's labeling page open).");
+
+        api.MapGet("/projects/{id:int}/items", async (int id, string? state, string? q, int? page, int? pageSize, string? sort, bool? desc,
+            ClaimsPrincipal user, ProjectService projects, ItemBrowser items, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            var query = new PageRequest(page ?? 0, pageSize ?? PageRequest.DefaultPageSize, sort, desc ?? false, q);
+            if (query.Page < 0) return ApiResults.BadRequest("page", $"Pages count from 0; found {query.Page}.");
+            if (query.PageSize is < 1 or > PageRequest.MaxPageSize)
+                return ApiResults.BadRequest("pageSize", $"Page size must be between 1 and {PageRequest.MaxPageSize}; found {query.PageSize}.");
+            var result = await items.PageAsync(id, ItemBrowser.ParseState(state), query, cancel);
+            return Results.Ok(new ItemsPage(result.Total, query.Page, query.PageSize,
+                result.Items.Select(r => new ItemsPageRow(r.Id, r.ExternalId, r.Prompt, ItemBrowser.Name(r.State), r.Disagreement, r.LabelCount,
+                    r.LabelsPerItem, r.IsGold, r.Gold, r.Verdict, r.ModelA, r.ModelB, r.CreatedAt)).ToList()));
+        }).WithSummary("A project's items, a page at a time: state (unlabeled, in_progress, complete, disagreement, gold), text in the prompt or responses or #id (q), page from 0, pageSize up to 200, sort (Id, LabelCount) and desc.");
+
+        api.MapGet("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, ItemBrowser items,
+            CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            return await items.FindAsync(id, itemId, cancel) is { } item ? Results.Ok(item) : ApiResults.NotFound($"No item {itemId} in project {id}.");
+        }).WithSummary("One item whole: prompt, both responses, the models behind them, gold, verdict and every vote (who, what, when).");
+
+        api.MapDelete("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, Removals removals,
+            CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            await removals.DeleteItemAsync(id, itemId, cancel);
+            return Results.NoContent();
+        }).WithSummary("Delete an item nothing points to (no label, no lease); 409 names what keeps it.");
+
+        api.MapDelete("/projects/{id:int}/members/{userId:int}", async (int id, int userId, ClaimsPrincipal user, ProjectService projects, Removals removals,
+            CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            await removals.RemoveMemberAsync(id, userId, cancel);
+            return Results.NoContent();
+        }).WithSummary("Take a member out of the project; their labels stay. Idempotent: 204 whether or not they were a member.");
 
         app.MapHub<LabelingHub>(LabelingHub.Path);
         return app;

@@ -26,6 +26,8 @@ public static class LabelingExtensions
         s.AddSingleton<GenerationSlots>();
         s.AddScoped<ExportService>();
         s.AddScoped<ReviewService>();
+        s.AddScoped<ItemBrowser>();
+        s.AddScoped<Removals>();
         s.AddScoped<DemoProjectService>();
         return builder;
     }

@@ -194,4 +194,40 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         }
         return result;
     }
+
+    public sealed record ProjectRow(int Id, string Name, int LabelsPerItem, long Items, long Open, string? MyRole, DateTime CreatedAt);
+
+    /// <summary>
+    /// One page of projects for a manager: search by name (or "#id"), sort by name, items, open items
+    /// or creation (newest first otherwise), the user's own role in each. Counts are index ranges per project.
+    /// </summary>
+    public async Task<PageOf<ProjectRow>> PageAsync(int userId, PageRequest query, CancellationToken cancel = default)
+    {
+        var projects = db.Projects.AsNoTracking();
+        if (query.Pattern is string pattern)
+        {
+            int id = query.Id ?? 0;
+            projects = projects.Where(p => EF.Functions.Like(p.Name, pattern, PageRequest.LikeEscape) || p.Id == id);
+        }
+        int total = await projects.CountAsync(cancel);
+        var rows = projects.Select(p => new
+        {
+            p.Id, p.Name, p.LabelsPerItem, p.CreatedAt,
+            Items = db.Items.LongCount(i => i.ProjectId == p.Id),
+            Open = db.Items.LongCount(i => i.ProjectId == p.Id && i.IsOpen),
+            Role = db.ProjectMembers.Where(m => m.ProjectId == p.Id && m.UserId == userId).Select(m => m.Role).FirstOrDefault(),
+        });
+        bool desc = query.Descending;
+        rows = query.SortBy switch
+        {
+            nameof(ProjectRow.Name) => desc ? rows.OrderByDescending(r => r.Name).ThenByDescending(r => r.Id) : rows.OrderBy(r => r.Name).ThenBy(r => r.Id),
+            nameof(ProjectRow.Items) => desc ? rows.OrderByDescending(r => r.Items).ThenByDescending(r => r.Id) : rows.OrderBy(r => r.Items).ThenBy(r => r.Id),
+            nameof(ProjectRow.Open) => desc ? rows.OrderByDescending(r => r.Open).ThenByDescending(r => r.Id) : rows.OrderBy(r => r.Open).ThenBy(r => r.Id),
+            nameof(ProjectRow.CreatedAt) => desc ? rows.OrderByDescending(r => r.Id) : rows.OrderBy(r => r.Id),
+            _ => rows.OrderByDescending(r => r.Id),
+        };
+        var page = await rows.Skip(query.Skip).Take(query.Take)
+            .Select(r => new ProjectRow(r.Id, r.Name, r.LabelsPerItem, r.Items, r.Open, r.Role, r.CreatedAt)).ToListAsync(cancel);
+        return new PageOf<ProjectRow>(page, total);
+    }
 }

@@ -1,0 +1,30 @@
+namespace LabelAndAlign.Web.Services;
+
+/// <summary>
+/// One page of a list as a grid asks for it: which page, how many rows, the column to sort by (a name each service
+/// maps onto its own columns; anything else falls back to the service's default order) and text to search. Services
+/// page, sort and filter in the database and answer a <see cref="PageOf{T}"/>.
+/// </summary>
+public sealed record PageRequest(int Page = 0, int PageSize = PageRequest.DefaultPageSize, string? SortBy = null, bool Descending = false, string? Search = null)
+{
+    public const int DefaultPageSize = 25, MaxPageSize = 200;
+
+    /// <summary>The escape character of <see cref="Pattern"/>.</summary>
+    public const string LikeEscape = "\\";
+
+    public int Take => Math.Clamp(PageSize, 1, MaxPageSize);
+
+    public int Skip => Math.Max(0, Page) * Take;
+
+    /// <summary>The search text, trimmed; null when there is none.</summary>
+    public string? Text => string.IsNullOrWhiteSpace(Search) ? null : Search.Trim();
+
+    /// <summary>A LIKE pattern matching the search text anywhere (its own % and _ matched literally), or null.</summary>
+    public string? Pattern => Text is { } t ? $"%{t.Replace(LikeEscape, LikeEscape + LikeEscape).Replace("%", LikeEscape + "%").Replace("_", LikeEscape + "_")}%" : null;
+
+    /// <summary>The search text as an id ("12" or "#12"), for lists whose rows people name by number.</summary>
+    public int? Id => Text is { } t && int.TryParse(t.TrimStart('#'), out int id) ? id : null;
+}
+
+/// <summary>A page of rows and how many rows match in all.</summary>
+public sealed record PageOf<T>(IReadOnlyList<T> Items, int Total);

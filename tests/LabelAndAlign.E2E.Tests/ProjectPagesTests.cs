@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace LabelAndAlign.E2E.Tests;
+
+/// <summary>
+/// A lead's journey through the projects pages: the projects list, a project's page, its item
+/// browser (state filters, search, an item opened whole with its votes and hidden model names),
+/// deleting an unused item and removing a member, each after a confirmation. Then every one of
+/// these pages at 1366×768 and 390×844 in both themes: no console or CSP error, nothing wider
+/// than the screen. Screenshots go to TestResults/screenshots.
+/// </summary>
+public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
+{
+    private const string Password = "project-pages-password";
+
+    private const string TooWideScript = """
+        () => [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 0.5))
+          .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${String(e.className).split(' ').slice(0, 3).join('.')} (${Math.round(e.getBoundingClientRect().width)} px)`)
+        """;
+
+    /// <summary>
+    /// Four items from two hidden models, two labels wanted each. Ann and Bo disagree on item 0 and
+    /// agree on item 1; item 2 gets one label; item 3 none. Answers the project and Bo's user id.
+    /// </summary>
+    private async Task<(int Project, int Bo)> ProjectAsync()
+    {
+        using var admin = Api();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Capital cities", labelsPerItem = 2 });
+        int project = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var lines = new StringBuilder();
+        string[] countries = ["France", "Japan", "Kenya", "Peru"];
+        for (int i = 0; i < countries.Length; i++)
+            lines.AppendLine(JsonSerializer.Serialize(new { id = $"capital-{i}", prompt = $"What is the capital of {countries[i]}?", response_a = $"Answer A{i}", response_b = $"Answer B{i}", model_a = "sft-step-40", model_b = "dpo-step-80" }));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/projects/{project}/items", new StringContent(lines.ToString(), Encoding.UTF8, "application/x-ndjson"))).StatusCode);
+
+        var ids = new Dictionary<string, int>();
+        foreach (string name in new[] { "ann", "bo" })
+        {
+            var (id, email) = await CreateUserAsync(name, "Labeler", Password);
+            ids[name] = id;
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" })).StatusCode);
+        }
+        // Each labeler takes items in the queue's order; the prompt says which item it is.
+        var plan = new Dictionary<(string, int), string> { [("ann", 0)] = "tie", [("bo", 0)] = "left", [("ann", 1)] = "tie", [("bo", 1)] = "tie", [("ann", 2)] = "tie" };
+        foreach (string name in new[] { "ann", "bo" })
+        {
+            using var labeler = await KeyForAsync(ids[name]);
+            for (int taken = 0; taken < 4; taken++)
+            {
+                var next = await labeler.PostAsync($"/api/projects/{project}/assignments/next", null);
+                if (next.StatusCode == HttpStatusCode.NoContent) break;
+                var json = await next.Content.ReadFromJsonAsync<JsonElement>();
+                int item = Array.FindIndex(countries, c => json.GetProperty("prompt").GetString()!.Contains(c));
+                long assignment = json.GetProperty("assignmentId").GetInt64();
+                var answer = plan.TryGetValue((name, item), out var choice)
+                    ? await labeler.PostAsJsonAsync($"/api/assignments/{assignment}/label", new { choice, rationale = $"{name} on item {item}" })
+                    : await labeler.PostAsync($"/api/assignments/{assignment}/skip", null);
+                Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+            }
+        }
+        return (project, ids["bo"]);
+    }
+
+    [Fact]
+    public async Task Lead_BrowsesItems_OpensOneWhole_DeletesAnUnusedOne_AndRemovesAMember()
+    {
+        var (project, _) = await ProjectAsync();
+        var (_, lead) = await CreateUserAsync("lead", "Lead", Password);
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1366, Height = 768 });
+        await using var _ = context;
+        await BrowserFixture.SignInAsync(page, lead, Password);
+
+        await page.GotoAsync("/projects");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Capital cities" });
+        await Expect(row).ToContainTextAsync("4");
+        await row.GetByRole(AriaRole.Link, new() { Name = "Capital cities" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Capital cities", Level = 1 })).ToBeVisibleAsync();
+        await page.Locator(".page-actions").GetByRole(AriaRole.Link, new() { Name = "Items" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Items", Level = 1 })).ToBeVisibleAsync();
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var rows = page.Locator(".items-grid tbody tr.item-row");
+        await Expect(rows).ToHaveCountAsync(4);
+        await page.Locator(".mud-chip[data-state='disagreement']").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.First).ToContainTextAsync("France");
+        Assert.Contains("state=disagreement", page.Url);
+        await page.Locator(".mud-chip[data-state='all']").ClickAsync();
+        await page.GetByLabel("Search prompts and responses").FillAsync("Answer B2");
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.First).ToContainTextAsync("Kenya");
+        await Expect(rows.First.Locator(".item-state")).ToHaveAttributeAsync("data-state", "in_progress");
+        await page.GetByLabel("Search prompts and responses").FillAsync("");
+        await Expect(rows).ToHaveCountAsync(4);
+        await BrowserFixture.ScreenshotAsync(page, "project-items");
+
+        // The disputed item whole: both answers, the hidden models, each vote with its rationale.
+        await rows.Filter(new() { HasText = "France" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Item #", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("model-a")).ToHaveTextAsync("sft-step-40");
+        await Expect(page.GetByTestId("model-b")).ToHaveTextAsync("dpo-step-80");
+        var votes = page.GetByRole(AriaRole.Table, new() { Name = "Votes" }).Locator("tbody tr");
+        await Expect(votes).ToHaveCountAsync(2);
+        await Expect(votes.Filter(new() { HasText = "ann on item 0" })).ToContainTextAsync("tie");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete item" })).ToHaveCountAsync(0); // it has labels
+        await BrowserFixture.ScreenshotAsync(page, "project-item");
+
+        // Peru has no label: it can be deleted, after a confirmation.
+        await page.GetByRole(AriaRole.Link, new() { Name = "All items" }).ClickAsync();
+        await page.Locator(".mud-chip[data-state='unlabeled']").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(1);
+        await rows.First.ClickAsync();
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete item" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("It has no labels; it is removed for good.");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete item" }).ClickAsync();
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("deleted");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Items", Level = 1 })).ToBeVisibleAsync();
+        await page.Locator(".mud-chip[data-state='all']").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(3);
+        await Expect(rows.Filter(new() { HasText = "Peru" })).ToHaveCountAsync(0);
+
+        // Bo leaves the project; the confirmation says his labels stay, and they do.
+        await page.GotoAsync($"/projects/{project}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove bo@example.com" }).ClickAsync();
+        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("Their 2 labels stay");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Remove member" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Members" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "bo@example.com" })).ToHaveCountAsync(0);
+        using var admin = Api();
+        string export = await admin.GetStringAsync($"/api/projects/{project}/export?format=votes");
+        Assert.Equal(5, export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task ProjectPages_AtLaptopAndPhoneSize_InBothThemes_HaveNoErrorAndNoOverflow()
+    {
+        var (project, _) = await ProjectAsync();
+        using var admin = Api();
+        long item = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items?state=disagreement")).RootElement
+            .GetProperty("items")[0].GetProperty("id").GetInt64();
+        var pages = new (string Name, string Path, string Ready)[]
+        {
+            ("projects", "/projects", ".projects-grid tbody tr"),
+            ("project", $"/projects/{project}", "[data-testid=team-card]"),
+            ("items", $"/projects/{project}/items", ".items-grid tbody tr.item-row"),
+            ("item", $"/projects/{project}/items/{item}", "tr[data-vote]"),
+        };
+        foreach (var (width, height) in new[] { (1366, 768), (390, 844) })
+            foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+            {
+                string theme = scheme == ColorScheme.Dark ? "dark" : "light";
+                var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = width, Height = height });
+                await using var _ = context;
+                await page.EmulateMediaAsync(new() { ColorScheme = scheme });
+                await SignInAsAdminAsync(page);
+                foreach (var (name, path, ready) in pages)
+                {
+                    await page.GotoAsync(path);
+                    await BrowserFixture.WaitForInteractiveAsync(page);
+                    await page.Locator(ready).First.WaitForAsync();
+                    await BrowserFixture.ScreenshotAsync(page, $"{name}-{width}-{theme}");
+                    int overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+                    Assert.True(overflow == 0, $"{name} at {width}×{height}, {theme}: the page is {overflow} px wider than the screen, at {string.Join(", ", await page.EvaluateAsync<string[]>(TooWideScript))}");
+                }
+                Assert.True(errors.Count == 0, $"{width}×{height}, {theme}:\n" + string.Join("\n", errors));
+            }
+    }
+}
