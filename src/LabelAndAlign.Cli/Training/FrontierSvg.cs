@@ -54,11 +54,11 @@ public static class FrontierSvg
                     ? $"<circle cx=\"{N(X(c.Judgement.Kl))}\" cy=\"{N(Y(c.Judgement.Reward))}\" r=\"4\" fill=\"{colour}\">"
                     : $"<rect x=\"{N(X(c.Judgement.Kl) - 4)}\" y=\"{N(Y(c.Judgement.Reward) - 4)}\" width=\"8\" height=\"8\" fill=\"{colour}\">";
                 svg.Append(mark).Append(CultureInfo.InvariantCulture,
-                    $"<title>{Esc($"{g.Key.Algorithm.Label()} {g.Key.Setting} step {c.Step}: KL {N(c.Judgement.Kl)}, reward {N(c.Judgement.Reward)}")}</title>")
+                    $"<title>{Esc($"{g.Key.Algorithm.Label()} {Pretty(g.Key.Setting)} step {c.Step}: KL {N(c.Judgement.Kl)}, reward {N(c.Judgement.Reward)}")}</title>")
                     .Append(dpo ? "</circle>\n" : "</rect>\n");
             }
             svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Width - Right + 20}\" y=\"{legendY - 9}\" width=\"10\" height=\"10\" fill=\"{colour}\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right + 36}\" y=\"{legendY}\">{Esc($"{g.Key.Algorithm.Label()} {g.Key.Setting.Replace(':', ' ')}")}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right + 36}\" y=\"{legendY}\">{Esc($"{g.Key.Algorithm.Label()} {Pretty(g.Key.Setting)}")}</text>\n");
             legendY += 18;
         }
         Frontier(svg, FrontierSweep.Points(checkpoints, Algorithm.Dpo), "#08306b", "", x1, X, Y);
@@ -112,6 +112,9 @@ public static class FrontierSvg
     }
 
     private static string N(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>"beta:0.5" as "β 0.5", "kl_coef:0.05" as "KL coef 0.05", as Compare labels runs.</summary>
+    private static string Pretty(string setting) => setting.Replace("beta:", "β ").Replace("kl_coef:", "KL coef ");
 
     private static string Esc(string s) => WebUtility.HtmlEncode(s);
 }
