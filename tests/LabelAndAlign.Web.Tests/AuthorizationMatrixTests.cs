@@ -72,6 +72,8 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("GET", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
         // Item 1 is in the Labeler's hands, so a manager's delete is refused with 409 and the item stays for the rows after.
         Api("DELETE", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
+        // The project holds an item, so a manager's delete is refused with 409 and it stays.
+        Api("DELETE", "/api/projects/{id:int}", "---++-", "/api/projects/{project}", Hidden: true),
         Api("DELETE", "/api/projects/{id:int}/members/{userId:int}", "---++-", "/api/projects/{project}/members/999999", Hidden: true),
 
         // Datasets, runs, checkpoints

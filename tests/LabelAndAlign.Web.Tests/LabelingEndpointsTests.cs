@@ -334,4 +334,20 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Contains(email, await admin.GetStringAsync($"/api/projects/{project}/export?format=votes"));
         Assert.Equal(HttpStatusCode.NotFound, (await labeler.DeleteAsync($"/api/projects/{project}/members/{userId}")).StatusCode);
     }
+
+    [Fact]
+    public async Task DeleteProject_Empty_IsGone_OneWithItems_Is409()
+    {
+        int empty = await NewProjectAsync(items: 0);
+        int used = await NewProjectAsync(items: 1);
+        var admin = app.CreateApiClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/projects/{empty}")).StatusCode);
+        var refused = await admin.DeleteAsync($"/api/projects/{used}");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("holds 1 item", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/projects/{empty}")).StatusCode);
+        Assert.DoesNotContain(JsonDocument.Parse(await admin.GetStringAsync("/api/projects")).RootElement.EnumerateArray(), p => p.GetProperty("id").GetInt32() == empty);
+    }
 }

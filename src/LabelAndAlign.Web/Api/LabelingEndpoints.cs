@@ -180,6 +180,13 @@ public static class LabelingEndpoints
             return await items.FindAsync(id, itemId, cancel) is { } item ? Results.Ok(item) : ApiResults.NotFound($"No item {itemId} in project {id}.");
         }).WithSummary("One item whole: prompt, both responses, the models behind them, gold, verdict and every vote (who, what, when).");
 
+        api.MapDelete("/projects/{id:int}", async (int id, ClaimsPrincipal user, ProjectService projects, Removals removals, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            await removals.DeleteProjectAsync(id, cancel);
+            return Results.NoContent();
+        }).WithSummary("Delete a project that holds no item and that no dataset was frozen from; 409 says what keeps it.");
+
         api.MapDelete("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, Removals removals,
             CancellationToken cancel) =>
         {

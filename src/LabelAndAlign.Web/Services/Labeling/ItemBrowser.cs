@@ -82,12 +82,15 @@ public sealed class ItemBrowser(AppDbContext db)
         }
         int total = await items.CountAsync(cancel);
         bool desc = query.Descending;
-        items = query.SortBy switch
+        IQueryable<Item> Sorted(IQueryable<Item> q) => query.SortBy switch
         {
-            nameof(ItemRow.LabelCount) => desc ? items.OrderByDescending(i => i.LabelCount).ThenByDescending(i => i.Id) : items.OrderBy(i => i.LabelCount).ThenBy(i => i.Id),
-            _ => desc ? items.OrderByDescending(i => i.Id) : items.OrderBy(i => i.Id), // ids grow with creation
+            nameof(ItemRow.LabelCount) => desc ? q.OrderByDescending(i => i.LabelCount).ThenByDescending(i => i.Id) : q.OrderBy(i => i.LabelCount).ThenBy(i => i.Id),
+            _ => desc ? q.OrderByDescending(i => i.Id) : q.OrderBy(i => i.Id), // ids grow with creation
         };
-        var rows = await items.Skip(query.Skip).Take(query.Take)
+        // The page's ids first (an index walk, however deep the page), then only those rows' texts and
+        // votes: SQLite would otherwise build every skipped row of a deep page, votes included.
+        var pageIds = Sorted(items).Skip(query.Skip).Take(query.Take).Select(i => i.Id);
+        var rows = await Sorted(db.Items.AsNoTracking().Where(i => pageIds.Contains(i.Id)))
             .Select(i => new ItemRow(i.Id, i.ExternalId, i.PromptText.Substring(0, PreviewChars), i.LabelCount, n, i.IsGold, i.Gold, i.Verdict,
                 i.ModelA, i.ModelB, db.Labels.Where(l => l.ItemId == i.Id).Select(l => l.Choice).Distinct().Count() > 1, i.CreatedAt))
             .ToListAsync(cancel);
