@@ -143,6 +143,36 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Lead_DeletesAnEmptyProject_AfterAConfirmation_AndAProjectWithItemsOffersNoDelete()
+    {
+        var (project, _) = await ProjectAsync();
+        using var admin = Api();
+        var created = await admin.PostAsJsonAsync("/api/projects", new { name = "Started by mistake" });
+        int empty = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1366, Height = 768 });
+        await using var _ = context;
+        await SignInAsAdminAsync(page);
+
+        await page.GotoAsync($"/projects/{project}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Capital cities", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete project" })).ToHaveCountAsync(0);
+
+        await page.GotoAsync($"/projects/{empty}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete project" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("Delete the empty project “Started by mistake”");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete project" }).ClickAsync();
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Project “Started by mistake” deleted.");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Projects", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Started by mistake" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Capital cities" })).ToHaveCountAsync(1);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/projects/{empty}/team")).StatusCode);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
     public async Task ProjectPages_AtLaptopAndPhoneSize_InBothThemes_HaveNoErrorAndNoOverflow()
     {
         var (project, _) = await ProjectAsync();
