@@ -13,6 +13,7 @@ namespace LabelAndAlign.Cli.Commands;
 /// <c>oracle_winrate_after=&lt;fraction&gt;</c> (wins + ½ ties of the aligned policy's sample against the SFT policy's,
 /// both at temperature 1, over held-out prompts). Tuning knobs for experiments: --sft-steps --sft-examples --steps (a cap
 /// on the alignment steps) --lr --beta --rpo-alpha --loss-type --offline (DPO on fixed oracle pairs of SFT samples)
+/// --kl-limit (online DPO stops once objective/kl passes it; default 5, 0 = none)
 /// --kl-coef --temperature, --scale (shrinks every stage, for tests) and --output (keeps each stage's run folder:
 /// checkpoints, metrics.jsonl, samples.jsonl).
 /// </summary>
@@ -39,6 +40,7 @@ public sealed class AlignEvalCommand : ICliCommand
         float klCoef = args.Float("kl-coef", 0.05f);
         float temperature = args.Float("temperature", 1f);
         bool offline = args.Flag("offline");
+        double? klLimit = args.Has("kl-limit") ? args.Float("kl-limit", 5) : 5;
         args.RejectUnknown();
         var algorithm = Algorithms.TryParse(algorithmName);
         if (algorithm is not (Algorithm.Dpo or Algorithm.Ppo or Algorithm.Grpo))
@@ -59,7 +61,7 @@ public sealed class AlignEvalCommand : ICliCommand
         new AlignEval(pack, algorithm.Value, seed, minutes, stdout)
         {
             Scale = scale, Output = output is null ? null : Path.GetFullPath(output), SftSteps = sftSteps, SftExamples = sftExamples, AlignLearningRate = lr,
-            AlignSteps = steps, DpoBeta = beta, RpoAlpha = rpo, DpoLossType = loss, DpoOnline = !offline, PpoKlCoef = klCoef, PpoTemperature = temperature,
+            AlignSteps = steps, DpoBeta = beta, RpoAlpha = rpo, DpoLossType = loss, DpoOnline = !offline, DpoKlLimit = klLimit > 0 ? klLimit : null, PpoKlCoef = klCoef, PpoTemperature = temperature,
         }.Run(cancel);
         return Task.FromResult(0);
     }

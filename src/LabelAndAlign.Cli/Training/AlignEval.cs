@@ -35,6 +35,13 @@ public sealed class AlignEval(ITaskPack pack, Algorithm algorithm, int seed, dou
 
     /// <summary>Online DPO (pairs sampled from the policy each step and labelled by the oracle); false = offline DPO on oracle pairs of SFT samples.</summary>
     public bool DpoOnline { get; init; } = true;
+
+    /// <summary>
+    /// Online DPO stops (the recipe's stop_on_kl_above alert, on objective/kl) once its samples drift this far from the SFT
+    /// model: left to the whole budget it collapses onto the oracle's favourite review (every pair a tie, KL in the tens of
+    /// nats); PPO's 0.92 in the issue came at KL 5.2. Null = no limit.
+    /// </summary>
+    public double? DpoKlLimit { get; init; } = 5;
     public float PpoKlCoef { get; init; } = 0.05f;
 
     /// <summary>PPO's (and online DPO's) sampling temperature; 1 here (TRL's defaults are 0.7 and 0.9) because the judge samples both policies at 1.</summary>
@@ -85,13 +92,15 @@ public sealed class AlignEval(ITaskPack pack, Algorithm algorithm, int seed, dou
                 List<System.Text.Json.Nodes.JsonObject> rows = DpoOnline ? PackRows.Prompts(pack, seed, stages.S(4000))
                     : stages.OraclePairs(sft).Select(PackRows.Row).ToList();
                 using var budget = Budget(stages, cancel);
-                var run = stages.Train("dpo", stages.Spec(new DpoOptions
+                var spec = stages.Spec(new DpoOptions
                 {
                     Beta = DpoBeta, RpoAlpha = RpoAlpha, LossType = DpoLossType, Online = DpoOnline, MaxNewTokens = pack.MaxCompletionTokens, Temperature = PpoTemperature,
                 }, new TrainerOptions
                 {
                     MaxSteps = maxSteps, BatchSize = 32, LearningRate = AlignLearningRate ?? 1e-3f, WarmupSteps = 10, LrSchedulerType = LrSchedulerType.Constant,
-                }), rows, sft.Checkpoint, null, budget.Token);
+                });
+                var run = stages.Train("dpo", DpoOnline ? spec with { StopOnKlAbove = DpoKlLimit } : spec, rows, sft.Checkpoint, null, budget.Token);
+                if (run.Outcome.Alert is { } alert) stages.Say($"dpo_stopped: {alert}");
                 var m = run.Outcome.Result.LastMetrics;
                 stages.Say($"dpo_steps={run.Outcome.Result.Step} rewards/accuracies={F(m, "rewards/accuracies")} rewards/margins={F(m, "rewards/margins")}"
                     + (DpoOnline ? $" judge/ties={F(m, "judge/ties")}" : ""));
