@@ -24,7 +24,7 @@ builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
-app.MigrateDatabase();
+await app.MigrateDatabaseAsync();
 await app.EnsureAdminAsync();
 
 app.UseSecurityHeaders();

@@ -7,14 +7,13 @@ namespace LabelAndAlign.Web.Tests;
 
 public class AccountServiceTests
 {
-    private static AccountService Service(AppDbContext ctx) => AccountsTestData.Accounts(ctx);
+    private static AccountService Service(TestDatabase db) => AccountsTestData.Accounts(db);
 
     [Fact]
     public async Task CreateUser_StoresAHashNotThePassword_AndNormalisesTheEmail()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var user = await Service(ctx).CreateUserAsync("  Ada@Example.COM ", "a-long-password", "Lead");
+        var user = await Service(db).CreateUserAsync("  Ada@Example.COM ", "a-long-password", "Lead");
         Assert.Equal("ada@example.com", user.Email);
         Assert.DoesNotContain("a-long-password", user.PasswordHash);
         Assert.Equal(UserRole.Lead, user.Role);
@@ -24,8 +23,7 @@ public class AccountServiceTests
     public async Task SignIn_RightAndWrong()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = Service(ctx);
+        var accounts = Service(db);
         await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
         Assert.True((await accounts.SignInAsync("ADA@example.com", "a-long-password")).Succeeded);
         Assert.False((await accounts.SignInAsync("ada@example.com", "a-long-passworD")).Succeeded);
@@ -37,8 +35,7 @@ public class AccountServiceTests
     public async Task SignIn_DisabledUser_Fails()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = Service(ctx);
+        var accounts = Service(db);
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
         await accounts.SetDisabledAsync(user.Id, true);
         Assert.False((await accounts.SignInAsync("ada@example.com", "a-long-password")).Succeeded);
@@ -48,9 +45,8 @@ public class AccountServiceTests
     public async Task SignIn_FifthWrongPasswordIsAnsweredPlainly_TheSixthAttemptIsLockedOut_EvenWithTheRightPassword()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var accounts = AccountsTestData.Accounts(ctx, clock);
+        var accounts = AccountsTestData.Accounts(db, clock);
         await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
         for (int i = 1; i <= SignInThrottle.MaxFailures; i++)
         {
@@ -71,8 +67,7 @@ public class AccountServiceTests
     public async Task SignIn_ASuccess_StartsTheCountAgain()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = Service(ctx);
+        var accounts = Service(db);
         await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
         for (int round = 0; round < 3; round++)
         {
@@ -87,13 +82,12 @@ public class AccountServiceTests
         using var db = new TestDatabase();
         var hasher = new CountingHasher();
         await using (var setup = db.CreateContext())
-            await AccountsTestData.Accounts(setup).CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
+            await AccountsTestData.Accounts(db).CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
 
         using var start = new Barrier(8);
         var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
         {
-            await using var ctx = db.CreateContext();
-            var accounts = AccountsTestData.Accounts(ctx, hasher: hasher);
+            var accounts = AccountsTestData.Accounts(db, hasher: hasher);
             start.SignalAndWait();
             return await accounts.SignInAsync("ada@example.com", $"wrong-{i}");
         })));
@@ -101,17 +95,15 @@ public class AccountServiceTests
         Assert.Equal(SignInThrottle.MaxFailures, hasher.Verifications);
         Assert.All(attempts, a => Assert.False(a.Succeeded));
         Assert.Equal(8 - SignInThrottle.MaxFailures, attempts.Count(a => a.LockedUntil is not null));
-        await using var after = db.CreateContext();
-        Assert.NotNull((await AccountsTestData.Accounts(after, hasher: hasher).SignInAsync("ada@example.com", "a-long-password")).LockedUntil);
+        Assert.NotNull((await AccountsTestData.Accounts(db, hasher: hasher).SignInAsync("ada@example.com", "a-long-password")).LockedUntil);
     }
 
     [Fact]
     public async Task SignIn_UnknownEmail_ChecksAPasswordHashAndLocksOut_JustAsAKnownOne()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
         var hasher = new CountingHasher();
-        var accounts = AccountsTestData.Accounts(ctx, hasher: hasher);
+        var accounts = AccountsTestData.Accounts(db, hasher: hasher);
         await accounts.CreateUserAsync("known@example.com", "a-long-password", "Viewer");
         hasher.Verifications = 0;
 
@@ -132,9 +124,8 @@ public class AccountServiceTests
     public async Task SignIn_InvitedUserWithoutAPassword_FailsAfterAHashCheck()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
         var hasher = new CountingHasher();
-        var accounts = AccountsTestData.Accounts(ctx, hasher: hasher);
+        var accounts = AccountsTestData.Accounts(db, hasher: hasher);
         await accounts.CreateInvitedUserAsync("invited@example.com", UserRole.Labeler);
         Assert.False((await accounts.SignInAsync("invited@example.com", "anything-at-all")).Succeeded);
         Assert.Equal(1, hasher.Verifications);
@@ -152,7 +143,7 @@ public class AccountServiceTests
     {
         using var db = new TestDatabase();
         await using var ctx = db.CreateContext();
-        var e = await Assert.ThrowsAsync<InputException>(() => Service(ctx).CreateUserAsync("ada@example.com", "a-long-password", role));
+        var e = await Assert.ThrowsAsync<InputException>(() => Service(db).CreateUserAsync("ada@example.com", "a-long-password", role));
         Assert.Equal("role", e.Field);
         Assert.Contains("Viewer, Labeler, Lead, Admin", e.Message);
         Assert.False(await ctx.Users.AnyAsync(u => u.Email == "ada@example.com"));
@@ -164,8 +155,7 @@ public class AccountServiceTests
     public async Task CreateUser_APasswordOfOnlyWhitespace_IsRefused(string password)
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var e = await Assert.ThrowsAsync<InputException>(() => Service(ctx).CreateUserAsync("ada@example.com", password, "Viewer"));
+        var e = await Assert.ThrowsAsync<InputException>(() => Service(db).CreateUserAsync("ada@example.com", password, "Viewer"));
         Assert.Equal("password", e.Field);
     }
 
@@ -190,8 +180,7 @@ public class AccountServiceTests
     public async Task SetRole_ChangesTheSecurityStamp_SoOpenSessionsEnd()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = Service(ctx);
+        var accounts = Service(db);
         await accounts.CreateUserAsync("root@example.com", "a-long-password", "Admin");
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
         string before = user.SecurityStamp;
@@ -204,8 +193,7 @@ public class AccountServiceTests
     public async Task SetRole_ThrowsWhenDemotingTheLastAdmin()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = Service(ctx);
+        var accounts = Service(db);
         var admin = await accounts.CreateUserAsync("root@example.com", "a-long-password", "Admin");
         var e = await Assert.ThrowsAsync<InputException>(() => accounts.SetRoleAsync(admin.Id, UserRole.Viewer));
         Assert.Contains("last active admin", e.Message);
@@ -216,8 +204,7 @@ public class AccountServiceTests
     public async Task ChangeOwnPassword_ThrowsWhenTheCurrentOneIsWrong()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = Service(ctx);
+        var accounts = Service(db);
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
         var e = await Assert.ThrowsAsync<InputException>(() => accounts.ChangeOwnPasswordAsync(user.Id, "not-it", "another-long-password", null));
         Assert.Equal("current", e.Field);
@@ -230,8 +217,7 @@ public class AccountServiceTests
     public async Task CreateUser_ThrowsOnShortPassword()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var e = await Assert.ThrowsAsync<InputException>(() => Service(ctx).CreateUserAsync("ada@example.com", "short", "Viewer"));
+        var e = await Assert.ThrowsAsync<InputException>(() => Service(db).CreateUserAsync("ada@example.com", "short", "Viewer"));
         Assert.Equal("password", e.Field);
         Assert.Contains($"{AccountService.MinPasswordLength}", e.Message);
     }
@@ -240,9 +226,8 @@ public class AccountServiceTests
     public async Task CreateUser_ThrowsConflictOnDuplicateEmail()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        await Service(ctx).CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
-        var e = await Assert.ThrowsAsync<InputException>(() => Service(ctx).CreateUserAsync("ADA@example.com", "a-long-password", "Viewer"));
+        await Service(db).CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
+        var e = await Assert.ThrowsAsync<InputException>(() => Service(db).CreateUserAsync("ADA@example.com", "a-long-password", "Viewer"));
         Assert.True(e.IsConflict);
     }
 }

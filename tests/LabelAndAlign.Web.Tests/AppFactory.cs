@@ -1,15 +1,18 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
 
 /// <summary>
-/// The web app in memory over its own temporary SQLite file, with a bootstrap admin and API key
+/// The web app in memory over its own fresh database, with a bootstrap admin and API key
 /// (or, with <c>Bootstrap = false</c>, none: a new installation waiting for its setup link), and no local worker.
 /// </summary>
 public sealed class AppFactory : WebApplicationFactory<Program>
 {
+    private readonly TestDatabase _database = new(migrate: false);
+
     /// <summary>False for a new installation: no admin, no admin key.</summary>
     public bool Bootstrap { get; init; } = true;
 
@@ -17,11 +20,11 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "admin-password-for-tests";
     public const string AdminKey = "test-admin-key-0123456789";
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "lna-web-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory => _database.Directory;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(DataDirectory, "test.db")}");
+        foreach (var (key, value) in _database.Configuration) builder.UseSetting(key, value);
         // In memory there is no address a local worker could reach; tests that train use a real server (TrainingEngineTests).
         builder.UseSetting("Training:LocalWorkers", "0");
         if (Bootstrap)
@@ -32,6 +35,10 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         }
         builder.UseEnvironment("Development");
     }
+
+    /// <summary>A context on the app's own database (as its services get one), for arranging and checking.</summary>
+    public LabelAndAlign.Web.Data.AppDbContext CreateDbContext() =>
+        Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LabelAndAlign.Web.Data.AppDbContext>>().CreateDbContext();
 
     /// <summary>A client that authenticates with the given API key (the admin's by default).</summary>
     public HttpClient CreateApiClient(string? key = AdminKey)
@@ -44,7 +51,6 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _database.Dispose();
     }
 }

@@ -10,8 +10,8 @@ public class AuditLogTests(AppFactory app) : IClassFixture<AppFactory>
 {
     private async Task<List<AuditEvent>> EventsAsync()
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().AuditEvents.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+        await using var db = app.CreateDbContext();
+        return await db.AuditEvents.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
     }
 
     [Fact]

@@ -66,14 +66,14 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         return checkpoint.Id;
     }
 
-    /// <summary>A generator over <paramref name="ctx"/> whose jobs go to the test's worker (woken through its app's hub).</summary>
-    private CandidateGenerator Generator(AppDbContext ctx)
+    /// <summary>A generator over the test's database whose jobs go to the test's worker (woken through its app's hub).</summary>
+    private CandidateGenerator Generator(TestDatabase db)
     {
+        var ctx = db.CreateContext();
         var signals = Host().Services.GetRequiredService<Services.Workers.EngineSignals>();
         var jobs = new Services.Workers.GenerationJobs(ctx, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Services.Workers.TrainingOptions()),
             signals, Host().Services.GetRequiredService<IServiceScopeFactory>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Services.Workers.GenerationJobs>.Instance);
-        return new(ctx, LabelingTestData.Importer(ctx), _slots, jobs,
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build());
+        return new(db.Factory, LabelingTestData.Importer(db), _slots, jobs, db.Settings);
     }
 
     private static async Task<int> CreateProjectAsync(HttpClient admin, string name)
@@ -85,8 +85,8 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     /// <summary>A tiny checkpoint registered in the test app's own database and data folder.</summary>
     private async Task<int> AddAppCheckpointAsync(int step)
     {
-        using var scope = app.Services.CreateScope();
-        return await AddCheckpointAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), app.DataDirectory, step, seed: 4);
+        await using var db = app.CreateDbContext();
+        return await AddCheckpointAsync(db, app.DataDirectory, step, seed: 4);
     }
 
     private static CandidateGenerator.Request Request(int a, int? b = null, IReadOnlyList<string>? prompts = null) => new()
@@ -109,7 +109,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         var runB = (await ctx.RunCheckpoints.FindAsync(b))!.RunId;
 
         var reports = new List<CandidateGenerator.Progress>();
-        int imported = await Generator(ctx).GenerateAsync(project, Request(a, b), new SyncProgress(reports.Add));
+        int imported = await Generator(_db).GenerateAsync(project, Request(a, b), new SyncProgress(reports.Add));
 
         Assert.Equal(3, imported);
         Assert.Equal(new CandidateGenerator.Progress(6, 6), reports[^1]);
@@ -125,7 +125,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
             Assert.False(i.IsGold);
         });
 
-        var queue = new LabelingQueue(ctx, TimeProvider.System, new LabelingRandom(3));
+        var queue = new LabelingQueue(_db.Factory, TimeProvider.System, new LabelingRandom(3));
         var next = await queue.NextAsync(project, labeler);
         Assert.NotNull(next);
         Assert.Contains(next.Prompt, items.Select(i => i.PromptText));
@@ -142,8 +142,8 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
         int run = (await ctx.RunCheckpoints.FindAsync(a))!.RunId!.Value;
 
-        Assert.Equal(3, await Generator(ctx).GenerateAsync(p1, Request(a)));
-        Assert.Equal(3, await Generator(ctx).GenerateAsync(p2, Request(a)));
+        Assert.Equal(3, await Generator(_db).GenerateAsync(p1, Request(a)));
+        Assert.Equal(3, await Generator(_db).GenerateAsync(p2, Request(a)));
 
         var first = await ctx.Items.AsNoTracking().Where(i => i.ProjectId == p1).OrderBy(i => i.Id).ToListAsync();
         var second = await ctx.Items.AsNoTracking().Where(i => i.ProjectId == p2).OrderBy(i => i.Id).ToListAsync();
@@ -160,7 +160,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         int project = await LabelingTestData.AddProjectAsync(_db, lead, labelsPerItem: 1);
         await using var ctx = _db.CreateContext();
         int a = await AddCheckpointAsync(ctx, _db.Directory, 100, seed: 1);
-        var gen = Generator(ctx);
+        var gen = Generator(_db);
 
         async Task<string> Field(CandidateGenerator.Request r) => (await Assert.ThrowsAsync<InputException>(() => gen.GenerateAsync(project, r))).Field;
 
@@ -201,7 +201,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
             new DatasetRow { DatasetId = dataset.Id, Line = 2, Json = """{"prompt": "A bird sang"}""" });
         await ctx.SaveChangesAsync();
 
-        Assert.Equal(2, await Generator(ctx).GenerateAsync(project, Request(a, prompts: []) with { DatasetId = dataset.Id }));
+        Assert.Equal(2, await Generator(_db).GenerateAsync(project, Request(a, prompts: []) with { DatasetId = dataset.Id }));
         Assert.Equal(["The cat sat", "A bird sang"], await ctx.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.PromptText).ToListAsync());
     }
 
@@ -216,13 +216,13 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         using (var running = _slots.TryTake())
         {
             Assert.NotNull(running);
-            var e = await Assert.ThrowsAsync<InputException>(() => Generator(ctx).GenerateAsync(project, Request(a)));
+            var e = await Assert.ThrowsAsync<InputException>(() => Generator(_db).GenerateAsync(project, Request(a)));
             Assert.True(e.IsConflict);
             Assert.Equal("generation", e.Field);
             Assert.Contains("Another generation is running", e.Message);
             Assert.Equal(0, await ctx.Items.CountAsync(i => i.ProjectId == project));
         }
-        Assert.Equal(3, await Generator(ctx).GenerateAsync(project, Request(a)));
+        Assert.Equal(3, await Generator(_db).GenerateAsync(project, Request(a)));
         // The slot came back after that generation too.
         using var after = _slots.TryTake();
         Assert.NotNull(after);
@@ -239,7 +239,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
         Add("preferences", "preference", 10);
         await ctx.SaveChangesAsync();
 
-        var sources = await Generator(ctx).PromptSourcesAsync();
+        var sources = await Generator(_db).PromptSourcesAsync();
         Assert.Equal([(sft.Id, "sft pairs", 500), (prompts.Id, "prompts", 40)], sources.Select(x => (x.Id, x.Name, x.Rows)));
     }
 

@@ -36,8 +36,7 @@ public sealed class DatasetServiceTests : IDisposable
     /// <summary>Labels the items numbered in <paramref name="plan"/> with the given a/b/tie, skipping the rest.</summary>
     private static async Task LabelAsync(TestDatabase db, int project, int user, Dictionary<int, string> plan)
     {
-        await using var ctx = db.CreateContext();
-        var queue = new LabelingQueue(ctx, TimeProvider.System, new LabelingRandom(user));
+        var queue = new LabelingQueue(db.Factory, TimeProvider.System, new LabelingRandom(user));
         var left = new HashSet<int>(plan.Keys);
         for (int turn = 0; left.Count > 0; turn++)
         {
@@ -63,9 +62,9 @@ public sealed class DatasetServiceTests : IDisposable
     {
         int project = await ProjectWithResolvedTiedAndUndecidedItemsAsync(_db);
         await using var ctx = _db.CreateContext();
-        var service = LabelingTestData.Datasets(ctx);
+        var service = LabelingTestData.Datasets(_db);
 
-        var dataset = await service.SnapshotProjectAsync(project, new ExportService(ctx), userId: null);
+        var dataset = await service.SnapshotProjectAsync(project, new ExportService(_db.Factory), userId: null);
 
         var rows = await service.RowsAsync(dataset.Id);
         var row = Assert.Single(rows);
@@ -87,10 +86,10 @@ public sealed class DatasetServiceTests : IDisposable
         await using var ctx = _db.CreateContext();
         long item3 = ctx.Items.Where(i => i.ProjectId == project).Min(i => i.Id) + 2;
         int lead = ctx.Users.Single(u => u.Email == "ann@example.com").Id;
-        await new ReviewService(ctx, TimeProvider.System).SetVerdictAsync(project, item3, Choices.B, lead);
-        var service = LabelingTestData.Datasets(ctx);
+        await new ReviewService(_db.Factory, TimeProvider.System).SetVerdictAsync(project, item3, Choices.B, lead);
+        var service = LabelingTestData.Datasets(_db);
 
-        var dataset = await service.SnapshotProjectAsync(project, new ExportService(ctx), userId: null);
+        var dataset = await service.SnapshotProjectAsync(project, new ExportService(_db.Factory), userId: null);
 
         Assert.Equal(["Prompt 1", "Prompt 3"], (await service.RowsAsync(dataset.Id)).Select(r => r["prompt"]!.GetValue<string>()));
         Assert.Equal(4, dataset.SourceLabelCount);
@@ -107,7 +106,7 @@ public sealed class DatasetServiceTests : IDisposable
         await using var ctx = _db.CreateContext();
 
         var e = await Assert.ThrowsAsync<InputException>(() =>
-            LabelingTestData.Datasets(ctx).SnapshotProjectAsync(project, new ExportService(ctx), userId: null));
+            LabelingTestData.Datasets(_db).SnapshotProjectAsync(project, new ExportService(_db.Factory), userId: null));
 
         Assert.Equal("source.projectId", e.Field);
         Assert.Empty(ctx.Datasets.Where(d => d.SourceProjectId == project));
@@ -118,7 +117,7 @@ public sealed class DatasetServiceTests : IDisposable
     private async Task<DatasetService.ImportResult> ImportAsync(Stream body, Services.Imports.ImportOptions? limits = null)
     {
         await using var ctx = _db.CreateContext();
-        return await Datasets(ctx, limits).ImportAsync("test", body, userId: null);
+        return await Datasets(_db, limits).ImportAsync("test", body, userId: null);
     }
 
     [Fact]
@@ -180,7 +179,7 @@ public sealed class DatasetServiceTests : IDisposable
         Assert.Contains("(50,000 characters)", preview);
         Assert.Contains("short", preview);
         await using var ctx = _db.CreateContext();
-        Assert.Contains(longText, (await Datasets(ctx).RowsAsync(result.Dataset.Id))[0].ToJsonString()); // the row itself is whole
+        Assert.Contains(longText, (await Datasets(_db).RowsAsync(result.Dataset.Id))[0].ToJsonString()); // the row itself is whole
     }
 
     [Theory]

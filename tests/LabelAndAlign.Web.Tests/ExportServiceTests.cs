@@ -29,8 +29,7 @@ public class ExportServiceTests
         // Both labelers always pick the screen side that shows "b-…" on even items and "a-…" on odd ones.
         foreach (var (u, seed) in new[] { (u1, 11), (u2, 12) })
         {
-            await using var ctx = db.CreateContext();
-            var queue = new LabelingQueue(ctx, TimeProvider.System, new LabelingRandom(seed));
+            var queue = new LabelingQueue(db.Factory, TimeProvider.System, new LabelingRandom(seed));
             while (await queue.NextAsync(project, u) is { } v)
             {
                 int n = int.Parse(v.Left[2..]);
@@ -39,7 +38,7 @@ public class ExportServiceTests
             }
         }
         await using (var ctx = db.CreateContext())
-            await new ReviewService(ctx, TimeProvider.System).SetVerdictAsync(project, (await FirstItemIdAsync(db)) + 5, Choices.Tie, u1);
+            await new ReviewService(db.Factory, TimeProvider.System).SetVerdictAsync(project, (await FirstItemIdAsync(db)) + 5, Choices.Tie, u1);
 
         var trl = await ExportAsync(db, project, "trl");
         Assert.Equal(5, trl.Count); // item 6 has a tie verdict
@@ -72,8 +71,7 @@ public class ExportServiceTests
     public async Task Export_UnknownFormat_Throws()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var e = await Assert.ThrowsAsync<InputException>(() => new ExportService(ctx).WriteAsync(1, "csv", new MemoryStream()));
+        var e = await Assert.ThrowsAsync<InputException>(() => new ExportService(db.Factory).WriteAsync(1, "csv", new MemoryStream()));
         Assert.Equal("format", e.Field);
     }
 
@@ -82,10 +80,9 @@ public class ExportServiceTests
     {
         using var db = new TestDatabase();
         int project = await DatasetServiceTests.ProjectWithResolvedTiedAndUndecidedItemsAsync(db);
-        await using var ctx = db.CreateContext();
         using var output = new MemoryStream();
 
-        var behind = await new ExportService(ctx).WritePreferencesAsync(project, "trl-conversational", output);
+        var behind = await new ExportService(db.Factory).WritePreferencesAsync(project, "trl-conversational", output);
 
         Assert.Single(Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, behind.LabelCount);
@@ -96,8 +93,7 @@ public class ExportServiceTests
     public async Task WritePreferences_VotesFormat_Throws()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var e = await Assert.ThrowsAsync<InputException>(() => new ExportService(ctx).WritePreferencesAsync(1, "votes", new MemoryStream()));
+        var e = await Assert.ThrowsAsync<InputException>(() => new ExportService(db.Factory).WritePreferencesAsync(1, "votes", new MemoryStream()));
         Assert.Equal("format", e.Field);
     }
 
@@ -109,9 +105,8 @@ public class ExportServiceTests
 
     private static async Task<List<JsonElement>> ExportAsync(TestDatabase db, int project, string format)
     {
-        await using var ctx = db.CreateContext();
         using var output = new MemoryStream();
-        await new ExportService(ctx).WriteAsync(project, format, output);
+        await new ExportService(db.Factory).WriteAsync(project, format, output);
         return Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
     }

@@ -85,8 +85,8 @@ public sealed class HubSessionGuardTests(AppFactory app) : IClassFixture<AppFact
         await hub.InvokeAsync("Unsubscribe", 1);
 
         // As another instance would: the stamp changes with no word to this one.
-        await ActAsync(s => s.GetRequiredService<AppDbContext>().Users.Where(u => u.Id == id)
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.SecurityStamp, "changed-elsewhere")));
+        await using (var db = app.CreateDbContext())
+            await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.SecurityStamp, "changed-elsewhere"));
 
         await Assert.ThrowsAnyAsync<Exception>(() => hub.InvokeAsync("Unsubscribe", 1));
         await closed.WaitAsync(Patience);

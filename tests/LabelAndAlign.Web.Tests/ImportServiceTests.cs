@@ -22,7 +22,7 @@ public class ImportServiceTests
             {"prompt": "p6", "response_a": "x", "response_b": "y"}
             """;
         await using var ctx = db.CreateContext();
-        var result = await Importer(ctx).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        var result = await Importer(db).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
 
         Assert.Equal(0, result.Imported);
         Assert.Equal([2, 4, 5], result.Errors.Select(e => e.Line));
@@ -43,7 +43,7 @@ public class ImportServiceTests
             {"prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], "response_a": "Hello", "response_b": "Hey"}
             """;
         await using var ctx = db.CreateContext();
-        var result = await Importer(ctx).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        var result = await Importer(db).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
         Assert.Equal(2, result.Imported);
         var items = await ctx.Items.AsNoTracking().OrderBy(i => i.Id).ToListAsync();
         Assert.Equal("17", items[0].ExternalId);
@@ -63,7 +63,7 @@ public class ImportServiceTests
         lines.Add("""{"chosen": "The sky is blue.", "rejected": "The sky is green."}""");
         lines.Add("""{"chosen": [{"role": "user", "content": "Sky?"}, {"role": "assistant", "content": "Blue."}], "rejected": [{"role": "user", "content": "Sky?"}, {"role": "assistant", "content": "Green."}]}""");
         await using var ctx = db.CreateContext();
-        var result = await Importer(ctx, seed: 3).ImportAsync(project, Stream(string.Join("\n", lines)), ImportService.Format.JsonLines);
+        var result = await Importer(db, seed: 3).ImportAsync(project, Stream(string.Join("\n", lines)), ImportService.Format.JsonLines);
         Assert.True(result.Ok, string.Join("; ", result.Errors));
 
         var items = await ctx.Items.AsNoTracking().OrderBy(i => i.Id).ToListAsync();
@@ -87,13 +87,13 @@ public class ImportServiceTests
         int project = await AddProjectAsync(db, u, 1);
         await using var ctx = db.CreateContext();
         const string good = "prompt,response_a,response_b,id\n\"Two\nlines\",\"say \"\"hi\"\"\",b,e1\np2,a2,b2,e2\n";
-        var ok = await Importer(ctx).ImportAsync(project, Stream(good), ImportService.Format.Csv);
+        var ok = await Importer(db).ImportAsync(project, Stream(good), ImportService.Format.Csv);
         Assert.Equal(2, ok.Imported);
         var first = await ctx.Items.AsNoTracking().OrderBy(i => i.Id).FirstAsync();
         Assert.Equal(("Two\nlines", "say \"hi\"", "e1"), (first.PromptText, first.ResponseA, first.ExternalId));
 
         const string bad = "prompt,response_a,response_b\np1,a,b\n\"multi\nline\",a\np3,,b\n";
-        var rejected = await Importer(ctx).ImportAsync(project, Stream(bad), ImportService.Format.Csv);
+        var rejected = await Importer(db).ImportAsync(project, Stream(bad), ImportService.Format.Csv);
         Assert.Equal([3, 5], rejected.Errors.Select(e => e.Line));
         Assert.Equal(2, await ctx.Items.CountAsync());
     }
@@ -106,7 +106,7 @@ public class ImportServiceTests
         int project = await AddProjectAsync(db, u, 1);
         var line = """{"prompt": "p", "response_a": "x", "response_b": "y"}""" + "\n";
         await using var ctx = db.CreateContext();
-        var result = await Importer(ctx, limits: new ImportOptions { MaxFileBytes = 10_000 })
+        var result = await Importer(db, limits: new ImportOptions { MaxFileBytes = 10_000 })
             .ImportAsync(project, Stream(string.Concat(Enumerable.Repeat(line, 1000))), ImportService.Format.JsonLines);
         Assert.True(result.TooLarge);
         Assert.Contains("import limit", result.Errors.Single().Message);
@@ -119,8 +119,7 @@ public class ImportServiceTests
         using var db = new TestDatabase();
         int u = await AddUserAsync(db, "lead@example.com");
         int project = await AddProjectAsync(db, u, 1);
-        await using var ctx = db.CreateContext();
-        var result = await Importer(ctx).ImportAsync(project, Stream("\n\n"), ImportService.Format.JsonLines);
+        var result = await Importer(db).ImportAsync(project, Stream("\n\n"), ImportService.Format.JsonLines);
         Assert.Contains("no items", result.Errors.Single().Message);
     }
 
@@ -132,7 +131,7 @@ public class ImportServiceTests
         int project = await AddProjectAsync(db, u, 1);
         await using var ctx = db.CreateContext();
         string body = """{"prompt": "p", "response_a": "a", "response_b": "b"}""" + "\n" + """{"prompt": "p \ud800", "response_a": "a", "response_b": "b"}""";
-        var result = await Importer(ctx).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        var result = await Importer(db).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
         var error = Assert.Single(result.Errors);
         Assert.Equal(2, error.Line);
         Assert.Contains("without its partner", error.Message);
@@ -150,8 +149,8 @@ public class ImportServiceTests
         string body = """{"prompt": "p", "response_a": "a", "response_b": "b"}""" + "\n" + longLine + "\n";
         await using var ctx = db.CreateContext();
 
-        var items = await Importer(ctx, limits: limits).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
-        var datasets = await Datasets(ctx, limits).ImportAsync("same file", Stream(body), userId: null);
+        var items = await Importer(db, limits: limits).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        var datasets = await Datasets(db, limits).ImportAsync("same file", Stream(body), userId: null);
 
         Assert.Equal(2, Assert.Single(items.Errors).Line);
         Assert.Equal(2, Assert.Single(datasets.Errors).Line);

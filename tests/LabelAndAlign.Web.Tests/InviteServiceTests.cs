@@ -10,9 +10,8 @@ public class InviteServiceTests
     public async Task Invite_LetsThePersonSetAPasswordOnce()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx, TimeProvider.System);
-        var invites = new InviteService(ctx, accounts, TimeProvider.System);
+        var accounts = AccountsTestData.Accounts(db, TimeProvider.System);
+        var invites = new InviteService(db.Factory, accounts, TimeProvider.System);
 
         var (user, token) = await invites.InviteAsync("new@example.com", UserRole.Labeler);
         Assert.False((await accounts.SignInAsync("new@example.com", "")).Succeeded);
@@ -29,10 +28,9 @@ public class InviteServiceTests
     public async Task Invite_ExpiresAfterItsLifetime()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var accounts = AccountsTestData.Accounts(ctx, clock);
-        var invites = new InviteService(ctx, accounts, clock);
+        var accounts = AccountsTestData.Accounts(db, clock);
+        var invites = new InviteService(db.Factory, accounts, clock);
         var (_, token) = await invites.InviteAsync("late@example.com", UserRole.Viewer);
         clock.Advance(InviteService.Lifetime + TimeSpan.FromMinutes(1));
         var e = await Assert.ThrowsAsync<InputException>(() => invites.AcceptAsync(token, "chosen-password-1"));
@@ -43,9 +41,8 @@ public class InviteServiceTests
     public async Task Issue_ANewLink_RetiresTheOldOne()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx, TimeProvider.System);
-        var invites = new InviteService(ctx, accounts, TimeProvider.System);
+        var accounts = AccountsTestData.Accounts(db, TimeProvider.System);
+        var invites = new InviteService(db.Factory, accounts, TimeProvider.System);
         var (user, first) = await invites.InviteAsync("again@example.com", UserRole.Viewer);
         string second = await invites.IssueAsync(user.Id);
         Assert.Null(await invites.FindEmailAsync(first));

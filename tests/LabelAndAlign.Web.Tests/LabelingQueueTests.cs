@@ -10,7 +10,7 @@ public class LabelingQueueTests
 {
     private readonly LabelingClock _clock = new();
 
-    private LabelingQueue Queue(Data.AppDbContext ctx, int seed = 7) => new(ctx, _clock, new LabelingRandom(seed));
+    private LabelingQueue Queue(TestDatabase db, int seed = 7) => new(db.Factory, _clock, new LabelingRandom(seed));
 
     private static string SideOf(AssignmentView v, string response) => v.Left == response ? "left" : v.Right == response ? "right" : throw new InvalidOperationException();
 
@@ -28,11 +28,10 @@ public class LabelingQueueTests
         for (int round = 0; round < 10; round++)
             foreach (var u in users)
             {
-                await using var ctx = db.CreateContext();
-                var next = await Queue(ctx, seed: round * 10 + u).NextAsync(project, u);
+                var next = await Queue(db, seed: round * 10 + u).NextAsync(project, u);
                 if (next is null) continue;
                 seen[u].Add(next.ItemId);
-                await Queue(ctx).SubmitAsync(next.AssignmentId, u, new LabelInput("left"));
+                await Queue(db).SubmitAsync(next.AssignmentId, u, new LabelInput("left"));
             }
 
         foreach (var (_, items) in seen) Assert.Equal(items.Count, items.Distinct().Count());
@@ -49,8 +48,8 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 3, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        var first = await Queue(ctx).NextAsync(project, u);
-        var again = await Queue(ctx).NextAsync(project, u);
+        var first = await Queue(s.Db).NextAsync(project, u);
+        var again = await Queue(s.Db).NextAsync(project, u);
         Assert.Equal(first!.AssignmentId, again!.AssignmentId);
         Assert.Equal(first.Left, again.Left);
     }
@@ -62,15 +61,15 @@ public class LabelingQueueTests
         var (ctx, u1, project) = (s.Context, s.User, s.Project);
         int u2 = await AddUserAsync(s.Db, "l2@example.com");
         await JoinAsync(s.Db, s.Project, u2);
-        var held = await Queue(ctx).NextAsync(project, u1);
+        var held = await Queue(s.Db).NextAsync(project, u1);
         Assert.NotNull(held);
-        Assert.Null(await Queue(ctx).NextAsync(project, u2));
+        Assert.Null(await Queue(s.Db).NextAsync(project, u2));
 
         _clock.Advance(TimeSpan.FromMinutes(11));
-        var taken = await Queue(ctx).NextAsync(project, u2);
+        var taken = await Queue(s.Db).NextAsync(project, u2);
         Assert.Equal(held!.ItemId, taken!.ItemId);
         // The first labeler's late answer finds the slot gone.
-        var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(held.AssignmentId, u1, new LabelInput("left")));
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(s.Db).SubmitAsync(held.AssignmentId, u1, new LabelInput("left")));
         Assert.True(e.IsConflict);
     }
 
@@ -81,19 +80,19 @@ public class LabelingQueueTests
         var (ctx, u1, project) = (s.Context, s.User, s.Project);
         int u2 = await AddUserAsync(s.Db, "l2@example.com");
         await JoinAsync(s.Db, s.Project, u2);
-        var first = (await Queue(ctx).NextAsync(project, u1))!;
-        await Queue(ctx).SkipAsync(first.AssignmentId, u1);
+        var first = (await Queue(s.Db).NextAsync(project, u1))!;
+        await Queue(s.Db).SkipAsync(first.AssignmentId, u1);
 
-        var second = (await Queue(ctx).NextAsync(project, u1))!;
+        var second = (await Queue(s.Db).NextAsync(project, u1))!;
         Assert.NotEqual(first.ItemId, second.ItemId);
-        await Queue(ctx).SubmitAsync(second.AssignmentId, u1, new LabelInput("tie"));
+        await Queue(s.Db).SubmitAsync(second.AssignmentId, u1, new LabelInput("tie"));
 
-        var back = (await Queue(ctx).NextAsync(project, u1))!;
+        var back = (await Queue(s.Db).NextAsync(project, u1))!;
         Assert.Equal(first.ItemId, back.ItemId);
-        await Queue(ctx).SkipAsync(back.AssignmentId, u1);
-        Assert.Null(await Queue(ctx).NextAsync(project, u1));
+        await Queue(s.Db).SkipAsync(back.AssignmentId, u1);
+        Assert.Null(await Queue(s.Db).NextAsync(project, u1));
         // Someone else can take the skipped item straight away.
-        Assert.Equal(first.ItemId, (await Queue(ctx).NextAsync(project, u2))!.ItemId);
+        Assert.Equal(first.ItemId, (await Queue(s.Db).NextAsync(project, u2))!.ItemId);
     }
 
     [Fact]
@@ -101,21 +100,21 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 3, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        var first = (await Queue(ctx).NextAsync(project, u))!;
-        await Queue(ctx).SubmitAsync(first.AssignmentId, u, new LabelInput("left"));
-        var second = (await Queue(ctx).NextAsync(project, u))!;
-        await Queue(ctx).SubmitAsync(second.AssignmentId, u, new LabelInput("right"));
-        var third = (await Queue(ctx).NextAsync(project, u))!;
+        var first = (await Queue(s.Db).NextAsync(project, u))!;
+        await Queue(s.Db).SubmitAsync(first.AssignmentId, u, new LabelInput("left"));
+        var second = (await Queue(s.Db).NextAsync(project, u))!;
+        await Queue(s.Db).SubmitAsync(second.AssignmentId, u, new LabelInput("right"));
+        var third = (await Queue(s.Db).NextAsync(project, u))!;
 
-        var back = (await Queue(ctx).UndoAsync(project, u))!;
+        var back = (await Queue(s.Db).UndoAsync(project, u))!;
         Assert.Equal(second.ItemId, back.ItemId);
         Assert.Equal(second.Left, back.Left);
-        Assert.Equal(back.AssignmentId, (await Queue(ctx).NextAsync(project, u))!.AssignmentId);
+        Assert.Equal(back.AssignmentId, (await Queue(s.Db).NextAsync(project, u))!.AssignmentId);
         Assert.Equal(1, await ctx.Labels.CountAsync());
 
-        await Queue(ctx).SubmitAsync(back.AssignmentId, u, new LabelInput("tie"));
+        await Queue(s.Db).SubmitAsync(back.AssignmentId, u, new LabelInput("tie"));
         // The item that was open during the undo comes back next.
-        Assert.Equal(third.ItemId, (await Queue(ctx).NextAsync(project, u))!.ItemId);
+        Assert.Equal(third.ItemId, (await Queue(s.Db).NextAsync(project, u))!.ItemId);
         var labels = await ctx.Labels.AsNoTracking().OrderBy(l => l.Id).ToListAsync();
         Assert.Equal([first.ItemId, second.ItemId], labels.Select(l => l.ItemId));
         Assert.Equal(Choices.Tie, labels[1].Choice);
@@ -126,7 +125,7 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 0, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        Assert.Null(await Queue(ctx).UndoAsync(project, u));
+        Assert.Null(await Queue(s.Db).UndoAsync(project, u));
     }
 
     [Fact]
@@ -134,10 +133,10 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 1, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        var a = (await Queue(ctx).NextAsync(project, u))!;
+        var a = (await Queue(s.Db).NextAsync(project, u))!;
         var input = new LabelInput("left", 2, Rationale: "clearer");
-        long first = await Queue(ctx).SubmitAsync(a.AssignmentId, u, input);
-        long second = await Queue(ctx).SubmitAsync(a.AssignmentId, u, input with { Rationale = "  clearer " });
+        long first = await Queue(s.Db).SubmitAsync(a.AssignmentId, u, input);
+        long second = await Queue(s.Db).SubmitAsync(a.AssignmentId, u, input with { Rationale = "  clearer " });
         Assert.Equal(first, second);
         var label = await ctx.Labels.AsNoTracking().SingleAsync();
         Assert.Equal(a.Left == "a-1" ? "a" : "b", label.Choice);
@@ -148,10 +147,10 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 1, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        var a = (await Queue(ctx).NextAsync(project, u))!;
-        await Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("left"));
+        var a = (await Queue(s.Db).NextAsync(project, u))!;
+        await Queue(s.Db).SubmitAsync(a.AssignmentId, u, new LabelInput("left"));
 
-        var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput("right", 1)));
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(s.Db).SubmitAsync(a.AssignmentId, u, new LabelInput("right", 1)));
         Assert.True(e.IsConflict);
         Assert.Contains("\"A is better\" is stored", e.Message);
         Assert.Contains("\"B is better, slightly\") was not saved", e.Message);
@@ -170,7 +169,7 @@ public class LabelingQueueTests
         var (ctx, project) = (s.Context, s.Project);
         int u = await AddUserAsync(s.Db, "held@example.com");
         await JoinAsync(s.Db, project, u);
-        var held = (await Queue(ctx).NextAsync(project, u))!;
+        var held = (await Queue(s.Db).NextAsync(project, u))!;
 
         await using (var admin = s.Db.CreateContext())
         {
@@ -185,9 +184,9 @@ public class LabelingQueueTests
             });
         }
 
-        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(ctx).SubmitAsync(held.AssignmentId, u, new LabelInput("left")));
-        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(ctx).NextAsync(project, u));
-        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(ctx).UndoAsync(project, u));
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(s.Db).SubmitAsync(held.AssignmentId, u, new LabelInput("left")));
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(s.Db).NextAsync(project, u));
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(s.Db).UndoAsync(project, u));
         Assert.Equal(0, await ctx.Labels.CountAsync());
     }
 
@@ -196,7 +195,7 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 2, _clock);
         int outsider = await AddUserAsync(s.Db, "outsider@example.com");
-        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(s.Context).NextAsync(s.Project, outsider));
+        await Assert.ThrowsAsync<NotAllowedException>(() => Queue(s.Db).NextAsync(s.Project, outsider));
     }
 
     [Fact]
@@ -207,9 +206,9 @@ public class LabelingQueueTests
         var shown = new HashSet<string>();
         for (int i = 0; i < 20; i++)
         {
-            var v = (await Queue(ctx, seed: i).NextAsync(project, u))!;
+            var v = (await Queue(s.Db, seed: i).NextAsync(project, u))!;
             string side = i % 2 == 0 ? "left" : "right";
-            await Queue(ctx).SubmitAsync(v.AssignmentId, u, new LabelInput(side));
+            await Queue(s.Db).SubmitAsync(v.AssignmentId, u, new LabelInput(side));
             string picked = side == "left" ? v.Left : v.Right;
             var label = await ctx.Labels.AsNoTracking().SingleAsync(l => l.AssignmentId == v.AssignmentId);
             Assert.Equal(picked[..1], label.Choice);
@@ -226,8 +225,8 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 1, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        var a = (await Queue(ctx).NextAsync(project, u))!;
-        var e = await Assert.ThrowsAsync<InputException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u, new LabelInput(choice, strength)));
+        var a = (await Queue(s.Db).NextAsync(project, u))!;
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(s.Db).SubmitAsync(a.AssignmentId, u, new LabelInput(choice, strength)));
         Assert.Equal(field, e.Field);
     }
 
@@ -238,8 +237,8 @@ public class LabelingQueueTests
         var (ctx, u1, project) = (s.Context, s.User, s.Project);
         int u2 = await AddUserAsync(s.Db, "l2@example.com");
         await JoinAsync(s.Db, s.Project, u2);
-        var a = (await Queue(ctx).NextAsync(project, u1))!;
-        await Assert.ThrowsAsync<NotFoundException>(() => Queue(ctx).SubmitAsync(a.AssignmentId, u2, new LabelInput("left")));
+        var a = (await Queue(s.Db).NextAsync(project, u1))!;
+        await Assert.ThrowsAsync<NotFoundException>(() => Queue(s.Db).SubmitAsync(a.AssignmentId, u2, new LabelInput("left")));
     }
 
     [Fact]
@@ -247,13 +246,13 @@ public class LabelingQueueTests
     {
         await using var s = await SoloProject.CreateAsync(items: 3, _clock);
         var (ctx, u, project) = (s.Context, s.User, s.Project);
-        await new ProjectService(ctx, _clock).UpdateAsync(project, new ProjectService.Settings { Name = "p", GoldRate = 1 });
+        await new ProjectService(s.Db.Factory, _clock).UpdateAsync(project, new ProjectService.Settings { Name = "p", GoldRate = 1 });
         var gold = await ctx.Items.OrderBy(i => i.Id).Skip(2).FirstAsync();
         gold.Gold = "a";
         gold.IsGold = true;
         await ctx.SaveChangesAsync();
         ctx.ChangeTracker.Clear();
-        Assert.Equal(gold.Id, (await Queue(ctx).NextAsync(project, u))!.ItemId);
+        Assert.Equal(gold.Id, (await Queue(s.Db).NextAsync(project, u))!.ItemId);
     }
 
     [Fact]
@@ -268,8 +267,7 @@ public class LabelingQueueTests
 
         var results = await Task.WhenAll(users.Select(u => Task.Run(async () =>
         {
-            await using var ctx = db.CreateContext();
-            return await new LabelingQueue(ctx, _clock, new LabelingRandom(u)).NextAsync(project, u);
+            return await new LabelingQueue(db.Factory, _clock, new LabelingRandom(u)).NextAsync(project, u);
         })));
         Assert.Equal(3, results.Count(r => r is not null));
         await using var check = db.CreateContext();

@@ -6,7 +6,7 @@ namespace LabelAndAlign.Web.Tests;
 public class LabelingSessionTests
 {
     private static LabelingSession Session(SoloProject s) =>
-        new(new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(5)), new ProjectService(s.Context, TimeProvider.System), s.Project, s.User);
+        new(new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(5)), new ProjectService(s.Db.Factory, TimeProvider.System), s.Project, s.User);
 
     [Fact]
     public async Task Submit_WithoutAChoice_AsksForOne_AndStoresNothing()
@@ -55,7 +55,7 @@ public class LabelingSessionTests
     {
         await using var s = await SoloProject.CreateAsync(items: 1);
         var ctx2 = s.Context;
-        await new ProjectService(ctx2, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", AskRationale = true });
+        await new ProjectService(s.Db.Factory, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", AskRationale = true });
         var session = Session(s);
         await session.LoadAsync();
         session.Choose("right");
@@ -126,7 +126,7 @@ public class LabelingSessionTests
     public async Task Draft_RestoredInANewSession_OnTheSameItem_PutsTheJudgementBack()
     {
         await using var s = await SoloProject.CreateAsync(items: 2);
-        await new ProjectService(s.Context, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", Rubric = ["Clarity"] });
+        await new ProjectService(s.Db.Factory, TimeProvider.System).UpdateAsync(s.Project, new ProjectService.Settings { Name = "p", Rubric = ["Clarity"] });
         var before = Session(s);
         await before.LoadAsync();
         before.Choose("left");

@@ -60,8 +60,7 @@ public static class LabelingTestData
 
     public static async Task<int> AddProjectAsync(TestDatabase db, int creatorId, int labelsPerItem, int leaseMinutes = 30, TimeProvider? clock = null)
     {
-        await using var ctx = db.CreateContext();
-        var project = await new ProjectService(ctx, clock ?? TimeProvider.System).CreateAsync(
+        var project = await new ProjectService(db.Factory, clock ?? TimeProvider.System).CreateAsync(
             new ProjectService.Settings { Name = "Test project", LabelsPerItem = labelsPerItem, LeaseMinutes = leaseMinutes }, creatorId);
         return project.Id;
     }
@@ -75,18 +74,17 @@ public static class LabelingTestData
         await ctx.SaveChangesAsync();
     }
 
-    public static ImportService Importer(Data.AppDbContext ctx, int seed = 1, ImportOptions? limits = null) =>
-        new(ctx, new ItemParser(new LabelingRandom(seed)), TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
+    public static ImportService Importer(TestDatabase db, int seed = 1, ImportOptions? limits = null) =>
+        new(db.Factory, new ItemParser(new LabelingRandom(seed)), TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
 
-    public static DatasetService Datasets(Data.AppDbContext ctx, ImportOptions? limits = null) =>
-        new(ctx, TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
+    public static DatasetService Datasets(TestDatabase db, ImportOptions? limits = null) =>
+        new(db.Factory, TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
 
     /// <summary>Imports <paramref name="count"/> items whose responses say which side they are ("a-3", "b-3").</summary>
     public static async Task AddItemsAsync(TestDatabase db, int projectId, int count)
     {
-        await using var ctx = db.CreateContext();
         var lines = Enumerable.Range(1, count).Select(i => $$"""{"id": "ext-{{i}}", "prompt": "Prompt {{i}}", "response_a": "a-{{i}}", "response_b": "b-{{i}}", "model_a": "m1", "model_b": "m2"}""");
-        var result = await Importer(ctx).ImportAsync(projectId, Stream(string.Join("\n", lines)), ImportService.Format.JsonLines);
+        var result = await Importer(db).ImportAsync(projectId, Stream(string.Join("\n", lines)), ImportService.Format.JsonLines);
         Assert.True(result.Ok, string.Join("; ", result.Errors));
     }
 

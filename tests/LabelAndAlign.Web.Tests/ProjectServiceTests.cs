@@ -24,8 +24,7 @@ public class ProjectServiceTests
         int lead = await AddUserAsync(db, "lead@example.com", UserRole.Lead);
         int outsider = await AddUserAsync(db, "labeler@example.com");
         int project = await AddProjectAsync(db, owner, 1);
-        await using var ctx = db.CreateContext();
-        var service = new ProjectService(ctx, TimeProvider.System);
+        var service = new ProjectService(db.Factory, TimeProvider.System);
 
         Assert.Equal(new ProjectAccess(true, true, false, true), await service.AccessAsync(project, await PrincipalAsync(db, lead)));
         Assert.Equal(ProjectAccess.None, await service.AccessAsync(project, await PrincipalAsync(db, outsider)));
@@ -39,7 +38,7 @@ public class ProjectServiceTests
         int lead = await AddUserAsync(db, "lead@example.com", UserRole.Lead);
         int project = await AddProjectAsync(db, owner, 1);
         await using var ctx = db.CreateContext();
-        var service = new ProjectService(ctx, TimeProvider.System);
+        var service = new ProjectService(db.Factory, TimeProvider.System);
         var principal = await PrincipalAsync(db, lead);
 
         await service.JoinAsync(project, principal);
@@ -57,8 +56,7 @@ public class ProjectServiceTests
         int owner = await AddUserAsync(db, "owner@example.com", UserRole.Lead);
         int admin = await AddUserAsync(db, "admin@example.com", UserRole.Admin);
         int project = await AddProjectAsync(db, owner, 1);
-        await using var ctx = db.CreateContext();
-        var service = new ProjectService(ctx, TimeProvider.System);
+        var service = new ProjectService(db.Factory, TimeProvider.System);
         await service.SetMemberAsync(project, "admin@example.com", ProjectRoles.Viewer);
         var principal = await PrincipalAsync(db, admin);
         Assert.False((await service.AccessAsync(project, principal)).CanLabel);
@@ -76,7 +74,7 @@ public class ProjectServiceTests
         int labeler = await AddUserAsync(db, "labeler@example.com");
         int project = await AddProjectAsync(db, owner, 1);
         await using var ctx = db.CreateContext();
-        var service = new ProjectService(ctx, TimeProvider.System);
+        var service = new ProjectService(db.Factory, TimeProvider.System);
 
         var e = await Assert.ThrowsAsync<InputException>(async () => await service.JoinAsync(project, await PrincipalAsync(db, labeler)));
         Assert.Contains("ask a lead", e.Message);
@@ -93,7 +91,7 @@ public class ProjectServiceTests
         await AddUserAsync(db, "viewer@example.com", UserRole.Viewer);
         int project = await AddProjectAsync(db, owner, 1);
         await using var ctx = db.CreateContext();
-        var service = new ProjectService(ctx, TimeProvider.System);
+        var service = new ProjectService(db.Factory, TimeProvider.System);
 
         var e = await Assert.ThrowsAsync<InputException>(() => service.SetMemberAsync(project, "viewer@example.com", projectRole));
         Assert.Equal("role", e.Field);

@@ -16,7 +16,7 @@ public class ReviewServiceTests
         foreach (var (labeler, index) in new[] { (s.User, 0), (secondLabeler, 1) })
             for (int i = 0; i < items; i++)
             {
-                var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(i));
+                var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(i));
                 var next = (await queue.NextAsync(s.Project, labeler))!;
                 int item = int.Parse(next.Prompt.Split(' ')[^1]);
                 var ratings = new Dictionary<string, Dictionary<string, int>>
@@ -34,13 +34,13 @@ public class ReviewServiceTests
         await using var s = await SoloProject.CreateAsync(items: 0, labelsPerItem: 2);
         int second = await AddUserAsync(s.Db, "l2@example.com");
         await JoinAsync(s.Db, s.Project, second);
-        await new ProjectService(s.Context, TimeProvider.System).UpdateAsync(s.Project,
+        await new ProjectService(s.Db.Factory, TimeProvider.System).UpdateAsync(s.Project,
             new ProjectService.Settings { Name = "p", LabelsPerItem = 2, Rubric = ["Clarity", "Tone"] });
         await AddItemsAsync(s.Db, s.Project, 4);
         // Response a of item k: both labelers say k. Response b: labeler 0 says 5, labeler 1 says 1.
         await LabelAllAsync(s, second, 4, (labeler, response, item) => response == "a" ? item : labeler == 0 ? 5 : 1);
 
-        var report = await new ReviewService(s.Context, TimeProvider.System).AgreementAsync(s.Project);
+        var report = await new ReviewService(s.Db.Factory, TimeProvider.System).AgreementAsync(s.Project);
 
         Assert.Equal(8, report.Labels);
         Assert.Equal(["Clarity", "Tone"], report.Rubric.Select(r => r.Dimension));
@@ -55,11 +55,11 @@ public class ReviewServiceTests
     public async Task Agreement_ProjectWithoutARubric_HasNoRubricRows()
     {
         await using var s = await SoloProject.CreateAsync(items: 2);
-        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1));
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(1));
         var next = (await queue.NextAsync(s.Project, s.User))!;
         await queue.SubmitAsync(next.AssignmentId, s.User, new LabelInput("tie"));
 
-        var report = await new ReviewService(s.Context, TimeProvider.System).AgreementAsync(s.Project);
+        var report = await new ReviewService(s.Db.Factory, TimeProvider.System).AgreementAsync(s.Project);
 
         Assert.Equal(1, report.Labels);
         Assert.Empty(report.Rubric);
@@ -69,7 +69,7 @@ public class ReviewServiceTests
     public async Task Matchups_FromTheItemsHiddenModelNames()
     {
         await using var s = await SoloProject.CreateAsync(items: 3);
-        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(2));
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(2));
         for (int i = 0; i < 3; i++)
         {
             var next = (await queue.NextAsync(s.Project, s.User))!;
@@ -77,7 +77,7 @@ public class ReviewServiceTests
             await queue.SubmitAsync(next.AssignmentId, s.User, new LabelInput(next.Left.StartsWith('b') ? "left" : "right"));
         }
 
-        var m = Assert.Single(await new ReviewService(s.Context, TimeProvider.System).MatchupsAsync(s.Project));
+        var m = Assert.Single(await new ReviewService(s.Db.Factory, TimeProvider.System).MatchupsAsync(s.Project));
 
         Assert.Equal(("m1", "m2", 3, 0, 3), (m.First, m.Second, m.Votes, m.FirstWins, m.SecondWins));
         Assert.Equal(0.0, m.WinRate);
@@ -88,8 +88,8 @@ public class ReviewServiceTests
     {
         await using var s = await SoloProject.CreateAsync(items: 3);
         var presence = new LabelingPresence(new LabelingEvents());
-        var reviews = new ReviewService(s.Context, TimeProvider.System, presence);
-        await new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1)).NextAsync(s.Project, s.User);
+        var reviews = new ReviewService(s.Db.Factory, TimeProvider.System, presence);
+        await new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(1)).NextAsync(s.Project, s.User);
         Assert.False(Assert.Single(await reviews.TeamAsync(s.Project)).Active); // holds a lease, page closed
 
         var firstTab = presence.Enter(s.Project, s.User);
@@ -110,10 +110,10 @@ public class ReviewServiceTests
         // Both labelers label all three items; they disagree on every one (left vs tie).
         foreach (var (labeler, choice) in new[] { (s.User, "left"), (second, "tie") })
         {
-            var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(labeler));
+            var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(labeler));
             while (await queue.NextAsync(s.Project, labeler) is { } next) await queue.SubmitAsync(next.AssignmentId, labeler, new LabelInput(choice));
         }
-        var reviews = new ReviewService(s.Context, TimeProvider.System);
+        var reviews = new ReviewService(s.Db.Factory, TimeProvider.System);
         var before = await reviews.ReviewQueueAsync(s.Project);
         Assert.Equal((3, 0), (before.AwaitingVerdict, before.Resolved));
         long oldest = before.Items[0].ItemId;

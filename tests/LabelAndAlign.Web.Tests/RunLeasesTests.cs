@@ -28,8 +28,7 @@ public sealed class RunLeasesTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     private RunLeases Leases(Data.AppDbContext context) => new(context, _clock, Options.Create(_options), new RunsNotifier(),
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
-        NullLogger<RunLeases>.Instance);
+        _db.Settings, NullLogger<RunLeases>.Instance);
 
     private RunReports Reports(Data.AppDbContext context) => new(context, _clock, Options.Create(_options), new RunsNotifier(), NullLogger<RunReports>.Instance);
 

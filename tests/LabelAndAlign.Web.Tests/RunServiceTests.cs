@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Services.Runs;
-using Microsoft.Data.Sqlite;
+using LabelAndAlign.Web.Data;
 using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 
@@ -14,14 +14,12 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private RunService Service(Data.AppDbContext context) => new(context, new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System,
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
-        new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
+    private RunService Service(TestDatabase db) => new(db.Factory, new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System,
+        db.Settings, new Services.AuditLog(db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
-    private RunLauncher Launcher(Data.AppDbContext context) => new(context, LabelingTestData.Datasets(context),
-        new Services.Labeling.ExportService(context), new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System,
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = _db.ConnectionString }).Build(),
-        new Services.AuditLog(context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
+    private RunLauncher Launcher(TestDatabase db) => new(db.Factory, LabelingTestData.Datasets(db),
+        new Services.Labeling.ExportService(db.Factory), new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System,
+        db.Settings, new Services.AuditLog(db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
     private int AddRun(string name = "r", string config = "{}")
     {
@@ -34,24 +32,9 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
 
     private void AddPoints(int runId, string name, int count, Func<int, double> value)
     {
-        using var c = new SqliteConnection(_db.ConnectionString);
-        c.Open();
-        using var tx = c.BeginTransaction();
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "INSERT INTO metric_points (RunId, Name, Step, Value, Time) VALUES ($r, $n, $s, $v, $t);";
-        cmd.Parameters.AddWithValue("$r", runId);
-        cmd.Parameters.AddWithValue("$n", name);
-        var s = cmd.Parameters.Add("$s", SqliteType.Integer);
-        var v = cmd.Parameters.Add("$v", SqliteType.Real);
-        var t = cmd.Parameters.Add("$t", SqliteType.Real);
-        cmd.Prepare();
-        for (int i = 1; i <= count; i++)
-        {
-            s.Value = i; v.Value = value(i); t.Value = 1_700_000_000.0 + i;
-            cmd.ExecuteNonQuery();
-        }
-        tx.Commit();
+        using var ctx = _db.CreateContext();
+        var points = Enumerable.Range(1, count).Select(i => new MetricPoint { RunId = runId, Name = name, Step = i, Value = value(i), Time = 1_700_000_000.0 + i }).ToList();
+        ctx.InTransactionAsync(null, c => ctx.BulkInsertAsync(points, c), CancellationToken.None).GetAwaiter().GetResult();
     }
 
     [Fact]
@@ -59,8 +42,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     {
         int run = AddRun();
         AddPoints(run, "loss", 1_000_000, i => i == 777_777 ? 50 : 1.0 / Math.Sqrt(i));
-        await using var ctx = _db.CreateContext();
-        var service = Service(ctx);
+        var service = Service(_db);
         var clock = Stopwatch.StartNew();
         var points = await service.MetricsAsync(run, "loss", 1500);
         long cold = clock.ElapsedMilliseconds;
@@ -88,8 +70,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         AddPoints(run, "rewards/chosen", 3, i => i);
         AddPoints(run, "entropy", 5, i => i);
         AddPoints(other, "kl", 2, i => i);
-        await using var ctx = _db.CreateContext();
-        var service = Service(ctx);
+        var service = Service(_db);
         var clock = Stopwatch.StartNew();
         var names = await service.MetricNamesAsync(run);
         clock.Stop();
@@ -102,8 +83,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Metrics_MaxPointsOutOfRange_ThrowsNamingIt()
     {
-        await using var ctx = _db.CreateContext();
-        var e = await Assert.ThrowsAsync<Services.InputException>(() => Service(ctx).MetricsAsync(AddRun(), "loss", 2));
+        var e = await Assert.ThrowsAsync<Services.InputException>(() => Service(_db).MetricsAsync(AddRun(), "loss", 2));
         Assert.Equal("maxPoints", e.Field);
     }
 
@@ -113,8 +93,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         int a = AddRun("a, with comma"), b = AddRun("b");
         AddPoints(a, "loss", 10, i => i * 0.5);
         AddPoints(b, "reward", 3, i => -i);
-        await using var ctx = _db.CreateContext();
-        var service = Service(ctx);
+        var service = Service(_db);
         var lines = (await service.MetricsCsvAsync([a, b], 1500)).TrimEnd('\n').Split('\n');
         Assert.Equal("run_id,run_name,metric,step,value,time", lines[0]);
         Assert.Equal(14, lines.Length);
@@ -130,8 +109,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         AddPoints(sft, "mean_token_accuracy", 10, i => i == 4 ? 0.9 : 0.1 * i / 2); // highest at step 4
         AddPoints(sft, "grad_norm", 10, i => i); // not a main metric
         int empty = AddRun("queued");
-        await using var ctx = _db.CreateContext();
-        var service = Service(ctx);
+        var service = Service(_db);
         var runs = await service.ListAsync();
 
         var summaries = await service.SummariesAsync(runs);
@@ -171,17 +149,15 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         await LabelingTestData.AddItemsAsync(_db, project, 3);
         foreach (var (u, seed) in new[] { (u1, 11), (u2, 12) })
         {
-            await using var ctx = _db.CreateContext();
-            var queue = new Services.Labeling.LabelingQueue(ctx, TimeProvider.System, new Services.Labeling.LabelingRandom(seed));
+            var queue = new Services.Labeling.LabelingQueue(_db.Factory, TimeProvider.System, new Services.Labeling.LabelingRandom(seed));
             while (await queue.NextAsync(project, u) is { } v)
                 await queue.SubmitAsync(v.AssignmentId, u, new Services.Labeling.LabelInput(v.Left.StartsWith("a-", StringComparison.Ordinal) ? "left" : "right"));
         }
 
-        await using var context = _db.CreateContext();
-        var dataset = await LabelingTestData.Datasets(context)
-            .SnapshotProjectAsync(project, new Services.Labeling.ExportService(context), u1);
-        var service = Service(context);
-        var run = await Launcher(context).LaunchAsync(new LaunchRequest("rm", "reward", new JsonObject { ["max_steps"] = 2 }, dataset.Id, null), u1);
+        var dataset = await LabelingTestData.Datasets(_db)
+            .SnapshotProjectAsync(project, new Services.Labeling.ExportService(_db.Factory), u1);
+        var service = Service(_db);
+        var run = await Launcher(_db).LaunchAsync(new LaunchRequest("rm", "reward", new JsonObject { ["max_steps"] = 2 }, dataset.Id, null), u1);
 
         var lineage = (await service.GetAsync(run.Id))!.Lineage!;
         Assert.Equal(dataset.Id, lineage.DatasetId);
@@ -201,8 +177,7 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
     {
         int run = AddRun(name);
         AddPoints(run, "loss", 2, i => -i);
-        await using var ctx = _db.CreateContext();
-        var lines = (await Service(ctx).MetricsCsvAsync([run], 1500)).TrimEnd('\n').Split('\n');
+        var lines = (await Service(_db).MetricsCsvAsync([run], 1500)).TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.StartsWith($"{run},{cell},loss,", l));
         Assert.EndsWith(",-1,1700000001", lines[1]); // numbers stay numbers, a minus sign included

@@ -5,6 +5,7 @@ using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
@@ -20,8 +21,7 @@ public sealed class RunsHubTests(AppFactory app) : IClassFixture<AppFactory>
 
     private async Task<int> CompletedRunAsync()
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         var run = new Run { Name = "hub", Algorithm = "sft", ConfigJson = "{}", Status = RunStatus.Completed, CreatedAt = DateTime.UtcNow };
         db.Runs.Add(run);
         await db.SaveChangesAsync();

@@ -1,22 +1,23 @@
 using LabelAndAlign.Web.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LabelAndAlign.Web.Tests;
 
 public class SchemaMigratorTests
 {
-    private static SchemaMigrator Migrator => new(NullLogger<SchemaMigrator>.Instance);
+    /// <summary>A database written by release 5ef0515 (numbered SQL scripts, version 5); see Fixtures/make_release_database.sh.</summary>
+    private static string ReleaseFixture => Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Web.Tests", "Fixtures", "release-5ef0515.db");
 
     [Fact]
-    public void Migrate_NewFile_CreatesFolderAndReachesNewestVersionInWalMode()
+    public async Task Migrate_NewFile_CreatesFolderAndReachesNewestMigrationInWalMode()
     {
         using var db = new TestDatabase(migrate: false);
-        string nested = Path.Combine(db.Directory, "a", "b", "new.db");
-        int version = Migrator.Migrate($"Data Source={nested}", SchemaMigration.Embedded);
-        Assert.Equal(SchemaMigration.Embedded[^1].Version, version);
-        using var c = Open($"Data Source={nested}");
+        string newest = db.Migrate();
+        await using var ctx = db.CreateContext();
+        Assert.Equal(ctx.Database.GetMigrations().Last(), newest);
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        using var c = Open(db.ConnectionString);
         Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode;"));
     }
 
@@ -25,107 +26,243 @@ public class SchemaMigratorTests
     {
         using var db = new TestDatabase();
         using var c = Open(db.ConnectionString);
-        long before = Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM schema_migrations;"));
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded);
-        Assert.Equal(before, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM schema_migrations;")));
+        long before = Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM __EFMigrationsHistory;"));
+        db.Migrate();
+        Assert.Equal(before, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM __EFMigrationsHistory;")));
     }
 
     [Fact]
-    public void EmbeddedScripts_CreateExactlyTheSchemaTheEfModelExpects()
+    public async Task Migrations_CreateExactlyTheSchemaTheModelDescribes()
     {
         using var migrated = new TestDatabase();
-        using var efCreated = new TestDatabase(migrate: false);
-        using (var ctx = efCreated.CreateContext()) ctx.Database.EnsureCreated();
-
-        Assert.Equal(Describe(efCreated.ConnectionString), Describe(migrated.ConnectionString));
+        using var modelCreated = new TestDatabase(migrate: false);
+        await using (var ctx = modelCreated.CreateContext()) await ctx.Database.EnsureCreatedAsync();
+        await using (var ctx = migrated.CreateContext()) Assert.False(ctx.Database.HasPendingModelChanges(), "the model changed without a migration: run dotnet ef migrations add");
+        Assert.Equal(Describe(modelCreated.ConnectionString), Describe(migrated.ConnectionString));
     }
 
     [Fact]
-    public async Task Upgrade_ToASampleNextVersion_KeepsEveryRowAndLeavesABackup()
-    {
-        using var db = new TestDatabase();
-        await using (var ctx = db.CreateContext())
-        {
-            ctx.Users.Add(new User { Email = "kept@example.com", PasswordHash = "h", Role = UserRole.Lead, CreatedAt = DateTime.UtcNow });
-            await ctx.SaveChangesAsync();
-        }
-
-        // The shape a real next version takes: a new column with a default, a new table, a backfill.
-        var next = SchemaMigration.Embedded.Append(new SchemaMigration(SchemaMigration.Embedded[^1].Version + 1, "sample_next",
-            """
-            ALTER TABLE users ADD COLUMN DisplayName TEXT NOT NULL DEFAULT '';
-            UPDATE users SET DisplayName = substr(Email, 1, instr(Email, '@') - 1);
-            CREATE TABLE notes (Id INTEGER PRIMARY KEY AUTOINCREMENT, UserId INTEGER NOT NULL REFERENCES users (Id), Body TEXT NOT NULL);
-            """)).ToList();
-        int version = Migrator.Migrate(db.ConnectionString, next);
-
-        Assert.Equal(next[^1].Version, version);
-        using var c = Open(db.ConnectionString);
-        Assert.Equal("kept", Scalar(c, "SELECT DisplayName FROM users WHERE Email = 'kept@example.com';"));
-        Assert.Equal("Lead", Scalar(c, "SELECT Role FROM users WHERE Email = 'kept@example.com';"));
-        Assert.True(File.Exists($"{db.Path}.before-v{version}.bak"), "a copy of the old database is kept");
-        await using var ctx2 = db.CreateContext();
-        Assert.Equal(1, await ctx2.Users.CountAsync(u => u.Email == "kept@example.com"));
-    }
-
-    [Fact]
-    public void Upgrade_FromVersion6_TranslatesStoredRunConfigsToTrlKeys_Once()
+    public async Task Upgrade_DatabaseOfRelease5ef0515_KeepsEveryRowAndEndsWithTheSchemaOfANewDatabase()
     {
         using var db = new TestDatabase(migrate: false);
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded.Where(m => m.Version <= 6).ToList());
-        using (var c = Open(db.ConnectionString))
-        {
-            using var insert = c.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO runs (Name, Algorithm, ConfigJson, Status, Step, TotalSteps, CancelRequested, CreatedAt) VALUES
-                ('old', 'dpo', '{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}', 'Completed', 100, 100, 0, '2026-01-01'),
-                ('odd', 'sft', 'null', 'Failed', 0, 0, 0, '2026-01-01');
-                """;
-            insert.ExecuteNonQuery();
-        }
-        Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded);
+        File.Copy(ReleaseFixture, db.Path);
+        var before = RowCounts(db.ConnectionString);
+
+        db.Migrate();
+
+        var after = RowCounts(db.ConnectionString);
+        Assert.Equal(before, before.Keys.ToDictionary(t => t, t => after[t]));
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        // What the old release wrote reads back through today's model.
+        Assert.Equal(["admin@example.com", "ana@example.com", "ben@example.com", "lead@example.com", "viewer@example.com"],
+            await ctx.Users.OrderBy(u => u.Email).Select(u => u.Email).ToListAsync());
+        Assert.Equal(UserRole.Lead, (await ctx.Users.SingleAsync(u => u.Email == "lead@example.com")).Role);
+        Assert.Equal(7, await ctx.Labels.CountAsync());
+        Assert.Equal(1, await ctx.Assignments.CountAsync(a => a.Status == Data.Labeling.AssignmentStatus.Leased));
+        Assert.Equal(1, await ctx.Assignments.CountAsync(a => a.Status == Data.Labeling.AssignmentStatus.Skipped));
+        var run = await ctx.Runs.SingleAsync();
+        Assert.Equal((Data.Runs.RunStatus.Completed, 20), (run.Status, run.Step));
+        Assert.Equal(DateTimeKind.Utc, run.CreatedAt.Kind);
+        Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
+        Assert.True(await ctx.MetricPoints.CountAsync(p => p.Name == "loss") >= 20);
+        // A copy of the old file is kept before the first migration after the adopted ones.
+        string next = ctx.Database.GetMigrations().ElementAt(1);
+        Assert.True(File.Exists($"{db.Path}.before-{next}.bak"), "a copy of the old database is kept beside it");
+        using var copy = Open($"Data Source={db.Path}.before-{next}.bak;Mode=ReadOnly");
+        Assert.Equal(7L, Convert.ToInt64(Scalar(copy, "SELECT COUNT(*) FROM labels;")));
+    }
+
+    /// <summary>The last numbered script, applied by main between 5ef0515 and the move to migrations.</summary>
+    private const string Script6 = """
+        CREATE TABLE user_sessions (Id TEXT NOT NULL PRIMARY KEY, UserId INTEGER NOT NULL REFERENCES users (Id) ON DELETE CASCADE, CreatedAt TEXT NOT NULL, EndedAt TEXT NULL);
+        CREATE INDEX IX_user_sessions_UserId ON user_sessions (UserId);
+        CREATE TABLE sign_in_throttle (EmailHash TEXT NOT NULL PRIMARY KEY, Attempts INTEGER NOT NULL, LockedUntil TEXT NULL, UpdatedAt TEXT NOT NULL);
+        ALTER TABLE users DROP COLUMN FailedSignInCount;
+        ALTER TABLE users DROP COLUMN LockoutEndsAt;
+        INSERT INTO user_sessions VALUES ('kept-session', 1, '2026-12-06 10:00:00', NULL);
+        INSERT INTO schema_migrations VALUES (6, 'sessions', '2026-12-06T10:00:00Z');
+        """;
+
+    [Fact]
+    public async Task Upgrade_DatabaseAtScriptVersion6_IsAdoptedWithItsSessions()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, Script6);
+
+        db.Migrate();
+
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Equal("kept-session", (await ctx.UserSessions.SingleAsync()).Id);
+    }
+
+    [Fact]
+    public async Task Upgrade_DatabaseOfRelease5ef0515_TranslatesItsRunConfigToTrlKeys()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+
+        db.Migrate();
+
+        await using var ctx = db.CreateContext();
+        var run = await ctx.Runs.SingleAsync();
+        var config = System.Text.Json.Nodes.JsonNode.Parse(run.ConfigJson)!.AsObject();
+        Assert.DoesNotContain(config, kv => Engine.Recipe.LegacyKeys.Renamed.ContainsKey(kv.Key));
+        var spec = Engine.Recipe.RunSpecs.Parse(run.Algorithm, config);
+        // What the fixture's run was launched with, under the old names: batch_size 4, save_every 10.
+        Assert.Equal((4, 10, 20), (spec.Trainer.BatchSize, spec.Trainer.SaveSteps, spec.Trainer.MaxSteps));
+        Assert.Equal(0, run.Attempts);
+    }
+
+    /// <summary>Two runs stored under the old option names by a database at script version 6.</summary>
+    private const string OldRuns = """
+        INSERT INTO runs (Name, Algorithm, ConfigJson, Status, Step, TotalSteps, CancelRequested, CreatedAt) VALUES
+        ('old', 'dpo', '{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}', 'Completed', 100, 100, 0, '2026-01-01'),
+        ('odd', 'sft', 'null', 'Failed', 0, 0, 0, '2026-01-01');
+        """;
+
+    private const string TranslatedOld = """{"model":"tiny","max_steps":100,"per_device_train_batch_size":16,"lr_scheduler_type":"constant","save_steps":25,"logging_steps":1,"eval_steps":0,"beta":0.5}""";
+
+    [Fact]
+    public void Upgrade_FromScriptVersion6_TranslatesStoredRunConfigsToTrlKeys_Once()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, Script6 + OldRuns);
+
+        db.Migrate();
+        db.Migrate();
+
         using var read = Open(db.ConnectionString);
         string config = (string)Scalar(read, "SELECT ConfigJson FROM runs WHERE Name = 'old';")!;
-        Assert.Equal("""{"model":"tiny","max_steps":100,"per_device_train_batch_size":16,"lr_scheduler_type":"constant","save_steps":25,"logging_steps":1,"eval_steps":0,"beta":0.5}""", config);
+        Assert.Equal(TranslatedOld, config);
         var spec = Engine.Recipe.RunSpecs.Parse("dpo", System.Text.Json.Nodes.JsonNode.Parse(config)!.AsObject());
         Assert.Equal((16, 25), (spec.Trainer.BatchSize, spec.Trainer.SaveSteps));
         Assert.Equal("null", Scalar(read, "SELECT ConfigJson FROM runs WHERE Name = 'odd';")); // unreadable: left for the engine to name
         Assert.Equal(0L, Scalar(read, "SELECT Attempts FROM runs WHERE Name = 'old';"));
+        Assert.Equal(1L, Scalar(read, "SELECT COUNT(*) FROM __EFMigrationsHistory WHERE MigrationId LIKE '%TrlRunKeys';"));
     }
 
+    /// <summary>Script 7 as the release before migrations applied it: the column, and the configs its own code had translated.</summary>
+    private const string Script7 = """
+        ALTER TABLE runs ADD COLUMN Attempts INTEGER NOT NULL DEFAULT 0;
+        UPDATE runs SET Attempts = 2 WHERE Name = 'old';
+        INSERT INTO schema_migrations VALUES (7, 'run_attempts_and_trl_keys', '2026-12-06T11:00:00Z');
+        """;
+
     [Fact]
-    public void Migrate_FailingScript_RollsBackAndNamesTheScript()
+    public async Task Upgrade_DatabaseAtScriptVersion7_IsAdoptedKeepingItsAttemptsAndConfigs()
     {
-        using var db = new TestDatabase();
-        var bad = SchemaMigration.Embedded.Append(new SchemaMigration(999, "broken",
-            "CREATE TABLE half_done (Id INTEGER); SELECT * FROM no_such_table;")).ToList();
-        var e = Assert.Throws<InvalidOperationException>(() => Migrator.Migrate(db.ConnectionString, bad));
-        Assert.Contains("0999_broken", e.Message);
-        using var c = Open(db.ConnectionString);
-        Assert.Equal(0L, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done';")));
-        Assert.Equal((long)SchemaMigration.Embedded[^1].Version, Convert.ToInt64(Scalar(c, "SELECT MAX(Version) FROM schema_migrations;")));
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString))
+            Execute(c, Script6 + OldRuns.Replace("""{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}""", TranslatedOld) + Script7);
+
+        db.Migrate();
+
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        var old = await ctx.Runs.SingleAsync(r => r.Name == "old");
+        Assert.Equal((TranslatedOld, 2), (old.ConfigJson, old.Attempts));
+    }
+
+    /// <summary>The scripts 8, 9 and 10 as the last builds before migrations applied them (Fixtures/scripts).</summary>
+    private static string Script(string name) => File.ReadAllText(Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Web.Tests", "Fixtures", "scripts", name));
+
+    [Fact]
+    public async Task Upgrade_DatabaseAtScriptVersion10_IsAdoptedWithItsWorkersAndCheckpoints()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString))
+            Execute(c, Script6 + OldRuns.Replace("""{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}""", TranslatedOld) + Script7
+                + Script("0008_workers.sql") + Script("0009_generation_jobs.sql")
+                + "INSERT INTO workers (Name, SessionId, UserId, Host, Version, Cores, MemoryBytes, MaxRuns, EnginesJson, FirstSeenAt, ConnectedAt, LastSeenAt) VALUES ('gpu-1', 's', 1, 'h', '1', 8, 1, 1, '[]', '2026-12-07', '2026-12-07', '2026-12-07');"
+                + "INSERT INTO schema_migrations VALUES (8, 'workers', '2026-12-07T04:00:00Z'), (9, 'generation_jobs', '2026-12-07T04:00:00Z');"
+                + Script("0010_uploaded_checkpoints.sql") + "INSERT INTO schema_migrations VALUES (10, 'uploaded_checkpoints', '2026-12-07T05:00:00Z');");
+
+        db.Migrate();
+
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var ctx = db.CreateContext();
+        Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
+        Assert.Equal("gpu-1", (await ctx.Workers.SingleAsync()).Name);
+        Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
+        Assert.Equal(TranslatedOld, (await ctx.Runs.SingleAsync(r => r.Name == "old")).ConfigJson);
     }
 
     [Fact]
-    public void Migrate_DatabaseFromANewerBuild_Throws()
+    public async Task Upgrade_ARunLeftRunningByTheInProcessEngine_GoesBackToTheQueueForAWorker()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, "UPDATE runs SET Status = 'Running';");
+
+        db.Migrate();
+
+        await using var ctx = db.CreateContext();
+        Assert.Equal(Data.Runs.RunStatus.Queued, (await ctx.Runs.SingleAsync()).Status);
+    }
+
+    [Fact]
+    public void Migrate_AMigrationThatFails_IsRolledBackAndNamed()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        // Someone made a table by hand that the second migration creates.
+        using (var c = Open(db.ConnectionString)) Execute(c, "CREATE TABLE sign_in_throttle (Id INTEGER);");
+
+        var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
+
+        using var ctx = db.CreateContext();
+        string second = ctx.Database.GetMigrations().ElementAt(1);
+        Assert.Contains(second, e.Message);
+        Assert.Equal([ctx.Database.GetMigrations().First()], ctx.Database.GetAppliedMigrations());
+        using var check = Open(db.ConnectionString);
+        // Its first step (dropping a users column) was undone with the rest.
+        Assert.Equal(1L, Convert.ToInt64(Scalar(check, "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'FailedSignInCount';")));
+    }
+
+    [Fact]
+    public void Upgrade_DatabaseOfRelease5ef0515_IsMarkedSoThatReleaseRefusesIt()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        db.Migrate();
+        using var c = Open(db.ConnectionString);
+        // 5ef0515 refuses a database whose schema_migrations holds a version above its newest (5).
+        Assert.Equal((long)SchemaMigrator.MovedToMigrationsVersion, Convert.ToInt64(Scalar(c, "SELECT MAX(Version) FROM schema_migrations;")));
+    }
+
+    [Fact]
+    public void Upgrade_ScriptedDatabaseOlderThanRelease5ef0515_ThrowsNamingTheReleaseToPassThrough()
+    {
+        using var db = new TestDatabase(migrate: false);
+        File.Copy(ReleaseFixture, db.Path);
+        using (var c = Open(db.ConnectionString)) Execute(c, "DELETE FROM schema_migrations WHERE Version = 5;");
+        var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
+        Assert.Contains("schema script version 4", e.Message);
+        Assert.Contains("5ef0515", e.Message);
+        using var check = Open(db.ConnectionString);
+        Assert.Equal(0L, Convert.ToInt64(Scalar(check, "SELECT COUNT(*) FROM sqlite_master WHERE name = '__EFMigrationsHistory';")));
+    }
+
+    [Fact]
+    public void Migrate_DatabaseFromANewerBuild_ThrowsNamingItsMigration()
     {
         using var db = new TestDatabase();
         using (var c = Open(db.ConnectionString))
-        {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "INSERT INTO schema_migrations VALUES (5000, 'future', '2030-01-01');";
-            cmd.ExecuteNonQuery();
-        }
-        var e = Assert.Throws<InvalidOperationException>(() => Migrator.Migrate(db.ConnectionString, SchemaMigration.Embedded));
-        Assert.Contains("5000", e.Message);
-    }
-
-    [Fact]
-    public void Embedded_VersionsAreUniqueAndIncreasing()
-    {
-        var versions = SchemaMigration.Embedded.Select(m => m.Version).ToList();
-        Assert.NotEmpty(versions);
-        Assert.Equal(versions.Distinct().Order(), versions);
+            Execute(c, "INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('29991231000000_FromTheFuture', '99.0.0');");
+        var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
+        Assert.Contains("29991231000000_FromTheFuture", e.Message);
     }
 
     private static SqliteConnection Open(string cs)
@@ -142,28 +279,45 @@ public class SchemaMigratorTests
         return cmd.ExecuteScalar();
     }
 
-    /// <summary>Tables with their columns (name, type, not-null, pk) and indexes (name, unique, columns).</summary>
+    private static void Execute(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The application's tables (not the migration bookkeeping).</summary>
+    private static List<string> Tables(SqliteConnection c)
+    {
+        var tables = new List<string>();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence') AND name NOT LIKE '\\_\\_EF%' ESCAPE '\\' ORDER BY name;";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) tables.Add(r.GetString(0));
+        return tables;
+    }
+
+    private static Dictionary<string, long> RowCounts(string cs)
+    {
+        using var c = Open(cs);
+        return Tables(c).ToDictionary(t => t, t => Convert.ToInt64(Scalar(c, $"SELECT COUNT(*) FROM \"{t}\";")));
+    }
+
+    /// <summary>Tables with their columns (name, type, not-null, pk), indexes (name, unique, columns) and foreign keys.</summary>
     private static List<string> Describe(string cs)
     {
         using var c = Open(cs);
         var lines = new List<string>();
-        var tables = new List<string>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence') ORDER BY name;";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) tables.Add(r.GetString(0));
-        }
-        foreach (var t in tables)
+        foreach (var t in Tables(c))
         {
             using var cols = c.CreateCommand();
             cols.CommandText = $"SELECT name, upper(type), \"notnull\", pk FROM pragma_table_info('{t}') ORDER BY name;";
             using (var r = cols.ExecuteReader())
                 while (r.Read()) lines.Add($"{t}.{r.GetString(0)} {r.GetString(1)} notnull={r.GetInt64(2)} pk={r.GetInt64(3)}");
             using var idx = c.CreateCommand();
-            idx.CommandText = $"SELECT il.name, il.\"unique\", (SELECT group_concat(name) FROM pragma_index_info(il.name)) FROM pragma_index_list('{t}') il WHERE il.origin = 'c' ORDER BY il.name;";
+            idx.CommandText = $"SELECT il.name, il.\"unique\", il.partial, (SELECT group_concat(name) FROM pragma_index_info(il.name)) FROM pragma_index_list('{t}') il WHERE il.origin = 'c' ORDER BY il.name;";
             using (var r = idx.ExecuteReader())
-                while (r.Read()) lines.Add($"{t} index {r.GetString(0)} unique={r.GetInt64(1)} on {r.GetString(2)}");
+                while (r.Read()) lines.Add($"{t} index {r.GetString(0)} unique={r.GetInt64(1)} partial={r.GetInt64(2)} on {r.GetString(3)}");
             using var fks = c.CreateCommand();
             fks.CommandText = $"SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{t}') ORDER BY \"from\";";
             using (var r = fks.ExecuteReader())

@@ -10,9 +10,8 @@ public class SetupServiceTests
     public async Task Token_CreatesTheFirstAdminOnce()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx, TimeProvider.System);
-        var setup = new SetupService(ctx, accounts, AccountsTestData.Audit(ctx), TimeProvider.System);
+        var accounts = AccountsTestData.Accounts(db, TimeProvider.System);
+        var setup = new SetupService(db.Factory, accounts, AccountsTestData.Audit(db), TimeProvider.System);
         string token = await setup.CreateTokenAsync();
 
         Assert.True(await setup.IsUsableAsync(token));
@@ -28,9 +27,8 @@ public class SetupServiceTests
     public async Task CreateFirstAdmin_ThrowsOnUnknownToken()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx, TimeProvider.System);
-        var setup = new SetupService(ctx, accounts, AccountsTestData.Audit(ctx), TimeProvider.System);
+        var accounts = AccountsTestData.Accounts(db, TimeProvider.System);
+        var setup = new SetupService(db.Factory, accounts, AccountsTestData.Audit(db), TimeProvider.System);
         await Assert.ThrowsAsync<InputException>(() => setup.CreateFirstAdminAsync("made-up", "root@example.com", "a-long-password"));
         Assert.False(await accounts.AnyAdminAsync());
     }
@@ -40,13 +38,12 @@ public class SetupServiceTests
     {
         using var db = new TestDatabase();
         string token;
-        await using (var ctx = db.CreateContext()) token = await AccountsTestData.Setup(ctx).CreateTokenAsync();
+        await using (var ctx = db.CreateContext()) token = await AccountsTestData.Setup(db).CreateTokenAsync();
 
         using var start = new Barrier(8);
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
         {
-            await using var ctx = db.CreateContext();
-            var setup = AccountsTestData.Setup(ctx);
+            var setup = AccountsTestData.Setup(db);
             start.SignalAndWait();
             try
             {
@@ -68,10 +65,9 @@ public class SetupServiceTests
     public async Task CreateFirstAdmin_IsAudited()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var setup = AccountsTestData.Setup(ctx);
+        var setup = AccountsTestData.Setup(db);
         var admin = await setup.CreateFirstAdminAsync(await setup.CreateTokenAsync(), "root@example.com", "a-long-password");
-        var audit = await AccountsTestData.Audit(ctx).NewestAsync(10);
+        var audit = await AccountsTestData.Audit(db).NewestAsync(10);
         var created = Assert.Single(audit, e => e.Action == "user.create");
         Assert.Equal(admin.Id, created.UserId);
         Assert.Contains("root@example.com", created.Detail);
@@ -81,8 +77,7 @@ public class SetupServiceTests
     public async Task CreateFirstAdmin_BadInput_LeavesTheLinkUsable()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var setup = AccountsTestData.Setup(ctx);
+        var setup = AccountsTestData.Setup(db);
         string token = await setup.CreateTokenAsync();
         var e = await Assert.ThrowsAsync<InputException>(() => setup.CreateFirstAdminAsync(token, "root@example.com", "short"));
         Assert.Equal("password", e.Field);

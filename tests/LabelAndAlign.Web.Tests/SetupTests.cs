@@ -26,8 +26,7 @@ public sealed class SetupTests
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/users")).StatusCode);
 
-        await using var check = app.Services.CreateAsyncScope();
-        var db = check.ServiceProvider.GetRequiredService<LabelAndAlign.Web.Data.AppDbContext>();
+        await using var db = app.CreateDbContext();
         var admin = await db.Users.SingleAsync(u => u.Email == "first@example.com");
         Assert.NotNull(admin.LastSignInAt);
         Assert.True(await db.AuditEvents.AnyAsync(e => e.Action == "user.create" && e.UserId == admin.Id));

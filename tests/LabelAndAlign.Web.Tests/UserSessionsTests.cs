@@ -14,9 +14,8 @@ public class UserSessionsTests
     public async Task ChangeOwnPassword_KeepsTheSessionItIsMadeIn_AndEndsTheOthers()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx);
-        var sessions = AccountsTestData.Sessions(ctx);
+        var accounts = AccountsTestData.Accounts(db);
+        var sessions = AccountsTestData.Sessions(db);
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
         var here = AppClaims.CreatePrincipal(user, Cookie, await sessions.StartAsync(user));
         var elsewhere = AppClaims.CreatePrincipal(user, Cookie, await sessions.StartAsync(user));
@@ -31,9 +30,8 @@ public class UserSessionsTests
     public async Task ChangeOwnPassword_APasswordOfOnlySpaces_IsRefusedAndNothingEnds()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx);
-        var sessions = AccountsTestData.Sessions(ctx);
+        var accounts = AccountsTestData.Accounts(db);
+        var sessions = AccountsTestData.Sessions(db);
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
         var other = AppClaims.CreatePrincipal(user, Cookie, await sessions.StartAsync(user));
         var e = await Assert.ThrowsAsync<InputException>(() => accounts.ChangeOwnPasswordAsync(user.Id, "a-long-password", "            ", null));
@@ -45,9 +43,8 @@ public class UserSessionsTests
     public async Task RoleChange_Disabling_AndAnAdminsPasswordReset_EndEverySession()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx);
-        var sessions = AccountsTestData.Sessions(ctx);
+        var accounts = AccountsTestData.Accounts(db);
+        var sessions = AccountsTestData.Sessions(db);
         await accounts.CreateUserAsync("root@example.com", "a-long-password", "Admin");
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
         foreach (var change in new Func<Task>[]
@@ -70,10 +67,9 @@ public class UserSessionsTests
     public async Task IsCurrent_AnExpiredSession_IsNot()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var accounts = AccountsTestData.Accounts(ctx, clock);
-        var sessions = AccountsTestData.Sessions(ctx, clock);
+        var accounts = AccountsTestData.Accounts(db, clock);
+        var sessions = AccountsTestData.Sessions(db, clock);
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
         var principal = AppClaims.CreatePrincipal(user, Cookie, await sessions.StartAsync(user));
         clock.Advance(UserSessions.MaxAge - TimeSpan.FromMinutes(1));
@@ -86,10 +82,9 @@ public class UserSessionsTests
     public async Task IsCurrent_AnApiKeyPrincipal_EndsWhenTheKeyIsRevoked()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
-        var accounts = AccountsTestData.Accounts(ctx);
-        var sessions = AccountsTestData.Sessions(ctx);
-        var keys = new ApiKeyService(ctx, TimeProvider.System, new LiveSessions(NullLogger<LiveSessions>.Instance));
+        var accounts = AccountsTestData.Accounts(db);
+        var sessions = AccountsTestData.Sessions(db);
+        var keys = new ApiKeyService(db.Factory, TimeProvider.System, new LiveSessions(NullLogger<LiveSessions>.Instance));
         var user = await accounts.CreateUserAsync("ada@example.com", "a-long-password", "Viewer");
         var key = (await keys.FindAsync(await keys.IssueAsync(user.Id, "script")))!;
         var principal = AppClaims.CreatePrincipal(user, ApiKeyAuthenticationHandler.SchemeName, apiKeyId: key.Id);
@@ -102,11 +97,9 @@ public class UserSessionsTests
     public async Task StartAsync_RecordsTheTimeOfTheSignIn()
     {
         using var db = new TestDatabase();
-        await using var ctx = db.CreateContext();
         var clock = new ManualClock(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var user = await AccountsTestData.Accounts(ctx, clock).CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
-        await AccountsTestData.Sessions(ctx, clock).StartAsync(user);
-        await using var read = db.CreateContext();
-        Assert.Equal(clock.GetUtcNow().UtcDateTime, (await AccountsTestData.Accounts(read).FindAsync(user.Id))!.LastSignInAt);
+        var user = await AccountsTestData.Accounts(db, clock).CreateUserAsync("ada@example.com", "a-long-password", "Labeler");
+        await AccountsTestData.Sessions(db, clock).StartAsync(user);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime, (await AccountsTestData.Accounts(db).FindAsync(user.Id))!.LastSignInAt);
     }
 }

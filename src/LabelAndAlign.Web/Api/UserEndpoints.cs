@@ -42,12 +42,12 @@ public static class UserEndpoints
             if (request.Role is not null && AccountService.ParseRole(request.Role) is var role && role != user.Role)
             {
                 var before = user.Role;
-                await accounts.SetRoleAsync(id, role, cancel);
+                user = await accounts.SetRoleAsync(id, role, cancel);
                 await audit.RecordAsync("user.role", $"{user.Email}: {before} → {role}", cancel: cancel);
             }
             if (request.Disabled is bool disabled && disabled != user.IsDisabled)
             {
-                await accounts.SetDisabledAsync(id, disabled, cancel);
+                user = await accounts.SetDisabledAsync(id, disabled, cancel);
                 await audit.RecordAsync(disabled ? "user.disable" : "user.enable", user.Email, cancel: cancel);
             }
             return Results.Ok(new UserSummary(user.Id, user.Email, user.Role.ToString(), user.IsDisabled, user.CreatedAt, user.LastSignInAt));

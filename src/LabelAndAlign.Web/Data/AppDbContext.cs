@@ -6,11 +6,14 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Data;
 
 /// <summary>
-/// The application's tables. The schema itself is owned by the SQL scripts in
-/// <c>Data/Migrations</c> (applied by <see cref="SchemaMigrator"/>); this model must map onto
-/// them exactly, which <c>SchemaMigratorTests</c> checks.
+/// The application's tables, one model for both providers. Each provider has its own subclass
+/// (<see cref="Sqlite.SqliteAppDbContext"/>, <see cref="Postgres.PostgresAppDbContext"/>) because
+/// EF Core keeps one migration history per context type: the schema is created and upgraded by
+/// the EF Core migrations under <c>Data/Migrations/&lt;Provider&gt;</c> (see <see cref="SchemaMigrator"/>),
+/// and the subclass also carries its provider's fast paths (<see cref="Dialect"/>).
+/// Services get contexts from <c>IDbContextFactory&lt;AppDbContext&gt;</c>, one per operation.
 /// </summary>
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+public abstract class AppDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -32,6 +35,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();
     public DbSet<EngineWorker> Workers => Set<EngineWorker>();
     public DbSet<GenerationJob> GenerationJobs => Set<GenerationJob>();
+
+    /// <summary>What this provider does its own way: write transactions, bulk inserts, the metric scan.</summary>
+    public abstract DatabaseDialect Dialect { get; }
 
     protected override void OnModelCreating(ModelBuilder b)
     {

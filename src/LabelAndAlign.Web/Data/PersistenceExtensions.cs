@@ -5,37 +5,33 @@ namespace LabelAndAlign.Web.Data;
 
 public static class PersistenceExtensions
 {
-    /// <summary>EF Core over the SQLite file named by <c>ConnectionStrings:Default</c>.</summary>
+    /// <summary>
+    /// The database (<see cref="DatabaseSettings"/>, read once), the context factory every service
+    /// uses, the schema migrator, and the data-protection keys that sign cookies and antiforgery
+    /// tokens (kept in the data folder, so sign-ins survive restarts).
+    /// </summary>
     public static WebApplicationBuilder AddPersistence(this WebApplicationBuilder builder)
     {
-        string connectionString = builder.Configuration.GetConnectionString("Default")
-            ?? throw new InvalidOperationException("ConnectionStrings:Default is not set; it names the SQLite file, e.g. 'Data Source=./data/labelandalign.db'.");
-        builder.Services.AddSingleton<SqlitePragmas>();
-        builder.Services.AddDbContext<AppDbContext>((sp, o) => o
-            .UseSqlite(connectionString)
-            .AddInterceptors(sp.GetRequiredService<SqlitePragmas>()));
-        builder.Services.AddSingleton<SchemaMigrator>();
-        builder.Services.AddSingleton(TimeProvider.System);
-        // Cookie and antiforgery keys live beside the database, so sign-ins survive restarts.
-        builder.Services.AddDataProtection()
+        var settings = DatabaseSettings.From(builder.Configuration);
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton<IDbContextFactory<AppDbContext>>(sp => new AppDbContextFactory(settings, sp.GetRequiredService<ILoggerFactory>()));
+        // The training workers' services (Services/Workers) still take a context per request scope; they move to the factory next.
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddDataProtection()
             .SetApplicationName("LabelAndAlign")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(connectionString), "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDirectory, "keys")));
         return builder;
     }
 
-    /// <summary>The folder holding the SQLite file (the working directory for an in-memory database).</summary>
-    public static string DataDirectory(string connectionString)
-    {
-        var source = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(source) || source == ":memory:") return Path.GetFullPath("data");
-        return Path.GetDirectoryName(Path.GetFullPath(source)) ?? Path.GetFullPath("data");
-    }
-
     /// <summary>Brings the database to the newest schema before the app takes requests.</summary>
-    public static void MigrateDatabase(this WebApplication app)
+    public static async Task MigrateDatabaseAsync(this WebApplication app)
     {
-        string connectionString = app.Configuration.GetConnectionString("Default")!;
-        int version = app.Services.GetRequiredService<SchemaMigrator>().Migrate(connectionString, SchemaMigration.Embedded);
-        app.Logger.LogInformation("Database ready at schema version {Version}", version);
+        string migration = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
+        var settings = app.Services.GetRequiredService<DatabaseSettings>();
+        app.Logger.LogInformation("Database ({Provider}) ready at schema migration {Migration}; data folder {DataDirectory}",
+            settings.Provider, migration, settings.DataDirectory);
     }
 }

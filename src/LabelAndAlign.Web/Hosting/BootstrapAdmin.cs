@@ -20,7 +20,6 @@ public static class BootstrapAdmin
         var sp = scope.ServiceProvider;
         var config = app.Configuration;
         var accounts = sp.GetRequiredService<AccountService>();
-        var db = sp.GetRequiredService<AppDbContext>();
         string? email = config["Bootstrap:AdminEmail"], password = config["Bootstrap:AdminPassword"], apiKey = config["Bootstrap:ApiKey"];
 
         if (!await accounts.AnyAdminAsync())
@@ -32,6 +31,11 @@ public static class BootstrapAdmin
                     var admin = await accounts.CreateUserAsync(email, password, nameof(UserRole.Admin));
                     await sp.GetRequiredService<AuditLog>().RecordAsync("user.create", $"{admin.Email} as first Admin, from Bootstrap:AdminEmail", admin.Id);
                     app.Logger.LogInformation("Created the bootstrap admin {Email}", admin.Email);
+                }
+                catch (Exception e) when (e is InputException { IsConflict: true } or DbUpdateException)
+                {
+                    // Another instance starting at the same time created it first; anything else is a real failure.
+                    if (!await accounts.AnyAdminAsync()) throw;
                 }
                 catch (InputException e)
                 {
@@ -48,10 +52,20 @@ public static class BootstrapAdmin
         if (!string.IsNullOrEmpty(apiKey))
         {
             string? normalized = string.IsNullOrWhiteSpace(email) ? null : AccountService.NormalizeEmail(email);
+            await using var db = await sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
             var owner = await db.Users.Where(u => u.Role == UserRole.Admin && !u.IsDisabled && (normalized == null || u.Email == normalized))
                 .OrderBy(u => u.Id).FirstOrDefaultAsync()
                 ?? throw new InvalidOperationException("Bootstrap:ApiKey is set but there is no admin to own it; set Bootstrap:AdminEmail and Bootstrap:AdminPassword too.");
-            await sp.GetRequiredService<ApiKeyService>().RegisterAsync(owner.Id, apiKey, "bootstrap");
+            var keys = sp.GetRequiredService<ApiKeyService>();
+            try
+            {
+                await keys.RegisterAsync(owner.Id, apiKey, "bootstrap");
+            }
+            catch (DbUpdateException)
+            {
+                // Another instance starting at the same time registered it first: the second try finds it.
+                await keys.RegisterAsync(owner.Id, apiKey, "bootstrap");
+            }
         }
     }
 

@@ -12,7 +12,7 @@ namespace LabelAndAlign.Web.Hubs;
 /// and <c>Progress({runId, status, step, totalSteps, error})</c> when the run moves.
 /// </summary>
 [Authorize(Policy = AppPolicies.ReadRuns)]
-public sealed class RunsHub(AppDbContext db) : Hub
+public sealed class RunsHub(IDbContextFactory<AppDbContext> dbs) : Hub
 {
     public const string Path = "/hubs/runs";
 
@@ -20,7 +20,8 @@ public sealed class RunsHub(AppDbContext db) : Hub
 
     public async Task Subscribe(int runId)
     {
-        if (!await db.Runs.AnyAsync(r => r.Id == runId)) throw new HubException($"No run with id {runId}.");
+        await using (var db = await dbs.CreateDbContextAsync())
+            if (!await db.Runs.AnyAsync(r => r.Id == runId)) throw new HubException($"No run with id {runId}.");
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(runId));
     }
 

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services;
 
 /// <summary>Users and passwords: create, verify, list.</summary>
-public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher, ISignInThrottle throttle, UserSessions sessions, TimeProvider clock)
+public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswordHasher<User> hasher, ISignInThrottle throttle, UserSessions sessions, TimeProvider clock)
 {
     public const int MinPasswordLength = 10;
     public const int MaxPasswordLength = 256;
@@ -15,6 +15,13 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
 
     /// <summary>Creates a user; throws <see cref="InputException"/> naming the bad field.</summary>
     public async Task<User> CreateUserAsync(string? email, string? password, string? role, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await CreateUserAsync(db, email, password, role, cancel);
+    }
+
+    /// <summary>Creates a user in the caller's context (and so in its transaction).</summary>
+    public async Task<User> CreateUserAsync(AppDbContext db, string? email, string? password, string? role, CancellationToken cancel = default)
     {
         var normalized = ValidateEmail(email);
         ValidatePassword(password);
@@ -44,6 +51,7 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         if (!permit.Allowed) return new SignInAttempt(null, permit.LockedUntil);
 
         var normalized = NormalizeEmail(email);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email == normalized, cancel);
         string hash = string.IsNullOrEmpty(user?.PasswordHash) ? DummyHash.Value : user.PasswordHash;
         var result = hasher.VerifyHashedPassword(user ?? DummyUser, hash, password);
@@ -70,8 +78,9 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     /// <summary>Changes a user's role; their open sessions end so the new role applies at once.</summary>
     public async Task<User> SetRoleAsync(int userId, UserRole role, CancellationToken cancel = default)
     {
-        var user = await RequireAsync(userId, cancel);
-        if (user.Role == UserRole.Admin && role != UserRole.Admin) await EnsureAnotherAdminAsync(user, cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var user = await RequireAsync(db, userId, cancel);
+        if (user.Role == UserRole.Admin && role != UserRole.Admin) await EnsureAnotherAdminAsync(db, user, cancel);
         user.Role = role;
         user.SecurityStamp = NewStamp();
         await db.SaveChangesAsync(cancel);
@@ -82,8 +91,9 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     /// <summary>Disables or re-enables a user; disabling ends their sessions and stops their API keys.</summary>
     public async Task<User> SetDisabledAsync(int userId, bool disabled, CancellationToken cancel = default)
     {
-        var user = await RequireAsync(userId, cancel);
-        if (disabled && user.Role == UserRole.Admin) await EnsureAnotherAdminAsync(user, cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var user = await RequireAsync(db, userId, cancel);
+        if (disabled && user.Role == UserRole.Admin) await EnsureAnotherAdminAsync(db, user, cancel);
         user.IsDisabled = disabled;
         user.SecurityStamp = NewStamp();
         await db.SaveChangesAsync(cancel);
@@ -94,14 +104,31 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     /// <summary>Sets a new password (an admin's reset, or an invite being accepted) and ends every session of the user's.</summary>
     public async Task<User> SetPasswordAsync(int userId, string? password, CancellationToken cancel = default)
     {
+        User user;
+        await using (var db = await dbs.CreateDbContextAsync(cancel)) user = await SetPasswordAsync(db, userId, password, cancel);
+        await PasswordSetAsync(user, cancel);
+        return user;
+    }
+
+    /// <summary>
+    /// Sets a new password in the caller's context (and so in its transaction); once that has
+    /// committed, the caller ends the user's sessions with <see cref="PasswordSetAsync"/>.
+    /// </summary>
+    public async Task<User> SetPasswordAsync(AppDbContext db, int userId, string? password, CancellationToken cancel = default)
+    {
         ValidatePassword(password);
-        var user = await RequireAsync(userId, cancel);
+        var user = await RequireAsync(db, userId, cancel);
         user.PasswordHash = hasher.HashPassword(user, password!);
         user.SecurityStamp = NewStamp();
         await db.SaveChangesAsync(cancel);
+        return user;
+    }
+
+    /// <summary>After a new password is stored: the address's sign-in count starts again and every open session re-checks (and ends).</summary>
+    public async Task PasswordSetAsync(User user, CancellationToken cancel = default)
+    {
         await throttle.ClearAsync(user.Email, cancel);
         sessions.Changed(user.Id);
-        return user;
     }
 
     /// <summary>
@@ -110,7 +137,8 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
     /// </summary>
     public async Task<User> ChangeOwnPasswordAsync(int userId, string? current, string? next, string? keepSessionId, CancellationToken cancel = default)
     {
-        var user = await RequireAsync(userId, cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var user = await RequireAsync(db, userId, cancel);
         if (string.IsNullOrEmpty(current) || string.IsNullOrEmpty(user.PasswordHash) ||
             hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
             throw new InputException("current", "The current password is not right.");
@@ -127,6 +155,7 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         var normalized = ValidateEmail(email);
         if (role == UserRole.Worker)
             throw new InputException("role", "A Worker account never signs in, so it takes no invite: create it with a password and issue it an API key for lna worker.");
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         if (await db.Users.AnyAsync(u => u.Email == normalized, cancel))
             throw new InputException("email", $"A user with email {normalized} already exists.", isConflict: true);
         var user = new User { Email = normalized, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime };
@@ -135,20 +164,33 @@ public sealed class AccountService(AppDbContext db, IPasswordHasher<User> hasher
         return user;
     }
 
-    public Task<bool> AnyAdminAsync(CancellationToken cancel = default) =>
+    public async Task<bool> AnyAdminAsync(CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await AnyAdminAsync(db, cancel);
+    }
+
+    /// <summary>Whether an enabled admin exists, as the caller's context (and transaction) sees it.</summary>
+    public static Task<bool> AnyAdminAsync(AppDbContext db, CancellationToken cancel = default) =>
         db.Users.AnyAsync(u => u.Role == UserRole.Admin && !u.IsDisabled, cancel);
 
-    public Task<List<User>> ListUsersAsync(CancellationToken cancel = default) =>
-        db.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(cancel);
+    public async Task<List<User>> ListUsersAsync(CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(cancel);
+    }
 
-    public Task<User?> FindAsync(int id, CancellationToken cancel = default) =>
-        db.Users.SingleOrDefaultAsync(u => u.Id == id, cancel);
+    public async Task<User?> FindAsync(int id, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancel);
+    }
 
-    private async Task<User> RequireAsync(int userId, CancellationToken cancel) =>
+    private static async Task<User> RequireAsync(AppDbContext db, int userId, CancellationToken cancel) =>
         await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancel)
         ?? throw new InputException("id", $"No user with id {userId}.");
 
-    private async Task EnsureAnotherAdminAsync(User user, CancellationToken cancel)
+    private static async Task EnsureAnotherAdminAsync(AppDbContext db, User user, CancellationToken cancel)
     {
         if (!await db.Users.AnyAsync(u => u.Id != user.Id && u.Role == UserRole.Admin && !u.IsDisabled, cancel))
             throw new InputException("role", "This is the last active admin; make someone else admin first.");

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services;
 
 /// <summary>API keys: issue (shown once), register a configured key, resolve a presented key to its user.</summary>
-public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, LiveSessions live)
+public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LiveSessions live)
 {
     private const string KeyPrefix = "lna_";
     private const int ShownPrefixLength = 12;
@@ -24,7 +24,9 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, LiveSessi
         if (key.Length < 16)
             throw new InvalidOperationException($"Bootstrap:ApiKey must have at least 16 characters; it has {key.Length}.");
         string hash = SecretHash.Of(key);
-        var existing = await db.ApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash, cancel);
+        ApiKey? existing;
+        await using (var db = await dbs.CreateDbContextAsync(cancel))
+            existing = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.KeyHash == hash, cancel);
         if (existing is null)
         {
             await StoreAsync(userId, key, name, cancel);
@@ -36,12 +38,16 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, LiveSessi
     }
 
     /// <summary>A user's keys, newest first (revoked ones too, marked), never the secret.</summary>
-    public Task<List<ApiKey>> ListAsync(int userId, CancellationToken cancel = default) =>
-        db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).OrderByDescending(k => k.Id).ToListAsync(cancel);
+    public async Task<List<ApiKey>> ListAsync(int userId, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).OrderByDescending(k => k.Id).ToListAsync(cancel);
+    }
 
     /// <summary>Revokes one of the user's own keys; scripts using it get 401 from the next request, and its hub connections close.</summary>
     public async Task RevokeAsync(int userId, int keyId, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.UserId == userId, cancel)
             ?? throw new InputException("id", $"You have no API key with id {keyId}.");
         key.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
@@ -54,6 +60,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, LiveSessi
     {
         if (string.IsNullOrEmpty(key) || key.Length > 200) return null;
         string hash = SecretHash.Of(key);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var apiKey = await db.ApiKeys.Include(k => k.User)
             .SingleOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, cancel);
         if (apiKey?.User is not { IsDisabled: false }) return null;
@@ -68,6 +75,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, LiveSessi
 
     private async Task StoreAsync(int userId, string key, string name, CancellationToken cancel)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         db.ApiKeys.Add(new ApiKey
         {
             UserId = userId,

@@ -5,9 +5,17 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services;
 
 /// <summary>Appends security-relevant events (who, what, when, from where) and lists the newest.</summary>
-public sealed class AuditLog(AppDbContext db, TimeProvider clock, IHttpContextAccessor http)
+public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IHttpContextAccessor http)
 {
     public async Task RecordAsync(string action, string detail, int? userId = null, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        Add(db, action, detail, userId);
+        await db.SaveChangesAsync(cancel);
+    }
+
+    /// <summary>Adds the event to the caller's context, to be saved with (and only with) its other changes.</summary>
+    public void Add(AppDbContext db, string action, string detail, int? userId = null)
     {
         var ctx = http.HttpContext;
         db.AuditEvents.Add(new AuditEvent
@@ -18,9 +26,11 @@ public sealed class AuditLog(AppDbContext db, TimeProvider clock, IHttpContextAc
             Detail = detail.Length > 1000 ? detail[..1000] : detail,
             Ip = ctx?.Connection.RemoteIpAddress?.ToString(),
         });
-        await db.SaveChangesAsync(cancel);
     }
 
-    public Task<List<AuditEvent>> NewestAsync(int take, CancellationToken cancel = default) =>
-        db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(take).ToListAsync(cancel);
+    public async Task<List<AuditEvent>> NewestAsync(int take, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(take).ToListAsync(cancel);
+    }
 }

@@ -8,7 +8,7 @@ namespace LabelAndAlign.Web.Services;
 /// Invite links: an admin invites an email with a role and hands the person a link (there is no
 /// mail server here) with which they set their own password, once, within three days.
 /// </summary>
-public sealed class InviteService(AppDbContext db, AccountService accounts, TimeProvider clock)
+public sealed class InviteService(IDbContextFactory<AppDbContext> dbs, AccountService accounts, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(3);
 
@@ -23,6 +23,7 @@ public sealed class InviteService(AppDbContext db, AccountService accounts, Time
     public async Task<string> IssueAsync(int userId, CancellationToken cancel = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await db.Invites.Where(i => i.UserId == userId && i.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now), cancel);
         string token = SecretHash.NewSecret("");
         db.Invites.Add(new Invite { UserId = userId, TokenHash = SecretHash.Of(token), CreatedAt = now, ExpiresAt = now + Lifetime });
@@ -39,12 +40,15 @@ public sealed class InviteService(AppDbContext db, AccountService accounts, Time
     {
         var invite = await FindUsableAsync(token, cancel)
             ?? throw new InputException("token", "This invite link is invalid, used or expired. Ask an admin for a new one.");
-        await using var tx = await db.Database.BeginTransactionAsync(cancel);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (await db.Invites.Where(i => i.Id == invite.Id && i.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now), cancel) == 0)
-            throw new InputException("token", "This invite link was just used. Sign in, or ask an admin for a new one.");
-        var user = await accounts.SetPasswordAsync(invite.UserId, password, cancel);
-        await tx.CommitAsync(cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var user = await db.InTransactionAsync(null, async c =>
+        {
+            if (await db.Invites.Where(i => i.Id == invite.Id && i.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now), c) == 0)
+                throw new InputException("token", "This invite link was just used. Sign in, or ask an admin for a new one.");
+            return await accounts.SetPasswordAsync(db, invite.UserId, password, c);
+        }, cancel);
+        await accounts.PasswordSetAsync(user, cancel);
         return user;
     }
 
@@ -53,7 +57,8 @@ public sealed class InviteService(AppDbContext db, AccountService accounts, Time
         if (string.IsNullOrEmpty(token) || token.Length > 200) return null;
         string hash = SecretHash.Of(token);
         var now = clock.GetUtcNow().UtcDateTime;
-        return await db.Invites.Include(i => i.User)
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Invites.AsNoTracking().Include(i => i.User)
             .SingleOrDefaultAsync(i => i.TokenHash == hash && i.UsedAt == null && i.ExpiresAt > now && !i.User!.IsDisabled, cancel);
     }
 }

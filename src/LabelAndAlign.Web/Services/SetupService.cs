@@ -8,7 +8,7 @@ namespace LabelAndAlign.Web.Services;
 /// The first admin on an empty installation without bootstrap credentials: a one-time link
 /// printed to the console, valid for a day, that lets whoever holds it create the admin.
 /// </summary>
-public sealed class SetupService(AppDbContext db, AccountService accounts, AuditLog audit, TimeProvider clock)
+public sealed class SetupService(IDbContextFactory<AppDbContext> dbs, AccountService accounts, AuditLog audit, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
@@ -17,6 +17,7 @@ public sealed class SetupService(AppDbContext db, AccountService accounts, Audit
     {
         string token = SecretHash.NewSecret("");
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         db.SetupTokens.Add(new SetupToken { TokenHash = SecretHash.Of(token), CreatedAt = now, ExpiresAt = now + Lifetime });
         await db.SaveChangesAsync(cancel);
         return token;
@@ -37,16 +38,19 @@ public sealed class SetupService(AppDbContext db, AccountService accounts, Audit
         if (string.IsNullOrEmpty(token) || token.Length > 200) throw new InputException("token", spent);
         string hash = SecretHash.Of(token);
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var tx = await db.Database.BeginTransactionAsync(cancel);
-        bool usable = await db.SetupTokens.AnyAsync(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now, cancel);
-        int claimed = usable ? await db.SetupTokens.Where(t => t.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), cancel) : 0;
-        if (claimed == 0) throw new InputException("token", spent);
-        if (await accounts.AnyAdminAsync(cancel))
-            throw new InputException("token", "An admin already exists; sign in instead.");
-        var admin = await accounts.CreateUserAsync(email, password, nameof(UserRole.Admin), cancel);
-        await audit.RecordAsync("user.create", $"{admin.Email} as first Admin, through the setup link", admin.Id, cancel);
-        await tx.CommitAsync(cancel);
-        return admin;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.InTransactionAsync(null, async c =>
+        {
+            bool usable = await db.SetupTokens.AnyAsync(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now, c);
+            int claimed = usable ? await db.SetupTokens.Where(t => t.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), c) : 0;
+            if (claimed == 0) throw new InputException("token", spent);
+            if (await AccountService.AnyAdminAsync(db, c))
+                throw new InputException("token", "An admin already exists; sign in instead.");
+            var admin = await accounts.CreateUserAsync(db, email, password, nameof(UserRole.Admin), c);
+            audit.Add(db, "user.create", $"{admin.Email} as first Admin, through the setup link", admin.Id);
+            await db.SaveChangesAsync(c);
+            return admin;
+        }, cancel);
     }
 
     private async Task<SetupToken?> FindUsableAsync(string? token, CancellationToken cancel)
@@ -54,6 +58,7 @@ public sealed class SetupService(AppDbContext db, AccountService accounts, Audit
         if (string.IsNullOrEmpty(token) || token.Length > 200) return null;
         string hash = SecretHash.Of(token);
         var now = clock.GetUtcNow().UtcDateTime;
-        return await db.SetupTokens.SingleOrDefaultAsync(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now, cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.SetupTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now, cancel);
     }
 }

@@ -31,7 +31,7 @@ public interface ISignInThrottle
 }
 
 /// <summary>The <see cref="ISignInThrottle"/> kept in the <c>sign_in_throttle</c> table.</summary>
-public sealed class SignInThrottle(AppDbContext db, TimeProvider clock) : ISignInThrottle
+public sealed class SignInThrottle(IDbContextFactory<AppDbContext> dbs, TimeProvider clock) : ISignInThrottle
 {
     /// <summary>Wrong passwords in a row after which sign-in pauses; the next attempt is refused.</summary>
     public const int MaxFailures = 5;
@@ -44,15 +44,17 @@ public sealed class SignInThrottle(AppDbContext db, TimeProvider clock) : ISignI
     public async Task<SignInPermit> BeginAsync(string email, CancellationToken cancel = default)
     {
         var now = Now();
-        // One statement, so parallel attempts each get their own number; an ended lockout or a
-        // forgotten entry starts the count again.
+        // One statement, so parallel attempts each get their own number (on every instance that
+        // shares the database); an ended lockout or a forgotten entry starts the count again.
+        // An upsert with RETURNING has no LINQ form; quoted names read the same on SQLite and PostgreSQL.
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var rows = await db.Database.SqlQuery<Reserved>($"""
-            INSERT INTO sign_in_throttle (EmailHash, Attempts, LockedUntil, UpdatedAt) VALUES ({Key(email)}, 1, NULL, {now})
-            ON CONFLICT (EmailHash) DO UPDATE SET
-                Attempts = CASE WHEN LockedUntil <= {now} OR UpdatedAt < {now - Memory} THEN 1 ELSE Attempts + 1 END,
-                LockedUntil = CASE WHEN LockedUntil <= {now} THEN NULL ELSE LockedUntil END,
-                UpdatedAt = {now}
-            RETURNING Attempts, LockedUntil
+            INSERT INTO sign_in_throttle ("EmailHash", "Attempts", "LockedUntil", "UpdatedAt") VALUES ({Key(email)}, 1, NULL, {now})
+            ON CONFLICT ("EmailHash") DO UPDATE SET
+                "Attempts" = CASE WHEN sign_in_throttle."LockedUntil" <= {now} OR sign_in_throttle."UpdatedAt" < {now - Memory} THEN 1 ELSE sign_in_throttle."Attempts" + 1 END,
+                "LockedUntil" = CASE WHEN sign_in_throttle."LockedUntil" <= {now} THEN NULL ELSE sign_in_throttle."LockedUntil" END,
+                "UpdatedAt" = {now}
+            RETURNING "Attempts", "LockedUntil"
             """).ToListAsync(cancel);
         var (attempts, lockedUntil) = (rows[0].Attempts, rows[0].LockedUntil);
         if (lockedUntil is not null) return new SignInPermit(attempts, lockedUntil);
@@ -66,6 +68,7 @@ public sealed class SignInThrottle(AppDbContext db, TimeProvider clock) : ISignI
         if (permit.Attempt < MaxFailures) return;
         var until = Now() + LockoutDuration;
         string key = Key(email);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await db.SignInThrottle.Where(t => t.EmailHash == key && t.LockedUntil == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.LockedUntil, until), cancel);
     }
@@ -74,6 +77,7 @@ public sealed class SignInThrottle(AppDbContext db, TimeProvider clock) : ISignI
     {
         string key = Key(email);
         var forgotten = Now() - Memory;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await db.SignInThrottle.Where(t => t.EmailHash == key || (t.UpdatedAt < forgotten && (t.LockedUntil == null || t.LockedUntil < forgotten)))
             .ExecuteDeleteAsync(cancel);
     }

@@ -13,7 +13,7 @@ namespace LabelAndAlign.Web.Services;
 /// password set by an admin) ends all of them. Every sign-in page goes through
 /// <see cref="SignInAsync"/>, which also records the time of the sign-in.
 /// </summary>
-public sealed class UserSessions(AppDbContext db, TimeProvider clock, LiveSessions live)
+public sealed class UserSessions(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LiveSessions live)
 {
     /// <summary>A session ends this long after sign-in even when used all along (the cookie's own 12 hours slide).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromDays(14);
@@ -33,6 +33,7 @@ public sealed class UserSessions(AppDbContext db, TimeProvider clock, LiveSessio
     {
         var now = Now();
         var oldest = now - MaxAge;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         // Ended and expired sessions of this user's are of no further use.
         await db.UserSessions.Where(s => s.UserId == user.Id && (s.EndedAt != null || s.CreatedAt < oldest)).ExecuteDeleteAsync(cancel);
         var session = new UserSession { Id = SecretHash.NewSecret(""), UserId = user.Id, CreatedAt = now };
@@ -49,6 +50,7 @@ public sealed class UserSessions(AppDbContext db, TimeProvider clock, LiveSessio
         if (http.User.FindFirstValue(AppClaims.SessionId) is { } sid && http.User.UserId() is int userId)
         {
             var now = Now();
+            await using var db = await dbs.CreateDbContextAsync(cancel);
             await db.UserSessions.Where(s => s.Id == sid && s.EndedAt == null).ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancel);
             live.Recheck(userId);
         }
@@ -59,6 +61,7 @@ public sealed class UserSessions(AppDbContext db, TimeProvider clock, LiveSessio
     public async Task EndOthersAsync(int userId, string? keep, CancellationToken cancel = default)
     {
         var now = Now();
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await db.UserSessions.Where(s => s.UserId == userId && s.EndedAt == null && s.Id != keep)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancel);
         live.Recheck(userId);
@@ -75,6 +78,7 @@ public sealed class UserSessions(AppDbContext db, TimeProvider clock, LiveSessio
     {
         if (principal.UserId() is not int id) return false;
         string? stamp = principal.FindFirstValue(AppClaims.SecurityStamp);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var user = db.Users.Where(u => u.Id == id && !u.IsDisabled && u.SecurityStamp == stamp);
         if (principal.FindFirstValue(AppClaims.SessionId) is { } sid)
         {

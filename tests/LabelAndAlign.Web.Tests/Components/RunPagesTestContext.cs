@@ -3,7 +3,6 @@ using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,11 +19,11 @@ public abstract class RunPagesTestContext : UiTestContext
 
     protected RunPagesTestContext()
     {
-        Services.AddScoped(_ => Db.CreateContext());
+        Services.AddSingleton(Db.Factory);
+        Services.AddSingleton(Db.Settings);
         Services.AddSingleton(Notifier);
         Services.AddSingleton<Services.Workers.EngineSignals>();
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Default"] = Db.ConnectionString }).Build());
         Services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();
         Services.AddScoped<AuditLog>();
         Services.AddScoped<RunService>();

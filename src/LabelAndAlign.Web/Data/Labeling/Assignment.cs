@@ -11,20 +11,12 @@ public sealed class Assignment
     /// <summary>Which of the item's responses was shown on the left: <c>a</c> or <c>b</c>.</summary>
     public required string ShownLeft { get; set; }
 
-    /// <summary>See <see cref="AssignmentStatus"/>.</summary>
-    public required string Status { get; set; }
+    public AssignmentStatus Status { get; set; }
 
     public DateTime LeasedAt { get; set; }
     public DateTime LeasedUntil { get; set; }
     public DateTime? FinishedAt { get; set; }
 }
 
-/// <summary>Leased and Done hold one of the item's N slots; the others have given it back.</summary>
-public static class AssignmentStatus
-{
-    public const string Leased = nameof(Leased);
-    public const string Done = nameof(Done);
-    public const string Skipped = nameof(Skipped);
-    public const string Expired = nameof(Expired);
-    public const string Released = nameof(Released);
-}
+/// <summary>Leased and Done hold one of the item's N slots; the others have given it back. Stored by name.</summary>
+public enum AssignmentStatus { Leased, Done, Skipped, Expired, Released }

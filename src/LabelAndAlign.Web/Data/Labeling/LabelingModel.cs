@@ -2,9 +2,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data.Labeling;
 
-/// <summary>The labeling tables as <c>0002_labeling.sql</c> creates them.</summary>
+/// <summary>The labeling tables: projects, members, items, assignments (the queue) and labels.</summary>
 public static class LabelingModel
 {
+    /// <summary>Assignments that hold one of the item's slots (a quoted column name reads the same on SQLite and PostgreSQL).</summary>
+    private static readonly string HoldsSlot = $"\"Status\" IN ('{AssignmentStatus.Leased}', '{AssignmentStatus.Done}')";
+
     public static void Configure(ModelBuilder b)
     {
         b.Entity<Project>(e => e.ToTable("projects"));
@@ -26,11 +29,12 @@ public static class LabelingModel
         b.Entity<Assignment>(e =>
         {
             e.ToTable("assignments");
+            e.Property(a => a.Status).HasConversion<string>();
             e.HasOne<Item>().WithMany().HasForeignKey(a => a.ItemId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<User>().WithMany().HasForeignKey(a => a.LabelerId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(a => new { a.ItemId, a.LabelerId, a.Status }).HasDatabaseName("IX_assignments_ItemId_LabelerId_Status");
             e.HasIndex(a => new { a.ItemId, a.LabelerId }).IsUnique()
-                .HasFilter("Status IN ('Leased', 'Done')").HasDatabaseName("UX_assignments_ItemId_LabelerId_Active");
+                .HasFilter(HoldsSlot).HasDatabaseName("UX_assignments_ItemId_LabelerId_Active");
             e.HasIndex(a => new { a.LabelerId, a.ProjectId, a.Status }).HasDatabaseName("IX_assignments_LabelerId_ProjectId_Status");
             e.HasIndex(a => new { a.ProjectId, a.Status, a.LeasedUntil }).HasDatabaseName("IX_assignments_ProjectId_Status_LeasedUntil");
         });

@@ -1,38 +1,25 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LabelAndAlign.Engine.Recipe;
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data.Migrations;
 
 /// <summary>
-/// Schema 0007's data step: every stored run config translated to TRL's key names, once, by the one pure translation
-/// (<see cref="LegacyKeys.Translate"/>), so old runs still show, clone and resume. A config that is not a JSON object
-/// is left as it is (the engine fails that run naming it).
+/// The data step of migration <c>TrlRunKeys</c>: every stored run config translated to TRL's key names, once, by the one
+/// pure translation (<see cref="LegacyKeys.Translate"/>), so old runs still show, clone and resume. A config that is not
+/// a JSON object is left as it is (the engine fails that run naming it). Runs inside the migration's transaction
+/// (<see cref="SchemaMigrator"/>).
 /// </summary>
 public static class RunConfigUpgrade
 {
-    public static void Apply(SqliteConnection connection, SqliteTransaction transaction)
+    public static async Task ApplyAsync(AppDbContext db, CancellationToken cancel)
     {
-        var changed = new List<(long Id, string Json)>();
-        using (var read = connection.CreateCommand())
+        var runs = await db.Runs.AsNoTracking().Select(r => new { r.Id, r.ConfigJson }).ToListAsync(cancel);
+        foreach (var run in runs)
         {
-            read.Transaction = transaction;
-            read.CommandText = "SELECT Id, ConfigJson FROM runs;";
-            using var r = read.ExecuteReader();
-            while (r.Read())
-                if (Translated(r.GetString(1)) is { } json) changed.Add((r.GetInt64(0), json));
-        }
-        using var write = connection.CreateCommand();
-        write.Transaction = transaction;
-        write.CommandText = "UPDATE runs SET ConfigJson = $c WHERE Id = $id;";
-        var c = write.Parameters.Add("$c", SqliteType.Text);
-        var id = write.Parameters.Add("$id", SqliteType.Integer);
-        foreach (var (runId, json) in changed)
-        {
-            c.Value = json;
-            id.Value = runId;
-            write.ExecuteNonQuery();
+            if (Translated(run.ConfigJson) is not { } json) continue;
+            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.ConfigJson, json), cancel);
         }
     }
 

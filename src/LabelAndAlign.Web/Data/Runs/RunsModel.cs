@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data.Runs;
 
-/// <summary>The dataset and run tables as <c>0004_runs.sql</c> creates them.</summary>
+/// <summary>The dataset and run tables: datasets and their rows, runs, metric points, samples and checkpoints.</summary>
 public static class RunsModel
 {
     public static void Configure(ModelBuilder b)

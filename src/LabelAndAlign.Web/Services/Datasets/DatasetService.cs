@@ -6,7 +6,6 @@ using LabelAndAlign.Engine.Training;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Runs;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using LabelAndAlign.Web.Services.Imports;
 
@@ -19,7 +18,7 @@ public sealed record DatasetSummary(int Id, string Name, string Kind, int Rows, 
 /// Imports TRL-format JSON Lines as frozen datasets (all rows or none), lists them, and keeps the
 /// built-in task packs' corpora and prompt sets available as datasets.
 /// </summary>
-public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions<ImportOptions> limits)
+public sealed class DatasetService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<ImportOptions> limits)
 {
     public const int PreviewRows = 5;
 
@@ -47,6 +46,7 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
     /// </summary>
     public async Task<Dataset> SnapshotProjectAsync(int projectId, Labeling.ExportService exports, int? userId, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, cancel)
             ?? throw new InputException("source.projectId", $"No labeling project with id {projectId}.");
         using var buffer = new MemoryStream();
@@ -164,32 +164,21 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
             Name = name, Kind = kind, RowCount = rows.Count, PreviewJson = DatasetPreview.Of(rows.Take(PreviewRows).Select(r => r.Json)), Source = source,
             CreatedById = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        await using var tx = await db.Database.BeginTransactionAsync(cancel);
-        db.Datasets.Add(dataset);
-        await db.SaveChangesAsync(cancel);
-        // Rows go in with one prepared statement: EF's change tracker is slow for 100k rows.
-        var connection = db.Database.GetDbConnection();
-        await using (var cmd = connection.CreateCommand())
+        // Rows go in as one bulk insert (EF's change tracker is slow for 100k rows), in the dataset's transaction.
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await db.InTransactionAsync(null, async c =>
         {
-            cmd.Transaction = tx.GetDbTransaction();
-            cmd.CommandText = "INSERT INTO dataset_rows (DatasetId, Line, Json) VALUES ($d, $l, $j);";
-            var d = cmd.CreateParameter(); d.ParameterName = "$d"; d.Value = dataset.Id; cmd.Parameters.Add(d);
-            var l = cmd.CreateParameter(); l.ParameterName = "$l"; cmd.Parameters.Add(l);
-            var j = cmd.CreateParameter(); j.ParameterName = "$j"; cmd.Parameters.Add(j);
-            foreach (var (lineNo, json) in rows)
-            {
-                l.Value = lineNo;
-                j.Value = json;
-                await cmd.ExecuteNonQueryAsync(cancel);
-            }
-        }
-        await tx.CommitAsync(cancel);
+            db.Datasets.Add(dataset);
+            await db.SaveChangesAsync(c);
+            await db.BulkInsertAsync(rows.Select(r => new DatasetRow { DatasetId = dataset.Id, Line = r.Line, Json = r.Json }).ToList(), c);
+        }, cancel);
         return dataset;
     }
 
     public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancel = default)
     {
         await EnsureBuiltInAsync(cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var list = await db.Datasets.AsNoTracking().OrderByDescending(d => d.Id).ToListAsync(cancel);
         return list.Select(Summarize).ToList();
     }
@@ -197,16 +186,23 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
     public static DatasetSummary Summarize(Dataset d) =>
         new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith(BuiltInPrefix, StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson));
 
-    public Task<Dataset?> FindAsync(int id, CancellationToken cancel = default) =>
-        db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
+    public async Task<Dataset?> FindAsync(int id, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
+    }
 
     /// <summary>The rows as JSON objects, in file order.</summary>
     public async Task<List<JsonObject>> RowsAsync(int datasetId, CancellationToken cancel = default) =>
-        await RowLines(datasetId).Select(j => JsonNode.Parse(j)!.AsObject()).ToListAsync(cancel);
+        await RowLines(datasetId, cancel).Select(j => JsonNode.Parse(j)!.AsObject()).ToListAsync(cancel);
 
     /// <summary>The dataset's rows as stored (one JSON object each), in file order, streamed: what a worker downloads to train on.</summary>
-    public IAsyncEnumerable<string> RowLines(int datasetId) =>
-        db.DatasetRows.AsNoTracking().Where(r => r.DatasetId == datasetId).OrderBy(r => r.Line).Select(r => r.Json).AsAsyncEnumerable();
+    public async IAsyncEnumerable<string> RowLines(int datasetId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await foreach (var json in db.DatasetRows.AsNoTracking().Where(r => r.DatasetId == datasetId).OrderBy(r => r.Line).Select(r => r.Json).AsAsyncEnumerable().WithCancellation(cancel))
+            yield return json;
+    }
 
     private const string BuiltInPrefix = "builtin:";
 
@@ -224,7 +220,9 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
     /// <summary>Creates each built-in task pack's SFT corpus and prompt set once.</summary>
     public async Task EnsureBuiltInAsync(CancellationToken cancel = default)
     {
-        var have = await db.Datasets.Where(d => d.Source.StartsWith(BuiltInPrefix)).Select(d => d.Source).ToListAsync(cancel);
+        List<string> have;
+        await using (var db = await dbs.CreateDbContextAsync(cancel))
+            have = await db.Datasets.Where(d => d.Source.StartsWith(BuiltInPrefix)).Select(d => d.Source).ToListAsync(cancel);
         foreach (string packName in TaskPackRegistry.Names)
         {
             string corpus = $"{BuiltInPrefix}{packName}/sft", prompts = $"{BuiltInPrefix}{packName}/prompts";
@@ -252,7 +250,6 @@ public sealed class DatasetService(AppDbContext db, TimeProvider clock, IOptions
         catch (DbUpdateException)
         {
             // Another request created it first (unique Source); theirs is identical.
-            db.ChangeTracker.Clear();
         }
     }
 }

@@ -17,7 +17,7 @@ namespace LabelAndAlign.Web.Services.Labeling;
 /// model): this checks the request, hands the prompts to the next free worker, waits for the
 /// responses (reporting progress) and imports them.
 /// </summary>
-public sealed class CandidateGenerator(AppDbContext db, ImportService imports, GenerationSlots slots, GenerationJobs jobs, IConfiguration configuration)
+public sealed class CandidateGenerator(IDbContextFactory<AppDbContext> dbs, ImportService imports, GenerationSlots slots, GenerationJobs jobs, DatabaseSettings settings)
 {
     /// <summary>Most prompts one request may generate for (each costs two generations).</summary>
     public const int MaxPrompts = 500;
@@ -54,9 +54,12 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
     public sealed record CheckpointChoice(int Id, string Name, string RunName);
 
     /// <summary>Every checkpoint whose files are still there (a run keeps its newest save_total_limit), newest run first, then uploaded models, for the pickers.</summary>
-    public async Task<List<CheckpointChoice>> CheckpointsAsync(CancellationToken cancel = default) =>
-        (await CheckpointCatalog.ListAsync(db, PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!), null, cancel))
+    public async Task<List<CheckpointChoice>> CheckpointsAsync(CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return (await CheckpointCatalog.ListAsync(db, settings.DataDirectory, null, cancel))
             .Take(500).Select(c => new CheckpointChoice(c.Id, ModelName(c.Id, c.RunId, c.Step), c.IsUpload ? c.Label : c.RunName)).ToList();
+    }
 
     /// <summary>The hidden model name a generated item records.</summary>
     private static string ModelName(int id, int? runId, int step) => runId is int r ? $"run {r} · step {step}" : $"upload {id}";
@@ -65,18 +68,22 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
     public sealed record PromptSource(int Id, string Name, int Rows);
 
     /// <summary>Prompt-only and prompt–completion datasets small enough for one request, newest first, for the picker.</summary>
-    public async Task<List<PromptSource>> PromptSourcesAsync(CancellationToken cancel = default) =>
-        await db.Datasets.AsNoTracking()
+    public async Task<List<PromptSource>> PromptSourcesAsync(CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Datasets.AsNoTracking()
             .Where(d => (d.Kind == DatasetKind.PromptOnly || d.Kind == DatasetKind.PromptCompletion) && d.RowCount <= MaxPrompts)
             .OrderByDescending(d => d.Id)
             .Select(d => new PromptSource(d.Id, d.Name, d.RowCount))
             .ToListAsync(cancel);
+    }
 
     /// <summary>Generates and imports the items; returns how many were added. Bad input throws <see cref="InputException"/>.</summary>
     public async Task<int> GenerateAsync(int projectId, Request request, IProgress<Progress>? progress = null, CancellationToken cancel = default)
     {
-        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancel))
-            throw new InputException("project", $"No project with id {projectId}.");
+        await using (var db = await dbs.CreateDbContextAsync(cancel))
+            if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancel))
+                throw new InputException("project", $"No project with id {projectId}.");
         Validate(request);
         var prompts = await PromptsAsync(request, cancel);
         var a = await ModelAsync("checkpointA", request.CheckpointA, cancel)
@@ -137,6 +144,7 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
         if (request.DatasetId is int datasetId)
         {
             if (pasted.Count > 0) throw new InputException("prompts", "Give prompts or a dataset, not both.");
+            await using var db = await dbs.CreateDbContextAsync(cancel);
             var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancel)
                 ?? throw new InputException("datasetId", $"No dataset with id {datasetId}.");
             if (dataset.Kind is not (DatasetKind.PromptOnly or DatasetKind.PromptCompletion))
@@ -170,11 +178,11 @@ public sealed class CandidateGenerator(AppDbContext db, ImportService imports, G
     private async Task<Model?> ModelAsync(string field, int? id, CancellationToken cancel)
     {
         if (id is null) return null;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel)
             ?? throw new InputException(field, $"No checkpoint with id {id}.");
-        string dataDirectory = PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
         string folder;
-        try { folder = CheckpointFiles.Resolve(dataDirectory, checkpoint.Path); }
+        try { folder = CheckpointFiles.Resolve(settings.DataDirectory, checkpoint.Path); }
         catch (InvalidOperationException e) { throw new InputException(field, e.Message); }
         string name = ModelName(checkpoint.Id, checkpoint.RunId, checkpoint.Step);
         if (!Directory.Exists(folder))

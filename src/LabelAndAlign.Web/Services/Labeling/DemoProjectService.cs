@@ -4,9 +4,13 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services.Labeling;
 
 /// <summary>One click on an empty installation: a demo project with ready-to-label items.</summary>
-public sealed class DemoProjectService(AppDbContext db, ProjectService projects, ImportService imports)
+public sealed class DemoProjectService(IDbContextFactory<AppDbContext> dbs, ProjectService projects, ImportService imports)
 {
-    public async Task<bool> CanCreateAsync(CancellationToken cancel = default) => !await db.Projects.AnyAsync(cancel);
+    public async Task<bool> CanCreateAsync(CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return !await db.Projects.AnyAsync(cancel);
+    }
 
     public async Task<int> CreateAsync(int adminId, CancellationToken cancel = default)
     {

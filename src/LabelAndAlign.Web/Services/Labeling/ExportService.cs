@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
+using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Labeling;
 
@@ -14,7 +15,7 @@ public sealed record ExportedLabels(int LabelCount, IReadOnlyList<string> Labele
 /// ties, both-bad and undecided items are left out. <c>votes</c>: every label, choice against
 /// the item's own a/b, with the side that was shown on the left.
 /// </summary>
-public sealed class ExportService(AppDbContext db)
+public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
 {
     private static readonly ReadOnlyMemory<byte> NewLine = new[] { (byte)'\n' };
 
@@ -38,9 +39,9 @@ public sealed class ExportService(AppDbContext db)
             await WritePreferencesAsync(projectId, format, output, cancel);
             return;
         }
-        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await using var writer = Writer(output);
-        await WriteVotesAsync(sql, projectId, output, writer, cancel);
+        await WriteVotesAsync(db, projectId, output, writer, cancel);
     }
 
     /// <summary>
@@ -51,61 +52,63 @@ public sealed class ExportService(AppDbContext db)
     {
         if (format == "votes" || !Formats.Contains(format))
             throw new InputException("format", $"Preference format must be one of {string.Join(", ", Formats.Where(f => f != "votes"))}; found '{format}'.");
-        await using var sql = await Sql.OpenReadAsync(db, cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await using var writer = Writer(output);
-        return await WritePreferencesAsync(sql, projectId, format, output, writer, cancel);
+        return await WritePreferencesAsync(db, projectId, format, output, writer, cancel);
     }
 
     private static Utf8JsonWriter Writer(Stream output) =>
         new(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
-    private static async Task WriteVotesAsync(Sql sql, int projectId, Stream output, Utf8JsonWriter w, CancellationToken cancel)
+    private static async Task WriteVotesAsync(AppDbContext db, int projectId, Stream output, Utf8JsonWriter w, CancellationToken cancel)
     {
-        await using var cmd = sql.Command("""
-            SELECT l.ItemId, i.ExternalId, u.Email, l.Choice, l.ShownLeft, l.Seconds, l.CreatedAt, l.Strength, l.RatingsJson, l.Rationale
-            FROM labels l JOIN items i ON i.Id = l.ItemId JOIN users u ON u.Id = l.LabelerId
-            WHERE l.ProjectId = $p ORDER BY l.Id;
-            """, ("$p", projectId));
-        await using var r = await cmd.ExecuteReaderAsync(cancel);
-        while (await r.ReadAsync(cancel))
+        var votes = (
+            from l in db.Labels
+            join i in db.Items on l.ItemId equals i.Id
+            join u in db.Users on l.LabelerId equals u.Id
+            where l.ProjectId == projectId
+            orderby l.Id
+            select new { l.ItemId, i.ExternalId, u.Email, l.Choice, l.ShownLeft, l.Seconds, l.CreatedAt, l.Strength, l.RatingsJson, l.Rationale })
+            .AsNoTracking().AsAsyncEnumerable();
+        await foreach (var r in votes.WithCancellation(cancel))
         {
             w.WriteStartObject();
-            w.WriteNumber("item_id", r.GetInt64(0));
-            if (r.IsDBNull(1)) w.WriteNull("external_id"); else w.WriteString("external_id", r.GetString(1));
-            w.WriteString("labeler", r.GetString(2));
-            w.WriteString("choice", r.GetString(3));
-            w.WriteString("shown_left", r.GetString(4));
-            w.WriteNumber("seconds", r.GetDouble(5));
-            w.WriteString("created_at", DateTime.SpecifyKind(r.GetDateTime(6), DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture));
-            if (r.IsDBNull(7)) w.WriteNull("strength"); else w.WriteNumber("strength", r.GetInt32(7));
-            if (!r.IsDBNull(8)) { w.WritePropertyName("ratings"); w.WriteRawValue(r.GetString(8)); }
-            if (!r.IsDBNull(9)) w.WriteString("rationale", r.GetString(9));
+            w.WriteNumber("item_id", r.ItemId);
+            if (r.ExternalId is null) w.WriteNull("external_id"); else w.WriteString("external_id", r.ExternalId);
+            w.WriteString("labeler", r.Email);
+            w.WriteString("choice", r.Choice);
+            w.WriteString("shown_left", r.ShownLeft);
+            w.WriteNumber("seconds", r.Seconds);
+            w.WriteString("created_at", DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture));
+            if (r.Strength is int strength) w.WriteNumber("strength", strength); else w.WriteNull("strength");
+            if (r.RatingsJson is not null) { w.WritePropertyName("ratings"); w.WriteRawValue(r.RatingsJson); }
+            if (r.Rationale is not null) w.WriteString("rationale", r.Rationale);
             w.WriteEndObject();
             await EndLineAsync(w, output, cancel);
         }
     }
 
-    private static async Task<ExportedLabels> WritePreferencesAsync(Sql sql, int projectId, string format, Stream output, Utf8JsonWriter w, CancellationToken cancel)
+    private static async Task<ExportedLabels> WritePreferencesAsync(AppDbContext db, int projectId, string format, Stream output, Utf8JsonWriter w, CancellationToken cancel)
     {
         // One statement reads every verdict and vote, so which items become rows and which labels
         // stand behind them come from the same state of the database even while labels arrive.
         var items = new Dictionary<long, (string? Verdict, List<string> Choices, List<string> Labelers)>();
-        await using (var cmd = sql.Command("""
-            SELECT i.Id, i.Verdict, l.Choice, u.Email
-            FROM items i
-            LEFT JOIN labels l ON l.ProjectId = i.ProjectId AND l.ItemId = i.Id
-            LEFT JOIN users u ON u.Id = l.LabelerId
-            WHERE i.ProjectId = $p AND (i.LabelCount > 0 OR i.Verdict IS NOT NULL);
-            """, ("$p", projectId)))
-        await using (var r = await cmd.ExecuteReaderAsync(cancel))
-            while (await r.ReadAsync(cancel))
-            {
-                long id = r.GetInt64(0);
-                if (!items.TryGetValue(id, out var item)) items[id] = item = (r.IsDBNull(1) ? null : r.GetString(1), [], []);
-                if (r.IsDBNull(2)) continue;
-                item.Choices.Add(r.GetString(2));
-                item.Labelers.Add(r.GetString(3));
-            }
+        var votes = (
+            from i in db.Items
+            where i.ProjectId == projectId && (i.LabelCount > 0 || i.Verdict != null)
+            join l0 in db.Labels on new { i.ProjectId, ItemId = i.Id } equals new { l0.ProjectId, l0.ItemId } into labels
+            from l in labels.DefaultIfEmpty()
+            join u0 in db.Users on l!.LabelerId equals u0.Id into users
+            from u in users.DefaultIfEmpty()
+            select new { i.Id, i.Verdict, Choice = (string?)l!.Choice, Email = (string?)u!.Email })
+            .AsNoTracking().AsAsyncEnumerable();
+        await foreach (var r in votes.WithCancellation(cancel))
+        {
+            if (!items.TryGetValue(r.Id, out var item)) items[r.Id] = item = (r.Verdict, [], []);
+            if (r.Choice is null) continue;
+            item.Choices.Add(r.Choice);
+            item.Labelers.Add(r.Email!);
+        }
         var resolved = new Dictionary<long, (string Outcome, List<string> Labelers)>();
         foreach (var (id, item) in items)
         {
@@ -115,21 +118,20 @@ public sealed class ExportService(AppDbContext db)
         if (resolved.Count == 0) return new ExportedLabels(0, []);
 
         // Then the texts of exactly those items, streamed in id order.
-        await using var texts = sql.Command("""
-            SELECT Id, PromptText, PromptMessagesJson, ResponseA, ResponseB FROM items
-            WHERE Id IN (SELECT value FROM json_each($ids)) ORDER BY Id;
-            """, ("$ids", JsonSerializer.Serialize(resolved.Keys)));
-        await using var rows = await texts.ExecuteReaderAsync(cancel);
+        var ids = resolved.Keys.ToList();
+        var texts = db.Items.Where(i => ids.Contains(i.Id)).OrderBy(i => i.Id)
+            .Select(i => new { i.Id, i.PromptText, i.PromptMessagesJson, i.ResponseA, i.ResponseB })
+            .AsNoTracking().AsAsyncEnumerable();
         int labelCount = 0;
         var labelersBehind = new SortedSet<string>(StringComparer.Ordinal);
-        while (await rows.ReadAsync(cancel))
+        await foreach (var row in texts.WithCancellation(cancel))
         {
-            var (outcome, labelers) = resolved[rows.GetInt64(0)];
+            var (outcome, labelers) = resolved[row.Id];
             labelCount += labelers.Count;
             labelersBehind.UnionWith(labelers);
-            string prompt = rows.GetString(1);
-            string? messages = rows.IsDBNull(2) ? null : rows.GetString(2);
-            string a = rows.GetString(3), b = rows.GetString(4);
+            string prompt = row.PromptText;
+            string? messages = row.PromptMessagesJson;
+            string a = row.ResponseA, b = row.ResponseB;
             string chosen = outcome == Choices.A ? a : b, rejected = outcome == Choices.A ? b : a;
             w.WriteStartObject();
             switch (format)

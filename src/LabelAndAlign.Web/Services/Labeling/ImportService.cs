@@ -1,5 +1,7 @@
 using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Services.Imports;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace LabelAndAlign.Web.Services.Labeling;
@@ -16,7 +18,7 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 /// refused after reading at most the limit; lines are parsed as they arrive and inserted in one
 /// transaction only when every line is valid.
 /// </summary>
-public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvider clock, IOptions<ImportOptions> options)
+public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParser parser, TimeProvider clock, IOptions<ImportOptions> options)
 {
     public enum Format { JsonLines, Csv }
 
@@ -96,37 +98,14 @@ public sealed class ImportService(AppDbContext db, ItemParser parser, TimeProvid
 
     private async Task InsertAsync(int projectId, List<ParsedItem> items, CancellationToken cancel)
     {
-        await using var sql = await Sql.BeginAsync(db, cancel);
-        await using var cmd = sql.Command("""
-            INSERT INTO items (ProjectId, ExternalId, PromptText, PromptMessagesJson, ResponseA, ResponseB, ModelA, ModelB, Gold, IsGold,
-                               SlotsTaken, LabelCount, IsOpen, CreatedAt)
-            VALUES ($p, $ext, $prompt, $messages, $a, $b, $ma, $mb, $gold, $isGold, 0, 0, 1, $now);
-            """);
         var now = clock.GetUtcNow().UtcDateTime;
-        cmd.Parameters.AddWithValue("$p", projectId);
-        cmd.Parameters.AddWithValue("$now", now);
-        var ext = cmd.Parameters.Add("$ext", Microsoft.Data.Sqlite.SqliteType.Text);
-        var prompt = cmd.Parameters.Add("$prompt", Microsoft.Data.Sqlite.SqliteType.Text);
-        var messages = cmd.Parameters.Add("$messages", Microsoft.Data.Sqlite.SqliteType.Text);
-        var a = cmd.Parameters.Add("$a", Microsoft.Data.Sqlite.SqliteType.Text);
-        var b = cmd.Parameters.Add("$b", Microsoft.Data.Sqlite.SqliteType.Text);
-        var ma = cmd.Parameters.Add("$ma", Microsoft.Data.Sqlite.SqliteType.Text);
-        var mb = cmd.Parameters.Add("$mb", Microsoft.Data.Sqlite.SqliteType.Text);
-        var gold = cmd.Parameters.Add("$gold", Microsoft.Data.Sqlite.SqliteType.Text);
-        var isGold = cmd.Parameters.Add("$isGold", Microsoft.Data.Sqlite.SqliteType.Integer);
-        foreach (var item in items)
+        var rows = items.Select(item => new Item
         {
-            ext.Value = (object?)item.ExternalId ?? DBNull.Value;
-            prompt.Value = item.PromptText;
-            messages.Value = (object?)item.PromptMessagesJson ?? DBNull.Value;
-            a.Value = item.ResponseA;
-            b.Value = item.ResponseB;
-            ma.Value = (object?)item.ModelA ?? DBNull.Value;
-            mb.Value = (object?)item.ModelB ?? DBNull.Value;
-            gold.Value = (object?)item.Gold ?? DBNull.Value;
-            isGold.Value = item.Gold is null ? 0 : 1;
-            await cmd.ExecuteNonQueryAsync(cancel);
-        }
-        await sql.CommitAsync(cancel);
+            ProjectId = projectId, ExternalId = item.ExternalId, PromptText = item.PromptText, PromptMessagesJson = item.PromptMessagesJson,
+            ResponseA = item.ResponseA, ResponseB = item.ResponseB, ModelA = item.ModelA, ModelB = item.ModelB,
+            Gold = item.Gold, IsGold = item.Gold is not null, SlotsTaken = 0, LabelCount = 0, IsOpen = true, CreatedAt = now,
+        }).ToList();
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await db.InTransactionAsync(null, c => db.BulkInsertAsync(rows, c), cancel);
     }
 }

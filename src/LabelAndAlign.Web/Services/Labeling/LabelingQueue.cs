@@ -1,9 +1,8 @@
-using System.Data.Common;
 using System.Text.Json;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Security;
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Labeling;
 
@@ -18,57 +17,56 @@ public sealed record LabelInput(string? Choice, int? Strength = null,
 /// The queue. Rules: every item is labeled by N different labelers and never twice by one
 /// (a partial unique index backs this); a lease that runs out gives the slot back; a skipped item
 /// goes to the back of that labeler's queue and is never the very next one; undo deletes the
-/// labeler's last label and hands that item straight back. Each operation is one
-/// <c>BEGIN IMMEDIATE</c> transaction (see <see cref="Sql"/>), and every lookup is an index seek
-/// (items by project/open/gold/id; assignments by item+labeler), so it stays fast on a million items.
+/// labeler's last label and hands that item straight back. Each operation is one write
+/// transaction holding the labeler's lock (<see cref="WriteScopes.Labeler"/>). Between labelers:
+/// SQLite runs write transactions one at a time; on PostgreSQL the item a labeler is about to
+/// take is claimed <c>FOR UPDATE SKIP LOCKED</c> (others pass over it rather than wait), and a
+/// lease changes state only from Leased (compare-and-set), so a slot is never taken or given back
+/// twice. Every lookup is an index seek (items by project/open/gold/id; assignments by
+/// item+labeler), so it stays fast on a million items.
 /// </summary>
-public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingRandom random, LabelingEvents? events = null)
+public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LabelingRandom random, LabelingEvents? events = null)
 {
     public const int MaxRationaleLength = 5000;
 
     private sealed record ProjectRow(int LabelsPerItem, int LeaseMinutes, double GoldRate, List<string> Rubric, bool AskRationale);
 
+    private static WriteLock Labeler(int userId) => new(WriteScopes.Labeler, userId);
+
     /// <summary>The labeler's current assignment in the project, or a new one; null when nothing is left for them.</summary>
     public async Task<AssignmentView?> NextAsync(int projectId, int userId, CancellationToken cancel = default)
     {
-        await using var sql = await Sql.BeginAsync(db, cancel);
-        var project = await ProjectAsync(sql, projectId, cancel);
-        await RequireLabelerAsync(sql, projectId, userId, cancel);
-        var now = Now();
-        await ExpireLeasesAsync(sql, projectId, project.LabelsPerItem, now, cancel);
-
-        var current = await sql.ScalarAsync("""
-            SELECT Id FROM assignments WHERE LabelerId = $u AND ProjectId = $p AND Status = 'Leased' ORDER BY Id DESC LIMIT 1;
-            """, cancel, ("$u", userId), ("$p", projectId));
-        if (current is long existing)
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var (view, leased) = await db.InTransactionAsync(Labeler(userId), async c =>
         {
-            var view = await ViewAsync(sql, existing, cancel);
-            await sql.CommitAsync(cancel);
-            return view;
-        }
+            var project = await ProjectAsync(db, projectId, c);
+            await RequireLabelerAsync(db, projectId, userId, c);
+            var now = Now();
+            await ExpireLeasesAsync(db, projectId, project.LabelsPerItem, now, c);
 
-        bool goldFirst = project.GoldRate > 0 && random.NextDouble() < project.GoldRate;
-        long? itemId = await FreshAsync(sql, projectId, userId, goldFirst, cancel)
-            ?? await FreshAsync(sql, projectId, userId, !goldFirst, cancel)
-            ?? await SkippedAsync(sql, projectId, userId, cancel);
-        if (itemId is null)
-        {
-            await sql.CommitAsync(cancel);
-            return null;
-        }
+            long? current = await db.Assignments
+                .Where(a => a.LabelerId == userId && a.ProjectId == projectId && a.Status == AssignmentStatus.Leased)
+                .OrderByDescending(a => a.Id).Select(a => (long?)a.Id).FirstOrDefaultAsync(c);
+            if (current is long existing) return ((AssignmentView?)await ViewAsync(db, existing, c), false);
 
-        string shownLeft = random.NextBool() ? Choices.A : Choices.B;
-        long assignmentId = (long)(await sql.ScalarAsync("""
-            INSERT INTO assignments (ProjectId, ItemId, LabelerId, ShownLeft, Status, LeasedAt, LeasedUntil)
-            VALUES ($p, $i, $u, $left, 'Leased', $now, $until) RETURNING Id;
-            """, cancel, ("$p", projectId), ("$i", itemId), ("$u", userId), ("$left", shownLeft), ("$now", now),
-            ("$until", now.AddMinutes(project.LeaseMinutes))))!;
-        await sql.ExecuteAsync("UPDATE items SET SlotsTaken = SlotsTaken + 1, IsOpen = (SlotsTaken + 1 < $n) WHERE Id = $i;",
-            cancel, ("$n", project.LabelsPerItem), ("$i", itemId));
-        var result = await ViewAsync(sql, assignmentId, cancel);
-        await sql.CommitAsync(cancel);
-        events?.Publish(projectId);
-        return result;
+            bool goldFirst = project.GoldRate > 0 && random.NextDouble() < project.GoldRate;
+            long? itemId = await FreshAsync(db, projectId, userId, goldFirst, c)
+                ?? await FreshAsync(db, projectId, userId, !goldFirst, c)
+                ?? await SkippedAsync(db, projectId, userId, c);
+            if (itemId is not long item) return (null, false);
+
+            var assignment = new Assignment
+            {
+                ProjectId = projectId, ItemId = item, LabelerId = userId, ShownLeft = random.NextBool() ? Choices.A : Choices.B,
+                Status = AssignmentStatus.Leased, LeasedAt = now, LeasedUntil = now.AddMinutes(project.LeaseMinutes),
+            };
+            db.Assignments.Add(assignment);
+            await db.SaveChangesAsync(c);
+            await TakeSlotAsync(db, item, project.LabelsPerItem, c);
+            return (await ViewAsync(db, assignment.Id, c), true);
+        }, cancel);
+        if (leased) events?.Publish(projectId);
+        return view;
     }
 
     /// <summary>
@@ -86,63 +84,65 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
         if (input.Rationale is { Length: > MaxRationaleLength })
             throw new InputException("rationale", $"Rationale must have at most {MaxRationaleLength} characters; it has {input.Rationale.Length}.");
 
-        await using var sql = await Sql.BeginAsync(db, cancel);
-        var a = await AssignmentAsync(sql, assignmentId, userId, cancel);
-        await RequireLabelerAsync(sql, a.ProjectId, userId, cancel);
-        var project = await ProjectAsync(sql, a.ProjectId, cancel);
-        string choice = screen switch
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var (labelId, projectId, stored) = await db.InTransactionAsync(Labeler(userId), async c =>
         {
-            "left" => a.ShownLeft,
-            "right" => Other(a.ShownLeft),
-            _ => screen,
-        };
-        int? strength = choice is Choices.A or Choices.B ? input.Strength : null;
-        string? ratings = RatingsJson(input.Ratings, project.Rubric, a.ShownLeft);
-        string? rationale = string.IsNullOrWhiteSpace(input.Rationale) ? null : input.Rationale.Trim();
+            var a = await AssignmentAsync(db, assignmentId, userId, c);
+            await RequireLabelerAsync(db, a.ProjectId, userId, c);
+            var project = await ProjectAsync(db, a.ProjectId, c);
+            string choice = screen switch
+            {
+                "left" => a.ShownLeft,
+                "right" => Other(a.ShownLeft),
+                _ => screen,
+            };
+            int? strength = choice is Choices.A or Choices.B ? input.Strength : null;
+            string? ratings = RatingsJson(input.Ratings, project.Rubric, a.ShownLeft);
+            string? rationale = string.IsNullOrWhiteSpace(input.Rationale) ? null : input.Rationale.Trim();
 
-        var stored = await sql.QueryAsync("SELECT Id, Choice, Strength, RatingsJson, Rationale FROM labels WHERE AssignmentId = $a;",
-            r => new StoredLabel(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)),
-            cancel, ("$a", assignmentId));
-        if (stored.Count == 1)
-        {
-            var first = stored[0];
-            if (first.Choice != choice || first.Strength != strength || first.RatingsJson != ratings || first.Rationale != rationale)
-                throw new InputException("assignmentId",
-                    $"This item was already judged, in another tab or window: \"{Describe(first.Choice, first.Strength, a.ShownLeft)}\" is stored. " +
-                    $"This judgement (\"{Describe(choice, strength, a.ShownLeft)}\") was not saved; press U to undo the stored one and judge the item again.",
-                    isConflict: true);
-            await sql.CommitAsync(cancel);
-            return first.Id;
-        }
-        var now = Now();
-        if (a.Status == AssignmentStatus.Skipped)
-            throw new InputException("assignmentId", $"Assignment {assignmentId} was skipped; ask for the next item.", isConflict: true);
-        if (a.Status is AssignmentStatus.Expired or AssignmentStatus.Released)
-        {
-            // A late answer is still welcome while the item has a free slot and the labeler holds no other copy.
-            bool open = (long)(await sql.ScalarAsync("SELECT IsOpen FROM items WHERE Id = $i;", cancel, ("$i", a.ItemId)))! == 1;
-            bool holds = await sql.ScalarAsync("SELECT 1 FROM assignments WHERE ItemId = $i AND LabelerId = $u AND Status IN ('Leased','Done');",
-                cancel, ("$i", a.ItemId), ("$u", userId)) is not null;
-            if (!open || holds)
-                throw new InputException("assignmentId", $"The lease on assignment {assignmentId} ran out and the item went to someone else; ask for the next item.", isConflict: true);
-            await sql.ExecuteAsync("UPDATE items SET SlotsTaken = SlotsTaken + 1, IsOpen = (SlotsTaken + 1 < $n) WHERE Id = $i;",
-                cancel, ("$n", project.LabelsPerItem), ("$i", a.ItemId));
-        }
-        double seconds = Math.Max(0, Math.Round((now - a.LeasedAt).TotalSeconds, 1));
+            var first = await db.Labels.Where(l => l.AssignmentId == assignmentId)
+                .Select(l => new { l.Id, l.Choice, l.Strength, l.RatingsJson, l.Rationale }).FirstOrDefaultAsync(c);
+            if (first is not null)
+            {
+                if (first.Choice != choice || first.Strength != strength || first.RatingsJson != ratings || first.Rationale != rationale)
+                    throw new InputException("assignmentId",
+                        $"This item was already judged, in another tab or window: \"{Describe(first.Choice, first.Strength, a.ShownLeft)}\" is stored. " +
+                        $"This judgement (\"{Describe(choice, strength, a.ShownLeft)}\") was not saved; press U to undo the stored one and judge the item again.",
+                        isConflict: true);
+                return (first.Id, a.ProjectId, false);
+            }
+            var now = Now();
+            if (a.Status == AssignmentStatus.Skipped)
+                throw new InputException("assignmentId", $"Assignment {assignmentId} was skipped; ask for the next item.", isConflict: true);
+            if (a.Status is AssignmentStatus.Expired or AssignmentStatus.Released)
+            {
+                // A late answer is still welcome while the item has a free slot and the labeler holds no other copy.
+                bool open = await db.Items.Where(i => i.Id == a.ItemId).Select(i => i.IsOpen).ForUpdate().SingleAsync(c);
+                bool holds = await db.Assignments.AnyAsync(x => x.ItemId == a.ItemId && x.LabelerId == userId &&
+                    (x.Status == AssignmentStatus.Leased || x.Status == AssignmentStatus.Done), c);
+                if (!open || holds)
+                    throw new InputException("assignmentId", $"The lease on assignment {assignmentId} ran out and the item went to someone else; ask for the next item.", isConflict: true);
+                await TakeSlotAsync(db, a.ItemId, project.LabelsPerItem, c);
+            }
 
-        long id = (long)(await sql.ScalarAsync("""
-            INSERT INTO labels (AssignmentId, ProjectId, ItemId, LabelerId, Choice, ShownLeft, Strength, RatingsJson, Rationale, Seconds, CreatedAt)
-            VALUES ($a, $p, $i, $u, $c, $left, $s, $r, $why, $sec, $now) RETURNING Id;
-            """, cancel, ("$a", assignmentId), ("$p", a.ProjectId), ("$i", a.ItemId), ("$u", userId), ("$c", choice), ("$left", a.ShownLeft),
-            ("$s", strength), ("$r", ratings), ("$why", rationale), ("$sec", seconds), ("$now", now)))!;
-        await sql.ExecuteAsync("UPDATE assignments SET Status = 'Done', FinishedAt = $now WHERE Id = $a;", cancel, ("$now", now), ("$a", assignmentId));
-        await sql.ExecuteAsync("UPDATE items SET LabelCount = LabelCount + 1 WHERE Id = $i;", cancel, ("$i", a.ItemId));
-        await sql.CommitAsync(cancel);
-        events?.Publish(a.ProjectId);
-        return id;
+            var label = new Label
+            {
+                AssignmentId = assignmentId, ProjectId = a.ProjectId, ItemId = a.ItemId, LabelerId = userId, Choice = choice, ShownLeft = a.ShownLeft,
+                Strength = strength, RatingsJson = ratings, Rationale = rationale,
+                Seconds = Math.Max(0, Math.Round((now - a.LeasedAt).TotalSeconds, 1)),
+                CreatedAt = now,
+            };
+            db.Labels.Add(label);
+            await db.SaveChangesAsync(c);
+            await db.Assignments.Where(x => x.Id == assignmentId).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, AssignmentStatus.Done)
+                .SetProperty(x => x.FinishedAt, (DateTime?)now), c);
+            await db.Items.Where(i => i.Id == a.ItemId).ExecuteUpdateAsync(s => s.SetProperty(i => i.LabelCount, i => i.LabelCount + 1), c);
+            return (label.Id, a.ProjectId, true);
+        }, cancel);
+        if (stored) events?.Publish(projectId);
+        return labelId;
     }
-
-    private sealed record StoredLabel(long Id, string Choice, int? Strength, string? RatingsJson, string? Rationale);
 
     private static string Other(string side) => side == Choices.A ? Choices.B : Choices.A;
 
@@ -161,14 +161,17 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     /// <summary>Gives the item back to the queue; the labeler sees it again only after something else.</summary>
     public async Task SkipAsync(long assignmentId, int userId, CancellationToken cancel = default)
     {
-        await using var sql = await Sql.BeginAsync(db, cancel);
-        var a = await AssignmentAsync(sql, assignmentId, userId, cancel);
-        if (a.Status != AssignmentStatus.Leased)
-            throw new InputException("assignmentId", $"Assignment {assignmentId} is {a.Status.ToLowerInvariant()}, not open; only an open assignment can be skipped.", isConflict: true);
-        var project = await ProjectAsync(sql, a.ProjectId, cancel);
-        await ReleaseAsync(sql, assignmentId, a.ItemId, AssignmentStatus.Skipped, project.LabelsPerItem, cancel);
-        await sql.CommitAsync(cancel);
-        events?.Publish(a.ProjectId);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        int projectId = await db.InTransactionAsync(Labeler(userId), async c =>
+        {
+            var a = await AssignmentAsync(db, assignmentId, userId, c);
+            if (a.Status != AssignmentStatus.Leased)
+                throw new InputException("assignmentId", $"Assignment {assignmentId} is {a.Status.ToString().ToLowerInvariant()}, not open; only an open assignment can be skipped.", isConflict: true);
+            var project = await ProjectAsync(db, a.ProjectId, c);
+            await ReleaseAsync(db, assignmentId, a.ItemId, AssignmentStatus.Skipped, project.LabelsPerItem, c);
+            return a.ProjectId;
+        }, cancel);
+        events?.Publish(projectId);
     }
 
     /// <summary>
@@ -177,36 +180,36 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     /// </summary>
     public async Task<AssignmentView?> UndoAsync(int projectId, int userId, CancellationToken cancel = default)
     {
-        await using var sql = await Sql.BeginAsync(db, cancel);
-        var project = await ProjectAsync(sql, projectId, cancel);
-        await RequireLabelerAsync(sql, projectId, userId, cancel);
-        var last = await sql.QueryAsync("SELECT Id, AssignmentId, ItemId FROM labels WHERE LabelerId = $u AND ProjectId = $p ORDER BY Id DESC LIMIT 1;",
-            r => (LabelId: r.GetInt64(0), AssignmentId: r.GetInt64(1), ItemId: r.GetInt64(2)), cancel, ("$u", userId), ("$p", projectId));
-        if (last.Count == 0)
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var view = await db.InTransactionAsync(Labeler(userId), async c =>
         {
-            await sql.CommitAsync(cancel);
-            return null;
-        }
-        var (labelId, assignmentId, itemId) = last[0];
-        var open = await sql.QueryAsync("SELECT Id, ItemId FROM assignments WHERE LabelerId = $u AND ProjectId = $p AND Status = 'Leased';",
-            r => (Id: r.GetInt64(0), ItemId: r.GetInt64(1)), cancel, ("$u", userId), ("$p", projectId));
-        foreach (var (id, item) in open) await ReleaseAsync(sql, id, item, AssignmentStatus.Released, project.LabelsPerItem, cancel);
+            var project = await ProjectAsync(db, projectId, c);
+            await RequireLabelerAsync(db, projectId, userId, c);
+            var last = await db.Labels.Where(l => l.LabelerId == userId && l.ProjectId == projectId).OrderByDescending(l => l.Id)
+                .Select(l => new { l.Id, l.AssignmentId, l.ItemId }).FirstOrDefaultAsync(c);
+            if (last is null) return null;
+            var open = await db.Assignments.Where(a => a.LabelerId == userId && a.ProjectId == projectId && a.Status == AssignmentStatus.Leased)
+                .Select(a => new { a.Id, a.ItemId }).ToListAsync(c);
+            foreach (var o in open) await ReleaseAsync(db, o.Id, o.ItemId, AssignmentStatus.Released, project.LabelsPerItem, c);
 
-        var now = Now();
-        await sql.ExecuteAsync("DELETE FROM labels WHERE Id = $l;", cancel, ("$l", labelId));
-        // The slot stays taken (Done → Leased), only the label count drops.
-        await sql.ExecuteAsync("UPDATE assignments SET Status = 'Leased', FinishedAt = NULL, LeasedAt = $now, LeasedUntil = $until WHERE Id = $a;",
-            cancel, ("$now", now), ("$until", now.AddMinutes(project.LeaseMinutes)), ("$a", assignmentId));
-        await sql.ExecuteAsync("UPDATE items SET LabelCount = LabelCount - 1 WHERE Id = $i;", cancel, ("$i", itemId));
-        var view = await ViewAsync(sql, assignmentId, cancel);
-        await sql.CommitAsync(cancel);
-        events?.Publish(projectId);
+            var now = Now();
+            await db.Labels.Where(l => l.Id == last.Id).ExecuteDeleteAsync(c);
+            // The slot stays taken (Done → Leased), only the label count drops.
+            await db.Assignments.Where(a => a.Id == last.AssignmentId).ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.Status, AssignmentStatus.Leased)
+                .SetProperty(a => a.FinishedAt, (DateTime?)null)
+                .SetProperty(a => a.LeasedAt, now)
+                .SetProperty(a => a.LeasedUntil, now.AddMinutes(project.LeaseMinutes)), c);
+            await db.Items.Where(i => i.Id == last.ItemId).ExecuteUpdateAsync(s => s.SetProperty(i => i.LabelCount, i => i.LabelCount - 1), c);
+            return await ViewAsync(db, last.AssignmentId, c);
+        }, cancel);
+        if (view is not null) events?.Publish(projectId);
         return view;
     }
 
     private DateTime Now() => clock.GetUtcNow().UtcDateTime;
 
-    private static readonly string LabelingRoles = JsonSerializer.Serialize(AppPolicies.Roles[AppPolicies.Label].Select(r => r.ToString()));
+    private static readonly UserRole[] LabelingRoles = AppPolicies.Roles[AppPolicies.Label];
 
     /// <summary>
     /// Labels come only from an enabled person whose role may label and who is a Labeler or Lead
@@ -214,89 +217,97 @@ public sealed class LabelingQueue(AppDbContext db, TimeProvider clock, LabelingR
     /// script still holds (an open tab, a leased assignment), a demotion (global role, or project
     /// role to Viewer), a removal or a disabled account stops the very next label.
     /// </summary>
-    private static async Task RequireLabelerAsync(Sql sql, int projectId, int userId, CancellationToken cancel)
+    private static async Task RequireLabelerAsync(AppDbContext db, int projectId, int userId, CancellationToken cancel)
     {
-        bool allowed = await sql.ScalarAsync("""
-            SELECT 1 FROM users u JOIN project_members m ON m.UserId = u.Id AND m.ProjectId = $p
-            WHERE u.Id = $u AND u.IsDisabled = 0 AND u.Role IN (SELECT value FROM json_each($roles)) AND m.Role IN ($labeler, $lead);
-            """, cancel, ("$p", projectId), ("$u", userId), ("$roles", LabelingRoles), ("$labeler", ProjectRoles.Labeler), ("$lead", ProjectRoles.Lead)) is not null;
+        bool allowed = await (
+            from u in db.Users
+            join m in db.ProjectMembers on u.Id equals m.UserId
+            where u.Id == userId && m.ProjectId == projectId && !u.IsDisabled && LabelingRoles.Contains(u.Role) &&
+                (m.Role == ProjectRoles.Labeler || m.Role == ProjectRoles.Lead)
+            select u.Id).AnyAsync(cancel);
         if (!allowed)
             throw new NotAllowedException("You can no longer label in this project: your role or membership changed, or your account was disabled. Ask a lead if this is a mistake.");
     }
 
-    private static async Task<ProjectRow> ProjectAsync(Sql sql, int projectId, CancellationToken cancel)
+    private static async Task<ProjectRow> ProjectAsync(AppDbContext db, int projectId, CancellationToken cancel)
     {
-        var rows = await sql.QueryAsync("SELECT LabelsPerItem, LeaseMinutes, GoldRate, RubricJson, AskRationale FROM projects WHERE Id = $p;",
-            r => new ProjectRow(r.GetInt32(0), r.GetInt32(1), r.GetDouble(2), ProjectService.ParseRubric(r.GetString(3)), r.GetInt64(4) == 1),
-            cancel, ("$p", projectId));
-        return rows.Count == 1 ? rows[0] : throw new InputException("projectId", $"No project with id {projectId}.");
+        var p = await db.Projects.Where(x => x.Id == projectId)
+            .Select(x => new { x.LabelsPerItem, x.LeaseMinutes, x.GoldRate, x.RubricJson, x.AskRationale }).SingleOrDefaultAsync(cancel)
+            ?? throw new InputException("projectId", $"No project with id {projectId}.");
+        return new ProjectRow(p.LabelsPerItem, p.LeaseMinutes, p.GoldRate, ProjectService.ParseRubric(p.RubricJson), p.AskRationale);
     }
 
-    private sealed record AssignmentRow(int ProjectId, long ItemId, string ShownLeft, string Status, DateTime LeasedAt);
+    private sealed record AssignmentRow(int ProjectId, long ItemId, string ShownLeft, AssignmentStatus Status, DateTime LeasedAt);
 
-    private static async Task<AssignmentRow> AssignmentAsync(Sql sql, long assignmentId, int userId, CancellationToken cancel)
-    {
-        var rows = await sql.QueryAsync("SELECT ProjectId, ItemId, ShownLeft, Status, LeasedAt FROM assignments WHERE Id = $a AND LabelerId = $u;",
-            r => new AssignmentRow(r.GetInt32(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetDateTime(4)),
-            cancel, ("$a", assignmentId), ("$u", userId));
+    /// <summary>The labeler's assignment, locked for this transaction (a concurrent expiry waits, or has already happened).</summary>
+    private static async Task<AssignmentRow> AssignmentAsync(AppDbContext db, long assignmentId, int userId, CancellationToken cancel) =>
+        await db.Assignments.Where(a => a.Id == assignmentId && a.LabelerId == userId)
+            .Select(a => new AssignmentRow(a.ProjectId, a.ItemId, a.ShownLeft, a.Status, a.LeasedAt)).ForUpdate().SingleOrDefaultAsync(cancel)
         // Someone else's assignment is reported as missing, not as forbidden: ids reveal nothing.
-        return rows.Count == 1 ? rows[0] : throw new NotFoundException($"No assignment {assignmentId} of yours.");
-    }
+        ?? throw new NotFoundException($"No assignment {assignmentId} of yours.");
 
-    private static async Task ExpireLeasesAsync(Sql sql, int projectId, int n, DateTime now, CancellationToken cancel)
+    /// <summary>Leases that ran out give their slots back; each only once, whoever notices it first.</summary>
+    private static async Task ExpireLeasesAsync(AppDbContext db, int projectId, int labelsPerItem, DateTime now, CancellationToken cancel)
     {
-        var expired = await sql.QueryAsync("""
-            UPDATE assignments SET Status = 'Expired', FinishedAt = $now
-            WHERE ProjectId = $p AND Status = 'Leased' AND LeasedUntil < $now RETURNING ItemId;
-            """, r => r.GetInt64(0), cancel, ("$p", projectId), ("$now", now));
-        foreach (var itemId in expired)
-            await sql.ExecuteAsync("UPDATE items SET SlotsTaken = SlotsTaken - 1, IsOpen = (SlotsTaken - 1 < $n) WHERE Id = $i;",
-                cancel, ("$n", n), ("$i", itemId));
+        var expired = await db.Assignments.Where(a => a.ProjectId == projectId && a.Status == AssignmentStatus.Leased && a.LeasedUntil < now)
+            .OrderBy(a => a.Id).Select(a => new { a.Id, a.ItemId }).ToListAsync(cancel);
+        foreach (var a in expired)
+            await ChangeLeaseAsync(db, a.Id, a.ItemId, AssignmentStatus.Expired, now, labelsPerItem, cancel);
     }
 
-    private async Task ReleaseAsync(Sql sql, long assignmentId, long itemId, string status, int n, CancellationToken cancel)
+    private Task<bool> ReleaseAsync(AppDbContext db, long assignmentId, long itemId, AssignmentStatus status, int labelsPerItem, CancellationToken cancel) =>
+        ChangeLeaseAsync(db, assignmentId, itemId, status, Now(), labelsPerItem, cancel);
+
+    /// <summary>Ends a lease (Leased → <paramref name="status"/>) and gives its slot back; false when it was no longer Leased.</summary>
+    private static async Task<bool> ChangeLeaseAsync(AppDbContext db, long assignmentId, long itemId, AssignmentStatus status, DateTime now, int labelsPerItem, CancellationToken cancel)
     {
-        await sql.ExecuteAsync("UPDATE assignments SET Status = $s, FinishedAt = $now WHERE Id = $a;",
-            cancel, ("$s", status), ("$now", Now()), ("$a", assignmentId));
-        await sql.ExecuteAsync("UPDATE items SET SlotsTaken = SlotsTaken - 1, IsOpen = (SlotsTaken - 1 < $n) WHERE Id = $i;",
-            cancel, ("$n", n), ("$i", itemId));
+        int changed = await db.Assignments.Where(a => a.Id == assignmentId && a.Status == AssignmentStatus.Leased)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status).SetProperty(a => a.FinishedAt, (DateTime?)now), cancel);
+        if (changed == 0) return false;
+        await db.Items.Where(i => i.Id == itemId).ExecuteUpdateAsync(s => s
+            .SetProperty(i => i.SlotsTaken, i => i.SlotsTaken - 1)
+            .SetProperty(i => i.IsOpen, i => i.SlotsTaken - 1 < labelsPerItem), cancel);
+        return true;
     }
 
-    /// <summary>The first open item (gold or not) the labeler has not held, finished or skipped.</summary>
-    private static async Task<long?> FreshAsync(Sql sql, int projectId, int userId, bool gold, CancellationToken cancel) =>
-        await sql.ScalarAsync("""
-            SELECT i.Id FROM items i
-            WHERE i.ProjectId = $p AND i.IsOpen = 1 AND i.IsGold = $g
-              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.ItemId = i.Id AND a.LabelerId = $u AND a.Status IN ('Leased', 'Done', 'Skipped'))
-            ORDER BY i.Id LIMIT 1;
-            """, cancel, ("$p", projectId), ("$g", gold ? 1 : 0), ("$u", userId)) as long?;
+    private static Task TakeSlotAsync(AppDbContext db, long itemId, int labelsPerItem, CancellationToken cancel) =>
+        db.Items.Where(i => i.Id == itemId).ExecuteUpdateAsync(s => s
+            .SetProperty(i => i.SlotsTaken, i => i.SlotsTaken + 1)
+            .SetProperty(i => i.IsOpen, i => i.SlotsTaken + 1 < labelsPerItem), cancel);
+
+    /// <summary>The first open item (gold or not) the labeler has not held, finished or skipped; claimed for this transaction.</summary>
+    private static Task<long?> FreshAsync(AppDbContext db, int projectId, int userId, bool gold, CancellationToken cancel) =>
+        db.Items
+            .Where(i => i.ProjectId == projectId && i.IsOpen && i.IsGold == gold &&
+                !db.Assignments.Any(a => a.ItemId == i.Id && a.LabelerId == userId &&
+                    (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done || a.Status == AssignmentStatus.Skipped)))
+            .OrderBy(i => i.Id).Select(i => (long?)i.Id).ForUpdateSkipLocked().FirstOrDefaultAsync(cancel);
 
     /// <summary>The labeler's longest-ago skipped item that is still open, but never the item they skipped last.</summary>
-    private static async Task<long?> SkippedAsync(Sql sql, int projectId, int userId, CancellationToken cancel)
+    private static async Task<long?> SkippedAsync(AppDbContext db, int projectId, int userId, CancellationToken cancel)
     {
-        var last = await sql.QueryAsync("SELECT ItemId, Status FROM assignments WHERE LabelerId = $u AND ProjectId = $p ORDER BY Id DESC LIMIT 1;",
-            r => (ItemId: r.GetInt64(0), Status: r.GetString(1)), cancel, ("$u", userId), ("$p", projectId));
-        long justSkipped = last.Count == 1 && last[0].Status == AssignmentStatus.Skipped ? last[0].ItemId : -1;
-        return await sql.ScalarAsync("""
-            SELECT s.ItemId FROM assignments s JOIN items i ON i.Id = s.ItemId
-            WHERE s.LabelerId = $u AND s.ProjectId = $p AND s.Status = 'Skipped' AND i.IsOpen = 1 AND s.ItemId <> $last
-              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.ItemId = s.ItemId AND a.LabelerId = $u AND a.Status IN ('Leased', 'Done'))
-            ORDER BY s.Id LIMIT 1;
-            """, cancel, ("$p", projectId), ("$u", userId), ("$last", justSkipped)) as long?;
+        var last = await db.Assignments.Where(a => a.LabelerId == userId && a.ProjectId == projectId).OrderByDescending(a => a.Id)
+            .Select(a => new { a.ItemId, a.Status }).FirstOrDefaultAsync(cancel);
+        long justSkipped = last is { Status: AssignmentStatus.Skipped } ? last.ItemId : -1;
+        return await (
+            from s in db.Assignments
+            join i in db.Items on s.ItemId equals i.Id
+            where s.LabelerId == userId && s.ProjectId == projectId && s.Status == AssignmentStatus.Skipped && i.IsOpen && s.ItemId != justSkipped &&
+                !db.Assignments.Any(a => a.ItemId == s.ItemId && a.LabelerId == userId &&
+                    (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done))
+            orderby s.Id
+            select (long?)s.ItemId).ForUpdateSkipLocked().FirstOrDefaultAsync(cancel);
     }
 
-    private static async Task<AssignmentView> ViewAsync(Sql sql, long assignmentId, CancellationToken cancel)
+    private static async Task<AssignmentView> ViewAsync(AppDbContext db, long assignmentId, CancellationToken cancel)
     {
-        var rows = await sql.QueryAsync("""
-            SELECT a.Id, a.ItemId, i.PromptText, a.ShownLeft, i.ResponseA, i.ResponseB, a.LeasedUntil
-            FROM assignments a JOIN items i ON i.Id = a.ItemId WHERE a.Id = $a;
-            """, r =>
-            {
-                bool aLeft = r.GetString(3) == Choices.A;
-                return new AssignmentView(r.GetInt64(0), r.GetInt64(1), r.GetString(2),
-                    aLeft ? r.GetString(4) : r.GetString(5), aLeft ? r.GetString(5) : r.GetString(4), r.GetDateTime(6));
-            }, cancel, ("$a", assignmentId));
-        return rows[0];
+        var r = await (
+            from a in db.Assignments
+            join i in db.Items on a.ItemId equals i.Id
+            where a.Id == assignmentId
+            select new { a.Id, a.ItemId, i.PromptText, a.ShownLeft, i.ResponseA, i.ResponseB, a.LeasedUntil }).SingleAsync(cancel);
+        bool aLeft = r.ShownLeft == Choices.A;
+        return new AssignmentView(r.Id, r.ItemId, r.PromptText, aLeft ? r.ResponseA : r.ResponseB, aLeft ? r.ResponseB : r.ResponseA, r.LeasedUntil);
     }
 
     /// <summary>Screen-side ratings (<c>left</c>/<c>right</c> → dimension → 1..5) stored against a/b.</summary>

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services.Labeling;
 
 /// <summary>Projects, their settings and members, and who may do what in them.</summary>
-public sealed class ProjectService(AppDbContext db, TimeProvider clock)
+public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
 {
     public const int MaxNameLength = 200;
     public const int MaxGuidelinesLength = 100_000;
@@ -38,25 +38,31 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
     {
         var project = new Project { Name = "", CreatedAt = clock.GetUtcNow().UtcDateTime };
         Apply(project, settings);
-        db.Projects.Add(project);
-        await db.SaveChangesAsync(cancel);
-        db.ProjectMembers.Add(new ProjectMember { ProjectId = project.Id, UserId = creatorId, Role = ProjectRoles.Lead, AddedAt = project.CreatedAt });
-        await db.SaveChangesAsync(cancel);
-        db.ChangeTracker.Clear();
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await db.InTransactionAsync(null, async c =>
+        {
+            db.Projects.Add(project);
+            await db.SaveChangesAsync(c);
+            db.ProjectMembers.Add(new ProjectMember { ProjectId = project.Id, UserId = creatorId, Role = ProjectRoles.Lead, AddedAt = project.CreatedAt });
+            await db.SaveChangesAsync(c);
+        }, cancel);
         return project;
     }
 
     public async Task UpdateAsync(int projectId, Settings settings, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancel)
             ?? throw new InputException("id", $"No project with id {projectId}.");
         int oldN = project.LabelsPerItem;
         Apply(project, settings);
-        await db.SaveChangesAsync(cancel);
-        db.ChangeTracker.Clear();
-        if (oldN != project.LabelsPerItem)
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"UPDATE items SET IsOpen = (SlotsTaken < {project.LabelsPerItem}) WHERE ProjectId = {projectId};", cancel);
+        int n = project.LabelsPerItem;
+        await db.InTransactionAsync(null, async c =>
+        {
+            await db.SaveChangesAsync(c);
+            if (oldN != n)
+                await db.Items.Where(i => i.ProjectId == projectId).ExecuteUpdateAsync(u => u.SetProperty(i => i.IsOpen, i => i.SlotsTaken < n), c);
+        }, cancel);
     }
 
     private static void Apply(Project project, Settings s)
@@ -80,8 +86,20 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         project.GoldRate = s.GoldRate;
     }
 
-    public Task<Project?> FindAsync(int projectId, CancellationToken cancel = default) =>
-        db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancel);
+    public async Task<Project?> FindAsync(int projectId, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancel);
+    }
+
+    public sealed record ProjectName(int Id, string Name);
+
+    /// <summary>Every project's id and name, by name (pickers).</summary>
+    public async Task<List<ProjectName>> NamesAsync(CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Projects.OrderBy(p => p.Name).Select(p => new ProjectName(p.Id, p.Name)).ToListAsync(cancel);
+    }
 
     /// <summary>
     /// Adds the user with the role, or changes the role of an existing member. Labeler and Lead
@@ -93,6 +111,7 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         if (role is null || !ProjectRoles.All.Contains(role, StringComparer.Ordinal))
             throw new InputException("role", $"Role must be one of: {string.Join(", ", ProjectRoles.All)}; found '{role}'.");
         string normalized = AccountService.NormalizeEmail(email);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == normalized, cancel)
             ?? throw new InputException("email", $"No user with email {normalized}; an admin adds people first.");
         if (user.Role == UserRole.Worker)
@@ -108,7 +127,6 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         }
         else member.Role = role;
         await db.SaveChangesAsync(cancel);
-        db.ChangeTracker.Clear();
         return member;
     }
 
@@ -122,26 +140,30 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
         if (!access.CanManage) throw new InputException("project", "Only a lead or an admin can join a project by themselves; ask a lead to add you.");
         if (access.CanLabel) return;
         int userId = user.UserId()!.Value;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var member = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == userId, cancel);
         if (member is null)
             db.ProjectMembers.Add(new ProjectMember { ProjectId = projectId, UserId = userId, Role = ProjectRoles.Lead, AddedAt = clock.GetUtcNow().UtcDateTime });
         else member.Role = ProjectRoles.Lead; // a manager listed as a project Viewer
         await db.SaveChangesAsync(cancel);
-        db.ChangeTracker.Clear();
     }
 
     public sealed record MemberRow(int UserId, string Email, string Role, UserRole GlobalRole);
 
-    public Task<List<MemberRow>> MembersAsync(int projectId, CancellationToken cancel = default) =>
-        (from m in db.ProjectMembers
-         join u in db.Users on m.UserId equals u.Id
-         where m.ProjectId == projectId
-         orderby u.Email
-         select new MemberRow(u.Id, u.Email, m.Role, u.Role)).AsNoTracking().ToListAsync(cancel);
+    public async Task<List<MemberRow>> MembersAsync(int projectId, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await (from m in db.ProjectMembers
+                      join u in db.Users on m.UserId equals u.Id
+                      where m.ProjectId == projectId
+                      orderby u.Email
+                      select new MemberRow(u.Id, u.Email, m.Role, u.Role)).AsNoTracking().ToListAsync(cancel);
+    }
 
     public async Task<ProjectAccess> AccessAsync(int projectId, ClaimsPrincipal user, CancellationToken cancel = default)
     {
         if (user.UserId() is not int userId) return ProjectAccess.None;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancel)) return ProjectAccess.None;
         bool manager = user.IsInRole(nameof(UserRole.Admin)) || user.IsInRole(nameof(UserRole.Lead));
         string? role = await db.ProjectMembers.Where(m => m.ProjectId == projectId && m.UserId == userId)
@@ -160,6 +182,7 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
     public async Task<(long DoneToday, long Remaining, long MyTotal)> ProgressAsync(int projectId, int userId, CancellationToken cancel = default)
     {
         var today = clock.GetUtcNow().UtcDateTime.Date;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         long doneToday = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == projectId && l.CreatedAt >= today, cancel);
         long total = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == projectId, cancel);
         long open = await db.Items.LongCountAsync(i => i.ProjectId == projectId && i.IsOpen, cancel);
@@ -176,6 +199,7 @@ public sealed class ProjectService(AppDbContext db, TimeProvider clock)
     /// <summary>Projects the user labels in (as a member), with their progress; managers see every project.</summary>
     public async Task<List<ProjectSummary>> ListAsync(int userId, bool all, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var projects = await (from p in db.Projects
                               join m in db.ProjectMembers.Where(m => m.UserId == userId) on p.Id equals m.ProjectId into ms
                               from m in ms.DefaultIfEmpty()

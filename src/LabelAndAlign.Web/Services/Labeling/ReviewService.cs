@@ -5,35 +5,38 @@ using LabelAndAlign.Web.Data.Labeling;
 namespace LabelAndAlign.Web.Services.Labeling;
 
 /// <summary>Agreement figures, the review queue of disagreed items, and lead verdicts.</summary>
-public sealed class ReviewService(AppDbContext db, TimeProvider clock, LabelingPresence? presence = null)
+public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LabelingPresence? presence = null)
 {
     public async Task<AgreementReport> AgreementAsync(int projectId, CancellationToken cancel = default)
     {
-        await using var sql = await Sql.OpenReadAsync(db, cancel);
-        var votes = await sql.QueryAsync("""
-            SELECT l.ItemId, u.Email, l.Choice, l.ShownLeft, l.Seconds, length(i.ResponseA), length(i.ResponseB), i.Gold
-            FROM labels l JOIN items i ON i.Id = l.ItemId JOIN users u ON u.Id = l.LabelerId WHERE l.ProjectId = $p;
-            """, r => new Vote(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(5), r.GetInt32(6),
-                r.IsDBNull(7) ? null : r.GetString(7)), cancel, ("$p", projectId));
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var votes = await (
+            from l in db.Labels
+            join i in db.Items on l.ItemId equals i.Id
+            join u in db.Users on l.LabelerId equals u.Id
+            where l.ProjectId == projectId
+            select new Vote(l.ItemId, u.Email, l.Choice, l.ShownLeft, l.Seconds, i.ResponseA.Length, i.ResponseB.Length, i.Gold)).ToListAsync(cancel);
         var report = Agreement.Compute(votes);
         string rubricJson = await db.Projects.Where(p => p.Id == projectId).Select(p => p.RubricJson).SingleOrDefaultAsync(cancel) ?? "[]";
         var rubric = ProjectService.ParseRubric(rubricJson);
         if (rubric.Count == 0) return report;
-        var ratings = await sql.QueryAsync("""
-            SELECT l.ItemId, u.Email, l.RatingsJson FROM labels l JOIN users u ON u.Id = l.LabelerId
-            WHERE l.ProjectId = $p AND l.RatingsJson IS NOT NULL;
-            """, r => RubricAgreement.Parse(r.GetInt64(0), r.GetString(1), r.GetString(2)).ToList(), cancel, ("$p", projectId));
-        return report with { Rubric = RubricAgreement.Compute(ratings.SelectMany(r => r), rubric) };
+        var ratings = await (
+            from l in db.Labels
+            join u in db.Users on l.LabelerId equals u.Id
+            where l.ProjectId == projectId && l.RatingsJson != null
+            select new { l.ItemId, u.Email, l.RatingsJson }).ToListAsync(cancel);
+        return report with { Rubric = RubricAgreement.Compute(ratings.SelectMany(r => RubricAgreement.Parse(r.ItemId, r.Email, r.RatingsJson!)), rubric) };
     }
 
     /// <summary>Head-to-head results of the models behind the project's items (from their hidden names).</summary>
     public async Task<IReadOnlyList<ModelMatchup>> MatchupsAsync(int projectId, CancellationToken cancel = default)
     {
-        await using var sql = await Sql.OpenReadAsync(db, cancel);
-        var votes = await sql.QueryAsync("""
-            SELECT i.ModelA, i.ModelB, l.Choice FROM labels l JOIN items i ON i.Id = l.ItemId
-            WHERE l.ProjectId = $p AND i.ModelA IS NOT NULL AND i.ModelB IS NOT NULL;
-            """, r => new ModelVote(r.GetString(0), r.GetString(1), r.GetString(2)), cancel, ("$p", projectId));
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var votes = await (
+            from l in db.Labels
+            join i in db.Items on l.ItemId equals i.Id
+            where l.ProjectId == projectId && i.ModelA != null && i.ModelB != null
+            select new ModelVote(i.ModelA!, i.ModelB!, l.Choice)).ToListAsync(cancel);
         return ModelMatchups.Compute(votes);
     }
 
@@ -50,24 +53,25 @@ public sealed class ReviewService(AppDbContext db, TimeProvider clock, LabelingP
     /// <summary>Items with at least two labels that do not all agree, oldest first: those awaiting a verdict, then those resolved (so a verdict can be changed).</summary>
     public async Task<ReviewQueue> ReviewQueueAsync(int projectId, int limit = 50, CancellationToken cancel = default)
     {
-        await using var sql = await Sql.OpenReadAsync(db, cancel);
-        var disagreed = await sql.QueryAsync("""
-            SELECT l.ItemId, i.Verdict IS NOT NULL FROM labels l JOIN items i ON i.Id = l.ItemId WHERE l.ProjectId = $p GROUP BY l.ItemId
-            HAVING COUNT(*) >= 2 AND COUNT(DISTINCT l.Choice) > 1 ORDER BY l.ItemId;
-            """, r => (Id: r.GetInt64(0), Resolved: r.GetInt64(1) == 1), cancel, ("$p", projectId));
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var disagreedIds = db.Labels.Where(l => l.ProjectId == projectId).GroupBy(l => l.ItemId)
+            .Where(g => g.Count() >= 2 && g.Select(l => l.Choice).Distinct().Count() > 1).Select(g => g.Key);
+        var disagreed = await db.Items.Where(i => disagreedIds.Contains(i.Id)).OrderBy(i => i.Id)
+            .Select(i => new { i.Id, Resolved = i.Verdict != null }).ToListAsync(cancel);
         int resolved = disagreed.Count(d => d.Resolved);
-        var result = new List<ReviewItem>();
-        foreach (var (id, _) in disagreed.OrderBy(d => d.Resolved).Take(limit))
-        {
-            var votes = (await sql.QueryAsync("SELECT Choice, COUNT(*) FROM labels WHERE ItemId = $i GROUP BY Choice;",
-                r => (r.GetString(0), r.GetInt32(1)), cancel, ("$i", id))).ToDictionary(x => x.Item1, x => x.Item2);
-            result.Add((await sql.QueryAsync("""
-                SELECT i.ExternalId, i.PromptText, i.ResponseA, i.ResponseB, i.Verdict, u.Email, i.VerdictAt
-                FROM items i LEFT JOIN users u ON u.Id = i.VerdictById WHERE i.Id = $i;
-                """, r => new ReviewItem(id, r.IsDBNull(0) ? null : r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), votes,
-                    r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetDateTime(6)),
-                cancel, ("$i", id)))[0]);
-        }
+        var ids = disagreed.OrderBy(d => d.Resolved).Take(limit).Select(d => d.Id).ToList();
+        var votes = (await db.Labels.Where(l => ids.Contains(l.ItemId)).GroupBy(l => new { l.ItemId, l.Choice })
+                .Select(g => new { g.Key.ItemId, g.Key.Choice, Count = g.Count() }).ToListAsync(cancel))
+            .ToLookup(v => v.ItemId);
+        var items = (await (
+                from i in db.Items
+                where ids.Contains(i.Id)
+                join u in db.Users on i.VerdictById equals (int?)u.Id into verdictBy
+                from u in verdictBy.DefaultIfEmpty()
+                select new { i.Id, i.ExternalId, i.PromptText, i.ResponseA, i.ResponseB, i.Verdict, By = u == null ? null : u.Email, i.VerdictAt })
+            .ToListAsync(cancel)).ToDictionary(i => i.Id);
+        var result = ids.Select(id => items[id]).Select(i => new ReviewItem(i.Id, i.ExternalId, i.PromptText, i.ResponseA, i.ResponseB,
+            votes[i.Id].ToDictionary(v => v.Choice, v => v.Count), i.Verdict, i.By, i.VerdictAt)).ToList();
         return new ReviewQueue(disagreed.Count - resolved, resolved, result);
     }
 
@@ -75,12 +79,14 @@ public sealed class ReviewService(AppDbContext db, TimeProvider clock, LabelingP
     {
         if (verdict is not null && !Choices.All.Contains(verdict))
             throw new InputException("verdict", $"Verdict must be one of a, b, tie, both_bad (or null to clear); found '{verdict}'.");
-        await using var sql = await Sql.BeginAsync(db, cancel);
-        int changed = await sql.ExecuteAsync("UPDATE items SET Verdict = $v, VerdictById = $u, VerdictAt = $now WHERE Id = $i AND ProjectId = $p;",
-            cancel, ("$v", verdict), ("$u", verdict is null ? null : leadId), ("$now", verdict is null ? null : clock.GetUtcNow().UtcDateTime),
-            ("$i", itemId), ("$p", projectId));
+        int? by = verdict is null ? null : leadId;
+        DateTime? at = verdict is null ? null : clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        int changed = await db.Items.Where(i => i.Id == itemId && i.ProjectId == projectId).ExecuteUpdateAsync(s => s
+            .SetProperty(i => i.Verdict, verdict)
+            .SetProperty(i => i.VerdictById, by)
+            .SetProperty(i => i.VerdictAt, at), cancel);
         if (changed == 0) throw new NotFoundException($"No item {itemId} in project {projectId}.");
-        await sql.CommitAsync(cancel);
     }
 
     public sealed record TeamRow(string Labeler, long Labels, long LastHour, DateTime? LastLabelAt, bool Active);
@@ -89,17 +95,21 @@ public sealed class ReviewService(AppDbContext db, TimeProvider clock, LabelingP
     public async Task<List<TeamRow>> TeamAsync(int projectId, CancellationToken cancel = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var hour = now.AddHours(-1);
         var present = presence?.In(projectId) ?? new HashSet<int>();
-        await using var sql = await Sql.OpenReadAsync(db, cancel);
-        return await sql.QueryAsync("""
-            SELECT u.Email,
-                   (SELECT COUNT(*) FROM labels l WHERE l.LabelerId = m.UserId AND l.ProjectId = m.ProjectId),
-                   (SELECT COUNT(*) FROM labels l WHERE l.LabelerId = m.UserId AND l.ProjectId = m.ProjectId AND l.CreatedAt >= $hour),
-                   (SELECT MAX(l.CreatedAt) FROM labels l WHERE l.LabelerId = m.UserId AND l.ProjectId = m.ProjectId),
-                   m.UserId
-            FROM project_members m JOIN users u ON u.Id = m.UserId
-            WHERE m.ProjectId = $p AND m.Role IN ($labeler, $lead) ORDER BY u.Email;
-            """, r => new TeamRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetDateTime(3), present.Contains(r.GetInt32(4))),
-            cancel, ("$p", projectId), ("$hour", now.AddHours(-1)), ("$labeler", ProjectRoles.Labeler), ("$lead", ProjectRoles.Lead));
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var rows = await (
+            from m in db.ProjectMembers
+            join u in db.Users on m.UserId equals u.Id
+            where m.ProjectId == projectId && (m.Role == ProjectRoles.Labeler || m.Role == ProjectRoles.Lead)
+            orderby u.Email
+            select new
+            {
+                u.Email, m.UserId,
+                Labels = db.Labels.LongCount(l => l.LabelerId == m.UserId && l.ProjectId == m.ProjectId),
+                LastHour = db.Labels.LongCount(l => l.LabelerId == m.UserId && l.ProjectId == m.ProjectId && l.CreatedAt >= hour),
+                Last = db.Labels.Where(l => l.LabelerId == m.UserId && l.ProjectId == m.ProjectId).Max(l => (DateTime?)l.CreatedAt),
+            }).ToListAsync(cancel);
+        return rows.Select(r => new TeamRow(r.Email, r.Labels, r.LastHour, r.Last, present.Contains(r.UserId))).ToList();
     }
 }

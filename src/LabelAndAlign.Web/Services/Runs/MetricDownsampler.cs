@@ -37,6 +37,9 @@ public sealed class MetricDownsampler
     /// </summary>
     public long BucketWidth => _bucketWidth;
 
+    /// <summary>The step bucket 0 starts at: bucket = (step - FirstStep) / BucketWidth.</summary>
+    public int FirstStep => _firstStep;
+
     /// <summary>Adds the next point; steps must not decrease.</summary>
     public void Add(PointDto p)
     {
@@ -51,6 +54,18 @@ public sealed class MetricDownsampler
         if (p.Value < _min.Value || double.IsNaN(p.Value)) _min = p;
         if (p.Value > _max.Value) _max = p;
         _last = p;
+    }
+
+    /// <summary>
+    /// Adds a bucket another party reduced (a database): its first point with the lowest value,
+    /// its first point with the highest, and its last, exactly what <see cref="Add"/> keeps of it.
+    /// Buckets come in step order.
+    /// </summary>
+    public void AddBucket(PointDto min, PointDto max, PointDto last)
+    {
+        Flush();
+        _bucket = ((long)last.Step - _firstStep) / _bucketWidth;
+        (_min, _max, _last) = (min, max, last);
     }
 
     /// <summary>The kept points in step order.</summary>

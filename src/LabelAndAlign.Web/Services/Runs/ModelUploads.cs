@@ -33,7 +33,7 @@ public sealed class UploadTooLargeException(long limit)
 /// tokenizer against the vocabulary) and only then moved under their final name and recorded, so a failed, refused
 /// or cancelled upload leaves nothing behind. The result is a checkpoint like a run's: usable as any run's base.
 /// </summary>
-public sealed class ModelUploads(AppDbContext db, IOptions<ModelUploadOptions> options, IConfiguration configuration, TimeProvider clock, AuditLog audit)
+public sealed class ModelUploads(AppDbContext db, IOptions<ModelUploadOptions> options, DatabaseSettings settings, TimeProvider clock, AuditLog audit)
 {
     public const string NameField = "name", FolderField = "folder";
     public const string ModelFile = "model.safetensors", ConfigFile = "config.json", VocabFile = "vocab.json", MergesFile = "merges.txt";
@@ -137,7 +137,7 @@ public sealed class ModelUploads(AppDbContext db, IOptions<ModelUploadOptions> o
     /// <summary>Fills a fresh staging folder, checks it, moves it to its final name and records it; on any failure deletes what was written.</summary>
     private async Task<CheckpointSummary> StageAsync(string name, int? userId, Func<string, Task> fill, CancellationToken cancel)
     {
-        string dataDirectory = PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
+        string dataDirectory = settings.DataDirectory;
         string parent = Path.Combine(dataDirectory, Root);
         Directory.CreateDirectory(parent);
         SweepAbandoned(parent);

@@ -22,8 +22,8 @@ public sealed record LaunchRequest(string? Name, string? Algorithm, JsonObject? 
 /// checkpoints are checked together and every problem is reported at once, in the user's words, before anything is
 /// written; only then is a labeling project frozen into a snapshot and the run queued.
 /// </summary>
-public sealed class RunLauncher(AppDbContext db, DatasetService datasets, ExportService exports, RunsNotifier notifier,
-    EngineSignals signals, TimeProvider clock, IConfiguration configuration, AuditLog audit)
+public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetService datasets, ExportService exports, RunsNotifier notifier,
+    EngineSignals signals, TimeProvider clock, DatabaseSettings settings, AuditLog audit)
 {
     /// <summary>API fields: the run's name, algorithm, options (<c>config.&lt;key&gt;</c>) and sources, as the request names them.</summary>
     public const string NameField = "name", AlgorithmField = "algorithm", DatasetField = "source.datasetId", ProjectField = "source.projectId",
@@ -66,6 +66,7 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
             BaseCheckpointId = request.BaseCheckpointId, RewardCheckpointId = request.RewardCheckpointId, Status = RunStatus.Queued,
             TotalSteps = spec.Trainer.MaxSteps, CreatedById = userId, CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         db.Runs.Add(run);
         try
         {
@@ -97,6 +98,7 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
     /// <summary>The dataset to train on, or the project to freeze into one; null when the source is missing or unusable (errors say why).</summary>
     private async Task<(Dataset? Dataset, Project? Project)?> SourceAsync(LaunchRequest request, Algorithm? algorithm, bool online, List<InputError> errors, CancellationToken cancel)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         if (request.DatasetId is int id)
         {
             var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
@@ -157,6 +159,7 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
     /// <summary>A checkpoint with its run; the run is null for an uploaded model.</summary>
     private async Task<(RunCheckpoint Checkpoint, Run? Run)?> CheckpointAsync(int id, CancellationToken cancel)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel);
         if (checkpoint is null) return null;
         var run = checkpoint.RunId is int r ? await db.Runs.AsNoTracking().FirstOrDefaultAsync(x => x.Id == r, cancel) : null;
@@ -187,5 +190,5 @@ public sealed class RunLauncher(AppDbContext db, DatasetService datasets, Export
 
     private static string Describe(GptConfig c) => $"{c.BlockSize} positions, n_embd {c.Channels}, {c.Layers} layers, {c.Heads} heads";
 
-    private string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
+    private string DataDirectory => settings.DataDirectory;
 }

@@ -13,7 +13,7 @@ namespace LabelAndAlign.Web.Services.Runs;
 /// stand behind it, not who or which project, as the labeling side hides a project from
 /// non-members.
 /// </summary>
-public sealed class RunLineageFilter(AppDbContext db)
+public sealed class RunLineageFilter(IDbContextFactory<AppDbContext> dbs)
 {
     /// <summary>What a reader who may not see the project reads in place of the snapshot's name.</summary>
     public const string HiddenSnapshot = "a labeling project's snapshot (the project is not shared with you)";
@@ -25,6 +25,7 @@ public sealed class RunLineageFilter(AppDbContext db)
     {
         if (AppPolicies.Roles[AppPolicies.Manage].Any(r => reader.IsInRole(r.ToString()))) return runs;
         var datasetIds = runs.Where(r => r.DatasetId is not null).Select(r => r.DatasetId!.Value).Distinct().ToList();
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var sources = await db.Datasets.AsNoTracking().Where(d => datasetIds.Contains(d.Id) && d.SourceProjectId != null)
             .ToDictionaryAsync(d => d.Id, d => d.SourceProjectId!.Value, cancel);
         if (sources.Count == 0) return runs;

@@ -5,7 +5,6 @@ using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Workers;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services.Runs;
@@ -39,10 +38,10 @@ public sealed record CheckpointSummary(int Id, int? RunId, string RunName, int S
 }
 
 /// <summary>Read and cancel runs (<see cref="RunLauncher"/> launches them); read their metrics (downsampled), samples and checkpoints.</summary>
-public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSignals signals, TimeProvider clock, IConfiguration configuration, AuditLog audit) : IMetricReader
+public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier notifier, EngineSignals signals, TimeProvider clock, DatabaseSettings settings, AuditLog audit) : IMetricReader
 {
-    /// <summary>The folder beside the database that holds run folders and checkpoints.</summary>
-    public string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
+    /// <summary>The data folder that holds run folders and checkpoints.</summary>
+    public string DataDirectory => settings.DataDirectory;
 
     public const int DefaultMaxPoints = 1500, MaxMaxPoints = 100_000;
 
@@ -50,6 +49,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var runs = await db.Runs.AsNoTracking().OrderByDescending(r => r.Id).ToListAsync(cancel);
         var names = await db.Datasets.AsNoTracking().Select(d => new { d.Id, d.Name }).ToDictionaryAsync(d => d.Id, d => d.Name, cancel);
         var workers = await db.Workers.AsNoTracking().Select(w => new { w.SessionId, w.Name }).ToDictionaryAsync(w => w.SessionId, w => w.Name, cancel);
@@ -59,6 +59,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
 
     public async Task<RunSummary?> GetAsync(int id, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var r = await db.Runs.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancel);
         if (r is null) return null;
         var dataset = r.DatasetId is int d ? await db.Datasets.AsNoTracking().FirstOrDefaultAsync(x => x.Id == d, cancel) : null;
@@ -80,6 +81,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
     /// </summary>
     public async Task<bool> CancelAsync(int id, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == id, cancel);
         if (run is null) return false;
         if (run.IsFinished) throw new InputException("id", $"Run {id} has already ended ({run.Status}).", isConflict: true);
@@ -104,34 +106,23 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
     /// Names of the metrics a run has logged, sorted. Hops from each name to the next along the
     /// (RunId, Name, Step) index, one seek per name: a DISTINCT read every row of the run, which
     /// kept a run page with a million-point metric blank for 1.8 s before any chart was fetched.
+    /// LINQ has no loose index scan, so this is the one query written out (quoted names read the
+    /// same on SQLite and PostgreSQL).
     /// </summary>
     public async Task<List<string>> MetricNamesAsync(int runId, CancellationToken cancel = default)
     {
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        // Not cancellable: opening a SQLite file is instant, and EF logs a cancelled open (a chart
-        // request dropped by navigating away) as a failure.
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
-        {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = """
-                WITH RECURSIVE names (name) AS (
-                    SELECT (SELECT Name FROM metric_points WHERE RunId = $r ORDER BY Name LIMIT 1)
-                    UNION ALL
-                    SELECT (SELECT Name FROM metric_points WHERE RunId = $r AND Name > names.name ORDER BY Name LIMIT 1)
-                    FROM names WHERE names.name IS NOT NULL)
-                SELECT name FROM names WHERE name IS NOT NULL;
-                """;
-            cmd.Parameters.AddWithValue("$r", runId);
-            var names = new List<string>();
-            await using var reader = await cmd.ExecuteReaderAsync(cancel);
-            while (await reader.ReadAsync(cancel)) names.Add(reader.GetString(0));
-            return names;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        // Not on the request's token (see MetricsAsync): one index hop per name is quick.
+        var names = await db.Database.SqlQuery<string>($"""
+            WITH RECURSIVE names (name) AS (
+                SELECT (SELECT "Name" FROM metric_points WHERE "RunId" = {runId} ORDER BY "Name" LIMIT 1)
+                UNION ALL
+                SELECT (SELECT "Name" FROM metric_points WHERE "RunId" = {runId} AND "Name" > names.name ORDER BY "Name" LIMIT 1)
+                FROM names WHERE names.name IS NOT NULL)
+            SELECT name AS "Value" FROM names WHERE name IS NOT NULL
+            """).ToListAsync(CancellationToken.None);
+        names.Sort(StringComparer.Ordinal);
+        return names;
     }
 
     /// <summary>
@@ -142,39 +133,23 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
     /// </summary>
     public async Task<IReadOnlyDictionary<int, IReadOnlyList<MetricSummary>>> SummariesAsync(IEnumerable<RunSummary> runs, CancellationToken cancel = default)
     {
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var result = new Dictionary<int, IReadOnlyList<MetricSummary>>();
+        foreach (var run in runs)
         {
-            var result = new Dictionary<int, IReadOnlyList<MetricSummary>>();
-            foreach (var run in runs)
+            var list = new List<MetricSummary>();
+            foreach (var metric in RunMetrics.For(run.Algorithm))
             {
-                var list = new List<MetricSummary>();
-                foreach (var metric in RunMetrics.For(run.Algorithm))
-                {
-                    if (await PointAsync(connection, run.Id, metric.Name, "Step DESC", cancel) is not { } last) continue;
-                    string best = metric.Goal == MetricGoal.Minimize ? "Value ASC, Step ASC" : "Value DESC, Step ASC";
-                    var top = await PointAsync(connection, run.Id, metric.Name, best, cancel) ?? last;
-                    list.Add(new MetricSummary(metric.Name, metric.Goal, last.Step, last.Value, top.Step, top.Value));
-                }
-                result[run.Id] = list;
+                var points = db.MetricPoints.Where(p => p.RunId == run.Id && p.Name == metric.Name);
+                var last = await points.OrderByDescending(p => p.Step).Select(p => new { p.Step, p.Value }).FirstOrDefaultAsync(cancel);
+                if (last is null) continue;
+                var ranked = metric.Goal == MetricGoal.Minimize ? points.OrderBy(p => p.Value) : points.OrderByDescending(p => p.Value);
+                var top = await ranked.ThenBy(p => p.Step).Select(p => new { p.Step, p.Value }).FirstOrDefaultAsync(cancel) ?? last;
+                list.Add(new MetricSummary(metric.Name, metric.Goal, last.Step, last.Value, top.Step, top.Value));
             }
-            return result;
+            result[run.Id] = list;
         }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
-
-    private static async Task<(int Step, double Value)?> PointAsync(SqliteConnection connection, int runId, string name, string order, CancellationToken cancel)
-    {
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT Step, Value FROM metric_points WHERE RunId = $r AND Name = $n ORDER BY {order} LIMIT 1;";
-        cmd.Parameters.AddWithValue("$r", runId);
-        cmd.Parameters.AddWithValue("$n", name);
-        await using var reader = await cmd.ExecuteReaderAsync(cancel);
-        return await reader.ReadAsync(cancel) ? (reader.GetInt32(0), reader.GetDouble(1)) : null;
+        return result;
     }
 
     /// <summary>Series at least this long are scanned in two halves on two connections at once.</summary>
@@ -190,89 +165,55 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
         if (maxPoints < 3 || maxPoints > MaxMaxPoints) throw new InputException("maxPoints", $"maxPoints must be between 3 and {MaxMaxPoints}, found {maxPoints}.");
         int lo = fromStep ?? int.MinValue, hi = toStep ?? int.MaxValue;
         if (hi < lo) throw new InputException("toStep", $"toStep {hi} is before fromStep {lo}.");
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        // Not cancellable: opening a SQLite file is instant, and EF logs a cancelled open (a chart
-        // request dropped by navigating away) as a failure.
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        // The two index seeks below are not given the request's token: a chart request dropped by
+        // navigating away would interrupt a pooled SQLite connection mid-statement (which the next
+        // request on it then trips over). The scans check the token themselves.
+        var range = db.MetricPoints.Where(p => p.RunId == runId && p.Name == name && p.Step >= lo && p.Step <= hi);
+        // First and last step straight from the index (MIN and MAX together would scan).
+        int? first = await range.OrderBy(p => p.Step).Select(p => (int?)p.Step).FirstOrDefaultAsync(CancellationToken.None);
+        if (first is null) return [];
+        int last = (await range.OrderByDescending(p => p.Step).Select(p => (int?)p.Step).FirstOrDefaultAsync(CancellationToken.None))!.Value;
+        if ((long)last - first.Value + 1 <= maxPoints)
+        {
+            var all = new List<PointDto>();
+            await db.Dialect.ScanMetricAsync(db, runId, name, lo, hi, all.Add, cancel);
+            return all.Count <= maxPoints ? all : MetricDownsampler.Downsample(all, maxPoints);
+        }
+        var sampler = new MetricDownsampler(first.Value, last, maxPoints);
+        long span = (long)last - first.Value + 1;
+        if (span < ParallelScanSteps || Environment.ProcessorCount < 2)
+        {
+            await db.Dialect.DownsampleMetricAsync(db, runId, name, lo, hi, sampler, cancel);
+            return sampler.Finish();
+        }
+        // A long series: scan its two halves at once, split on a bucket boundary, so each
+        // sampler sees whole buckets and the two outputs join into the one-pass result.
+        long half = (span / sampler.BucketWidth + 1) / 2 * sampler.BucketWidth;
+        int mid = (int)(first.Value + half);
+        var second = new MetricDownsampler(first.Value, last, maxPoints);
+        await using var other = await dbs.CreateDbContextAsync(cancel);
+        var upper = Task.Run(() => other.Dialect.DownsampleMetricAsync(other, runId, name, mid, hi, second, cancel), CancellationToken.None);
         try
         {
-            // First and last step straight from the index (MIN and MAX together would scan).
-            int? first = await EdgeAsync(connection, runId, name, lo, hi, "ASC", cancel);
-            if (first is null) return [];
-            int last = (await EdgeAsync(connection, runId, name, lo, hi, "DESC", cancel))!.Value;
-            if ((long)last - first.Value + 1 <= maxPoints)
-            {
-                var all = new List<PointDto>();
-                Scan(connection, runId, name, lo, hi, all.Add);
-                return all.Count <= maxPoints ? all : MetricDownsampler.Downsample(all, maxPoints);
-            }
-            var sampler = new MetricDownsampler(first.Value, last, maxPoints);
-            long span = (long)last - first.Value + 1;
-            if (span < ParallelScanSteps || Environment.ProcessorCount < 2)
-            {
-                Scan(connection, runId, name, lo, hi, sampler.Add);
-                return sampler.Finish();
-            }
-            // A long series: scan its two halves at once, split on a bucket boundary, so each
-            // sampler sees whole buckets and the two outputs join into the one-pass result.
-            long half = (span / sampler.BucketWidth + 1) / 2 * sampler.BucketWidth;
-            int mid = (int)(first.Value + half);
-            var second = new MetricDownsampler(first.Value, last, maxPoints);
-            await using var other = new SqliteConnection(connection.ConnectionString);
-            await other.OpenAsync(cancel);
-            var upper = Task.Run(() => Scan(other, runId, name, mid, hi, second.Add), cancel);
-            Scan(connection, runId, name, lo, mid - 1, sampler.Add);
-            await upper;
-            var result = sampler.Finish();
-            result.AddRange(second.Finish());
-            return result;
+            await db.Dialect.DownsampleMetricAsync(db, runId, name, lo, mid - 1, sampler, cancel);
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            // The other half's connection must be done before its context goes back to the pool.
+            await upper.ContinueWith(_ => { }, TaskScheduler.Default);
         }
+        await upper;
+        var result = sampler.Finish();
+        result.AddRange(second.Finish());
+        return result;
     }
 
-    /// <summary>
-    /// Streams the points in step order straight through SQLite's C API: a million rows take about
-    /// a fifth of the time they take through ADO.NET's reader, which is what keeps a
-    /// million-point chart under a second. The covering index means no table lookups.
-    /// </summary>
-    private static void Scan(SqliteConnection connection, int runId, string name, int lo, int hi, Action<PointDto> add)
+    public async Task<List<RunSample>> SamplesAsync(int runId, CancellationToken cancel = default)
     {
-        const string sql = "SELECT Step, Value, Time FROM metric_points WHERE RunId = ?1 AND Name = ?2 AND Step BETWEEN ?3 AND ?4 ORDER BY Step;";
-        int rc = SQLitePCL.raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement);
-        if (rc != SQLitePCL.raw.SQLITE_OK) throw new InvalidOperationException($"Preparing the metrics scan failed: {SQLitePCL.raw.sqlite3_errmsg(connection.Handle).utf8_to_string()}");
-        using (statement)
-        {
-            SQLitePCL.raw.sqlite3_bind_int(statement, 1, runId);
-            SQLitePCL.raw.sqlite3_bind_text(statement, 2, name);
-            SQLitePCL.raw.sqlite3_bind_int(statement, 3, lo);
-            SQLitePCL.raw.sqlite3_bind_int(statement, 4, hi);
-            while ((rc = SQLitePCL.raw.sqlite3_step(statement)) == SQLitePCL.raw.SQLITE_ROW)
-                add(new PointDto(SQLitePCL.raw.sqlite3_column_int(statement, 0), SQLitePCL.raw.sqlite3_column_double(statement, 1), SQLitePCL.raw.sqlite3_column_double(statement, 2)));
-            if (rc != SQLitePCL.raw.SQLITE_DONE) throw new InvalidOperationException($"Reading metric points failed: {SQLitePCL.raw.sqlite3_errmsg(connection.Handle).utf8_to_string()}");
-        }
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.RunSamples.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Step).ThenBy(s => s.Id).ToListAsync(cancel);
     }
-
-    private static async Task<int?> EdgeAsync(SqliteConnection connection, int runId, string name, int lo, int hi, string direction, CancellationToken cancel)
-    {
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT Step FROM metric_points WHERE RunId = $r AND Name = $n AND Step BETWEEN $lo AND $hi ORDER BY Step {direction} LIMIT 1;";
-        Bind(cmd, runId, name, lo, hi);
-        return await cmd.ExecuteScalarAsync(cancel) is long step ? (int)step : null;
-    }
-
-    private static void Bind(SqliteCommand cmd, int runId, string name, int lo, int hi)
-    {
-        cmd.Parameters.AddWithValue("$r", runId);
-        cmd.Parameters.AddWithValue("$n", name);
-        cmd.Parameters.AddWithValue("$lo", lo);
-        cmd.Parameters.AddWithValue("$hi", hi);
-    }
-
-    public Task<List<RunSample>> SamplesAsync(int runId, CancellationToken cancel = default) =>
-        db.RunSamples.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Step).ThenBy(s => s.Id).ToListAsync(cancel);
 
     /// <summary>
     /// Each step of a run that has evaluation samples, with what remains of a checkpoint saved there: its id when its
@@ -280,6 +221,7 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
     /// </summary>
     public async Task<List<SampleStep>> SampleStepsAsync(int runId, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var steps = await db.RunSamples.AsNoTracking().Where(s => s.RunId == runId).Select(s => s.Step).Distinct().OrderBy(s => s).ToListAsync(cancel);
         var checkpoints = await db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == runId).ToDictionaryAsync(c => c.Step, cancel);
         string root = DataDirectory;
@@ -289,14 +231,24 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
     }
 
     /// <summary>Checkpoints whose files are still there: a run's, or without <paramref name="runId"/> every run's and then every uploaded model.</summary>
-    public Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, CancellationToken cancel = default) =>
-        CheckpointCatalog.ListAsync(db, DataDirectory, runId, cancel);
+    public async Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await CheckpointCatalog.ListAsync(db, DataDirectory, runId, cancel);
+    }
 
     /// <summary>One checkpoint with its run or uploader, whether or not its files are still there.</summary>
-    public Task<CheckpointSummary?> CheckpointAsync(int id, CancellationToken cancel = default) => CheckpointCatalog.FindAsync(db, id, cancel);
+    public async Task<CheckpointSummary?> CheckpointAsync(int id, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await CheckpointCatalog.FindAsync(db, id, cancel);
+    }
 
-    public Task<RunCheckpoint?> FindCheckpointAsync(int id, CancellationToken cancel = default) =>
-        db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel);
+    public async Task<RunCheckpoint?> FindCheckpointAsync(int id, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancel);
+    }
 
     /// <summary>Every metric shown for the runs, as CSV rows run,run_name,metric,step,value,time (downsampled like the charts).</summary>
     public async Task<string> MetricsCsvAsync(IReadOnlyList<int> runIds, int maxPoints, CancellationToken cancel = default)
@@ -305,11 +257,13 @@ public sealed class RunService(AppDbContext db, RunsNotifier notifier, EngineSig
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         foreach (int id in runIds)
         {
-            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancel);
-            if (run is null) continue;
+            string? runName;
+            await using (var db = await dbs.CreateDbContextAsync(cancel))
+                runName = await db.Runs.Where(r => r.Id == id).Select(r => r.Name).FirstOrDefaultAsync(cancel);
+            if (runName is null) continue;
             foreach (string name in await MetricNamesAsync(id, cancel))
                 foreach (var p in await MetricsAsync(id, name, maxPoints, cancel: cancel))
-                    sb.Append(id).Append(',').Append(CsvCell.Text(run.Name)).Append(',').Append(CsvCell.Text(name)).Append(',').Append(p.Step).Append(',')
+                    sb.Append(id).Append(',').Append(CsvCell.Text(runName)).Append(',').Append(CsvCell.Text(name)).Append(',').Append(p.Step).Append(',')
                       .Append(p.Value.ToString("R", inv)).Append(',').Append(p.Time.ToString("0.###", inv)).Append('\n');
         }
         return sb.ToString();

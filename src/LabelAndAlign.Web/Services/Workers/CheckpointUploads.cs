@@ -23,7 +23,7 @@ namespace LabelAndAlign.Web.Services.Workers;
 /// run's save_total_limit prunes the oldest, as the trainer does in its own folder.
 /// </summary>
 public sealed partial class CheckpointUploads(AppDbContext db, RunReports reports, IOptions<TrainingOptions> options, TimeProvider clock,
-    IConfiguration configuration, ILogger<CheckpointUploads> logger)
+    DatabaseSettings settings, ILogger<CheckpointUploads> logger)
 {
     /// <summary>Files a checkpoint folder holds: at most this many, each a plain file name, at most one subfolder deep (a PPO run's value_model/).</summary>
     private const int MaxFiles = 64;
@@ -34,7 +34,7 @@ public sealed partial class CheckpointUploads(AppDbContext db, RunReports report
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex PlainFileName();
 
-    private string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
+    private string DataDirectory => settings.DataDirectory;
 
     /// <summary>A run's checkpoints folder in the data folder.</summary>
     public static string Folder(string dataDirectory, int runId) =>

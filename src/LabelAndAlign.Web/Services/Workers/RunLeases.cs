@@ -19,11 +19,11 @@ namespace LabelAndAlign.Web.Services.Workers;
 /// and the next claim resumes it from its newest uploaded checkpoint. Times are the app instances' clocks.
 /// </summary>
 public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier,
-    IConfiguration configuration, ILogger<RunLeases> logger)
+    DatabaseSettings settings, ILogger<RunLeases> logger)
 {
     private TrainingOptions Options => options.Value;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
-    private string DataDirectory => PersistenceExtensions.DataDirectory(configuration.GetConnectionString("Default")!);
+    private string DataDirectory => settings.DataDirectory;
 
     /// <summary>
     /// Claims the next run <paramref name="offers"/> can train for <paramref name="session"/>: interrupted runs first

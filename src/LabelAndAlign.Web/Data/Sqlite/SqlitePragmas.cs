@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace LabelAndAlign.Web.Data;
+namespace LabelAndAlign.Web.Data.Sqlite;
 
 /// <summary>
 /// Per-connection settings SQLite does not keep in the file: full fsync on commit (an
@@ -10,6 +10,10 @@ namespace LabelAndAlign.Web.Data;
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
+    public static readonly SqlitePragmas Instance = new();
+
+    private SqlitePragmas() { }
+
     private const string Sql = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)

@@ -1,0 +1,38 @@
+using LabelAndAlign.Web.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelAndAlign.Web.Data;
+
+/// <summary>
+/// The one way to a database context: a short-lived context per operation, of the configured
+/// provider's type. Services take <c>IDbContextFactory&lt;AppDbContext&gt;</c>; nothing holds a
+/// context longer than one method, so pages and background work never share one.
+/// </summary>
+public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>
+{
+    private readonly Func<AppDbContext> _create;
+
+    public AppDbContextFactory(DatabaseSettings settings, ILoggerFactory? loggerFactory = null)
+    {
+        Settings = settings;
+        switch (settings.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+            {
+                var builder = new DbContextOptionsBuilder<SqliteAppDbContext>()
+                    .UseSqlite(settings.ConnectionString)
+                    .AddInterceptors(SqlitePragmas.Instance);
+                if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
+                var options = builder.Options;
+                _create = () => new SqliteAppDbContext(options);
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"Database provider {settings.Provider} is not supported by this build.");
+        }
+    }
+
+    public DatabaseSettings Settings { get; }
+
+    public AppDbContext CreateDbContext() => _create();
+}
