@@ -44,6 +44,29 @@ public class LabelingQueueTests
     }
 
     [Fact]
+    public async Task NextSubmitAndSkip_OnALargeProject_SeekTheirRows_NeverReadTheWholeProject()
+    {
+        // Every queue operation holds the database's one write lock; a statement that reads all of
+        // a project's items makes each of hundreds of waiting labelers wait that much longer.
+        await using var s = await SoloProject.CreateAsync(items: 300, _clock);
+        int u2 = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, u2);
+        var plans = new QueryPlans(s.Db);
+        var queue = new LabelingQueue(plans.Factory, _clock, new LabelingRandom(3));
+        foreach (int u in new[] { s.User, u2 })
+        {
+            var first = (await queue.NextAsync(s.Project, u))!;
+            await queue.SubmitAsync(first.AssignmentId, u, new LabelInput("left"));
+            var second = (await queue.NextAsync(s.Project, u))!;
+            await queue.SkipAsync(second.AssignmentId, u);
+            Assert.NotNull(await queue.NextAsync(s.Project, u));
+        }
+
+        Assert.True(plans.Count >= 30, $"Only {plans.Count} statements were recorded; the recorder missed the queue's queries.");
+        Assert.Empty(plans.WholeReads());
+    }
+
+    [Fact]
     public async Task Next_Twice_ReturnsTheSameOpenAssignment()
     {
         await using var s = await SoloProject.CreateAsync(items: 3, _clock);

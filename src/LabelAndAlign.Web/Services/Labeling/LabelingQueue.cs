@@ -275,10 +275,16 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
             .SetProperty(i => i.SlotsTaken, i => i.SlotsTaken + 1)
             .SetProperty(i => i.IsOpen, i => i.SlotsTaken + 1 < labelsPerItem), cancel);
 
-    /// <summary>The first open item (gold or not) the labeler has not held, finished or skipped; claimed for this transaction.</summary>
+    /// <summary>
+    /// The first open item (gold or not) the labeler has not held, finished or skipped; claimed for
+    /// this transaction. <c>IsOpen</c> is compared with a parameter on purpose: EF writes a bare
+    /// <c>i.IsOpen</c> for a comparison with the constant true, and SQLite seeks an index only on
+    /// <c>IsOpen = ?</c>: with the bare column it read every item of the project and sorted them,
+    /// inside the write lock every labeler waits for.
+    /// </summary>
     private static Task<long?> FreshAsync(AppDbContext db, int projectId, int userId, bool gold, CancellationToken cancel) =>
         db.Items
-            .Where(i => i.ProjectId == projectId && i.IsOpen && i.IsGold == gold &&
+            .Where(i => i.ProjectId == projectId && i.IsOpen == EF.Parameter(true) && i.IsGold == gold &&
                 !db.Assignments.Any(a => a.ItemId == i.Id && a.LabelerId == userId &&
                     (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done || a.Status == AssignmentStatus.Skipped)))
             .OrderBy(i => i.Id).Select(i => (long?)i.Id).ForUpdateSkipLocked().FirstOrDefaultAsync(cancel);
