@@ -44,6 +44,7 @@ public class LabelingQueueTests
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task NextSubmitAndSkip_OnALargeProject_SeekTheirRows_NeverReadTheWholeProject()
     {
         // Every queue operation holds the database's one write lock; a statement that reads all of
