@@ -28,7 +28,8 @@ public sealed partial class QueryPlans : ILoggerProvider, ILogger
 
     /// <summary>
     /// Each recorded statement with the plan steps that read more than the rows it asks for: a
-    /// <c>SCAN</c> (a whole table or index), or a sort (<c>TEMP B-TREE</c>) after seeking only by
+    /// <c>SCAN</c> of a table or index (not <c>SCAN CONSTANT ROW</c>, the one row of a bare
+    /// <c>SELECT EXISTS (…)</c>), or a sort (<c>TEMP B-TREE</c>) after seeking only by
     /// equality, which means every row under that key prefix was read to find the first few. A
     /// sort after a range seek (<c>LeasedUntil &lt; ?</c>) sorts only the rows in the range.
     /// </summary>
@@ -48,7 +49,7 @@ public sealed partial class QueryPlans : ILoggerProvider, ILogger
                 while (reader.Read()) steps.Add(reader.GetString(3));
             bool rangeSeek = steps.Any(s => s.StartsWith("SEARCH", StringComparison.Ordinal) && (s.Contains('<') || s.Contains('>')));
             foreach (var step in steps)
-                if (step.StartsWith("SCAN", StringComparison.Ordinal) || (step.Contains("TEMP B-TREE", StringComparison.Ordinal) && !rangeSeek))
+                if ((step.StartsWith("SCAN", StringComparison.Ordinal) && step != "SCAN CONSTANT ROW") || (step.Contains("TEMP B-TREE", StringComparison.Ordinal) && !rangeSeek))
                     found.Add($"{step}  ←  {sql.ReplaceLineEndings(" ")}");
         }
         return found;
