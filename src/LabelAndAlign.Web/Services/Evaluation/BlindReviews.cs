@@ -18,7 +18,7 @@ public sealed record HumanWinRate(int ProjectId, string ProjectName, int Step, i
 /// <c>run 12 · step 0</c>, which labelers never see — and the project's head-to-head results (<see cref="ModelMatchups"/>,
 /// computed by the labeling side from every vote) come back as the checkpoint's human win rate.
 /// </summary>
-public sealed class BlindReviews(AppDbContext db, RunService runs, ImportService imports, ProjectService projects, ReviewService reviews)
+public sealed class BlindReviews(IDbContextFactory<AppDbContext> dbs, RunService runs, ImportService imports, ProjectService projects, ReviewService reviews)
 {
     /// <summary>The hidden model name of a run's step; the prefix every blind item of the run shares.</summary>
     public static string ModelName(int runId, int step) => $"{Prefix(runId)}{step}";
@@ -79,7 +79,9 @@ public sealed class BlindReviews(AppDbContext db, RunService runs, ImportService
     public async Task<IReadOnlyList<HumanWinRate>> ResultsAsync(int runId, CancellationToken cancel = default)
     {
         string prefix = Prefix(runId);
-        var projectIds = await db.Items.AsNoTracking().Where(i => i.ModelA != null && i.ModelA.StartsWith(prefix)).Select(i => i.ProjectId).Distinct().ToListAsync(cancel);
+        List<int> projectIds;
+        await using (var db = await dbs.CreateDbContextAsync(cancel))
+            projectIds = await db.Items.AsNoTracking().Where(i => i.ModelA != null && i.ModelA.StartsWith(prefix)).Select(i => i.ProjectId).Distinct().ToListAsync(cancel);
         var results = new List<HumanWinRate>();
         foreach (int projectId in projectIds)
         {
