@@ -17,11 +17,8 @@ public class ItemBrowserTests
         int second = await AddUserAsync(s.Db, "second@example.com");
         await JoinAsync(s.Db, s.Project, second);
         await AddItemsAsync(s.Db, s.Project, 5);
-        await using (var ctx = s.Db.CreateContext())
-        {
-            var gold = Stream("""{"prompt": "Gold prompt", "chosen": "right", "rejected": "wrong"}""");
-            Assert.True((await Importer(ctx).ImportAsync(s.Project, gold, ImportService.Format.JsonLines)).Ok);
-        }
+        var gold = Stream("""{"prompt": "Gold prompt", "chosen": "right", "rejected": "wrong"}""");
+        Assert.True((await Importer(s.Db).ImportAsync(s.Project, gold, ImportService.Format.JsonLines)).Ok);
         await LabelAsync(s, s.User, 1, "a");
         await LabelAsync(s, second, 1, "a");
         await LabelAsync(s, s.User, 2, "a");
@@ -34,7 +31,7 @@ public class ItemBrowserTests
     private static async Task LabelAsync(SoloProject s, int labeler, int item, string choice)
     {
         // Skip items until the queue hands out the wanted one; the skips return them to the queue.
-        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(item));
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(item));
         var skipped = new List<long>();
         while (true)
         {
@@ -53,7 +50,7 @@ public class ItemBrowserTests
 
     private static async Task<List<string>> PromptsAsync(SoloProject s, ItemState? state, string? search = null)
     {
-        var page = await new ItemBrowser(s.Context).PageAsync(s.Project, state, new PageRequest(Search: search));
+        var page = await new ItemBrowser(s.Db.Factory).PageAsync(s.Project, state, new PageRequest(Search: search));
         Assert.Equal(page.Items.Count, page.Total);
         return page.Items.Select(r => r.Prompt).ToList();
     }
@@ -78,7 +75,7 @@ public class ItemBrowserTests
         await using var s = await SoloProject.CreateAsync(items: 0, labelsPerItem: 2);
         await ArrangeAsync(s);
 
-        var rows = (await new ItemBrowser(s.Context).PageAsync(s.Project, null, new PageRequest())).Items;
+        var rows = (await new ItemBrowser(s.Db.Factory).PageAsync(s.Project, null, new PageRequest())).Items;
 
         Assert.Equal([ItemState.Complete, ItemState.Complete, ItemState.InProgress, ItemState.Unlabeled, ItemState.Unlabeled, ItemState.Unlabeled], rows.Select(r => r.State));
         Assert.Equal([false, true, false, false, false, false], rows.Select(r => r.Disagreement));
@@ -102,7 +99,7 @@ public class ItemBrowserTests
     public async Task Page_PagesAndSortsInTheDatabase()
     {
         await using var s = await SoloProject.CreateAsync(items: 30);
-        var browser = new ItemBrowser(s.Context);
+        var browser = new ItemBrowser(s.Db.Factory);
 
         var second = await browser.PageAsync(s.Project, null, new PageRequest(Page: 1, PageSize: 10));
         var newest = await browser.PageAsync(s.Project, null, new PageRequest(PageSize: 3, SortBy: "Id", Descending: true));
@@ -116,10 +113,9 @@ public class ItemBrowserTests
     public async Task Page_CutsALongPromptToThePreview()
     {
         await using var s = await SoloProject.CreateAsync(items: 0);
-        await using (var ctx = s.Db.CreateContext())
-            Assert.True((await Importer(ctx).ImportAsync(s.Project, Stream($$"""{"prompt": "{{new string('x', 1000)}}", "response_a": "a", "response_b": "b"}"""), ImportService.Format.JsonLines)).Ok);
+        Assert.True((await Importer(s.Db).ImportAsync(s.Project, Stream($$"""{"prompt": "{{new string('x', 1000)}}", "response_a": "a", "response_b": "b"}"""), ImportService.Format.JsonLines)).Ok);
 
-        var row = Assert.Single((await new ItemBrowser(s.Context).PageAsync(s.Project, null, new PageRequest())).Items);
+        var row = Assert.Single((await new ItemBrowser(s.Db.Factory).PageAsync(s.Project, null, new PageRequest())).Items);
 
         Assert.Equal(ItemBrowser.PreviewChars, row.Prompt.Length);
     }
@@ -129,7 +125,7 @@ public class ItemBrowserTests
     {
         await using var s = await SoloProject.CreateAsync(items: 0, labelsPerItem: 2);
         await ArrangeAsync(s);
-        var browser = new ItemBrowser(s.Context);
+        var browser = new ItemBrowser(s.Db.Factory);
         long second = (await browser.PageAsync(s.Project, null, new PageRequest())).Items[1].Id;
 
         var byNumber = await browser.PageAsync(s.Project, null, new PageRequest(Search: $"#{second}"));
@@ -147,7 +143,7 @@ public class ItemBrowserTests
         Assert.Equal("state", Assert.Throws<InputException>(() => ItemBrowser.ParseState("finished")).Field);
         Assert.Equal(ItemState.InProgress, ItemBrowser.ParseState("in_progress"));
         Assert.Null(ItemBrowser.ParseState("all"));
-        await Assert.ThrowsAsync<NotFoundException>(() => new ItemBrowser(s.Context).PageAsync(s.Project + 1, null, new PageRequest()));
+        await Assert.ThrowsAsync<NotFoundException>(() => new ItemBrowser(s.Db.Factory).PageAsync(s.Project + 1, null, new PageRequest()));
     }
 
     [Fact]
@@ -155,13 +151,13 @@ public class ItemBrowserTests
     {
         await using var s = await SoloProject.CreateAsync(items: 0, labelsPerItem: 2);
         await ArrangeAsync(s);
-        long id = (await new ItemBrowser(s.Context).PageAsync(s.Project, ItemState.Disagreement, new PageRequest())).Items[0].Id;
+        long id = (await new ItemBrowser(s.Db.Factory).PageAsync(s.Project, ItemState.Disagreement, new PageRequest())).Items[0].Id;
 
-        var item = (await new ItemBrowser(s.Context).FindAsync(s.Project, id))!;
+        var item = (await new ItemBrowser(s.Db.Factory).FindAsync(s.Project, id))!;
 
         Assert.Equal(("Prompt 2", "a-2", "b-2", "m1", "m2"), (item.Prompt, item.ResponseA, item.ResponseB, item.ModelA, item.ModelB));
         Assert.Equal([("l@example.com", "a"), ("second@example.com", "b")], item.Votes.Select(v => (v.Labeler, v.Choice)));
         Assert.True(item.Disagreement);
-        Assert.Null(await new ItemBrowser(s.Context).FindAsync(s.Project + 1, id));
+        Assert.Null(await new ItemBrowser(s.Db.Factory).FindAsync(s.Project + 1, id));
     }
 }

@@ -105,7 +105,7 @@ public class ProjectServiceTests
     public async Task Page_SearchesSortsAndPagesProjects_WithCountsAndTheUsersRole()
     {
         await using var s = await SoloProject.CreateAsync(items: 3);
-        var projects = new ProjectService(s.Context, TimeProvider.System);
+        var projects = new ProjectService(s.Db.Factory, TimeProvider.System);
         int other = await AddUserAsync(s.Db, "other@example.com", UserRole.Lead);
         foreach (var name in new[] { "Beta 50%", "Alpha", "Beta_two" })
             await projects.CreateAsync(new ProjectService.Settings { Name = name }, other);

@@ -8,7 +8,7 @@ namespace LabelAndAlign.Web.Tests;
 public class RemovalsTests
 {
     private static Removals Removals(SoloProject s) =>
-        new(s.Context, new AuditLog(s.Context, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
+        new(s.Db.Factory, new AuditLog(s.Db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()));
 
     private static async Task<List<string>> AuditAsync(SoloProject s)
     {
@@ -33,7 +33,7 @@ public class RemovalsTests
     public async Task DeleteItem_WithALabel_IsRefused_AndTheLabelStays()
     {
         await using var s = await SoloProject.CreateAsync(items: 1);
-        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1));
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(1));
         var next = (await queue.NextAsync(s.Project, s.User))!;
         await queue.SubmitAsync(next.AssignmentId, s.User, new LabelInput("tie"));
         long id = await s.Context.Items.Select(i => i.Id).SingleAsync();
@@ -50,7 +50,7 @@ public class RemovalsTests
     public async Task DeleteItem_InALabelersHands_IsRefused()
     {
         await using var s = await SoloProject.CreateAsync(items: 1);
-        await new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1)).NextAsync(s.Project, s.User);
+        await new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(1)).NextAsync(s.Project, s.User);
         long id = await s.Context.Items.Select(i => i.Id).SingleAsync();
 
         var e = await Assert.ThrowsAsync<InputException>(() => Removals(s).DeleteItemAsync(s.Project, id));
@@ -63,7 +63,7 @@ public class RemovalsTests
     public async Task DeleteItem_SkippedOnce_IsStillDeletable()
     {
         await using var s = await SoloProject.CreateAsync(items: 1);
-        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1));
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(1));
         await queue.SkipAsync((await queue.NextAsync(s.Project, s.User))!.AssignmentId, s.User);
         long id = await s.Context.Items.Select(i => i.Id).SingleAsync();
 
@@ -87,14 +87,14 @@ public class RemovalsTests
     public async Task RemoveMember_KeepsTheirLabels_StopsTheirLabeling_AndAuditsIt()
     {
         await using var s = await SoloProject.CreateAsync(items: 2);
-        var queue = new LabelingQueue(s.Context, TimeProvider.System, new LabelingRandom(1));
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(1));
         await queue.SubmitAsync((await queue.NextAsync(s.Project, s.User))!.AssignmentId, s.User, new LabelInput("tie"));
 
         string? email = await Removals(s).RemoveMemberAsync(s.Project, s.User);
 
         Assert.Equal("l@example.com", email);
         Assert.Equal(1, await s.Context.Labels.CountAsync(l => l.LabelerId == s.User));
-        Assert.Empty(await new ProjectService(s.Context, TimeProvider.System).MembersAsync(s.Project));
+        Assert.Empty(await new ProjectService(s.Db.Factory, TimeProvider.System).MembersAsync(s.Project));
         await Assert.ThrowsAsync<NotAllowedException>(() => queue.NextAsync(s.Project, s.User));
         Assert.Equal([$"project.member.remove: l@example.com from project {s.Project}"], await AuditAsync(s));
     }
@@ -105,7 +105,7 @@ public class RemovalsTests
         await using var s = await SoloProject.CreateAsync(items: 0);
 
         Assert.Null(await Removals(s).RemoveMemberAsync(s.Project, s.User + 100));
-        Assert.Single(await new ProjectService(s.Context, TimeProvider.System).MembersAsync(s.Project));
+        Assert.Single(await new ProjectService(s.Db.Factory, TimeProvider.System).MembersAsync(s.Project));
         Assert.Empty(await AuditAsync(s));
     }
 

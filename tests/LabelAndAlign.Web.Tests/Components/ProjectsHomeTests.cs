@@ -17,7 +17,7 @@ public sealed class ProjectsHomeTests : UiTestContext
 
     public ProjectsHomeTests()
     {
-        Services.AddScoped(_ => _db.CreateContext());
+        Services.AddSingleton(_db.Factory);
         Services.AddScoped<ProjectService>();
         Services.AddScoped<ImportService>();
         Services.AddSingleton(new ItemParser(new LabelingRandom(1)));

@@ -13,7 +13,7 @@ public enum ItemState { Unlabeled, InProgress, Complete, Disagreement, Gold }
 /// its responses. Every filter is a query on the items' indexes (project, label count, gold) or,
 /// for disagreement, on the labels' (project, item) index; only text search reads the texts.
 /// </summary>
-public sealed class ItemBrowser(AppDbContext db)
+public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
 {
     /// <summary>How much of the prompt a row shows.</summary>
     public const int PreviewChars = 160;
@@ -58,6 +58,7 @@ public sealed class ItemBrowser(AppDbContext db)
 
     public async Task<PageOf<ItemRow>> PageAsync(int projectId, ItemState? state, PageRequest query, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         int n = await db.Projects.Where(p => p.Id == projectId).Select(p => (int?)p.LabelsPerItem).SingleOrDefaultAsync(cancel)
             ?? throw new NotFoundException($"No project with id {projectId}.");
         var disagreed = db.Labels.Where(l => l.ProjectId == projectId).GroupBy(l => l.ItemId)
@@ -100,6 +101,7 @@ public sealed class ItemBrowser(AppDbContext db)
     /// <summary>One item of the project whole, with its votes oldest first; null when the project has no such item.</summary>
     public async Task<ItemDetail?> FindAsync(int projectId, long itemId, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var item = await (from i in db.Items.AsNoTracking()
                           join p in db.Projects on i.ProjectId equals p.Id
                           join u in db.Users on i.VerdictById equals (int?)u.Id into us

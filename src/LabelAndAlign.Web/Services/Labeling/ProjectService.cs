@@ -227,6 +227,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
     /// </summary>
     public async Task<PageOf<ProjectRow>> PageAsync(int userId, PageRequest query, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var projects = db.Projects.AsNoTracking();
         if (query.Pattern is string pattern)
         {

@@ -9,12 +9,13 @@ namespace LabelAndAlign.Web.Services.Labeling;
 /// leave; a project is deleted only while it holds no item and no dataset was frozen from it.
 /// Every removal is audited, from the page and the API alike.
 /// </summary>
-public sealed class Removals(AppDbContext db, AuditLog audit)
+public sealed class Removals(IDbContextFactory<AppDbContext> dbs, AuditLog audit)
 {
     public async Task DeleteItemAsync(int projectId, long itemId, CancellationToken cancel = default)
     {
         // One statement checks and deletes, so a label or lease arriving in between cannot be lost:
         // its counters would fail the condition. Skipped and expired assignments go with the item.
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         int deleted = await db.Items.Where(i => i.Id == itemId && i.ProjectId == projectId && i.LabelCount == 0 && i.SlotsTaken == 0)
             .ExecuteDeleteAsync(cancel);
         if (deleted == 0)
@@ -38,6 +39,7 @@ public sealed class Removals(AppDbContext db, AuditLog audit)
     /// </summary>
     public async Task<string?> RemoveMemberAsync(int projectId, int userId, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var email = await (from m in db.ProjectMembers
                            join u in db.Users on m.UserId equals u.Id
                            where m.ProjectId == projectId && m.UserId == userId
