@@ -56,6 +56,7 @@ public sealed class Removals(IDbContextFactory<AppDbContext> dbs, AuditLog audit
     /// </summary>
     public async Task<string> DeleteProjectAsync(int projectId, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId).Select(p => new { p.Name }).SingleOrDefaultAsync(cancel)
             ?? throw new NotFoundException($"No project with id {projectId}.");
         long items = await db.Items.LongCountAsync(i => i.ProjectId == projectId, cancel);
