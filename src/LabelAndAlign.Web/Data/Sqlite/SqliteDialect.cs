@@ -23,6 +23,9 @@ public sealed class SqliteDialect : DatabaseDialect
     public override async Task<T> InTransactionAsync<T>(AppDbContext db, WriteLock? writeLock, Func<CancellationToken, Task<T>> body, CancellationToken cancel)
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancel);
+        // The body commits or rolls back whole: SaveChanges needs no savepoint of its own (two more
+        // statements inside the write lock every other writer waits for).
+        db.Database.AutoSavepointsEnabled = false;
         var result = await body(cancel);
         await tx.CommitAsync(cancel);
         return result;
