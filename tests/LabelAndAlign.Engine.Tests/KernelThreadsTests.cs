@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Kernels;
 
 namespace LabelAndAlign.Engine.Tests;
@@ -53,6 +55,26 @@ public class KernelThreadsTests
         finally
         {
             KernelThreads.Active = before;
+        }
+    }
+
+    /// <summary>A worker lowers its compute threads' scheduling through this hook: it must run on each, before it computes.</summary>
+    [Fact]
+    public void ThreadStart_RunsFirstOnEveryThreadOfASamplingTeam()
+    {
+        var started = new ConcurrentBag<string?>();
+        var before = KernelThreads.ThreadStart;
+        try
+        {
+            KernelThreads.ThreadStart = () => started.Add(Thread.CurrentThread.Name);
+            using var team = new ComputeTeam(3);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (started.Count(n => n is "lna-compute-1" or "lna-compute-2") < 2 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            Assert.Equal(["lna-compute-1", "lna-compute-2"], started.Where(n => n?.StartsWith("lna-compute-", StringComparison.Ordinal) == true).Order());
+        }
+        finally
+        {
+            KernelThreads.ThreadStart = before;
         }
     }
 }

@@ -1,5 +1,6 @@
 using LabelAndAlign.Cli.Training;
 using LabelAndAlign.Cli.Worker;
+using LabelAndAlign.Engine.Kernels;
 
 namespace LabelAndAlign.Cli.Commands;
 
@@ -8,7 +9,8 @@ namespace LabelAndAlign.Cli.Commands;
 /// LabelAndAlign server. It connects to the server's engine hub with a Worker account's API key, says what it can do,
 /// takes the runs it can train, fetches their data and checkpoints over HTTP, trains them through the one recipe and
 /// sends back metrics, samples and checkpoints. It never opens the server's database. Ctrl+C pauses its runs at a
-/// checkpoint (uploaded) so another worker resumes them; a second Ctrl+C quits at once.
+/// checkpoint (uploaded) so another worker resumes them; a second Ctrl+C quits at once. <c>--nice</c> and
+/// <c>--sched-idle</c> make it leave the cores to a web app on the same machine (the app's local workers use both).
 /// </summary>
 public sealed class WorkerCommand : ICliCommand
 {
@@ -19,7 +21,7 @@ public sealed class WorkerCommand : ICliCommand
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(15);
 
     public string Name => "worker";
-    public string Summary => "train runs for a server: --server URL --api-key KEY [--name N --max-runs 1 --work-dir DIR --nice 0-19]";
+    public string Summary => "train runs for a server: --server URL --api-key KEY [--name N --max-runs 1 --work-dir DIR --nice 0-19 --sched-idle]";
 
     public async Task<int> RunAsync(CliArgs args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -30,6 +32,7 @@ public sealed class WorkerCommand : ICliCommand
         int maxRuns = args.Int("max-runs", 1);
         string? workDir = args.String("work-dir");
         int? nice = args.Has("nice") ? args.Int("nice", 0) : null;
+        bool schedIdle = args.Flag("sched-idle");
         args.RejectUnknown();
 
         if (!Uri.TryCreate(serverText, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
@@ -45,6 +48,13 @@ public sealed class WorkerCommand : ICliCommand
 
         var log = new WorkerLog(stdout);
         if (nice is int n) log.Write($"running at nice {n} ({WorkerPriority.Lower(n)} threads)");
+        if (schedIdle)
+        {
+            // Before anything computes: every compute thread (each job's own, the engine's helpers) starts under SCHED_IDLE.
+            var compute = new IdleCompute(log);
+            KernelThreads.ThreadStart = compute.Enter;
+            log.Write(compute.Available is { } why ? $"--sched-idle: {why}; compute threads run at the worker's priority" : "compute threads run under SCHED_IDLE");
+        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var abandon = new CancellationTokenSource();
         if (attached)

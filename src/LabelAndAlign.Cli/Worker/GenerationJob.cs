@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using LabelAndAlign.Engine.Inference;
+using LabelAndAlign.Engine.Kernels;
 using LabelAndAlign.Engine.Training;
 using LabelAndAlign.Protocol;
 using Microsoft.AspNetCore.SignalR;
@@ -42,6 +43,8 @@ public sealed class GenerationJob(GenerationAssignment assignment, EngineConnect
             var options = new SamplingOptions { MaxNewTokens = assignment.MaxNewTokens, Temperature = assignment.Temperature, TopP = assignment.TopP };
             var result = await Task.Factory.StartNew(() =>
             {
+                Thread.CurrentThread.Name = $"lna-generate-{Id}";
+                KernelThreads.ThreadStart?.Invoke();
                 var fromA = Sample(a, "checkpointA", inputs, options with { Seed = assignment.Seed }, 0);
                 var fromB = Sample(b, assignment.CheckpointB is null ? "checkpointA" : "checkpointB", inputs, options with { Seed = unchecked(assignment.Seed + 1) }, prompts);
                 return new GeneratedResponses(fromA, fromB);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using LabelAndAlign.Engine.Kernels;
 using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.TaskPacks;
 using LabelAndAlign.Engine.Training;
@@ -107,6 +108,9 @@ public sealed class RunJob(RunAssignment assignment, EngineConnection engine, st
 
     private RunEnd? Train(RunInputs inputs, RunUplink uplink)
     {
+        // A thread of its own (long-running, never reused), so it is this run's compute thread and nothing else's.
+        Thread.CurrentThread.Name = $"lna-run-{RunId}";
+        KernelThreads.ThreadStart?.Invoke();
         var token = _stop.Token;
         try
         {

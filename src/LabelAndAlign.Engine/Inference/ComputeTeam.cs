@@ -122,6 +122,7 @@ public sealed class ComputeTeam : IDisposable
 
     private void Loop(Worker w)
     {
+        Kernels.Par.ThreadStart?.Invoke();
         int seen = 0;
         while (true)
         {

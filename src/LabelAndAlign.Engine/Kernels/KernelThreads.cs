@@ -28,6 +28,18 @@ public static class KernelThreads
     }
 
     /// <summary>
+    /// Runs first on every compute thread the engine starts (the kernels' helpers, sampling's
+    /// <see cref="Inference.ComputeTeam"/>), before it computes anything: a host that shares the machine with
+    /// latency-sensitive work lowers those threads' scheduling there (a worker beside the web app puts them under
+    /// Linux's SCHED_IDLE). Set it before the first parallel kernel runs; threads started earlier keep theirs.
+    /// </summary>
+    public static Action? ThreadStart
+    {
+        get => Par.ThreadStart;
+        set => Par.ThreadStart = value;
+    }
+
+    /// <summary>
     /// true (default): GEMMs are split over <see cref="Workers"/> with single-threaded OpenBLAS calls.
     /// false: each GEMM is one OpenBLAS call using OpenBLAS's own threads (set them with
     /// <see cref="Native.Blas.SetThreads"/>), and attention's per-head products run in sequence.

@@ -17,6 +17,7 @@ internal static class Par
     private static int _workers = Math.Max(1, Environment.ProcessorCount);
     private static int _active = int.MaxValue;
     private static readonly Pool Helpers = new();
+    private static Action? _threadStart;
 
     [ThreadStatic] private static bool _inParallel;
 
@@ -35,6 +36,13 @@ internal static class Par
     {
         get => Math.Min(_workers, Volatile.Read(ref _active));
         set => Volatile.Write(ref _active, Math.Max(1, value));
+    }
+
+    /// <summary>Runs first on every compute thread the engine starts (see <see cref="KernelThreads.ThreadStart"/>).</summary>
+    public static Action? ThreadStart
+    {
+        get => Volatile.Read(ref _threadStart);
+        set => Volatile.Write(ref _threadStart, value);
     }
 
     /// <summary>
@@ -145,6 +153,7 @@ internal static class Par
             {
                 var thread = new Thread(() =>
                 {
+                    ThreadStart?.Invoke();
                     _inParallel = true;
                     while (true)
                     {

@@ -1,6 +1,9 @@
+using System.Globalization;
+using LabelAndAlign.Web.Services.Workers;
+
 namespace LabelAndAlign.Web.Hosting;
 
-/// <summary>Where the local workers' <c>lna</c> is, and the loopback address they reach this app at.</summary>
+/// <summary>Where the local workers' <c>lna</c> is, how it is started, and the loopback address it reaches this app at.</summary>
 public static class LocalWorkerCommand
 {
     private const string Executable = "lna";
@@ -22,6 +25,21 @@ public static class LocalWorkerCommand
         foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             tried.Add(Path.Combine(dir, Executable));
         return (tried.FirstOrDefault(File.Exists), tried);
+    }
+
+    /// <summary>
+    /// <c>lna worker</c>'s arguments for a local worker (its key goes over stdin, <c>--attached</c>). On Linux it is
+    /// told to leave the cores to this app: <c>--nice</c> for all its threads and <c>--sched-idle</c> for its compute
+    /// threads; elsewhere neither exists, and it runs at the app's priority.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments(string url, string name, TrainingOptions options, bool linux)
+    {
+        var args = new List<string> { "worker", "--server", url, "--name", name, "--attached",
+            "--max-runs", Math.Max(1, options.MaxConcurrentRuns).ToString(CultureInfo.InvariantCulture) };
+        if (!linux) return args;
+        args.AddRange(["--nice", Math.Clamp(options.LocalWorkerNice, 0, 19).ToString(CultureInfo.InvariantCulture)]);
+        if (options.LocalWorkerSchedIdle) args.Add("--sched-idle");
+        return args;
     }
 
     /// <summary>

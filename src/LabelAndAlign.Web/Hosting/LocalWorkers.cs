@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
@@ -13,7 +12,7 @@ namespace LabelAndAlign.Web.Hosting;
 
 /// <summary>
 /// The embedded default: <c>Training:LocalWorkers</c> <c>lna worker</c> child processes that train over the same
-/// protocol as any other worker, at a lower scheduling priority than the app. Their key is minted at start for the
+/// protocol as any other worker, at a lower scheduling priority than the app (see <see cref="LocalWorkerCommand.Arguments"/>). Their key is minted at start for the
 /// local-workers account and handed over stdin (never written anywhere); a child that dies is started again after a
 /// pause that grows while it keeps dying; on shutdown the children are told to stop (stdin closes), pause their runs
 /// at a checkpoint and report them, and only then does the app stop serving.
@@ -85,10 +84,7 @@ public sealed class LocalWorkers(IServiceScopeFactory scopes, IServer server, IH
             {
                 RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
-            foreach (string a in new[] { "worker", "--server", url, "--name", name, "--attached",
-                "--max-runs", Math.Max(1, o.MaxConcurrentRuns).ToString(CultureInfo.InvariantCulture),
-                "--nice", Math.Clamp(o.LocalWorkerNice, 0, 19).ToString(CultureInfo.InvariantCulture) })
-                start.ArgumentList.Add(a);
+            foreach (string a in LocalWorkerCommand.Arguments(url, name, o, OperatingSystem.IsLinux())) start.ArgumentList.Add(a);
             var began = DateTime.UtcNow;
             using var child = new Process { StartInfo = start };
             child.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) logger.LogInformation("[{Worker}] {Line}", name, line); };

@@ -22,6 +22,13 @@ public sealed class TrainingOptions
     public int LocalWorkerNice { get; set; } = 10;
 
     /// <summary>
+    /// The local workers' compute threads run under Linux's SCHED_IDLE: only on cores nothing else wants, and off them
+    /// the moment a request needs one (a nice value alone still lets a training thread finish its slice first). The
+    /// threads that keep the connection and the leases stay at <see cref="LocalWorkerNice"/>.
+    /// </summary>
+    public bool LocalWorkerSchedIdle { get; set; } = true;
+
+    /// <summary>
     /// Starts of one run in a row that ended without a clean stop (its worker crashed, ran out of memory, was killed,
     /// or went silent past its lease) before the run fails instead of being resumed again.
     /// </summary>
