@@ -55,9 +55,9 @@ public sealed class WorkerFleetTests(ITestOutputHelper output) : AdminAppTest(ou
         return JsonDocument.Parse(body).RootElement.GetProperty("key").GetString()!;
     }
 
-    private async Task<WorkerProcess> StartWorkerAsync(string key, string name, bool waitConnected = true)
+    private async Task<WorkerProcess> StartWorkerAsync(string key, string name, bool waitConnected = true, IReadOnlyList<string>? options = null)
     {
-        var worker = await WorkerProcess.StartAsync(App.BaseUrl, key, name, waitConnected);
+        var worker = await WorkerProcess.StartAsync(App.BaseUrl, key, name, waitConnected, options: options);
         _workers.Add(worker);
         return worker;
     }
@@ -235,6 +235,34 @@ public sealed class WorkerFleetTests(ITestOutputHelper output) : AdminAppTest(ou
         Assert.InRange(ResumedAt(again, id), newest, newest + 10);
         Assert.Equal(Enumerable.Range(1, Steps), await LossStepsAsync(id));
         Assert.Contains("Its worker phoenix restarted at step", App.Output);
+    }
+
+    [Fact]
+    public async Task WhileLabelersWork_AWorkerOnThisMachineLeavesACore_UnlessItsComputeThreadsGiveWayAlready()
+    {
+        int cores = System.Environment.ProcessorCount;
+        Assert.True(cores > 1, "a worker leaves a core only where it has more than one; run this on 2 cores or more");
+        string key = await WorkerKeyAsync();
+        var plain = await StartWorkerAsync(key, "plain");
+        var idle = await StartWorkerAsync(key, "idle", options: ["--sched-idle"]);
+        Assert.Contains("compute threads run under SCHED_IDLE", idle.Output);
+
+        // A labeler takes an item: labelers are at work on this app.
+        var created = await Api().PostAsJsonAsync("/api/projects", new { name = "busy", labelsPerItem = 1 });
+        int project = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt32();
+        var import = await Api().PostAsync($"/api/projects/{project}/items",
+            new StringContent("{\"prompt\":\"p\",\"response_a\":\"a\",\"response_b\":\"b\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
+        var (labelerId, email) = await CreateUserAsync("labeler", "Labeler", "labeler-password");
+        Assert.True((await Api().PostAsJsonAsync($"/api/projects/{project}/members", new { email, role = "Labeler" })).IsSuccessStatusCode);
+        var labeler = await KeyForAsync(labelerId);
+        var next = await labeler.PostAsync($"/api/projects/{project}/assignments/next", null);
+        Assert.True(next.IsSuccessStatusCode, await next.Content.ReadAsStringAsync());
+
+        // Told at their next heartbeat: the plain worker sits a thread out; the one under SCHED_IDLE needs not.
+        await plain.WaitForOutputAsync($"labelers are at work on this machine: computing on {cores - 1} of {cores} threads", TimeSpan.FromSeconds(30));
+        await idle.WaitForOutputAsync($"labelers are at work on this machine: computing on all {cores} threads, which give way to them (SCHED_IDLE)", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain($"computing on {cores - 1} of {cores} threads", idle.Output);
     }
 
     [Fact]

@@ -28,15 +28,16 @@ public sealed class WorkerProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Starts <c>lna worker --server … --api-key … --name …</c> and waits until it says it is connected.</summary>
-    public static async Task<WorkerProcess> StartAsync(string server, string apiKey, string name, bool waitConnected = true, int maxRuns = 1)
+    /// <summary>Starts <c>lna worker --server … --api-key … --name …</c> (and <paramref name="options"/>) and waits until it says it is connected.</summary>
+    public static async Task<WorkerProcess> StartAsync(string server, string apiKey, string name, bool waitConnected = true, int maxRuns = 1,
+        IReadOnlyList<string>? options = null)
     {
         string workDirectory = Path.Combine(Path.GetTempPath(), "lna-e2e-workers", Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo(BuiltExecutable.Find("LabelAndAlign.Cli", "lna"))
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (string a in new[] { "worker", "--server", server, "--api-key", apiKey, "--name", name, "--max-runs", maxRuns.ToString(System.Globalization.CultureInfo.InvariantCulture), "--work-dir", workDirectory })
+        foreach (string a in new[] { "worker", "--server", server, "--api-key", apiKey, "--name", name, "--max-runs", maxRuns.ToString(System.Globalization.CultureInfo.InvariantCulture), "--work-dir", workDirectory }.Concat(options ?? []))
             start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start lna worker.");
         var worker = new WorkerProcess(process, name, workDirectory);

@@ -48,12 +48,15 @@ public sealed class WorkerCommand : ICliCommand
 
         var log = new WorkerLog(stdout);
         if (nice is int n) log.Write($"running at nice {n} ({WorkerPriority.Lower(n)} threads)");
+        bool idleCompute = false;
         if (schedIdle)
         {
             // Before anything computes: every compute thread (each job's own, the engine's helpers) starts under SCHED_IDLE.
             var compute = new IdleCompute(log);
-            KernelThreads.ThreadStart = compute.Enter;
-            log.Write(compute.Available is { } why ? $"--sched-idle: {why}; compute threads run at the worker's priority" : "compute threads run under SCHED_IDLE");
+            string? refused = compute.Available;
+            idleCompute = refused is null;
+            if (idleCompute) KernelThreads.ThreadStart = compute.Enter;
+            log.Write(refused is null ? "compute threads run under SCHED_IDLE" : $"--sched-idle: {refused}; compute threads run at the worker's priority");
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var abandon = new CancellationTokenSource();
@@ -66,7 +69,7 @@ public sealed class WorkerCommand : ICliCommand
                 await stop.CancelAsync();
                 abandon.CancelAfter(OrphanGrace);
             }, CancellationToken.None);
-        var agent = new WorkerAgent(new WorkerSettings(server, key.Trim(), name, maxRuns, workDir), CliBackends.Factory, log);
+        var agent = new WorkerAgent(new WorkerSettings(server, key.Trim(), name, maxRuns, workDir, idleCompute), CliBackends.Factory, log);
         await agent.RunAsync(stop.Token, abandon.Token);
         return 0;
     }

@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.SignalR;
 namespace LabelAndAlign.Cli.Worker;
 
 /// <summary>What a worker is told to be: where its server is, its name, how many runs at once, where it keeps its files.</summary>
-public sealed record WorkerSettings(Uri Server, string ApiKey, string Name, int MaxRuns, string WorkDirectory);
+/// <param name="IdleCompute">its compute threads run under SCHED_IDLE (<c>--sched-idle</c>, where the OS allows it)</param>
+public sealed record WorkerSettings(Uri Server, string ApiKey, string Name, int MaxRuns, string WorkDirectory, bool IdleCompute = false);
 
 /// <summary>
 /// <c>lna worker</c>'s loop: keeps the engine connection (<see cref="EngineConnection"/>), claims jobs while it has
@@ -178,7 +179,8 @@ public sealed class WorkerAgent(WorkerSettings settings, RunFactory factory, Wor
 
     /// <summary>
     /// Every heartbeat: renews the leases; stops runs another worker has now or someone cancelled; and computes on one
-    /// thread fewer while labelers work on a web app that shares these cores (the results stay the same).
+    /// thread fewer while labelers work on a web app that shares these cores (the results stay the same), unless its
+    /// compute threads are under SCHED_IDLE.
     /// </summary>
     private async Task HeartbeatAsync(EngineConnection engine, CancellationToken stop)
     {
@@ -204,6 +206,13 @@ public sealed class WorkerAgent(WorkerSettings settings, RunFactory factory, Wor
                 if (reply.Yield != yielding && cores > 1)
                 {
                     yielding = reply.Yield;
+                    if (settings.IdleCompute)
+                    {
+                        // SCHED_IDLE threads already give a core up the moment a request wants it: sitting one out would
+                        // only slow the run while labelers think.
+                        log.Write(yielding ? $"labelers are at work on this machine: computing on all {cores} threads, which give way to them (SCHED_IDLE)" : "labelers are gone");
+                        continue;
+                    }
                     KernelThreads.Active = yielding ? cores - 1 : cores;
                     log.Write(yielding ? $"labelers are at work on this machine: computing on {cores - 1} of {cores} threads" : $"computing on all {cores} threads again");
                 }
