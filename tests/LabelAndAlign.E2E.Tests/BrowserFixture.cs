@@ -86,6 +86,21 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator(".shell[data-interactive=true]").WaitForAsync(new() { Timeout = 30_000 });
 
+    /// <summary>
+    /// Chooses an option of a MudBlazor select as a person does: opens the select named <paramref name="label"/> and
+    /// clicks the item whose text is <paramref name="option"/> in its list.
+    /// </summary>
+    public static async Task ChooseAsync(IPage page, string label, string option)
+    {
+        await page.GetByLabel(label, new() { Exact = true }).ClickAsync();
+        var item = OpenSelectItems(page).Filter(new() { HasTextString = option });
+        await item.First.ClickAsync();
+        await OpenSelectItems(page).First.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+    }
+
+    /// <summary>The items of the select list that is open now.</summary>
+    public static ILocator OpenSelectItems(IPage page) => page.Locator(".mud-popover-open .mud-list-item");
+
     /// <summary>Saves a screenshot (the whole page, or what the viewport shows) under TestResults/screenshots for people to look at.</summary>
     public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {

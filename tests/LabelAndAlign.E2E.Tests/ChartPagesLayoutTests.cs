@@ -17,20 +17,6 @@ public sealed class ChartPagesLayoutTests(BrowserFixture browser, ITestOutputHel
 {
     private const int Items = 12;
 
-    // Elements of the app bar that end outside the screen (a clipped header), by what they say.
-    private const string ClippedHeaderScript = """
-        () => [...document.querySelectorAll('header *')]
-          .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && (r.left < -0.5 || r.right > window.innerWidth + 0.5 || r.top < -0.5); })
-          .map(e => `${e.tagName.toLowerCase()}.${e.className} "${(e.getAttribute('aria-label') ?? e.textContent ?? '').trim().slice(0, 30)}"`)
-        """;
-
-    // The outermost elements that reach past the screen's right edge, to say where an overflow comes from.
-    private const string TooWideScript = """
-        () => [...document.querySelectorAll('body *')]
-          .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 0.5))
-          .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${String(e.className).split(' ').slice(0, 3).join('.')} (${Math.round(e.getBoundingClientRect().width)} px)`)
-        """;
-
     [Fact]
     public async Task ChartPages_AtLaptopAndPhoneSize_InBothThemes_HaveNoErrorNoOverflowAndAWholeHeader()
     {
@@ -63,10 +49,7 @@ public sealed class ChartPagesLayoutTests(BrowserFixture browser, ITestOutputHel
                     await page.Locator(drawn).First.WaitForAsync(new() { Timeout = 30_000 });
                     await Expect(page.Locator(".shell")).ToHaveAttributeAsync("data-theme", theme);
                     await BrowserFixture.ScreenshotAsync(page, $"{name}-{width}-{theme}");
-                    int overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-                    Assert.True(overflow == 0, $"{where}: the page is {overflow} px wider than the screen, at {string.Join(", ", await page.EvaluateAsync<string[]>(TooWideScript))}");
-                    var clipped = await page.EvaluateAsync<string[]>(ClippedHeaderScript);
-                    Assert.True(clipped.Length == 0, $"{where}: the app bar is clipped at {string.Join(", ", clipped)}");
+                    await PageLayout.AssertFitsAsync(page, where);
                 }
                 Assert.True(errors.Count == 0, $"{width}×{height}, {theme}:\n" + string.Join("\n", errors));
             }

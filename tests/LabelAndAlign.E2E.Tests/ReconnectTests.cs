@@ -84,6 +84,28 @@ public sealed class ReconnectTests(BrowserFixture browser, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task GracefulRestart_AClickAsSoonAsTheDialogCloses_IsNotLost()
+    {
+        int project = await ProjectWhereTheAdminLabelsAsync();
+        var (context, _, _) = await browser.NewPageAsync(App.BaseUrl);
+        await using var _c = context;
+        var page = await LabelingPageAsync(context, project);
+        await page.Keyboard.PressAsync("2");
+        await Expect(Checked(page)).ToContainTextAsync("B is better");
+
+        await App.StopAsync(TimeSpan.FromSeconds(30));
+        await Expect(page.Locator("#components-reconnect-modal")).ToHaveAttributeAsync("data-state", "paused");
+        App = await AppProcess.StartAsync(AdminEnvironment, App.DataDirectory, App.BaseUrl);
+
+        // As a person does: the moment the dialog is gone, click. The page on screen must be the live one by then.
+        await page.WaitForFunctionAsync("() => !document.getElementById('components-reconnect-modal').open", null, new() { Timeout = 60_000, PollingInterval = 10 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Submit" }).ClickAsync();
+        await Expect(page.GetByTestId("done-today")).ToHaveTextAsync("1");
+        var votes = await Api().GetStringAsync($"/api/projects/{project}/export?format=votes");
+        Assert.Single(votes.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Crash_PageReloadsByItself_AndIsLiveAgain()
     {
         int project = await ProjectWhereTheAdminLabelsAsync();

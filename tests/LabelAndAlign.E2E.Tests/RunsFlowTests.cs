@@ -50,8 +50,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
         await page.GetByLabel("Name").FillAsync("e2e-sft");
-        await Expect(page.GetByLabel("Dataset")).Not.ToHaveValueAsync("0");
-        await page.Locator("details.options > summary").ClickAsync();
+        await Expect(page.GetByLabel("Dataset")).Not.ToHaveValueAsync("Choose a dataset…");
         // Long enough to still be running when we cancel; slow enough per step to watch.
         await page.Locator("#opt-max_steps").FillAsync("20000");
         await page.Locator("#opt-max_steps").DispatchEventAsync("change");
@@ -94,7 +93,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
 
         // The runs list shows it, and the chart's points are the stored ones.
         await page.GotoAsync("/runs");
-        await Expect(page.Locator($"tr[data-run='{id}'] .status-pill")).ToHaveTextAsync("Cancelled");
+        await Expect(page.Locator($"tr:has([data-run='{id}']) .status-pill")).ToHaveTextAsync("Cancelled");
         await BrowserFixture.ScreenshotAsync(page, "runs-list");
         foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
@@ -110,7 +109,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "New run" }).ClickAsync();
         await page.GetByRole(AriaRole.Tab, new() { Name = "DPO" }).ClickAsync();
-        await page.Locator("details.options > summary").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^All options") }).ClickAsync();
         // Each option says what it does and TRL's default.
         await Expect(page.Locator(".option:has(#opt-beta) .option-help")).ToContainTextAsync("TRL's default 0.1");
         foreach (var (key, value) in new[] { ("max_steps", "0"), ("per_device_train_batch_size", "5000"), ("beta", "-1") })
@@ -121,7 +120,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.GetByRole(AriaRole.Button, new() { Name = "Launch DPO run" }).ClickAsync();
 
         // No dataset of preference pairs and no base checkpoint on a new install, three bad options: five problems, at once.
-        await Expect(BrowserFixture.MessageAlert(page)).ToContainTextAsync("5 things to fix");
+        await Expect(page.GetByTestId("launch-errors")).ToContainTextAsync("5 things to fix");
         await Expect(page.Locator(".option:has(#opt-max_steps) .validation-message")).ToHaveTextAsync("max_steps must be at least 1, found 0.");
         await Expect(page.Locator(".option:has(#opt-per_device_train_batch_size) .validation-message")).ToHaveTextAsync("per_device_train_batch_size must be at most 1,024, found 5000.");
         await Expect(page.Locator(".option:has(#opt-beta) .validation-message")).ToHaveTextAsync("beta must be more than 0, found -1.");
@@ -136,7 +135,7 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.SetViewportSizeAsync(390, 844);
         await page.Locator(".option:has(#opt-max_steps)").ScrollIntoViewIfNeededAsync();
         await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-390", fullPage: false);
-        await BrowserFixture.MessageAlert(page).ScrollIntoViewIfNeededAsync();
+        await page.GetByTestId("launch-errors").ScrollIntoViewIfNeededAsync();
         await BrowserFixture.ScreenshotAsync(page, "runs-launch-form-errors-390-summary", fullPage: false);
         foreach (var e in errors) Output!.WriteLine(e);
         Assert.Empty(errors);
@@ -226,11 +225,18 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.GotoAsync($"/samples?run={a}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Expect(page.Locator(".sample").First).ToBeVisibleAsync();
-        await Expect(page.Locator("label[for='step-0']")).ToContainTextAsync("(3 of 3 evaluations)");
-        await Expect(page.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint · download");
-        await page.Locator("#step-0").FillAsync("0");
-        await Expect(page.Locator("label[for='step-0']")).ToContainTextAsync("Step 10 (1 of 3 evaluations)");
-        await Expect(page.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint deleted (save_total_limit keeps only the newest)");
+        // By default the newest checkpoint beside the first evaluation, with what reward and KL mean.
+        var left = page.Locator("[data-side='0']");
+        var right = page.Locator("[data-side='1']");
+        await Expect(page.GetByTestId("samples-guide")).ToContainTextAsync("KL is how far the model has moved away");
+        await Expect(left.Locator("label[for='step-0']")).ToContainTextAsync("(4 of 4 evaluations)");
+        await Expect(left.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint · download");
+        await Expect(right.Locator("label[for='step-1']")).ToContainTextAsync("Step 0 (1 of 4 evaluations)");
+        await Expect(right.Locator(".side-title")).ToHaveTextAsync("Before training: the starting model");
+        await Expect(page.Locator(".scores-table tbody tr")).ToHaveCountAsync(4);
+        await page.Locator("#step-0").FillAsync("1");
+        await Expect(left.Locator("label[for='step-0']")).ToContainTextAsync("Step 10 (2 of 4 evaluations)");
+        await Expect(left.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint deleted (save_total_limit keeps only the newest)");
         await BrowserFixture.ScreenshotAsync(page, "samples");
         await page.SetViewportSizeAsync(1366, 768);
         await BrowserFixture.ScreenshotAsync(page, "samples-1366", fullPage: false);

@@ -49,6 +49,10 @@ public sealed class SecurityTests(BrowserFixture browser) : AdminAppTest, IClass
         await BrowserFixture.WaitForInteractiveAsync(admin);
         var row = admin.GetByRole(AriaRole.Table, new() { Name = "People" }).GetByRole(AriaRole.Row).Filter(new() { HasText = email });
         await row.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        // Disabling asks first.
+        var confirm = admin.GetByRole(AriaRole.Dialog);
+        await Expect(confirm).ToContainTextAsync($"Disable {email}?");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
         await Expect(row).ToContainTextAsync("Disabled");
         await BrowserFixture.ScreenshotAsync(admin, "admin-disabled");
 
@@ -67,7 +71,7 @@ public sealed class SecurityTests(BrowserFixture browser) : AdminAppTest, IClass
         await BrowserFixture.WaitForInteractiveAsync(admin);
         string email = $"invited{Guid.NewGuid():N}@example.com";
         await admin.GetByLabel("Email").FillAsync(email);
-        await admin.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Lead");
+        await BrowserFixture.ChooseAsync(admin, "Role", "Lead");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
         var link = await admin.Locator(".key-reveal code").TextContentAsync();
         Assert.Contains("/invite?token=", link);

@@ -71,10 +71,10 @@ public sealed class ShellTests(BrowserFixture browser) : AdminAppTest, IClassFix
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admin", Level = 1 })).ToBeVisibleAsync();
         string labeler = $"labeler{Guid.NewGuid():N}@example.com";
         await page.GetByLabel("Email").FillAsync(labeler);
-        await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Labeler");
+        await BrowserFixture.ChooseAsync(page, "Role", "Labeler");
         await page.GetByLabel("Initial password").FillAsync("labeler-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
-        await Expect(BrowserFixture.PageStatus(page)).ToContainTextAsync($"Added {labeler} as Labeler");
+        await Expect(page.GetByText($"Added {labeler} as Labeler")).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Table, new() { Name = "People" }).GetByRole(AriaRole.Cell, new() { Name = labeler })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "admin-users");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();

@@ -72,7 +72,7 @@ public sealed class UploadModelTests(BrowserFixture browser, ITestOutputHelper o
             await BrowserFixture.WaitForInteractiveAsync(page);
             string label = $"my gpt2 · uploaded by {AdminEmail} on {DateTime.UtcNow:yyyy-MM-dd}";
             var baseSelect = page.GetByLabel("Base checkpoint");
-            await Expect(baseSelect.Locator("option:checked")).ToHaveTextAsync(label);
+            await Expect(baseSelect).ToHaveValueAsync(label);
             await BrowserFixture.ScreenshotAsync(page, "upload-model-launch");
 
             var listed = JsonDocument.Parse(await Api().GetStringAsync("/api/checkpoints")).RootElement.EnumerateArray().ToList();

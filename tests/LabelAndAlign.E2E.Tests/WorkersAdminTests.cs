@@ -38,7 +38,7 @@ public sealed class WorkersAdminTests(BrowserFixture browser) : AdminAppTest, IC
 
         const string email = "gpu-box@example.com";
         await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Worker");
+        await BrowserFixture.ChooseAsync(page, "Role", "Worker");
         await page.GetByLabel("Initial password").FillAsync("worker-account-password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add person" }).ClickAsync();
         await Expect(page.GetByText($"Added {email} as Worker.")).ToBeVisibleAsync();

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Services;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,5 +48,16 @@ public class AuditLogTests(AppFactory app) : IClassFixture<AppFactory>
 
         var events = await EventsAsync();
         Assert.Contains(events, e => e.Action == "run.launch" && e.Detail.StartsWith($"run {runId} 'audited run' (sft)") && e.UserId is not null);
+    }
+
+    [Fact]
+    public async Task PageAsync_PagesNewestFirst_InTheDatabase()
+    {
+        using var db = new TestDatabase();
+        var audit = AccountsTestData.Audit(db);
+        for (int i = 0; i < 30; i++) await audit.RecordAsync("test.event", $"event {i}");
+        var second = await audit.PageAsync(new PageRequest(Page: 1, PageSize: 10));
+        Assert.Equal(30, second.Total);
+        Assert.Equal(Enumerable.Range(10, 10).Select(i => $"event {29 - i}"), second.Items.Select(e => e.Detail));
     }
 }

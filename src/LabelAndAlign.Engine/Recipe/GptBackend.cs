@@ -72,7 +72,8 @@ public abstract class GptBackend : ITrainingBackend
         {
             Samples = sampler is null ? null : reporter,
             SampleGenerator = sampler is null ? null : sampler.Sample,
-            SampleStart = job.Spec.Algorithm.FineTunesPolicy(),
+            // The starting model, as step 0, wherever there is one to judge checkpoints against (Samples shows it beside them).
+            SampleStart = job.Spec.Algorithm.FineTunesPolicy() || job.BaseCheckpoint is not null,
             // A checkpoint's steps are never logged again after a resume from it: store them first.
             BeforeCheckpoint = reporter.Flush,
             CheckpointSaved = dir => Complete(dir, tokenizer, reporter),

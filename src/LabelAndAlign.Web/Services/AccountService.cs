@@ -5,6 +5,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services;
 
+/// <summary>Whether a person can sign in: with their password, not yet (invited: no password chosen), or not at all.</summary>
+public enum PersonStatus { Active, Invited, Disabled }
+
+/// <summary>A person as the admin's list shows them.</summary>
+public sealed record PersonRow(int Id, string Email, UserRole Role, PersonStatus Status, DateTime CreatedAt, DateTime? LastSignInAt);
+
 /// <summary>Users and passwords: create, verify, list.</summary>
 public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswordHasher<User> hasher, ISignInThrottle throttle, UserSessions sessions, TimeProvider clock)
 {
@@ -184,6 +190,40 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancel);
+    }
+
+    /// <summary>
+    /// One page of people, filtered and sorted in the database: by role, by status (active, invited — no password yet —
+    /// or disabled) and a search of the email; by email unless sorted by role, creation or last sign-in.
+    /// </summary>
+    public async Task<PageOf<PersonRow>> PageUsersAsync(PageRequest page, UserRole? role = null, PersonStatus? status = null, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var users = db.Users.AsNoTracking();
+        if (role is { } r) users = users.Where(u => u.Role == r);
+        users = status switch
+        {
+            PersonStatus.Disabled => users.Where(u => u.IsDisabled),
+            PersonStatus.Invited => users.Where(u => !u.IsDisabled && u.PasswordHash == ""),
+            PersonStatus.Active => users.Where(u => !u.IsDisabled && u.PasswordHash != ""),
+            _ => users,
+        };
+        if (page.Pattern is { } pattern) users = users.Where(u => EF.Functions.Like(u.Email, pattern, PageRequest.LikeEscape));
+        int total = await users.CountAsync(cancel);
+        users = (page.SortBy, page.Descending) switch
+        {
+            (nameof(PersonRow.Email), true) => users.OrderByDescending(u => u.Email),
+            (nameof(PersonRow.Role), false) => users.OrderBy(u => u.Role).ThenBy(u => u.Email),
+            (nameof(PersonRow.Role), true) => users.OrderByDescending(u => u.Role).ThenBy(u => u.Email),
+            (nameof(PersonRow.CreatedAt), false) => users.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id),
+            (nameof(PersonRow.CreatedAt), true) => users.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id),
+            (nameof(PersonRow.LastSignInAt), false) => users.OrderBy(u => u.LastSignInAt).ThenBy(u => u.Email),
+            (nameof(PersonRow.LastSignInAt), true) => users.OrderByDescending(u => u.LastSignInAt).ThenBy(u => u.Email),
+            _ => users.OrderBy(u => u.Email),
+        };
+        var rows = await users.Skip(page.Skip).Take(page.Take).Select(u => new PersonRow(u.Id, u.Email, u.Role,
+            u.IsDisabled ? PersonStatus.Disabled : u.PasswordHash == "" ? PersonStatus.Invited : PersonStatus.Active, u.CreatedAt, u.LastSignInAt)).ToListAsync(cancel);
+        return new PageOf<PersonRow>(rows, total);
     }
 
     private static async Task<User> RequireAsync(AppDbContext db, int userId, CancellationToken cancel) =>

@@ -4,6 +4,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services;
 
+/// <summary>A key as lists show it: whose, its name and shown prefix, when made, last used and revoked; never the secret.</summary>
+public sealed record ApiKeyRow(int Id, int UserId, string Owner, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt)
+{
+    public bool Active => RevokedAt is null;
+}
+
 /// <summary>API keys: issue (shown once), register a configured key, resolve a presented key to its user.</summary>
 public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LiveSessions live)
 {
@@ -42,6 +48,35 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbs, TimeProvi
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         return await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).OrderByDescending(k => k.Id).ToListAsync(cancel);
+    }
+
+    /// <summary>
+    /// One page of keys — one person's (<paramref name="userId"/>) or everyone's — newest first unless sorted by name,
+    /// owner, creation or last use; the search matches the name, the shown prefix or the owner's email. Never the secret.
+    /// </summary>
+    public async Task<PageOf<ApiKeyRow>> PageAsync(PageRequest page, int? userId = null, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var keys = db.ApiKeys.AsNoTracking();
+        if (userId is int id) keys = keys.Where(k => k.UserId == id);
+        if (page.Pattern is { } pattern)
+            keys = keys.Where(k => EF.Functions.Like(k.Name, pattern, PageRequest.LikeEscape) || EF.Functions.Like(k.Prefix, pattern, PageRequest.LikeEscape)
+                || EF.Functions.Like(k.User!.Email, pattern, PageRequest.LikeEscape));
+        int total = await keys.CountAsync(cancel);
+        keys = (page.SortBy, page.Descending) switch
+        {
+            (nameof(ApiKeyRow.Name), false) => keys.OrderBy(k => k.Name).ThenByDescending(k => k.Id),
+            (nameof(ApiKeyRow.Name), true) => keys.OrderByDescending(k => k.Name).ThenByDescending(k => k.Id),
+            (nameof(ApiKeyRow.Owner), false) => keys.OrderBy(k => k.User!.Email).ThenByDescending(k => k.Id),
+            (nameof(ApiKeyRow.Owner), true) => keys.OrderByDescending(k => k.User!.Email).ThenByDescending(k => k.Id),
+            (nameof(ApiKeyRow.LastUsedAt), false) => keys.OrderBy(k => k.LastUsedAt).ThenByDescending(k => k.Id),
+            (nameof(ApiKeyRow.LastUsedAt), true) => keys.OrderByDescending(k => k.LastUsedAt).ThenByDescending(k => k.Id),
+            (nameof(ApiKeyRow.CreatedAt), false) => keys.OrderBy(k => k.Id),
+            _ => keys.OrderByDescending(k => k.Id),
+        };
+        var rows = await keys.Skip(page.Skip).Take(page.Take)
+            .Select(k => new ApiKeyRow(k.Id, k.UserId, k.User!.Email, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt)).ToListAsync(cancel);
+        return new PageOf<ApiKeyRow>(rows, total);
     }
 
     /// <summary>Revokes one of the user's own keys; scripts using it get 401 from the next request, and its hub connections close.</summary>

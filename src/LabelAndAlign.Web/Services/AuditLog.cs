@@ -4,6 +4,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Services;
 
+/// <summary>An audit event as the admin's list shows it: who by email (null for anonymous events or a deleted person).</summary>
+public sealed record AuditRow(long Id, DateTime At, string? Who, string Action, string Detail, string? Ip);
+
 /// <summary>Appends security-relevant events (who, what, when, from where) and lists the newest.</summary>
 public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IHttpContextAccessor http)
 {
@@ -32,5 +35,31 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider c
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         return await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Take(take).ToListAsync(cancel);
+    }
+
+    /// <summary>
+    /// One page of events, newest first unless sorted by action; the search matches the action, the detail, the address
+    /// or who acted (their email).
+    /// </summary>
+    public async Task<PageOf<AuditRow>> PageAsync(PageRequest page, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var events = from e in db.AuditEvents.AsNoTracking()
+                     join u in db.Users on e.UserId equals u.Id into who
+                     from u in who.DefaultIfEmpty()
+                     select new { e, Email = u == null ? null : u.Email };
+        if (page.Pattern is { } pattern)
+            events = events.Where(x => EF.Functions.Like(x.e.Action, pattern, PageRequest.LikeEscape) || EF.Functions.Like(x.e.Detail, pattern, PageRequest.LikeEscape)
+                || EF.Functions.Like(x.e.Ip ?? "", pattern, PageRequest.LikeEscape) || EF.Functions.Like(x.Email ?? "", pattern, PageRequest.LikeEscape));
+        int total = await events.CountAsync(cancel);
+        events = (page.SortBy, page.Descending) switch
+        {
+            (nameof(AuditRow.Action), false) => events.OrderBy(x => x.e.Action).ThenByDescending(x => x.e.Id),
+            (nameof(AuditRow.Action), true) => events.OrderByDescending(x => x.e.Action).ThenByDescending(x => x.e.Id),
+            (nameof(AuditRow.At), false) => events.OrderBy(x => x.e.Id),
+            _ => events.OrderByDescending(x => x.e.Id),
+        };
+        var rows = await events.Skip(page.Skip).Take(page.Take).Select(x => new AuditRow(x.e.Id, x.e.At, x.Email, x.e.Action, x.e.Detail, x.e.Ip)).ToListAsync(cancel);
+        return new PageOf<AuditRow>(rows, total);
     }
 }

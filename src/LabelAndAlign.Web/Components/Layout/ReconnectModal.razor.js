@@ -9,9 +9,10 @@ const modal = document.getElementById("components-reconnect-modal");
 modal.addEventListener("components-reconnect-state-changed", onStateChanged);
 modal.addEventListener("cancel", (e) => e.preventDefault()); // Escape cannot hide it while the page is frozen
 
-const classes = ["reconnect-visible", "reconnect-paused", "reconnect-failed", "reconnect-rejected"];
 let resuming = false;
 let retrying = false;
+// The circuit whose page was on screen when the server paused it (MainLayout's data-circuit), until a new one renders.
+let pausedCircuit = null;
 
 function show(cls) {
     modal.dataset.state = cls.replace("reconnect-", "");
@@ -22,10 +23,28 @@ function show(cls) {
 function onStateChanged(event) {
     const state = event.detail.state;
     if (state === "show" || state === "retrying") show("reconnect-visible");
-    else if (state === "hide") { delete modal.dataset.state; if (modal.open) modal.close(); }
-    else if (state === "paused") { show("reconnect-paused"); resumeWhenBack(); }
+    else if (state === "hide") { if (pausedCircuit !== null) closeWhenRendered(); else close(); }
+    else if (state === "paused") { pausedCircuit ??= circuit(); show("reconnect-paused"); resumeWhenBack(); }
     else if (state === "failed") { show("reconnect-failed"); retryUntilBack(); }
     else if (state === "rejected" || state === "resume-failed") { show("reconnect-rejected"); location.reload(); }
+}
+
+function close() {
+    delete modal.dataset.state;
+    if (modal.open) modal.close();
+}
+
+const circuit = () => document.querySelector("[data-circuit]")?.dataset.circuit ?? "";
+
+// A resumed circuit is a new one: until its first render reaches the page, the page on screen is the paused one,
+// whose controls no longer answer, and a click there would be lost. The dialog (which makes the page inert) stays
+// until the new circuit's layout has rendered, or a few seconds at most.
+async function closeWhenRendered() {
+    const before = pausedCircuit;
+    const deadline = performance.now() + 15000;
+    while (circuit() === before && performance.now() < deadline) await sleep(20);
+    pausedCircuit = null;
+    if (modal.dataset.state === "paused") close(); // not when the connection dropped again meanwhile
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

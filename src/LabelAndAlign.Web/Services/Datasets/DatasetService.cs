@@ -183,6 +183,37 @@ public sealed class DatasetService(IDbContextFactory<AppDbContext> dbs, TimeProv
         return list.Select(Summarize).ToList();
     }
 
+    /// <summary>
+    /// One page of datasets, filtered and sorted in the database: by kind and a search of the name (or "#id"); sorted
+    /// by name, kind, rows or when added (newest first when unsorted).
+    /// </summary>
+    public async Task<PageOf<DatasetSummary>> PageAsync(PageRequest page, string? kind = null, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await EnsureBuiltInAsync(cancel);
+        var datasets = db.Datasets.AsNoTracking();
+        if (!string.IsNullOrEmpty(kind)) datasets = datasets.Where(d => d.Kind == kind);
+        if (page.Pattern is { } pattern)
+        {
+            int id = page.Id ?? 0;
+            datasets = datasets.Where(d => EF.Functions.Like(d.Name, pattern, PageRequest.LikeEscape) || d.Id == id);
+        }
+        int total = await datasets.CountAsync(cancel);
+        datasets = (page.SortBy, page.Descending) switch
+        {
+            (nameof(DatasetSummary.Name), false) => datasets.OrderBy(d => d.Name).ThenByDescending(d => d.Id),
+            (nameof(DatasetSummary.Name), true) => datasets.OrderByDescending(d => d.Name).ThenByDescending(d => d.Id),
+            (nameof(DatasetSummary.Kind), false) => datasets.OrderBy(d => d.Kind).ThenByDescending(d => d.Id),
+            (nameof(DatasetSummary.Kind), true) => datasets.OrderByDescending(d => d.Kind).ThenByDescending(d => d.Id),
+            (nameof(DatasetSummary.Rows), false) => datasets.OrderBy(d => d.RowCount).ThenByDescending(d => d.Id),
+            (nameof(DatasetSummary.Rows), true) => datasets.OrderByDescending(d => d.RowCount).ThenByDescending(d => d.Id),
+            (nameof(DatasetSummary.CreatedAt), false) => datasets.OrderBy(d => d.Id),
+            _ => datasets.OrderByDescending(d => d.Id),
+        };
+        var rows = await datasets.Skip(page.Skip).Take(page.Take).ToListAsync(cancel);
+        return new PageOf<DatasetSummary>(rows.Select(Summarize).ToList(), total);
+    }
+
     public static DatasetSummary Summarize(Dataset d) =>
         new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith(BuiltInPrefix, StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson));
 

@@ -57,6 +57,44 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
             r.LeaseOwner is { } owner ? workers.GetValueOrDefault(owner) : null)).ToList();
     }
 
+    /// <summary>
+    /// One page of runs, filtered and sorted in the database: by status, algorithm and a search of the name (or
+    /// "#id"); sorted by name, algorithm, status, started or created time (newest first when unsorted).
+    /// </summary>
+    public async Task<PageOf<RunSummary>> PageAsync(PageRequest page, RunStatus? status = null, string? algorithm = null, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var runs = db.Runs.AsNoTracking();
+        if (status is { } s) runs = runs.Where(r => r.Status == s);
+        if (!string.IsNullOrEmpty(algorithm)) runs = runs.Where(r => r.Algorithm == algorithm);
+        if (page.Pattern is { } pattern)
+        {
+            int id = page.Id ?? 0;
+            runs = runs.Where(r => EF.Functions.Like(r.Name, pattern, PageRequest.LikeEscape) || r.Id == id);
+        }
+        int total = await runs.CountAsync(cancel);
+        runs = (page.SortBy, page.Descending) switch
+        {
+            (nameof(RunSummary.Name), false) => runs.OrderBy(r => r.Name).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.Name), true) => runs.OrderByDescending(r => r.Name).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.Algorithm), false) => runs.OrderBy(r => r.Algorithm).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.Algorithm), true) => runs.OrderByDescending(r => r.Algorithm).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.Status), false) => runs.OrderBy(r => r.Status).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.Status), true) => runs.OrderByDescending(r => r.Status).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.StartedAt), false) => runs.OrderBy(r => r.StartedAt).ThenBy(r => r.Id),
+            (nameof(RunSummary.StartedAt), true) => runs.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id),
+            (nameof(RunSummary.CreatedAt), false) => runs.OrderBy(r => r.Id),
+            _ => runs.OrderByDescending(r => r.Id),
+        };
+        var rows = await runs.Skip(page.Skip).Take(page.Take).ToListAsync(cancel);
+        var datasetIds = rows.Where(r => r.DatasetId != null).Select(r => r.DatasetId!.Value).Distinct().ToList();
+        var names = await db.Datasets.AsNoTracking().Where(d => datasetIds.Contains(d.Id)).Select(d => new { d.Id, d.Name }).ToDictionaryAsync(d => d.Id, d => d.Name, cancel);
+        var owners = rows.Where(r => r.LeaseOwner != null).Select(r => r.LeaseOwner!).Distinct().ToList();
+        var workers = await db.Workers.AsNoTracking().Where(w => owners.Contains(w.SessionId)).Select(w => new { w.SessionId, w.Name }).ToDictionaryAsync(w => w.SessionId, w => w.Name, cancel);
+        return new PageOf<RunSummary>(rows.Select(r => Summarize(r, r.DatasetId is int d ? names.GetValueOrDefault(d) : null,
+            r.LeaseOwner is { } owner ? workers.GetValueOrDefault(owner) : null)).ToList(), total);
+    }
+
     public async Task<RunSummary?> GetAsync(int id, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);

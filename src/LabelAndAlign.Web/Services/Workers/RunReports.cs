@@ -31,9 +31,10 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
             if (outcome != ReportOutcome.Applied) return new ReportAck(outcome == ReportOutcome.Repeat, await CancelRequestedAsync(report.RunId, cancel));
             if (report.StartedAt is int start)
             {
-                // Training (re)starts there: what an interrupted attempt recorded after it is void (no step twice).
-                await db.MetricPoints.Where(p => p.RunId == report.RunId && p.Step > start).ExecuteDeleteAsync(cancel);
-                await db.RunSamples.Where(s => s.RunId == report.RunId && s.Step > start).ExecuteDeleteAsync(cancel);
+                // Training (re)starts there: what an interrupted attempt recorded after it is void (no step twice; a fresh start
+                // evaluates its starting model at step 0 again).
+                await db.MetricPoints.Where(p => p.RunId == report.RunId && (p.Step > start || start == 0)).ExecuteDeleteAsync(cancel);
+                await db.RunSamples.Where(s => s.RunId == report.RunId && (s.Step > start || start == 0)).ExecuteDeleteAsync(cancel);
                 if (start > 0) logger.LogInformation("Run {RunId} resumed at step {Step}", report.RunId, start);
             }
             foreach (var p in report.Points)

@@ -10,6 +10,15 @@ public static class LaunchPresets
 {
     public const string Quick = "Quick", Standard = "Standard", Trl = "TRL defaults";
 
+    /// <summary>What a preset is for, in a sentence (the form shows it under the preset, with the values it sets).</summary>
+    public static string Describe(string preset) => preset switch
+    {
+        Quick => "A tiny model on a built-in task pack in a minute or two: few steps and a high learning rate, which a small new model wants.",
+        Standard => "The same tiny model trained longer and on bigger batches: better results in several minutes.",
+        Trl => "TRL's own numbers (a small learning rate, long sequences): meant for fine-tuning a big pretrained model, slow and weak on a tiny one.",
+        _ => "The cloned run's own values.",
+    };
+
     public static IReadOnlyDictionary<string, Dictionary<string, string>> For(Algorithm algorithm) => algorithm switch
     {
         Algorithm.Sft => new Dictionary<string, Dictionary<string, string>>
