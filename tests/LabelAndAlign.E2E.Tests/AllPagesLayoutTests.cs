@@ -36,7 +36,7 @@ public sealed class AllPagesLayoutTests(BrowserFixture browser, ITestOutputHelpe
             ("admin", AdminEmail,
             [
                 new("home", "/"), new("account", "/account"), new("label", "/label"), new("projects", "/projects"),
-                new("project", $"/projects/{project}"), new("datasets", "/datasets", ".datasets-grid .mud-table-row"),
+                new("project", $"/projects/{project}"), new("datasets", "/datasets", "[data-dataset]"),
                 new("runs", "/runs", ".runs-grid .run-link"), new("run", $"/runs/{run}", ".metric-board[data-ready='true']"),
                 new("upload", "/runs/upload"), new("compare", $"/compare?runs={run}", ".metric-board[data-ready='true']"),
                 new("samples", "/samples", ".sample"), new("admin", "/admin"),

@@ -17,6 +17,8 @@ public sealed class RunKeysTests
         {
             Assert.False(string.IsNullOrWhiteSpace(k.Help), k.Key);
             Assert.DoesNotContain('\n', k.Help);
+            // The launch form's one line per option says how it relates to TRL (its default, its name there, or that it is ours).
+            Assert.Contains("TRL", k.Help);
             if (k.Type is "integer" or "number") Assert.True(k.Min is not null && k.Max is not null, $"{k.Key} has no bounds");
             if (k.Type == "choice") Assert.NotEmpty(k.Choices!);
         }
