@@ -225,17 +225,17 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await page.GotoAsync($"/samples?run={a}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Expect(page.Locator(".sample").First).ToBeVisibleAsync();
-        // By default the newest checkpoint beside the first evaluation, with what reward and KL mean.
+        // By default the newest checkpoint beside the first evaluation (an SFT run from scratch has no starting model to
+        // sample), with what reward and KL mean and every evaluation's means.
         var left = page.Locator("[data-side='0']");
         var right = page.Locator("[data-side='1']");
         await Expect(page.GetByTestId("samples-guide")).ToContainTextAsync("KL is how far the model has moved away");
-        await Expect(left.Locator("label[for='step-0']")).ToContainTextAsync("(4 of 4 evaluations)");
+        await Expect(left.Locator("label[for='step-0']")).ToContainTextAsync("(3 of 3 evaluations)");
         await Expect(left.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint · download");
-        await Expect(right.Locator("label[for='step-1']")).ToContainTextAsync("Step 0 (1 of 4 evaluations)");
-        await Expect(right.Locator(".side-title")).ToHaveTextAsync("Before training: the starting model");
-        await Expect(page.Locator(".scores-table tbody tr")).ToHaveCountAsync(4);
-        await page.Locator("#step-0").FillAsync("1");
-        await Expect(left.Locator("label[for='step-0']")).ToContainTextAsync("Step 10 (2 of 4 evaluations)");
+        await Expect(right.Locator("label[for='step-1']")).ToContainTextAsync("Step 10 (1 of 3 evaluations)");
+        await Expect(page.Locator(".scores-table tbody tr")).ToHaveCountAsync(3);
+        await page.Locator("#step-0").FillAsync("0");
+        await Expect(left.Locator("label[for='step-0']")).ToContainTextAsync("Step 10 (1 of 3 evaluations)");
         await Expect(left.Locator(".checkpoint-state")).ToHaveTextAsync("checkpoint deleted (save_total_limit keeps only the newest)");
         await BrowserFixture.ScreenshotAsync(page, "samples");
         await page.SetViewportSizeAsync(1366, 768);
