@@ -143,7 +143,7 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task Lead_DeletesAnEmptyProject_AfterAConfirmation_AndAProjectWithItemsOffersNoDelete()
+    public async Task Lead_DeletesAnEmptyProject_AfterAConfirmation_AndAProjectWithItemsOffersArchive()
     {
         var (project, _) = await ProjectAsync();
         using var admin = Api();
@@ -157,14 +157,15 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Capital cities", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete project" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Archive project" })).ToHaveCountAsync(1);
 
         await page.GotoAsync($"/projects/{empty}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete project" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("Delete the empty project “Started by mistake”");
+        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("Delete project “Started by mistake” and its settings and team? Nothing points to it.");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete project" }).ClickAsync();
-        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Project “Started by mistake” deleted.");
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Deleted project “Started by mistake”.");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Projects", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Started by mistake" })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Capital cities" })).ToHaveCountAsync(1);

@@ -73,6 +73,9 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         // Item 1 is in the Labeler's hands, so a manager's delete is refused with 409 and the item stays for the rows after.
         Api("DELETE", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
         // The project holds an item, so a manager's delete is refused with 409 and it stays.
+        Api("GET", "/api/projects/{id:int}/removal", "---++-", "/api/projects/{project}/removal", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/archive", "---++-", "/api/projects/{project}/archive", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/restore", "---++-", "/api/projects/{project}/restore", Hidden: true),
         Api("DELETE", "/api/projects/{id:int}", "---++-", "/api/projects/{project}", Hidden: true),
         Api("DELETE", "/api/projects/{id:int}/members/{userId:int}", "---++-", "/api/projects/{project}/members/999999", Hidden: true),
 
@@ -93,6 +96,18 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("GET", "/api/checkpoints/server-folder", "---++-"),
         Api("POST", "/api/checkpoints/import", "---++-", "/api/checkpoints/import?name=matrix&folder=none"),
         Api("GET", "/api/compare/metrics.csv", "-+-++-", "/api/compare/metrics.csv?runs=999999"),
+        Api("GET", "/api/datasets/{id:int}/removal", "---++-", "/api/datasets/999999/removal"),
+        Api("DELETE", "/api/datasets/{id:int}", "---++-", "/api/datasets/999999"),
+        Api("POST", "/api/datasets/{id:int}/archive", "---++-", "/api/datasets/999999/archive"),
+        Api("POST", "/api/datasets/{id:int}/restore", "---++-", "/api/datasets/999999/restore"),
+        Api("GET", "/api/runs/{id:int}/removal", "---++-", "/api/runs/999999/removal"),
+        Api("DELETE", "/api/runs/{id:int}", "---++-", "/api/runs/999999"),
+        Api("POST", "/api/runs/{id:int}/archive", "---++-", "/api/runs/999999/archive"),
+        Api("POST", "/api/runs/{id:int}/restore", "---++-", "/api/runs/999999/restore"),
+        Api("GET", "/api/checkpoints/{id:int}/removal", "---++-", "/api/checkpoints/999999/removal"),
+        Api("DELETE", "/api/checkpoints/{id:int}", "---++-", "/api/checkpoints/999999"),
+        Api("POST", "/api/checkpoints/{id:int}/archive", "---++-", "/api/checkpoints/999999/archive"),
+        Api("POST", "/api/checkpoints/{id:int}/restore", "---++-", "/api/checkpoints/999999/restore"),
 
         // Hubs (the negotiate request is where a connection is authorized)
         Api("GET", "/api/workers", "----+-"),

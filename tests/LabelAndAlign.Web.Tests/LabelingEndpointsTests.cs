@@ -336,18 +336,28 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
-    public async Task DeleteProject_Empty_IsGone_OneWithItems_Is409()
+    public async Task DeleteProject_Empty_IsGone_OneWithItems_IsArchived_ThenRestored()
     {
         int empty = await NewProjectAsync(items: 0);
         int used = await NewProjectAsync(items: 1);
         var admin = app.CreateApiClient();
 
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/projects/{empty}")).StatusCode);
-        var refused = await admin.DeleteAsync($"/api/projects/{used}");
+        var preview = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{used}/removal")).RootElement;
+        var deleted = await admin.DeleteAsync($"/api/projects/{empty}");
+        var archived = await admin.DeleteAsync($"/api/projects/{used}");
 
-        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Contains("holds 1 item", await refused.Content.ReadAsStringAsync());
+        Assert.Equal("archived", preview.GetProperty("outcome").GetString());
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal("deleted", JsonDocument.Parse(await deleted.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
+        var body = JsonDocument.Parse(await archived.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(("archived", "it holds 1 item"), (body.GetProperty("outcome").GetString(), body.GetProperty("reasons")[0].GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/projects/{empty}")).StatusCode);
-        Assert.DoesNotContain(JsonDocument.Parse(await admin.GetStringAsync("/api/projects")).RootElement.EnumerateArray(), p => p.GetProperty("id").GetInt32() == empty);
+        var listed = JsonDocument.Parse(await admin.GetStringAsync("/api/projects")).RootElement.EnumerateArray().Select(p => p.GetProperty("id").GetInt32()).ToList();
+        Assert.DoesNotContain(empty, listed);
+        Assert.DoesNotContain(used, listed);
+        Assert.Contains(JsonDocument.Parse(await admin.GetStringAsync("/api/projects?archived=true")).RootElement.EnumerateArray(), p => p.GetProperty("id").GetInt32() == used);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/projects/{used}/restore", null)).StatusCode);
+        Assert.Contains(JsonDocument.Parse(await admin.GetStringAsync("/api/projects")).RootElement.EnumerateArray(), p => p.GetProperty("id").GetInt32() == used);
     }
 }

@@ -108,34 +108,4 @@ public class RemovalsTests
         Assert.Single(await new ProjectService(s.Db.Factory, TimeProvider.System).MembersAsync(s.Project));
         Assert.Empty(await AuditAsync(s));
     }
-
-    [Fact]
-    public async Task DeleteProject_Empty_DeletesItAndItsMembers_AndAuditsIt()
-    {
-        await using var s = await SoloProject.CreateAsync(items: 0);
-
-        Assert.Equal("Test project", await Removals(s).DeleteProjectAsync(s.Project));
-
-        Assert.False(await s.Context.Projects.AnyAsync());
-        Assert.False(await s.Context.ProjectMembers.AnyAsync());
-        Assert.Equal([$"project.delete: project {s.Project} “Test project”"], await AuditAsync(s));
-    }
-
-    [Fact]
-    public async Task DeleteProject_WithItems_OrFrozenIntoADataset_IsRefusedSayingWhy()
-    {
-        await using var s = await SoloProject.CreateAsync(items: 3);
-        await using (var ctx = s.Db.CreateContext())
-        {
-            ctx.Datasets.Add(new Data.Runs.Dataset { Name = "snapshot", Kind = "preference", Source = "snapshot:1", SourceProjectId = s.Project, CreatedAt = DateTime.UtcNow });
-            await ctx.SaveChangesAsync();
-        }
-
-        var e = await Assert.ThrowsAsync<InputException>(() => Removals(s).DeleteProjectAsync(s.Project));
-
-        Assert.True(e.IsConflict);
-        Assert.Equal("Project “Test project” holds 3 items and 1 dataset was frozen from it; only an empty project nothing points to can be deleted.", e.Message);
-        Assert.True(await s.Context.Projects.AnyAsync());
-        await Assert.ThrowsAsync<NotFoundException>(() => Removals(s).DeleteProjectAsync(s.Project + 1));
-    }
 }

@@ -23,6 +23,22 @@ public sealed class RunLauncherTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task Launch_OnAnArchivedDataset_IsRefusedSayingHowToRestoreIt()
+    {
+        using var api = app.CreateApiClient();
+        var imported = await api.PostAsync($"/api/datasets?name=archived-{Guid.NewGuid():N}",
+            new StringContent("{\"prompt\": \"a\", \"completion\": \"b\"}\n", Encoding.UTF8, "application/x-ndjson"));
+        int id = (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        (await api.PostAsync($"/api/datasets/{id}/archive", null)).EnsureSuccessStatusCode();
+
+        var errors = await RefusedAsync(api, new { name = "on archived", algorithm = "sft", config = new { max_steps = 2 }, source = new { datasetId = id } });
+
+        Assert.Equal(["source.datasetId"], errors.Keys);
+        Assert.StartsWith("The dataset 'archived-", errors["source.datasetId"][0]);
+        Assert.EndsWith($"is archived; restore it first (Show archived on the Datasets page, then Restore; or POST /api/datasets/{id}/restore), or choose another.", errors["source.datasetId"][0]);
+    }
+
+    [Fact]
     public async Task Launch_ReportsEveryProblemAtOnce_InTheUsersWords()
     {
         using var api = app.CreateApiClient();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
 
@@ -29,6 +30,47 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
         // The task packs' corpora and prompt sets are datasets too.
         Assert.Contains(list.EnumerateArray(), d => d.GetProperty("name").GetString() == "arithmetic · SFT corpus" && d.GetProperty("builtIn").GetBoolean());
         Assert.Contains(list.EnumerateArray(), d => d.GetProperty("name").GetString() == "sentiment · prompts" && d.GetProperty("kind").GetString() == "prompt_only");
+    }
+
+    [Fact]
+    public async Task DeleteDataset_TrainedOn_IsArchived_HiddenUntilRestored_AndAQueuedRunIsCancelledThenDeleted()
+    {
+        using var api = app.CreateApiClient();
+        async Task<int> ImportAsync(string name) => (await (await api.PostAsync($"/api/datasets?name={name}", Jsonl("{\"prompt\": \"a\", \"completion\": \"b\"}\n")))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        async Task<List<int>> ListedAsync(string url) => (await api.GetFromJsonAsync<JsonElement>(url)).EnumerateArray().Select(d => d.GetProperty("id").GetInt32()).ToList();
+        int unused = await ImportAsync($"unused-{Guid.NewGuid():N}"), used = await ImportAsync($"used-{Guid.NewGuid():N}");
+        var launched = await api.PostAsJsonAsync("/api/runs", new { name = "on used", algorithm = "sft", config = new { max_steps = 2 }, source = new { datasetId = used } });
+        launched.EnsureSuccessStatusCode();
+        int run = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+
+        var deleted = await (await api.DeleteAsync($"/api/datasets/{unused}")).Content.ReadFromJsonAsync<JsonElement>();
+        var preview = await api.GetFromJsonAsync<JsonElement>($"/api/datasets/{used}/removal");
+        var archived = await (await api.DeleteAsync($"/api/datasets/{used}")).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal("deleted", deleted.GetProperty("outcome").GetString());
+        Assert.Equal(("archived", "1 run was trained on this dataset"), (preview.GetProperty("outcome").GetString(), preview.GetProperty("reasons")[0].GetString()));
+        Assert.Equal("archived", archived.GetProperty("outcome").GetString());
+        Assert.StartsWith("Archived dataset", archived.GetProperty("message").GetString());
+        Assert.DoesNotContain(unused, await ListedAsync("/api/datasets?archived=true"));
+        Assert.DoesNotContain(used, await ListedAsync("/api/datasets"));
+        Assert.Contains(used, await ListedAsync("/api/datasets?archived=true"));
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/datasets/{used}/restore", null)).StatusCode);
+        Assert.Contains(used, await ListedAsync("/api/datasets"));
+
+        var runRemoval = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run}/removal");
+        var runDeleted = await (await api.DeleteAsync($"/api/runs/{run}")).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.True(runRemoval.GetProperty("cancelsRun").GetBoolean());
+        Assert.Equal("deleted", runDeleted.GetProperty("outcome").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/runs/{run}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.DeleteAsync($"/api/runs/{run}")).StatusCode);
+        using var scope = app.Services.CreateScope();
+        var audit = await scope.ServiceProvider.GetRequiredService<Services.AuditLog>().NewestAsync(10);
+        Assert.Contains(audit, e => e.Action == "run.cancel" && e.Detail.StartsWith($"run {run} "));
+        Assert.Contains(audit, e => e.Action == "run.delete" && e.Detail.StartsWith($"run {run} "));
+        Assert.Contains(audit, e => e.Action == "dataset.archive" && e.Detail.StartsWith($"dataset {used} "));
+        Assert.Contains(audit, e => e.Action == "dataset.restore" && e.Detail.StartsWith($"dataset {used} "));
     }
 
     [Fact]

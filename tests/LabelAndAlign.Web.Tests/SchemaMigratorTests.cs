@@ -1,6 +1,7 @@
 using LabelAndAlign.Web.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace LabelAndAlign.Web.Tests;
 
@@ -197,6 +198,42 @@ public class SchemaMigratorTests
         Assert.Equal("gpu-1", (await ctx.Workers.SingleAsync()).Name);
         Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
         Assert.Equal(TranslatedOld, (await ctx.Runs.SingleAsync(r => r.Name == "old")).ConfigJson);
+    }
+
+    /// <summary>Rows a database at migration UploadedCheckpoints holds: a project with an item, a dataset frozen from it, a run on it and its checkpoint, an upload.</summary>
+    private const string BeforeArchiving = """
+        INSERT INTO projects (Id, Name, Guidelines, LabelsPerItem, RubricJson, AskRationale, LeaseMinutes, GoldRate, CreatedAt) VALUES (1, 'p', '', 1, '[]', 0, 30, 0, '2026-12-07 08:00:00');
+        INSERT INTO items (ProjectId, PromptText, ResponseA, ResponseB, IsGold, SlotsTaken, LabelCount, IsOpen, CreatedAt) VALUES (1, 'q', 'a', 'b', 0, 0, 0, 1, '2026-12-07 08:00:00');
+        INSERT INTO datasets (Id, Name, Kind, RowCount, PreviewJson, Source, CreatedAt, SourceProjectId) VALUES (1, 'snap', 'preference', 0, '[]', 'snapshot:1', '2026-12-07 08:00:00', 1);
+        INSERT INTO runs (Id, Name, Algorithm, ConfigJson, DatasetId, Status, Step, TotalSteps, CancelRequested, Attempts, LeaseEpoch, ReportSeq, CreatedAt) VALUES (1, 'r', 'dpo', '{}', 1, 'Completed', 20, 20, 0, 0, 0, 0, '2026-12-07 08:00:00');
+        INSERT INTO run_checkpoints (RunId, Step, Path, CreatedAt) VALUES (1, 20, 'runs/1/checkpoints/checkpoint-20', '2026-12-07 08:00:00');
+        INSERT INTO run_checkpoints (RunId, Step, Name, Path, CreatedAt) VALUES (NULL, 0, 'gpt2', 'models/x', '2026-12-07 08:00:00');
+        """;
+
+    [Fact]
+    public async Task Upgrade_DatabaseBeforeArchiving_KeepsEveryRow_NothingArchived_AndEndsWithTheNewSchema()
+    {
+        using var db = new TestDatabase(migrate: false);
+        await using (var ctx = db.CreateContext())
+            await ctx.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(ctx.Database.GetMigrations().Single(m => m.EndsWith("_UploadedCheckpoints")));
+        using (var c = Open(db.ConnectionString))
+        {
+            Assert.Equal(0L, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'ArchivedAt';")));
+            Execute(c, BeforeArchiving);
+        }
+        var before = RowCounts(db.ConnectionString);
+
+        db.Migrate();
+
+        Assert.Equal(before, RowCounts(db.ConnectionString));
+        using var fresh = new TestDatabase();
+        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        await using var read = db.CreateContext();
+        Assert.Empty(await read.Database.GetPendingMigrationsAsync());
+        Assert.Equal(("p", null), await read.Projects.Select(p => ValueTuple.Create(p.Name, p.ArchivedAt)).SingleAsync());
+        Assert.Equal(("snap", null), await read.Datasets.Select(d => ValueTuple.Create(d.Name, d.ArchivedAt)).SingleAsync());
+        Assert.Equal(("r", null), await read.Runs.Select(r => ValueTuple.Create(r.Name, r.ArchivedAt)).SingleAsync());
+        Assert.Equal([null, null], await read.RunCheckpoints.Select(c => c.ArchivedAt).ToListAsync());
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public static class DatasetsEndpoints
           .WithSummary("Import a TRL-format JSON Lines file; the kind is detected, and fields that kind does not use are listed (ignored, notice). " +
               "400 {errors: [{line, message}]} imports nothing; 413 past the file limit.");
 
-        api.MapGet("/datasets", async (DatasetService datasets, CancellationToken cancel) => Results.Ok(await datasets.ListAsync(cancel)))
-            .WithSummary("Datasets with kind, row count and a preview; the built-in task packs' corpora and prompts included.");
+        api.MapGet("/datasets", async (bool? archived, DatasetService datasets, CancellationToken cancel) => Results.Ok(await datasets.ListAsync(archived == true, cancel)))
+            .WithSummary("Datasets with kind, row count and a preview; the built-in task packs' corpora and prompts included; archived ones (archivedAt) only with ?archived=true.");
         return app;
     }
 }

@@ -3,6 +3,7 @@ using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Imports;
+using LabelAndAlign.Web.Services.Archiving;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -34,11 +35,11 @@ public static class LabelingEndpoints
     {
         var api = app.MapGroup("/api").RequireAuthorization().WithTags("Labeling");
 
-        api.MapGet("/projects", async (ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
+        api.MapGet("/projects", async (bool? archived, ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
         {
             bool all = user.IsInRole("Admin") || user.IsInRole("Lead");
-            return Results.Ok(await projects.ListAsync(user.UserId()!.Value, all, cancel));
-        }).WithSummary("Projects you are a member of (all projects for leads and admins), with progress.");
+            return Results.Ok(await projects.ListAsync(user.UserId()!.Value, all, archived == true && all, cancel));
+        }).WithSummary("Projects you are a member of (all projects for leads and admins), with progress; archived ones only with ?archived=true (leads and admins).");
 
         api.MapPost("/projects", async (CreateProjectRequest? request, ClaimsPrincipal user, ProjectService projects, CancellationToken cancel) =>
         {
@@ -180,12 +181,31 @@ public static class LabelingEndpoints
             return await items.FindAsync(id, itemId, cancel) is { } item ? Results.Ok(item) : ApiResults.NotFound($"No item {itemId} in project {id}.");
         }).WithSummary("One item whole: prompt, both responses, the models behind them, gold, verdict and every vote (who, what, when).");
 
-        api.MapDelete("/projects/{id:int}", async (int id, ClaimsPrincipal user, ProjectService projects, Removals removals, CancellationToken cancel) =>
+        api.MapGet("/projects/{id:int}/removal", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            await removals.DeleteProjectAsync(id, cancel);
-            return Results.NoContent();
-        }).WithSummary("Delete a project that holds no item and that no dataset was frozen from; 409 says what keeps it.");
+            return Results.Ok(ArchiveEndpoints.Removal.Of(await archives.PlanAsync(ArchiveKind.Project, id, cancel), done: false));
+        }).WithSummary("What DELETE would do to the project now (outcome deleted or archived, the reasons with their numbers), without doing it.");
+
+        api.MapDelete("/projects/{id:int}", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            return Results.Ok(ArchiveEndpoints.Removal.Of(await archives.RemoveAsync(ArchiveKind.Project, id, cancel), done: true));
+        }).WithSummary("Delete a project that holds no item and that no dataset was frozen from; otherwise archive it (hidden from lists, kept, restorable). "
+            + "The answer says which (outcome) and why (reasons). Audited.");
+
+        api.MapPost("/projects/{id:int}/archive", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            return Results.Ok(ArchiveEndpoints.Removal.Of(await archives.ArchiveAsync(ArchiveKind.Project, id, cancel), done: true));
+        }).WithSummary("Archive the project whatever it holds: hidden from project lists (?archived=true lists it), kept, restorable. Audited.");
+
+        api.MapPost("/projects/{id:int}/restore", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
+        {
+            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
+            string name = await archives.RestoreAsync(ArchiveKind.Project, id, cancel);
+            return Results.Ok(new ArchiveEndpoints.Restored("project", id, name, $"Restored project “{name}”."));
+        }).WithSummary("Bring an archived project back into the project lists. Audited.");
 
         api.MapDelete("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, Removals removals,
             CancellationToken cancel) =>

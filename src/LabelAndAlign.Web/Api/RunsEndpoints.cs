@@ -27,6 +27,7 @@ public static class RunsEndpoints
     public static IEndpointRouteBuilder MapRunsEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapDatasetsEndpoints();
+        app.MapArchiveEndpoints();
         var read = app.MapGroup("/api").RequireAuthorization(AppPolicies.ReadRuns).WithTags("Runs");
         var write = app.MapGroup("/api").RequireAuthorization(AppPolicies.Manage).WithTags("Runs");
 
@@ -45,9 +46,9 @@ public static class RunsEndpoints
                 : ApiResults.BadRequest("algorithm", $"Name an algorithm: ?algorithm= one of {Algorithms.Names}."))
             .WithSummary("The options an algorithm's run takes: key (TRL's name), type, group, default, bounds, choices and one line of help.");
 
-        read.MapGet("/runs", async (ClaimsPrincipal user, RunService runs, RunLineageFilter lineage, CancellationToken cancel) =>
-                Results.Ok(await lineage.ForAsync(await runs.ListAsync(cancel), user, cancel)))
-            .WithSummary("All runs, newest first, with status and progress.");
+        read.MapGet("/runs", async (bool? archived, ClaimsPrincipal user, RunService runs, RunLineageFilter lineage, CancellationToken cancel) =>
+                Results.Ok(await lineage.ForAsync(await runs.ListAsync(archived == true, cancel), user, cancel)))
+            .WithSummary("All runs, newest first, with status and progress; archived ones (archivedAt) only with ?archived=true.");
 
         read.MapGet("/runs/{id:int}", async (int id, ClaimsPrincipal user, RunService runs, RunLineageFilter lineage, CancellationToken cancel) =>
             await lineage.ForAsync(await runs.GetAsync(id, cancel), user, cancel) is { } run ? Results.Ok(run) : Results.NotFound())
@@ -69,11 +70,12 @@ public static class RunsEndpoints
             .WithSummary("Completions of the fixed evaluation prompts at each checkpoint.");
 
         read.MapGet("/runs/{id:int}/checkpoints", async (int id, RunService runs, CancellationToken cancel) =>
-            Results.Ok(await runs.CheckpointsAsync(id, cancel)))
-            .WithSummary("The run's checkpoints (usable as the base of a new run).");
+            Results.Ok(await runs.CheckpointsAsync(id, cancel: cancel)))
+            .WithSummary("The run's checkpoints (usable as the base of a new run), archived ones too (archivedAt).");
 
-        read.MapGet("/checkpoints", async (RunService runs, CancellationToken cancel) => Results.Ok(await runs.CheckpointsAsync(null, cancel)))
-            .WithSummary("Every checkpoint of every run, then every uploaded model (runId null, uploadedBy, label \"… · uploaded by … on …\").");
+        read.MapGet("/checkpoints", async (bool? archived, RunService runs, CancellationToken cancel) => Results.Ok(await runs.CheckpointsAsync(null, archived == true, cancel)))
+            .WithSummary("Every checkpoint of every run, then every uploaded model (runId null, uploadedBy, label \"… · uploaded by … on …\"); "
+                + "archived ones and those of archived runs (archivedAt) only with ?archived=true.");
 
         write.MapPost("/checkpoints", async (string? name, HttpContext http, ClaimsPrincipal user, ModelUploads uploads, CancellationToken cancel) =>
         {

@@ -3,9 +3,11 @@ namespace LabelAndAlign.Web.Services;
 /// <summary>
 /// One page of a list as a grid asks for it: which page, how many rows, the column to sort by (a name each service
 /// maps onto its own columns; anything else falls back to the service's default order) and text to search. Services
-/// page, sort and filter in the database and answer a <see cref="PageOf{T}"/>.
+/// page, sort and filter in the database and answer a <see cref="PageOf{T}"/>. <paramref name="Archived"/> ("Show archived") lists
+/// archived rows too, where the list has them; they are hidden otherwise.
 /// </summary>
-public sealed record PageRequest(int Page = 0, int PageSize = PageRequest.DefaultPageSize, string? SortBy = null, bool Descending = false, string? Search = null)
+public sealed record PageRequest(int Page = 0, int PageSize = PageRequest.DefaultPageSize, string? SortBy = null, bool Descending = false, string? Search = null,
+    bool Archived = false)
 {
     public const int DefaultPageSize = 25, MaxPageSize = 200;
 

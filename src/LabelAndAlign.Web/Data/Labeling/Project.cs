@@ -25,4 +25,7 @@ public sealed class Project
     public double GoldRate { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>When a lead archived it (hidden from lists and pickers, kept for what points to it); null while it is in use.</summary>
+    public DateTime? ArchivedAt { get; set; }
 }

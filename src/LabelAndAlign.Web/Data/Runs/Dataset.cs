@@ -24,6 +24,9 @@ public sealed class Dataset
     public int? SourceProjectId { get; set; }
     public int? SourceLabelCount { get; set; }
     public string? SourceLabelersJson { get; set; }
+
+    /// <summary>When a lead archived it (hidden from lists and pickers, kept for what points to it); null while it is in use.</summary>
+    public DateTime? ArchivedAt { get; set; }
 }
 
 /// <summary>One row of a dataset: the JSON object as imported.</summary>

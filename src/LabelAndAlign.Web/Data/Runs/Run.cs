@@ -56,6 +56,9 @@ public sealed class Run
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
 
+    /// <summary>When a lead archived it (hidden from lists and pickers, kept for what points to it); null while it is in use.</summary>
+    public DateTime? ArchivedAt { get; set; }
+
     public bool IsFinished => Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled;
 }
 
@@ -112,4 +115,7 @@ public sealed class RunCheckpoint
     public required string Path { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>When a lead archived it (hidden from lists and pickers, kept for what points to it); null while it is in use.</summary>
+    public DateTime? ArchivedAt { get; set; }
 }

@@ -12,7 +12,7 @@ using LabelAndAlign.Web.Services.Imports;
 namespace LabelAndAlign.Web.Services.Datasets;
 
 /// <summary>A dataset as lists and the API show it.</summary>
-public sealed record DatasetSummary(int Id, string Name, string Kind, int Rows, bool BuiltIn, DateTime CreatedAt, string PreviewJson);
+public sealed record DatasetSummary(int Id, string Name, string Kind, int Rows, bool BuiltIn, DateTime CreatedAt, string PreviewJson, DateTime? ArchivedAt = null);
 
 /// <summary>
 /// Imports TRL-format JSON Lines as frozen datasets (all rows or none), lists them, and keeps the
@@ -175,11 +175,12 @@ public sealed class DatasetService(IDbContextFactory<AppDbContext> dbs, TimeProv
         return dataset;
     }
 
-    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancel = default)
+    /// <summary>Every dataset, newest first; archived ones only with <paramref name="archived"/>.</summary>
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(bool archived = false, CancellationToken cancel = default)
     {
         await EnsureBuiltInAsync(cancel);
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var list = await db.Datasets.AsNoTracking().OrderByDescending(d => d.Id).ToListAsync(cancel);
+        var list = await db.Datasets.AsNoTracking().Where(d => archived || d.ArchivedAt == null).OrderByDescending(d => d.Id).ToListAsync(cancel);
         return list.Select(Summarize).ToList();
     }
 
@@ -192,6 +193,7 @@ public sealed class DatasetService(IDbContextFactory<AppDbContext> dbs, TimeProv
         await using var db = await dbs.CreateDbContextAsync(cancel);
         await EnsureBuiltInAsync(cancel);
         var datasets = db.Datasets.AsNoTracking();
+        if (!page.Archived) datasets = datasets.Where(d => d.ArchivedAt == null);
         if (!string.IsNullOrEmpty(kind)) datasets = datasets.Where(d => d.Kind == kind);
         if (page.Pattern is { } pattern)
         {
@@ -215,7 +217,7 @@ public sealed class DatasetService(IDbContextFactory<AppDbContext> dbs, TimeProv
     }
 
     public static DatasetSummary Summarize(Dataset d) =>
-        new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith(BuiltInPrefix, StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson));
+        new(d.Id, d.Name, d.Kind, d.RowCount, d.Source.StartsWith(BuiltInPrefix, StringComparison.Ordinal), d.CreatedAt, DatasetPreview.Bounded(d.PreviewJson), d.ArchivedAt);
 
     public async Task<Dataset?> FindAsync(int id, CancellationToken cancel = default)
     {

@@ -21,9 +21,9 @@ public sealed record HumanWinRate(int ProjectId, string ProjectName, int Step, i
 public sealed class BlindReviews(IDbContextFactory<AppDbContext> dbs, RunService runs, ImportService imports, ProjectService projects, ReviewService reviews)
 {
     /// <summary>The hidden model name of a run's step; the prefix every blind item of the run shares.</summary>
-    public static string ModelName(int runId, int step) => $"{Prefix(runId)}{step}";
+    public static string ModelName(int runId, int step) => Archiving.Lineage.RunModel(runId, step);
 
-    private static string Prefix(int runId) => $"run {runId} · step ";
+    private static string Prefix(int runId) => Archiving.Lineage.RunModelPrefix(runId);
 
     /// <summary>Adds one item per evaluation prompt the step and the start share; returns how many. Only those who manage the project (leads, admins) may.</summary>
     public async Task<int> SendAsync(int runId, int step, int projectId, ClaimsPrincipal user, CancellationToken cancel = default)

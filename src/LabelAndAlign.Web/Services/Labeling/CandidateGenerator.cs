@@ -62,7 +62,7 @@ public sealed class CandidateGenerator(IDbContextFactory<AppDbContext> dbs, Impo
     }
 
     /// <summary>The hidden model name a generated item records.</summary>
-    private static string ModelName(int id, int? runId, int step) => runId is int r ? $"run {r} · step {step}" : $"upload {id}";
+    private static string ModelName(int id, int? runId, int step) => runId is int r ? Archiving.Lineage.RunModel(r, step) : Archiving.Lineage.UploadModel(id);
 
     /// <summary>A dataset whose prompts can be generated for: its id, name and row count.</summary>
     public sealed record PromptSource(int Id, string Name, int Rows);

@@ -28,6 +28,7 @@ public static class LabelingExtensions
         s.AddScoped<ReviewService>();
         s.AddScoped<ItemBrowser>();
         s.AddScoped<Removals>();
+        s.AddScoped<Archiving.Archives>();
         s.AddScoped<DemoProjectService>();
         return builder;
     }

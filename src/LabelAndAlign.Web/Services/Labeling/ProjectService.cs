@@ -94,11 +94,11 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
 
     public sealed record ProjectName(int Id, string Name);
 
-    /// <summary>Every project's id and name, by name (pickers).</summary>
+    /// <summary>Every project's id and name, by name (pickers); archived ones are left out.</summary>
     public async Task<List<ProjectName>> NamesAsync(CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        return await db.Projects.OrderBy(p => p.Name).Select(p => new ProjectName(p.Id, p.Name)).ToListAsync(cancel);
+        return await db.Projects.Where(p => p.ArchivedAt == null).OrderBy(p => p.Name).Select(p => new ProjectName(p.Id, p.Name)).ToListAsync(cancel);
     }
 
     /// <summary>
@@ -194,18 +194,18 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
         return (doneToday, Math.Max(0, open - doneStillOpen + heldFull), total);
     }
 
-    public sealed record ProjectSummary(int Id, string Name, int LabelsPerItem, long Items, long NeedLabels, long MyLabels, long MyToday, string? MyRole);
+    public sealed record ProjectSummary(int Id, string Name, int LabelsPerItem, long Items, long NeedLabels, long MyLabels, long MyToday, string? MyRole, DateTime? ArchivedAt = null);
 
-    /// <summary>Projects the user labels in (as a member), with their progress; managers see every project.</summary>
-    public async Task<List<ProjectSummary>> ListAsync(int userId, bool all, CancellationToken cancel = default)
+    /// <summary>Projects the user labels in (as a member), with their progress; managers see every project. Archived ones only with <paramref name="archived"/>.</summary>
+    public async Task<List<ProjectSummary>> ListAsync(int userId, bool all, bool archived = false, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var projects = await (from p in db.Projects
                               join m in db.ProjectMembers.Where(m => m.UserId == userId) on p.Id equals m.ProjectId into ms
                               from m in ms.DefaultIfEmpty()
-                              where all || m != null
+                              where (all || m != null) && (archived || p.ArchivedAt == null)
                               orderby p.Id descending
-                              select new { p.Id, p.Name, p.LabelsPerItem, Role = m == null ? null : m.Role }).AsNoTracking().ToListAsync(cancel);
+                              select new { p.Id, p.Name, p.LabelsPerItem, p.ArchivedAt, Role = m == null ? null : m.Role }).AsNoTracking().ToListAsync(cancel);
         var today = clock.GetUtcNow().UtcDateTime.Date;
         var result = new List<ProjectSummary>();
         foreach (var p in projects)
@@ -214,12 +214,12 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
             long open = await db.Items.LongCountAsync(i => i.ProjectId == p.Id && i.IsOpen, cancel);
             long mine = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == p.Id, cancel);
             long mineToday = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == p.Id && l.CreatedAt >= today, cancel);
-            result.Add(new ProjectSummary(p.Id, p.Name, p.LabelsPerItem, items, open, mine, mineToday, p.Role));
+            result.Add(new ProjectSummary(p.Id, p.Name, p.LabelsPerItem, items, open, mine, mineToday, p.Role, p.ArchivedAt));
         }
         return result;
     }
 
-    public sealed record ProjectRow(int Id, string Name, int LabelsPerItem, long Items, long Open, string? MyRole, DateTime CreatedAt);
+    public sealed record ProjectRow(int Id, string Name, int LabelsPerItem, long Items, long Open, string? MyRole, DateTime CreatedAt, DateTime? ArchivedAt = null);
 
     /// <summary>
     /// One page of projects for a manager: search by name (or "#id"), sort by name, items, open items
@@ -229,6 +229,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var projects = db.Projects.AsNoTracking();
+        if (!query.Archived) projects = projects.Where(p => p.ArchivedAt == null);
         if (query.Pattern is string pattern)
         {
             int id = query.Id ?? 0;
@@ -237,7 +238,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
         int total = await projects.CountAsync(cancel);
         var rows = projects.Select(p => new
         {
-            p.Id, p.Name, p.LabelsPerItem, p.CreatedAt,
+            p.Id, p.Name, p.LabelsPerItem, p.CreatedAt, p.ArchivedAt,
             Items = db.Items.LongCount(i => i.ProjectId == p.Id),
             Open = db.Items.LongCount(i => i.ProjectId == p.Id && i.IsOpen),
             Role = db.ProjectMembers.Where(m => m.ProjectId == p.Id && m.UserId == userId).Select(m => m.Role).FirstOrDefault(),
@@ -252,7 +253,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
             _ => rows.OrderByDescending(r => r.Id),
         };
         var page = await rows.Skip(query.Skip).Take(query.Take)
-            .Select(r => new ProjectRow(r.Id, r.Name, r.LabelsPerItem, r.Items, r.Open, r.Role, r.CreatedAt)).ToListAsync(cancel);
+            .Select(r => new ProjectRow(r.Id, r.Name, r.LabelsPerItem, r.Items, r.Open, r.Role, r.CreatedAt, r.ArchivedAt)).ToListAsync(cancel);
         return new PageOf<ProjectRow>(page, total);
     }
 }

@@ -10,10 +10,13 @@ public static class CheckpointCatalog
     /// <summary>
     /// Checkpoints whose files are still there (save_total_limit prunes a run's old folders): a run's, or without
     /// <paramref name="runId"/> every run's (newest run first, newest step first) and then every uploaded model (newest first).
+    /// Pickers leave out archived checkpoints and those of archived runs; <paramref name="archived"/> keeps them.
     /// </summary>
-    public static async Task<List<CheckpointSummary>> ListAsync(AppDbContext db, string dataDirectory, int? runId, CancellationToken cancel)
+    public static async Task<List<CheckpointSummary>> ListAsync(AppDbContext db, string dataDirectory, int? runId, CancellationToken cancel, bool archived = false)
     {
-        var rows = await Summaries(db, db.RunCheckpoints.Where(c => runId == null || c.RunId == runId)).ToListAsync(cancel);
+        var checkpoints = db.RunCheckpoints.Where(c => runId == null || c.RunId == runId);
+        if (!archived) checkpoints = checkpoints.Where(c => c.ArchivedAt == null && !db.Runs.Any(r => r.Id == c.RunId && r.ArchivedAt != null));
+        var rows = await Summaries(db, checkpoints).ToListAsync(cancel);
         return rows.Where(c => CheckpointFiles.Existing(dataDirectory, c.Path) is not null).Select(c => c.Summary)
             .OrderByDescending(c => c.RunId).ThenByDescending(c => c.Step).ThenByDescending(c => c.Id).ToList();
     }
@@ -30,5 +33,6 @@ public static class CheckpointCatalog
         from r in runs.DefaultIfEmpty()
         join u in db.Users.AsNoTracking() on c.UploadedById equals (int?)u.Id into uploaders
         from u in uploaders.DefaultIfEmpty()
-        select new Row(new CheckpointSummary(c.Id, c.RunId, r != null ? r.Name : c.Name ?? "", c.Step, c.CreatedAt, r != null ? r.Algorithm : "", u != null ? u.Email : null), c.Path);
+        select new Row(new CheckpointSummary(c.Id, c.RunId, r != null ? r.Name : c.Name ?? "", c.Step, c.CreatedAt, r != null ? r.Algorithm : "", u != null ? u.Email : null,
+            c.ArchivedAt ?? (r != null ? r.ArchivedAt : null)), c.Path);
 }

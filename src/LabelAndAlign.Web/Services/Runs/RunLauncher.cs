@@ -103,6 +103,7 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
         {
             var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancel);
             if (dataset is null) errors.Add(new(DatasetField, $"There is no dataset {id}; choose one from the list."));
+            else if (dataset.ArchivedAt is not null) errors.Add(new(DatasetField, Archived($"dataset '{dataset.Name}'", "Datasets", $"datasets/{id}")));
             else if (algorithm is { } a && !DatasetKind.AcceptedBy(a, online).Contains(dataset.Kind)) errors.Add(new(DatasetField, KindMismatch(a, online, $"dataset '{dataset.Name}'", dataset.Kind)));
             else return (dataset, null);
             return null;
@@ -111,6 +112,7 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
         {
             var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, cancel);
             if (project is null) errors.Add(new(ProjectField, $"There is no labeling project {projectId}; choose one from the list."));
+            else if (project.ArchivedAt is not null) errors.Add(new(ProjectField, Archived($"project '{project.Name}'", "Projects", $"projects/{projectId}")));
             else if (algorithm is { } a && !DatasetKind.AcceptedBy(a, online).Contains(DatasetKind.Preference)) errors.Add(new(ProjectField, KindMismatch(a, online, $"project '{project.Name}'", DatasetKind.Preference)));
             else return (null, project);
             return null;
@@ -137,8 +139,9 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
             errors.Add(new(BaseField, $"There is no checkpoint {id}; choose one from the list."));
             return null;
         }
-        if (Folder(checkpoint.Value.Checkpoint) is { } folder) return folder;
-        errors.Add(new(BaseField, Pruned(checkpoint.Value)));
+        if (IsArchived(checkpoint.Value)) errors.Add(new(BaseField, Archived($"checkpoint {id}", "Runs", $"checkpoints/{id}")));
+        else if (Folder(checkpoint.Value.Checkpoint) is { } folder) return folder;
+        else errors.Add(new(BaseField, Pruned(checkpoint.Value)));
         return null;
     }
 
@@ -152,6 +155,7 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
             errors.Add(new(RewardField, $"'{c.Checkpoint.Name}' is an uploaded model, not a reward model: train a reward run from it, then choose that run's checkpoint."));
         else if (c.Run.Algorithm != Algorithm.Reward.WireName())
             errors.Add(new(RewardField, $"'{c.Run.Name} · step {c.Checkpoint.Step}' is a checkpoint of a {Algorithms.TryParse(c.Run.Algorithm)?.Label() ?? c.Run.Algorithm} run, not a reward model: choose a checkpoint of a reward run."));
+        else if (IsArchived(c)) errors.Add(new(RewardField, Archived($"checkpoint {id}", "Runs", $"checkpoints/{id}")));
         else if (Folder(c.Checkpoint) is null) errors.Add(new(RewardField, Pruned(c)));
         return true;
     }
@@ -167,6 +171,12 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
     }
 
     private string? Folder(RunCheckpoint c) => CheckpointFiles.Existing(DataDirectory, c.Path);
+
+    /// <summary>An archived checkpoint, or one of an archived run: hidden from the pickers, so not offered to a new run.</summary>
+    private static bool IsArchived((RunCheckpoint Checkpoint, Run? Run) c) => c.Checkpoint.ArchivedAt is not null || c.Run?.ArchivedAt is not null;
+
+    private static string Archived(string what, string page, string resource) =>
+        $"The {what} is archived; restore it first (Show archived on the {page} page, then Restore; or POST /api/{resource}/restore), or choose another.";
 
     private static string Pruned((RunCheckpoint Checkpoint, Run? Run) c) => c.Run is null
         ? $"The files of the uploaded model '{c.Checkpoint.Name}' are gone from the data folder; upload it again."

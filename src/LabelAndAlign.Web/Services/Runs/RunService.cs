@@ -20,7 +20,7 @@ public sealed record RunLineage(int RunId, int? DatasetId, string? DatasetName, 
 /// <param name="Worker">the worker training it now (Running), or that trained it last</param>
 public sealed record RunSummary(int Id, string Name, string Algorithm, string Status, int Step, int TotalSteps, string? Error,
     int? DatasetId, string? DatasetName, int? BaseCheckpointId, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, JsonObject Config,
-    int? RewardCheckpointId = null, RunLineage? Lineage = null, string? Worker = null);
+    int? RewardCheckpointId = null, RunLineage? Lineage = null, string? Worker = null, DateTime? ArchivedAt = null);
 
 /// <summary>A step with evaluation samples, and its checkpoint: kept (its id), deleted by save_total_limit, or none saved there.</summary>
 public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDeleted);
@@ -29,7 +29,7 @@ public sealed record SampleStep(int Step, int? CheckpointId, bool CheckpointDele
 /// A checkpoint with where it came from: a run (<see cref="RunId"/>, its name and algorithm) or an upload
 /// (<see cref="RunId"/> null, <see cref="RunName"/> the model's name, <see cref="UploadedBy"/> who).
 /// </summary>
-public sealed record CheckpointSummary(int Id, int? RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "", string? UploadedBy = null)
+public sealed record CheckpointSummary(int Id, int? RunId, string RunName, int Step, DateTime CreatedAt, string Algorithm = "", string? UploadedBy = null, DateTime? ArchivedAt = null)
 {
     public bool IsUpload => RunId is null;
 
@@ -47,10 +47,11 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
 
     public static RunProgress Progress(Run r) => new(r.Id, r.Status.ToString(), r.Step, r.TotalSteps, r.Error);
 
-    public async Task<IReadOnlyList<RunSummary>> ListAsync(CancellationToken cancel = default)
+    /// <summary>Every run, newest first; archived ones only with <paramref name="archived"/>.</summary>
+    public async Task<IReadOnlyList<RunSummary>> ListAsync(bool archived = false, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var runs = await db.Runs.AsNoTracking().OrderByDescending(r => r.Id).ToListAsync(cancel);
+        var runs = await db.Runs.AsNoTracking().Where(r => archived || r.ArchivedAt == null).OrderByDescending(r => r.Id).ToListAsync(cancel);
         var names = await db.Datasets.AsNoTracking().Select(d => new { d.Id, d.Name }).ToDictionaryAsync(d => d.Id, d => d.Name, cancel);
         var workers = await db.Workers.AsNoTracking().Select(w => new { w.SessionId, w.Name }).ToDictionaryAsync(w => w.SessionId, w => w.Name, cancel);
         return runs.Select(r => Summarize(r, r.DatasetId is int d ? names.GetValueOrDefault(d) : null,
@@ -59,12 +60,13 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
 
     /// <summary>
     /// One page of runs, filtered and sorted in the database: by status, algorithm and a search of the name (or
-    /// "#id"); sorted by name, algorithm, status, started or created time (newest first when unsorted).
+    /// "#id"), archived ones only when asked; sorted by name, algorithm, status, started or created time (newest first when unsorted).
     /// </summary>
     public async Task<PageOf<RunSummary>> PageAsync(PageRequest page, RunStatus? status = null, string? algorithm = null, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var runs = db.Runs.AsNoTracking();
+        if (!page.Archived) runs = runs.Where(r => r.ArchivedAt == null);
         if (status is { } s) runs = runs.Where(r => r.Status == s);
         if (!string.IsNullOrEmpty(algorithm)) runs = runs.Where(r => r.Algorithm == algorithm);
         if (page.Pattern is { } pattern)
@@ -111,7 +113,7 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
 
     private static RunSummary Summarize(Run r, string? dataset, string? worker) =>
         new(r.Id, r.Name, r.Algorithm, r.Status.ToString(), r.Step, r.TotalSteps, r.Error, r.DatasetId, dataset, r.BaseCheckpointId,
-            r.CreatedAt, r.StartedAt, r.FinishedAt, JsonNode.Parse(r.ConfigJson) as JsonObject ?? [], r.RewardCheckpointId, Worker: worker);
+            r.CreatedAt, r.StartedAt, r.FinishedAt, JsonNode.Parse(r.ConfigJson) as JsonObject ?? [], r.RewardCheckpointId, Worker: worker, ArchivedAt: r.ArchivedAt);
 
     /// <summary>
     /// A run no worker trains (queued, or its worker silent past its lease) is cancelled at once; a training one is
@@ -268,11 +270,14 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
             : new SampleStep(step, null, false)).ToList();
     }
 
-    /// <summary>Checkpoints whose files are still there: a run's, or without <paramref name="runId"/> every run's and then every uploaded model.</summary>
-    public async Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Checkpoints whose files are still there: a run's (archived ones too: its page marks them), or without
+    /// <paramref name="runId"/> every run's and then every uploaded model — archived ones, and those of archived runs, only with <paramref name="archived"/>.
+    /// </summary>
+    public async Task<List<CheckpointSummary>> CheckpointsAsync(int? runId = null, bool archived = false, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        return await CheckpointCatalog.ListAsync(db, DataDirectory, runId, cancel);
+        return await CheckpointCatalog.ListAsync(db, DataDirectory, runId, cancel, archived || runId is not null);
     }
 
     /// <summary>One checkpoint with its run or uploader, whether or not its files are still there.</summary>

@@ -1,0 +1,191 @@
+using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Web.Services.Labeling;
+using LabelAndAlign.Web.Services.Runs;
+using LabelAndAlign.Web.Services.Workers;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelAndAlign.Web.Services.Archiving;
+
+/// <summary>
+/// Deleting, archiving and restoring projects, datasets, runs and checkpoints without breaking lineage: what something
+/// points to (<see cref="Lineage"/>) is archived — hidden from lists and pickers, kept, restorable — and only what
+/// nothing points to is deleted, its files with it. A queued or training run is cancelled first, through
+/// <see cref="RunService.CancelAsync"/> (which reaches its worker). Every change is audited, from the page and the API alike.
+/// </summary>
+public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService runs, DatabaseSettings settings, AuditLog audit, TimeProvider clock, ILogger<Archives> logger)
+{
+    /// <summary>What <see cref="RemoveAsync"/> would do now, and why; the confirmation dialog shows it.</summary>
+    public async Task<RemovalPlan> PlanAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var (name, archivedAt, active) = await FindAsync(db, kind, id, cancel);
+        var reasons = await Lineage.ReasonsAsync(db, kind, id, clock.GetUtcNow().UtcDateTime, cancel);
+        // A queued run (or one whose worker went silent) ends at once when cancelled, so only training keeps it.
+        return new RemovalPlan(kind, id, name, reasons.Count > 0 ? RemovalOutcome.Archived : RemovalOutcome.Deleted, reasons,
+            await Lineage.ContentsAsync(db, kind, id, cancel), active, archivedAt);
+    }
+
+    /// <summary>
+    /// Deletes the thing when nothing points to it, else archives it; a queued or training run is cancelled first.
+    /// Answers what was done and why. Deleting something already archived deletes it once nothing points to it any more.
+    /// </summary>
+    public async Task<RemovalPlan> RemoveAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    {
+        await CancelRunAsync(kind, id, cancel);
+        var plan = await PlanAsync(kind, id, cancel);
+        if (plan.Outcome == RemovalOutcome.Deleted)
+        {
+            var folders = await DeleteAsync(kind, id, cancel);
+            if (folders is not null)
+            {
+                DeleteFolders(folders);
+                await audit.RecordAsync($"{plan.Noun}.delete", $"{plan.Noun} {id} “{plan.Name}”", cancel: cancel);
+                return plan;
+            }
+            // Something came to point to it between the question and the delete (the statement checks again): keep it.
+            plan = await PlanAsync(kind, id, cancel);
+        }
+        await SetArchivedAsync(kind, id, clock.GetUtcNow().UtcDateTime, cancel);
+        await audit.RecordAsync($"{plan.Noun}.archive", $"{plan.Noun} {id} “{plan.Name}”: {plan.Why}", cancel: cancel);
+        return plan with { Outcome = RemovalOutcome.Archived };
+    }
+
+    /// <summary>Archives the thing whatever points to it (a lead hiding something finished); a queued or training run is cancelled first.</summary>
+    public async Task<RemovalPlan> ArchiveAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    {
+        await CancelRunAsync(kind, id, cancel);
+        var plan = await PlanAsync(kind, id, cancel);
+        if (plan.ArchivedAt is null)
+        {
+            await SetArchivedAsync(kind, id, clock.GetUtcNow().UtcDateTime, cancel);
+            await audit.RecordAsync($"{plan.Noun}.archive", $"{plan.Noun} {id} “{plan.Name}”", cancel: cancel);
+        }
+        return plan with { Outcome = RemovalOutcome.Archived };
+    }
+
+    /// <summary>Brings an archived thing back into lists and pickers; answers its name. Restoring what is not archived changes nothing.</summary>
+    public async Task<string> RestoreAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var (name, archivedAt, _) = await FindAsync(db, kind, id, cancel);
+        if (archivedAt is null) return name;
+        await SetArchivedAsync(kind, id, null, cancel);
+        string noun = kind.ToString().ToLowerInvariant();
+        await audit.RecordAsync($"{noun}.restore", $"{noun} {id} “{name}”", cancel: cancel);
+        return name;
+    }
+
+    /// <summary>The thing's name, when it was archived, and whether it is a run that has not ended; NotFound when there is none.</summary>
+    private static async Task<(string Name, DateTime? ArchivedAt, bool ActiveRun)> FindAsync(AppDbContext db, ArchiveKind kind, int id, CancellationToken cancel)
+    {
+        var found = kind switch
+        {
+            ArchiveKind.Project => await db.Projects.Where(p => p.Id == id).Select(p => new { p.Name, p.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel),
+            ArchiveKind.Dataset => await db.Datasets.Where(d => d.Id == id).Select(d => new { d.Name, d.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel),
+            ArchiveKind.Run => await db.Runs.Where(r => r.Id == id)
+                .Select(r => new { r.Name, r.ArchivedAt, Active = r.Status == RunStatus.Queued || r.Status == RunStatus.Running }).FirstOrDefaultAsync(cancel),
+            _ => null,
+        };
+        if (kind == ArchiveKind.Checkpoint && await CheckpointCatalog.FindAsync(db, id, cancel) is { } c)
+            found = new { Name = c.Label, ArchivedAt = await db.RunCheckpoints.Where(x => x.Id == id).Select(x => x.ArchivedAt).FirstAsync(cancel), Active = false };
+        return found is null
+            ? throw new NotFoundException($"No {kind.ToString().ToLowerInvariant()} with id {id}.")
+            : (found.Name, found.ArchivedAt, found.Active);
+    }
+
+    private async Task CancelRunAsync(ArchiveKind kind, int id, CancellationToken cancel)
+    {
+        if (kind != ArchiveKind.Run) return;
+        await using (var db = await dbs.CreateDbContextAsync(cancel))
+            if (!await db.Runs.AnyAsync(r => r.Id == id && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), cancel)) return;
+        try
+        {
+            await runs.CancelAsync(id, cancel);
+        }
+        catch (InputException e) when (e.IsConflict)
+        {
+            // It ended on its own meanwhile: nothing to cancel.
+        }
+    }
+
+    /// <summary>
+    /// Deletes the row (its rows go by cascade) only if, at that instant, nothing points to it; answers the folders to
+    /// delete from the data folder, or null when something did.
+    /// </summary>
+    private async Task<List<string>?> DeleteAsync(ArchiveKind kind, int id, CancellationToken cancel)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var folders = new List<string>();
+        int deleted;
+        switch (kind)
+        {
+            case ArchiveKind.Project:
+                deleted = await db.Projects.Where(p => p.Id == id && !db.Items.Any(i => i.ProjectId == id) && !db.Datasets.Any(d => d.SourceProjectId == id))
+                    .ExecuteDeleteAsync(cancel);
+                break;
+            case ArchiveKind.Dataset:
+                deleted = await db.Datasets.Where(d => d.Id == id && !d.Source.StartsWith(Lineage.BuiltInPrefix) && !db.Runs.Any(r => r.DatasetId == id))
+                    .ExecuteDeleteAsync(cancel);
+                break;
+            case ArchiveKind.Run:
+            {
+                folders.AddRange(await db.RunCheckpoints.Where(c => c.RunId == id).Select(c => c.Path).ToListAsync(cancel));
+                string prefix = Lineage.RunModelPrefix(id);
+                var mine = db.RunCheckpoints.Where(c => c.RunId == id).Select(c => (int?)c.Id);
+                deleted = await db.Runs.Where(r => r.Id == id && r.Status != RunStatus.Queued && r.Status != RunStatus.Running
+                        && !db.Runs.Any(o => o.Id != id && (mine.Contains(o.BaseCheckpointId) || mine.Contains(o.RewardCheckpointId)))
+                        && !db.Items.Any(i => i.ModelA!.StartsWith(prefix) || i.ModelB!.StartsWith(prefix)))
+                    .ExecuteDeleteAsync(cancel);
+                folders.Add(Path.GetDirectoryName(CheckpointUploads.Folder("", id))!);
+                break;
+            }
+            default:
+            {
+                folders.AddRange(await db.RunCheckpoints.Where(c => c.Id == id).Select(c => c.Path).ToListAsync(cancel));
+                string model = await Lineage.ModelNameAsync(db, id, cancel) ?? "";
+                deleted = await db.RunCheckpoints.Where(c => c.Id == id
+                        && !db.Runs.Any(r => r.BaseCheckpointId == id || r.RewardCheckpointId == id)
+                        && !db.Runs.Any(r => r.Id == c.RunId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
+                        && !db.Items.Any(i => i.ModelA == model || i.ModelB == model || i.ModelA!.StartsWith(model + " · ") || i.ModelB!.StartsWith(model + " · ")))
+                    .ExecuteDeleteAsync(cancel);
+                break;
+            }
+        }
+        return deleted == 0 ? null : folders;
+    }
+
+    /// <summary>
+    /// Removes deleted things' folders (relative to the data folder) once their rows are gone. A folder that cannot be
+    /// removed is logged with its path, so an operator can remove it; the delete itself has happened.
+    /// </summary>
+    private void DeleteFolders(IEnumerable<string> relative)
+    {
+        foreach (string path in relative)
+        {
+            string folder;
+            try { folder = CheckpointFiles.Resolve(settings.DataDirectory, path); }
+            catch (InvalidOperationException) { continue; } // a tampered path never names anything outside the data folder
+            try
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(e, "Could not delete {Folder} of a deleted checkpoint or run; remove it by hand", folder);
+            }
+        }
+    }
+
+    private async Task SetArchivedAsync(ArchiveKind kind, int id, DateTime? at, CancellationToken cancel)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        _ = kind switch
+        {
+            ArchiveKind.Project => await db.Projects.Where(p => p.Id == id).ExecuteUpdateAsync(u => u.SetProperty(p => p.ArchivedAt, at), cancel),
+            ArchiveKind.Dataset => await db.Datasets.Where(d => d.Id == id).ExecuteUpdateAsync(u => u.SetProperty(d => d.ArchivedAt, at), cancel),
+            ArchiveKind.Run => await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, at), cancel),
+            _ => await db.RunCheckpoints.Where(c => c.Id == id).ExecuteUpdateAsync(u => u.SetProperty(c => c.ArchivedAt, at), cancel),
+        };
+    }
+}
