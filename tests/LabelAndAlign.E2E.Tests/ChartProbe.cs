@@ -9,7 +9,10 @@ namespace LabelAndAlign.E2E.Tests;
 /// plotly finishes drawing a chart (<c>plotly_afterplot</c>) it notes which steps that chart now
 /// shows for the first time, and when. With the trainer's own log time of each step (from the
 /// API), that gives the latency from the trainer logging a step to the step being drawn on every
-/// chart. Added to the page before the app's scripts; the app itself carries no measuring code.
+/// chart. It also times plotly's own calls (newPlot, react, extendTraces: when each came and how
+/// long its synchronous draw took) and the page's milestones (plotly executed, the circuit's
+/// socket open and first message, the first chart card), which is where a figure's time went.
+/// Added to the page before the app's scripts; the app itself carries no measuring code.
 /// </summary>
 public static class ChartProbe
 {
@@ -18,6 +21,37 @@ public static class ChartProbe
           const drawn = new Map();  // metric → Map(step → epoch ms when first drawn)
           const first = new Map();  // metric → ms since navigation start of the first non-empty draw
           const hooked = new WeakSet();
+          const calls = [];         // plotly calls: { fn, metric, at (epoch ms), start (ms since navigation), ms (synchronous part) }
+          const marks = {};         // milestone → ms since navigation start (first time only)
+          const mark = (name) => { if (!(name in marks)) marks[name] = performance.now(); };
+          // plotly's calls, timed where the app (through Plotly.Blazor) makes them: wrapped as plotly defines itself.
+          let plotly;
+          Object.defineProperty(window, 'Plotly', { configurable: true, get: () => plotly, set: (v) => {
+            if (v && !plotly) {
+              mark('plotly executed');
+              for (const fn of ['newPlot', 'react', 'extendTraces']) {
+                const f = v[fn];
+                v[fn] = function (gd, ...rest) {
+                  const el = typeof gd === 'string' ? document.getElementById(gd) : gd;
+                  const start = performance.now();
+                  const result = f.call(this, gd, ...rest);
+                  calls.push({ fn, metric: el?.closest('.chart-card')?.dataset.metric ?? null, at: performance.timeOrigin + start, start, ms: performance.now() - start });
+                  return result;
+                };
+              }
+            }
+            plotly = v;
+          } });
+          const Socket = window.WebSocket;
+          window.WebSocket = class extends Socket {
+            constructor(url, protocols) {
+              super(url, protocols);
+              if (!String(url).includes('/_blazor')) return;
+              mark('circuit socket created');
+              this.addEventListener('open', () => mark('circuit socket open'));
+              this.addEventListener('message', () => mark('circuit first message'));
+            }
+          };
           function hook(gd) {
             if (hooked.has(gd) || typeof gd.on !== 'function') return;
             hooked.add(gd);
@@ -34,9 +68,14 @@ public static class ChartProbe
               last = Math.max(last, x[x.length - 1]);
             });
           }
-          setInterval(() => document.querySelectorAll('.chart-card .chart-plot').forEach(hook), 20);
+          setInterval(() => {
+            if (document.querySelector('.chart-card')) mark('first chart card');
+            document.querySelectorAll('.chart-card .chart-plot').forEach(hook);
+          }, 20);
           return {
-            reset() { drawn.clear(); },
+            reset() { drawn.clear(); calls.length = 0; },
+            calls() { return calls; },
+            marks() { return marks; },
             drawn() { return Object.fromEntries([...drawn].map(([k, v]) => [k, Object.fromEntries(v)])); },
             first(metric) { return first.get(metric) ?? null; },
           };
@@ -60,6 +99,64 @@ public static class ChartProbe
         using var doc = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__lnaProbe.drawn())"));
         return doc.RootElement.EnumerateObject().ToDictionary(m => m.Name,
             m => m.Value.EnumerateObject().ToDictionary(s => (int)double.Parse(s.Name, CultureInfo.InvariantCulture), s => s.Value.GetDouble()));
+    }
+
+    /// <summary>One plotly call: which, on which chart, when (Unix ms), and how long its synchronous draw took (ms).</summary>
+    public sealed record PlotlyCall(string Fn, string? Metric, double At, double Start, double Ms);
+
+    /// <summary>plotly's calls since the page opened (or the last reset).</summary>
+    public static async Task<List<PlotlyCall>> CallsAsync(IPage page)
+    {
+        using var doc = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__lnaProbe.calls())"));
+        return doc.RootElement.EnumerateArray().Select(c => new PlotlyCall(c.GetProperty("fn").GetString()!,
+            c.GetProperty("metric").ValueKind == JsonValueKind.String ? c.GetProperty("metric").GetString() : null,
+            c.GetProperty("at").GetDouble(), c.GetProperty("start").GetDouble(), c.GetProperty("ms").GetDouble())).ToList();
+    }
+
+    /// <summary>
+    /// The page's milestones, in ms since navigation start, in order: plotly executed, the circuit's
+    /// socket created, open and first message, the first chart card, then the first newPlot and react
+    /// of <paramref name="metric"/> (with how long the react drew).
+    /// </summary>
+    public static async Task<string> TimelineAsync(IPage page, string metric)
+    {
+        using var doc = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__lnaProbe.marks())"));
+        var marks = doc.RootElement.EnumerateObject().Select(m => (Name: m.Name, At: m.Value.GetDouble())).ToList();
+        var calls = await CallsAsync(page);
+        foreach (string fn in new[] { "newPlot", "react" })
+            if (calls.FirstOrDefault(c => c.Metric == metric && c.Fn == fn) is { } c)
+                marks.Add(($"{fn} {Math.Round(c.Ms)} ms long", c.Start));
+        return string.Join(", ", marks.OrderBy(m => m.At).Select(m => $"{m.Name} {Math.Round(m.At)}"));
+    }
+
+    /// <summary>
+    /// Where a live step's time went: from the trainer's log to its points reaching plotly (an
+    /// extendTraces or react of that chart), one chart's redraw, and how many charts one browser task
+    /// redrew together (calls back to back: each waits for the ones before it).
+    /// </summary>
+    public static string Breakdown(List<PlotlyCall> calls, Dictionary<string, Dictionary<int, double>> drawn, Dictionary<string, Dictionary<int, double>> logged)
+    {
+        var received = new List<double>();
+        foreach (var (metric, steps) in drawn)
+        {
+            if (!logged.TryGetValue(metric, out var times)) continue;
+            var mine = calls.Where(c => c.Metric == metric).OrderBy(c => c.At).ToList();
+            foreach (var (step, at) in steps)
+                // The call that drew it: the last one that started before the draw was seen.
+                if (times.TryGetValue(step, out double t) && mine.LastOrDefault(c => c.At <= at) is { } c)
+                    received.Add(c.At - t * 1000);
+        }
+        var redraws = calls.Where(c => c.Fn == "extendTraces").Select(c => c.Ms).ToList();
+        // A call starting within 2 ms of the previous one's end ran in the same task.
+        var batches = new List<(int Charts, double End)>();
+        foreach (var c in calls.OrderBy(c => c.Start))
+        {
+            if (batches.Count > 0 && c.Start <= batches[^1].End + 2) batches[^1] = (batches[^1].Charts + 1, c.Start + c.Ms);
+            else batches.Add((1, c.Start + c.Ms));
+        }
+        var sizes = batches.Select(b => (double)b.Charts).ToList();
+        return $"points at plotly: median {Median(received)} p90 {Quantile(received, 0.9)}; one chart's redraw: median {Median(redraws)} p90 {Quantile(redraws, 0.9)} (n {redraws.Count}); " +
+            $"charts per browser task: median {Median(sizes)} max {(sizes.Count > 0 ? sizes.Max() : 0)} ({batches.Count} tasks)";
     }
 
     /// <summary>

@@ -73,8 +73,10 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await ChartProbe.ResetAsync(page);
         await page.WaitForTimeoutAsync(4000);
         var drawn = await ChartProbe.DrawnAsync(page);
+        var calls = await ChartProbe.CallsAsync(page);
         await BrowserFixture.ScreenshotAsync(page, "runs-live");
-        string latency = ChartProbe.Latency(drawn, await LoggedAsync(id, drawn));
+        var logged = await LoggedAsync(id, drawn);
+        string latency = $"{ChartProbe.Latency(drawn, logged)}; {ChartProbe.Breakdown(calls, drawn, logged)}";
         Output!.WriteLine($"trainer step → point drawn in the browser: {latency}");
         Benchmarks.Report($"live latency (trainer log → drawn, ms): {latency}");
 

@@ -30,6 +30,13 @@ internal static class ChartPlotly
         return list;
     }
 
+    /// <summary>Every chart's plotly config: no logo, modebar on hover without the tools we do not use, resizing with its card.</summary>
+    public static Config NewConfig() => new()
+    {
+        DisplayLogo = false, Responsive = true, DisplayModeBar = Plotly.Blazor.ConfigLib.DisplayModeBarEnum.Hover,
+        ModeBarButtonsToRemove = new[] { "select2d", "lasso2d", "toImage", "zoomIn2d", "zoomOut2d" },
+    };
+
     public static int Length(ITrace trace) => trace switch
     {
         Scatter s => s.X?.Count ?? 0,

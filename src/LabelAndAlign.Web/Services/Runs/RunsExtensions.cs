@@ -19,6 +19,7 @@ public static class RunsExtensions
         s.AddScoped<Evaluation.RunEvaluations>();
         s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         s.AddSingleton<MetricPrefetch>();
+        s.AddHostedService<Components.Charts.ChartWarmup>();
         s.AddSignalR();
         return builder;
     }
