@@ -56,41 +56,33 @@ public sealed class AllPagesLayoutTests(BrowserFixture browser, ITestOutputHelpe
             ]),
         };
         var problems = new List<string>();
-        foreach (var (width, height) in new[] { (1366, 768), (390, 844) })
+        foreach (var (role, email, pages) in roles)
         {
-            foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+            await Screens.EachAsync(browser, App.BaseUrl, async (screen, page, errors) =>
             {
-                string theme = scheme == ColorScheme.Dark ? "dark" : "light";
-                foreach (var (role, email, pages) in roles)
+                if (email is not null) await BrowserFixture.SignInAsync(page, email, email == AdminEmail ? AdminPassword : Password);
+                foreach (var visit in pages)
                 {
-                    var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = width, Height = height });
-                    await using var _ = context;
-                    await page.EmulateMediaAsync(new() { ColorScheme = scheme });
-                    if (email is not null) await BrowserFixture.SignInAsync(page, email, email == AdminEmail ? AdminPassword : Password);
-                    foreach (var visit in pages)
+                    await page.GotoAsync(visit.Path);
+                    if (email is not null)
                     {
-                        string where = $"{visit.Name} as {role} at {width}×{height}, {theme}";
-                        await page.GotoAsync(visit.Path);
-                        if (email is not null)
-                        {
-                            await BrowserFixture.WaitForInteractiveAsync(page);
-                            await Expect(page.Locator(".shell")).ToHaveAttributeAsync("data-theme", theme);
-                        }
-                        else await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-                        if (visit.Ready is { } ready) await page.Locator(ready).First.WaitForAsync(new() { Timeout = 30_000 });
-                        await BrowserFixture.ScreenshotAsync(page, $"pages/{visit.Name}-{role}-{width}-{theme}", fullPage: false);
-                        try
-                        {
-                            await PageLayout.AssertFitsAsync(page, where);
-                        }
-                        catch (Exception e) when (e is Xunit.Sdk.XunitException)
-                        {
-                            problems.Add(e.Message);
-                        }
+                        await BrowserFixture.WaitForInteractiveAsync(page);
+                        await Expect(page.Locator(".shell")).ToHaveAttributeAsync("data-theme", screen.Theme);
                     }
-                    lock (errors) problems.AddRange(errors.Select(e => $"{role} at {width}×{height}, {theme}: {e}"));
+                    else await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+                    if (visit.Ready is { } ready) await page.Locator(ready).First.WaitForAsync(new() { Timeout = 30_000 });
+                    await BrowserFixture.ScreenshotAsync(page, $"pages/{visit.Name}-{role}-{screen.Width}-{screen.Theme}", fullPage: false);
+                    try
+                    {
+                        await PageLayout.AssertFitsAsync(page, $"{visit.Name} as {role} at {screen}");
+                    }
+                    catch (Exception e) when (e is Xunit.Sdk.XunitException)
+                    {
+                        problems.Add(e.Message);
+                    }
                 }
-            }
+                lock (errors) problems.AddRange(errors.Select(e => $"{role} at {screen}: {e}"));
+            });
         }
         foreach (var p in problems) Output!.WriteLine(p);
         Assert.True(problems.Count == 0, string.Join("\n", problems));

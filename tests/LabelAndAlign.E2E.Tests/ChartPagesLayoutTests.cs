@@ -32,28 +32,20 @@ public sealed class ChartPagesLayoutTests(BrowserFixture browser, ITestOutputHel
             ("compare", $"/compare?runs={a},{b}", ".metric-board[data-ready='true'] .chart-card[data-metric='loss'] .main-svg"),
             ("project", $"/projects/{project}", ".agreement-charts [data-chart='bias'] .main-svg"),
         };
-        foreach (var (width, height) in new[] { (1366, 768), (390, 844) })
+        await Screens.EachAsync(browser, App.BaseUrl, async (screen, page, errors) =>
         {
-            foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+            await SignInAsAdminAsync(page);
+            foreach (var (name, path, drawn) in pages)
             {
-                string theme = scheme == ColorScheme.Dark ? "dark" : "light";
-                var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = width, Height = height });
-                await using var _ = context;
-                await page.EmulateMediaAsync(new() { ColorScheme = scheme });
-                await SignInAsAdminAsync(page);
-                foreach (var (name, path, drawn) in pages)
-                {
-                    string where = $"{name} at {width}×{height}, {theme}";
-                    await page.GotoAsync(path);
-                    await BrowserFixture.WaitForInteractiveAsync(page);
-                    await page.Locator(drawn).First.WaitForAsync(new() { Timeout = 30_000 });
-                    await Expect(page.Locator(".shell")).ToHaveAttributeAsync("data-theme", theme);
-                    await BrowserFixture.ScreenshotAsync(page, $"{name}-{width}-{theme}");
-                    await PageLayout.AssertFitsAsync(page, where);
-                }
-                Assert.True(errors.Count == 0, $"{width}×{height}, {theme}:\n" + string.Join("\n", errors));
+                await page.GotoAsync(path);
+                await BrowserFixture.WaitForInteractiveAsync(page);
+                await page.Locator(drawn).First.WaitForAsync(new() { Timeout = 30_000 });
+                await Expect(page.Locator(".shell")).ToHaveAttributeAsync("data-theme", screen.Theme);
+                await BrowserFixture.ScreenshotAsync(page, $"{name}-{screen.Width}-{screen.Theme}");
+                await PageLayout.AssertFitsAsync(page, $"{name} at {screen}");
             }
-        }
+            Assert.True(errors.Count == 0, $"{screen}:\n" + string.Join("\n", errors));
+        });
     }
 
     /// <summary>A project whose items two labelers each labeled (seeded choices), so κ and bias are charted.</summary>

@@ -15,11 +15,15 @@ public sealed class ArchivesTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private AuditLog Audit => new(_db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor());
+    private static AuditLog Audit(TestDatabase db) => new(db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor());
 
-    private RunService Runs => new(_db.Factory, new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System, _db.Settings, Audit);
+    private static RunService RunsOf(TestDatabase db) => new(db.Factory, new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System, db.Settings, Audit(db));
 
-    private Archives Archives => new(_db.Factory, Runs, _db.Settings, Audit, TimeProvider.System, NullLogger<Archives>.Instance);
+    private static Archives ArchivesOf(TestDatabase db) => new(db.Factory, RunsOf(db), db.Settings, Audit(db), TimeProvider.System, NullLogger<Archives>.Instance);
+
+    private RunService Runs => RunsOf(_db);
+
+    private Archives Archives => ArchivesOf(_db);
 
     private async Task<List<string>> AuditAsync()
     {
@@ -307,8 +311,7 @@ public sealed class ArchivesTests : IDisposable
     public async Task RemoveProject_Empty_DeletesItAndItsMembers_AndAuditsIt()
     {
         await using var s = await SoloProject.CreateAsync(items: 0);
-        var archives = new Archives(s.Db.Factory, Runs, s.Db.Settings, new AuditLog(s.Db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()),
-            TimeProvider.System, NullLogger<Archives>.Instance);
+        var archives = ArchivesOf(s.Db);
 
         var done = await archives.RemoveAsync(ArchiveKind.Project, s.Project);
 
@@ -328,8 +331,7 @@ public sealed class ArchivesTests : IDisposable
             ctx.Datasets.Add(new Dataset { Name = "snapshot", Kind = "preference", Source = "snapshot:1", SourceProjectId = s.Project, CreatedAt = DateTime.UtcNow });
             await ctx.SaveChangesAsync();
         }
-        var archives = new Archives(s.Db.Factory, Runs, s.Db.Settings, new AuditLog(s.Db.Factory, TimeProvider.System, new Microsoft.AspNetCore.Http.HttpContextAccessor()),
-            TimeProvider.System, NullLogger<Archives>.Instance);
+        var archives = ArchivesOf(s.Db);
         var projects = new ProjectService(s.Db.Factory, TimeProvider.System);
 
         var plan = await archives.PlanAsync(ArchiveKind.Project, s.Project);

@@ -3,6 +3,7 @@ using Bunit;
 using LabelAndAlign.Web.Components.Pages.Datasets;
 using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Imports;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
@@ -43,6 +44,34 @@ public class DatasetsGridTests : RunPagesTestContext
         cut.WaitForAssertion(() => Assert.Equal(["helpfulness prompts", "helpfulness pairs"], Names(cut)), Patience);
         cut.Find("#datasets-search").Input("no such dataset");
         cut.WaitForAssertion(() => Assert.Contains("No dataset matches these filters.", cut.Find("[data-testid=no-match]").TextContent), Patience);
+    }
+
+    [Fact]
+    public async Task Delete_ADatasetARunWasTrainedOn_SaysArchiveAndWhy_HidesIt_ShowArchivedRestoresIt()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        Import("used pairs", """{"prompt":"p","chosen":"a","rejected":"b"}""");
+        int dataset;
+        using (var ctx = Db.CreateContext()) dataset = ctx.Datasets.Single(d => d.Name == "used pairs").Id;
+        int run = AddRun("dpo on it", LabelAndAlign.Web.Data.Runs.RunStatus.Completed);
+        using (var ctx = Db.CreateContext())
+            ctx.Runs.Where(r => r.Id == run).ExecuteUpdate(u => u.SetProperty(r => r.DatasetId, dataset));
+        var cut = Render<DatasetsGrid>();
+        cut.WaitForAssertion(() => Assert.Contains("used pairs", Names(cut)), Patience);
+
+        await cut.InvokeAsync(() => cut.Find("button[aria-label='Delete or archive dataset used pairs']").Click());
+        dialogs.WaitForAssertion(() => Assert.NotEmpty(dialogs.FindAll("[data-testid=confirm-message]")), Patience);
+        Assert.Contains("Archive dataset", dialogs.Find(".mud-dialog-title").TextContent);
+        Assert.Contains("1 run was trained on this dataset", dialogs.Find("[data-testid=confirm-message]").TextContent);
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Archive dataset").Click());
+        cut.WaitForAssertion(() => Assert.DoesNotContain("used pairs", Names(cut)), Patience);
+
+        await cut.InvokeAsync(() => cut.Find(".show-archived input").Change(true));
+        cut.WaitForAssertion(() => Assert.Contains("used pairs", Names(cut)), Patience);
+        await cut.InvokeAsync(() => cut.Find("button[aria-label='Restore dataset used pairs']").Click());
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("button[aria-label='Delete or archive dataset used pairs']")), Patience);
+        using (var ctx = Db.CreateContext()) Assert.Null(ctx.Datasets.Single(d => d.Id == dataset).ArchivedAt);
     }
 
     [Fact]

@@ -51,11 +51,26 @@ public class RunCheckpointsTests : UiTestContext
     }
 
     [Fact]
-    public void Viewer_DownloadsButCannotUseAsBase()
+    public void Viewer_DownloadsButCannotUseAsBaseNorDelete()
     {
         SignIn("v@example.com", "Viewer");
         var cut = RenderCard(Run, Saved);
         Assert.Equal(["Download"], cut.FindAll("tbody tr")[0].QuerySelectorAll("a").Select(a => a.TextContent.Trim()));
+        Assert.Empty(cut.FindAll("button"));
+    }
+
+    [Fact]
+    public void Lead_DeletesEachCheckpoint_AndRestoresAnArchivedOne_WhichIsNoLongerOfferedAsABase()
+    {
+        SignIn("lead@example.com", "Lead");
+        var cut = RenderCard(Run, [Saved[0], Saved[1] with { ArchivedAt = new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc) }]);
+        var rows = cut.FindAll("tbody tr");
+        Assert.Equal(["Delete"], rows[0].QuerySelectorAll("button").Select(b => b.TextContent.Trim()));
+        Assert.Equal("Delete or archive checkpoint dpo-beta-0.1 · step 30", rows[0].QuerySelector("button")!.GetAttribute("aria-label"));
+        Assert.Contains("archived-row", rows[1].ClassName);
+        Assert.Equal(["Download"], rows[1].QuerySelectorAll("a").Select(a => a.TextContent.Trim()));
+        Assert.Equal(["Restore"], rows[1].QuerySelectorAll("button").Select(b => b.TextContent.Trim()));
+        Assert.Equal("Archived", rows[1].QuerySelector(".archived-chip")!.TextContent.Trim());
     }
 
     [Fact]

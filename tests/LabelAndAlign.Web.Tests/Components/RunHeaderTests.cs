@@ -20,10 +20,21 @@ public class RunHeaderTests : UiTestContext
         cut.FindAll(".run-actions a, .run-actions button").Select(b => b.TextContent.Trim()).ToArray();
 
     [Fact]
-    public void Lead_OfARunningRun_CanCloneAndCancel()
+    public void Lead_OfARunningRun_CanCloneCancelAndDelete()
     {
         SignIn("lead@example.com", "Lead");
-        Assert.Equal(["Samples", "Compare…", "Clone and edit", "Cancel run"], Buttons(RenderHeader("Running")));
+        Assert.Equal(["Samples", "Compare…", "Clone and edit", "Cancel run", "Delete"], Buttons(RenderHeader("Running")));
+    }
+
+    [Fact]
+    public void Lead_OfAnArchivedRun_SeesItArchived_AndCanRestoreIt()
+    {
+        SignIn("lead@example.com", "Lead");
+        var cut = Render<RunHeader>(p => p.Add(h => h.Run, Run with { Status = "Completed", ArchivedAt = new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc) })
+            .Add(h => h.Status, "Completed"));
+        Assert.Equal(["Samples", "Compare…", "Clone and edit", "Restore"], Buttons(cut));
+        Assert.Equal("Archived", cut.Find(".archived-chip").TextContent.Trim());
+        Assert.Equal("Archived 7 Dec 2026, 09:00 UTC", cut.Find(".archived-chip").GetAttribute("title"));
     }
 
     [Fact]

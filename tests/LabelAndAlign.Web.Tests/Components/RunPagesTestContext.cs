@@ -29,6 +29,7 @@ public abstract class RunPagesTestContext : UiTestContext
         Services.AddScoped<RunService>();
         Services.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         Services.AddScoped<RunLineageFilter>();
+        Services.AddScoped<Services.Archiving.Archives>();
     }
 
     protected int AddRun(string name, RunStatus status, string config = "{\"learning_rate\":0.001}", string? error = null, int step = 0, int total = 100)
@@ -42,6 +43,24 @@ public abstract class RunPagesTestContext : UiTestContext
         ctx.Runs.Add(run);
         ctx.SaveChanges();
         return run.Id;
+    }
+
+    /// <summary>A checkpoint row of the run at the step, with its folder in the data folder (as a worker's upload leaves it).</summary>
+    protected int AddCheckpoint(int run, int step)
+    {
+        string path = $"runs/{run}/checkpoints/checkpoint-{step}";
+        Directory.CreateDirectory(Path.Combine(Db.Directory, path));
+        using var ctx = Db.CreateContext();
+        var c = new RunCheckpoint { RunId = run, Step = step, Path = path, CreatedAt = DateTime.UtcNow };
+        ctx.RunCheckpoints.Add(c);
+        ctx.SaveChanges();
+        return c.Id;
+    }
+
+    protected void SetBase(int run, int checkpoint)
+    {
+        using var ctx = Db.CreateContext();
+        ctx.Runs.Where(r => r.Id == run).ExecuteUpdate(u => u.SetProperty(r => r.BaseCheckpointId, checkpoint));
     }
 
     protected void AddPoints(int run, string name, int steps)

@@ -61,13 +61,64 @@ public class RunsGridTests : RunPagesTestContext
     }
 
     [Fact]
-    public void Viewer_SeesNoCancel()
+    public void Viewer_SeesNoCancelAndNoDelete()
     {
         SignIn("v@example.com", "Viewer");
         AddRun("queued", RunStatus.Queued);
         var viewer = RenderGrid(false);
         viewer.WaitForAssertion(() => Assert.Single(Names(viewer)), Patience);
         Assert.Empty(viewer.FindAll("button[aria-label='Cancel run queued']"));
+        Assert.Empty(viewer.FindAll("button[aria-label^='Delete or archive']"));
+    }
+
+    [Fact]
+    public async Task Lead_DeleteARunAnotherStartsFrom_AsksToArchiveSayingWhy_ThenShowArchivedListsIt_AndRestoreBringsItBack()
+    {
+        SignIn("lead@example.com", "Lead");
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        int parent = AddRun("sft parent", RunStatus.Completed);
+        SetBase(AddRun("dpo child", RunStatus.Completed), AddCheckpoint(parent, 10));
+        var cut = RenderGrid(true);
+        cut.WaitForAssertion(() => Assert.Equal(2, Names(cut).Count), Patience);
+
+        await cut.InvokeAsync(() => cut.Find("button[aria-label='Delete or archive run sft parent']").Click());
+        dialogs.WaitForAssertion(() => Assert.NotEmpty(dialogs.FindAll("[data-testid=confirm-message]")), Patience);
+        Assert.Contains("Archive run", dialogs.Find(".mud-dialog-title").TextContent);
+        Assert.Equal("Archive run “sft parent”? 1 run starts from its checkpoints, so it is kept: hidden from lists and pickers, and back with Restore.",
+            dialogs.Find("[data-testid=confirm-message]").TextContent.Trim());
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Archive run").Click());
+        cut.WaitForAssertion(() => Assert.Equal(["dpo child"], Names(cut)), Patience);
+
+        await cut.InvokeAsync(() => cut.Find(".show-archived input").Change(true));
+        cut.WaitForAssertion(() => Assert.Equal(2, Names(cut).Count), Patience);
+        var archivedRow = cut.Find($"[data-run='{parent}']").Closest("tr")!;
+        Assert.Contains("Archived", archivedRow.QuerySelector(".archived-chip")!.TextContent);
+        Assert.Contains("archived-row", archivedRow.ClassName);
+
+        await cut.InvokeAsync(() => cut.Find("button[aria-label='Restore run sft parent']").Click());
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".archived-chip")), Patience);
+        Assert.NotEmpty(cut.FindAll("button[aria-label='Delete or archive run sft parent']"));
+    }
+
+    [Fact]
+    public async Task Lead_DeleteAnUnusedRun_AsksToDeleteIt_AndItIsGone()
+    {
+        SignIn("lead@example.com", "Lead");
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        int id = AddRun("scratch", RunStatus.Failed);
+        var cut = RenderGrid(true);
+        cut.WaitForAssertion(() => Assert.Single(Names(cut)), Patience);
+
+        await cut.InvokeAsync(() => cut.Find("button[aria-label='Delete or archive run scratch']").Click());
+        dialogs.WaitForAssertion(() => Assert.Equal("Delete run “scratch” and its metrics and samples? Nothing points to it. This cannot be undone.",
+            dialogs.Find("[data-testid=confirm-message]").TextContent.Trim()), Patience);
+        await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Delete run").Click());
+
+        cut.WaitForAssertion(() => Assert.Contains("No runs yet", cut.Find(".empty-state").TextContent), Patience);
+        using var ctx = Db.CreateContext();
+        Assert.False(ctx.Runs.Any(r => r.Id == id));
     }
 
     [Fact]

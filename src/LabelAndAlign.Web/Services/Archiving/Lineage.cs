@@ -66,7 +66,8 @@ public static class Lineage
     {
         ArchiveKind.Project => "its settings and team",
         ArchiveKind.Dataset => $"its {Display.Count(await db.Datasets.Where(d => d.Id == id).Select(d => d.RowCount).FirstOrDefaultAsync(cancel), "row")}",
-        ArchiveKind.Run => $"its {Display.Count(await db.RunCheckpoints.CountAsync(c => c.RunId == id, cancel), "checkpoint")} (files too), metrics and samples",
+        ArchiveKind.Run => await db.RunCheckpoints.CountAsync(c => c.RunId == id, cancel) is int n and > 0
+            ? $"its {Display.Count(n, "checkpoint")} (files too), metrics and samples" : "its metrics and samples",
         _ => "its files",
     };
 

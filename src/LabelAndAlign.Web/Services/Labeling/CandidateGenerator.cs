@@ -67,12 +67,12 @@ public sealed class CandidateGenerator(IDbContextFactory<AppDbContext> dbs, Impo
     /// <summary>A dataset whose prompts can be generated for: its id, name and row count.</summary>
     public sealed record PromptSource(int Id, string Name, int Rows);
 
-    /// <summary>Prompt-only and prompt–completion datasets small enough for one request, newest first, for the picker.</summary>
+    /// <summary>Prompt-only and prompt–completion datasets small enough for one request, newest first, for the picker (archived ones left out).</summary>
     public async Task<List<PromptSource>> PromptSourcesAsync(CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         return await db.Datasets.AsNoTracking()
-            .Where(d => (d.Kind == DatasetKind.PromptOnly || d.Kind == DatasetKind.PromptCompletion) && d.RowCount <= MaxPrompts)
+            .Where(d => (d.Kind == DatasetKind.PromptOnly || d.Kind == DatasetKind.PromptCompletion) && d.RowCount <= MaxPrompts && d.ArchivedAt == null)
             .OrderByDescending(d => d.Id)
             .Select(d => new PromptSource(d.Id, d.Name, d.RowCount))
             .ToListAsync(cancel);

@@ -34,5 +34,5 @@ public static class CheckpointCatalog
         join u in db.Users.AsNoTracking() on c.UploadedById equals (int?)u.Id into uploaders
         from u in uploaders.DefaultIfEmpty()
         select new Row(new CheckpointSummary(c.Id, c.RunId, r != null ? r.Name : c.Name ?? "", c.Step, c.CreatedAt, r != null ? r.Algorithm : "", u != null ? u.Email : null,
-            c.ArchivedAt ?? (r != null ? r.ArchivedAt : null)), c.Path);
+            c.ArchivedAt), c.Path);
 }
