@@ -37,7 +37,7 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     {
         if (_host is null)
         {
-            _host = new WorkerHost(_db.Directory);
+            _host = new WorkerHost(_db);
             _ = _host.Address;
         }
         return _host;
@@ -69,10 +69,9 @@ public sealed class CandidateGeneratorTests(AppFactory app) : IClassFixture<AppF
     /// <summary>A generator over the test's database whose jobs go to the test's worker (woken through its app's hub).</summary>
     private CandidateGenerator Generator(TestDatabase db)
     {
-        var ctx = db.CreateContext();
         var signals = Host().Services.GetRequiredService<Services.Workers.EngineSignals>();
-        var jobs = new Services.Workers.GenerationJobs(ctx, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Services.Workers.TrainingOptions()),
-            signals, Host().Services.GetRequiredService<IServiceScopeFactory>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Services.Workers.GenerationJobs>.Instance);
+        var jobs = new Services.Workers.GenerationJobs(db.Factory, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Services.Workers.TrainingOptions()),
+            signals, Microsoft.Extensions.Logging.Abstractions.NullLogger<Services.Workers.GenerationJobs>.Instance);
         return new(db.Factory, LabelingTestData.Importer(db), _slots, jobs, db.Settings);
     }
 

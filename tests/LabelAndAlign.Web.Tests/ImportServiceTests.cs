@@ -157,4 +157,21 @@ public class ImportServiceTests
         Assert.Contains("1,000 characters", items.Errors[0].Message);
         Assert.Contains("1,000 characters", datasets.Errors[0].Message);
     }
+
+    [Fact]
+    public async Task Import_ATextHoldingANulCharacter_IsRefusedNamingTheLine()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        const string body = """
+            {"prompt": "p1", "response_a": "x", "response_b": "y"}
+            {"prompt": "p2", "response_a": "before\u0000after", "response_b": "y"}
+            """;
+        var result = await Importer(db).ImportAsync(project, Stream(body), ImportService.Format.JsonLines);
+        Assert.Equal(0, result.Imported);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(2, error.Line);
+        Assert.Contains("'response_a' contains the NUL character", error.Message);
+    }
 }

@@ -13,13 +13,9 @@ public sealed class LocalWorkersTests : IDisposable
 {
     private const int SchedOther = 0, SchedIdle = 5;
 
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "lna-local-workers-tests", Guid.NewGuid().ToString("N"));
+    private readonly TestDatabase _db = new(migrate: false);
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _db.Dispose();
 
     /// <summary>One thread of a process, from /proc: its name, nice value and scheduling policy (proc(5), stat fields 19 and 41).</summary>
     private sealed record OsThread(int Tid, string Name, int Nice, int Policy);
@@ -62,7 +58,7 @@ public sealed class LocalWorkersTests : IDisposable
     public async Task LocalWorker_TrainsUnderSchedIdle_WhileItsConnectionThreadsStayOrdinaryAtItsNice()
     {
         Assert.True(OperatingSystem.IsLinux(), "the local workers' scheduling is Linux's; these tests run on Linux");
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         var datasets = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
         int dataset = datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == "arithmetic · SFT corpus").GetProperty("id").GetInt32();

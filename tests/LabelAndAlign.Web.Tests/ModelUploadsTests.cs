@@ -19,14 +19,14 @@ namespace LabelAndAlign.Web.Tests;
 /// </summary>
 public sealed class ModelUploadsTests : IDisposable
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "lna-upload-tests", Guid.NewGuid().ToString("N"));
+    private readonly TestDatabase _db = new(migrate: false);
     private readonly string _serverFolder = Path.Combine(Path.GetTempPath(), "lna-upload-tests", Guid.NewGuid().ToString("N") + "-server");
 
-    private sealed class Host(string dataDirectory, Dictionary<string, string> settings, string environment = "Development") : WebApplicationFactory<Program>
+    private sealed class Host(TestDatabase database, Dictionary<string, string> settings, string environment = "Development") : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(dataDirectory, "test.db")}");
+            foreach (var (key, value) in database.Configuration) builder.UseSetting(key, value);
             builder.UseSetting("Bootstrap:AdminEmail", AppFactory.AdminEmail);
             builder.UseSetting("Bootstrap:AdminPassword", AppFactory.AdminPassword);
             builder.UseSetting("Bootstrap:ApiKey", AppFactory.AdminKey);
@@ -43,13 +43,12 @@ public sealed class ModelUploadsTests : IDisposable
         }
     }
 
-    private Host NewHost(params (string Key, string Value)[] settings) => new(_data, settings.ToDictionary(s => s.Key, s => s.Value));
+    private Host NewHost(params (string Key, string Value)[] settings) => new(_db, settings.ToDictionary(s => s.Key, s => s.Value));
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (string dir in new[] { _data, _serverFolder })
-            if (Directory.Exists(dir)) try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        _db.Dispose();
+        if (Directory.Exists(_serverFolder)) try { Directory.Delete(_serverFolder, recursive: true); } catch (IOException) { }
     }
 
     private const string Corpus = "The cat sat on the mat. The dog ran in the park. 1+1=2 and 2+2=4. A bird sang a song about the sea and the sky.";
@@ -106,7 +105,7 @@ public sealed class ModelUploadsTests : IDisposable
         (await api.GetFromJsonAsync<JsonElement>("/api/checkpoints")).EnumerateArray().ToList();
 
     /// <summary>What the models folder holds: no staging folder and no model folder may outlive a refused upload.</summary>
-    private string[] ModelFolders() => Directory.Exists(Path.Combine(_data, "models")) ? Directory.GetDirectories(Path.Combine(_data, "models")) : [];
+    private string[] ModelFolders() => Directory.Exists(Path.Combine(_db.Directory, "models")) ? Directory.GetDirectories(Path.Combine(_db.Directory, "models")) : [];
 
     [Fact]
     public async Task Upload_VocabAndMergesModel_IsListedAsUploadedByTheLead_WithItsOwnTokenizer()
@@ -199,7 +198,7 @@ public sealed class ModelUploadsTests : IDisposable
     public async Task Upload_BadInput_InProduction_AnswersProblemDetails_NotTheErrorPage()
     {
         // Production adds the app-wide error page handler, which used to swallow every /api input error into a 500 page.
-        using var host = new Host(_data, [], "Production");
+        using var host = new Host(_db, [], "Production");
         using var api = host.Api();
         var files = TinyModel();
         files.Remove("model.safetensors");
@@ -323,7 +322,7 @@ public sealed class ModelUploadsTests : IDisposable
     [InlineData("dpo", "torch")]
     public async Task UploadedModel_AsABase_TrainsOnAWorker_AndSamplesWithItsOwnTokenizer(string algorithm, string engine)
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         var files = TinyModel(vocabAndMerges: algorithm == "dpo");
         int model = await UploadAsync(api, files, "own vocab");

@@ -27,10 +27,10 @@ public sealed class RunLeasesTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private RunLeases Leases(Data.AppDbContext context) => new(context, _clock, Options.Create(_options), new RunsNotifier(),
+    private RunLeases Leases() => new(_db.Factory, _clock, Options.Create(_options), new RunsNotifier(),
         _db.Settings, NullLogger<RunLeases>.Instance);
 
-    private RunReports Reports(Data.AppDbContext context) => new(context, _clock, Options.Create(_options), new RunsNotifier(), NullLogger<RunReports>.Instance);
+    private RunReports Reports() => new(_db.Factory, _clock, Options.Create(_options), new RunsNotifier(), NullLogger<RunReports>.Instance);
 
     private int AddRun(JsonObject? config = null)
     {
@@ -58,8 +58,7 @@ public sealed class RunLeasesTests : IDisposable
     public async Task Claim_ACudaRun_GoesOnlyToAWorkerThatReportsCuda()
     {
         int cuda = AddRun(new JsonObject { ["engine"] = "torch", ["device"] = "cuda" });
-        using var ctx = _db.CreateContext();
-        var leases = Leases(ctx);
+        var leases = Leases();
 
         Assert.Null(await leases.ClaimAsync("cpu-box", [NativeCpu]));
         Assert.Equal(RunStatus.Queued, Get(cuda).Status);
@@ -73,8 +72,7 @@ public sealed class RunLeasesTests : IDisposable
     public async Task Claim_ARunOnAuto_GoesToAnyWorker_OldestFirst()
     {
         int older = AddRun(), newer = AddRun(new JsonObject { ["device"] = "cpu" });
-        using var ctx = _db.CreateContext();
-        var leases = Leases(ctx);
+        var leases = Leases();
         Assert.Equal(older, (await leases.ClaimAsync("a", [NativeCpu]))?.RunId);
         Assert.Equal(newer, (await leases.ClaimAsync("b", [TorchCuda]))?.RunId);
         Assert.Null(await leases.ClaimAsync("c", [NativeCpu]));
@@ -87,8 +85,7 @@ public sealed class RunLeasesTests : IDisposable
         var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
             var mine = new List<int>();
-            using var ctx = _db.CreateContext();
-            var leases = Leases(ctx);
+            var leases = Leases();
             while (await leases.ClaimAsync($"worker-{w}", [NativeCpu]) is { } a) mine.Add(a.RunId);
             return mine;
         })));
@@ -101,8 +98,7 @@ public sealed class RunLeasesTests : IDisposable
     public async Task ASilentWorkersRun_GoesBackToTheQueue_CountingAnAttempt_AndFailsAfterMaxAttempts()
     {
         int id = AddRun();
-        using var ctx = _db.CreateContext();
-        var leases = Leases(ctx);
+        var leases = Leases();
         for (int attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             var a = await leases.ClaimAsync($"worker-{attempt}", [NativeCpu]);
@@ -127,15 +123,14 @@ public sealed class RunLeasesTests : IDisposable
     public async Task AReportUnderAnOldLease_IsRefused_AndStoresNothing()
     {
         int id = AddRun();
-        using var ctx = _db.CreateContext();
-        var leases = Leases(ctx);
+        var leases = Leases();
         var old = (await leases.ClaimAsync("old", [NativeCpu]))!;
         _clock.Advance(TimeSpan.FromSeconds(31));
         await leases.RequeueExpiredAsync();
         var current = (await leases.ClaimAsync("new", [NativeCpu]))!;
         Assert.Equal(old.Epoch + 1, current.Epoch);
 
-        var reports = Reports(ctx);
+        var reports = Reports();
         var late = await reports.ApplyAsync("old", new RunReport(id, old.Epoch, 1, null, [new MetricValue("loss", 7, 1.5, 0)], [], 7, null));
         Assert.False(late.Held);
         var fresh = await reports.ApplyAsync("new", new RunReport(id, current.Epoch, 1, 0, [new MetricValue("loss", 1, 2.5, 0)], [], 1, null));

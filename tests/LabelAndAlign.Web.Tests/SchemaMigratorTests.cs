@@ -1,3 +1,4 @@
+using System.Data.Common;
 using LabelAndAlign.Web.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -11,25 +12,36 @@ public class SchemaMigratorTests
     private static string ReleaseFixture => Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Web.Tests", "Fixtures", "release-5ef0515.db");
 
     [Fact]
-    public async Task Migrate_NewFile_CreatesFolderAndReachesNewestMigrationInWalMode()
+    public async Task Migrate_NewDatabase_ReachesTheNewestMigration()
     {
         using var db = new TestDatabase(migrate: false);
         string newest = db.Migrate();
         await using var ctx = db.CreateContext();
         Assert.Equal(ctx.Database.GetMigrations().Last(), newest);
         Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
-        using var c = Open(db.ConnectionString);
+    }
+
+    [Fact]
+    [Trait("Database", "sqlite")]
+    public async Task Migrate_NewFile_CreatesItsFolderInWalMode()
+    {
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
+        string nested = Path.Combine(db.Directory, "a", "b", "new.db");
+        var settings = db.Settings with { ConnectionString = $"Data Source={nested}" };
+        using (var factory = new AppDbContextFactory(settings))
+            await new SchemaMigrator(factory, settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        using var c = Open($"Data Source={nested}");
         Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode;"));
     }
 
     [Fact]
-    public void Migrate_Twice_AppliesNothingTheSecondTime()
+    public async Task Migrate_Twice_AppliesNothingTheSecondTime()
     {
         using var db = new TestDatabase();
-        using var c = Open(db.ConnectionString);
-        long before = Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM __EFMigrationsHistory;"));
+        await using var ctx = db.CreateContext();
+        var before = (await ctx.Database.GetAppliedMigrationsAsync()).ToList();
         db.Migrate();
-        Assert.Equal(before, Convert.ToInt64(Scalar(c, "SELECT COUNT(*) FROM __EFMigrationsHistory;")));
+        Assert.Equal(before, await ctx.Database.GetAppliedMigrationsAsync());
     }
 
     [Fact]
@@ -38,14 +50,15 @@ public class SchemaMigratorTests
         using var migrated = new TestDatabase();
         using var modelCreated = new TestDatabase(migrate: false);
         await using (var ctx = modelCreated.CreateContext()) await ctx.Database.EnsureCreatedAsync();
-        await using (var ctx = migrated.CreateContext()) Assert.False(ctx.Database.HasPendingModelChanges(), "the model changed without a migration: run dotnet ef migrations add");
-        Assert.Equal(Describe(modelCreated.ConnectionString), Describe(migrated.ConnectionString));
+        await using (var ctx = migrated.CreateContext()) Assert.False(ctx.Database.HasPendingModelChanges(), "the model changed without a migration: run dotnet ef migrations add (see the README)");
+        Assert.Equal(Describe(modelCreated), Describe(migrated));
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_DatabaseOfRelease5ef0515_KeepsEveryRowAndEndsWithTheSchemaOfANewDatabase()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         var before = RowCounts(db.ConnectionString);
 
@@ -53,8 +66,8 @@ public class SchemaMigratorTests
 
         var after = RowCounts(db.ConnectionString);
         Assert.Equal(before, before.Keys.ToDictionary(t => t, t => after[t]));
-        using var fresh = new TestDatabase();
-        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        using var fresh = new TestDatabase(provider: DatabaseProvider.Sqlite);
+        Assert.Equal(Describe(fresh), Describe(db));
         await using var ctx = db.CreateContext();
         Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
         // What the old release wrote reads back through today's model.
@@ -88,24 +101,26 @@ public class SchemaMigratorTests
         """;
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_DatabaseAtScriptVersion6_IsAdoptedWithItsSessions()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         using (var c = Open(db.ConnectionString)) Execute(c, Script6);
 
         db.Migrate();
 
-        using var fresh = new TestDatabase();
-        Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
+        using var fresh = new TestDatabase(provider: DatabaseProvider.Sqlite);
+        Assert.Equal(Describe(fresh), Describe(db));
         await using var ctx = db.CreateContext();
         Assert.Equal("kept-session", (await ctx.UserSessions.SingleAsync()).Id);
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_DatabaseOfRelease5ef0515_TranslatesItsRunConfigToTrlKeys()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
 
         db.Migrate();
@@ -130,9 +145,10 @@ public class SchemaMigratorTests
     private const string TranslatedOld = """{"model":"tiny","max_steps":100,"per_device_train_batch_size":16,"lr_scheduler_type":"constant","save_steps":25,"logging_steps":1,"eval_steps":0,"beta":0.5}""";
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public void Upgrade_FromScriptVersion6_TranslatesStoredRunConfigsToTrlKeys_Once()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         using (var c = Open(db.ConnectionString)) Execute(c, Script6 + OldRuns);
 
@@ -157,16 +173,17 @@ public class SchemaMigratorTests
         """;
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_DatabaseAtScriptVersion7_IsAdoptedKeepingItsAttemptsAndConfigs()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         using (var c = Open(db.ConnectionString))
             Execute(c, Script6 + OldRuns.Replace("""{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}""", TranslatedOld) + Script7);
 
         db.Migrate();
 
-        using var fresh = new TestDatabase();
+        using var fresh = new TestDatabase(provider: DatabaseProvider.Sqlite);
         Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
         await using var ctx = db.CreateContext();
         Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
@@ -178,9 +195,10 @@ public class SchemaMigratorTests
     private static string Script(string name) => File.ReadAllText(Path.Combine(RepoRoot.Path, "tests", "LabelAndAlign.Web.Tests", "Fixtures", "scripts", name));
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_DatabaseAtScriptVersion10_IsAdoptedWithItsWorkersAndCheckpoints()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         using (var c = Open(db.ConnectionString))
             Execute(c, Script6 + OldRuns.Replace("""{"model":"tiny","max_steps":100,"batch_size":16,"cosine_schedule":false,"save_every":25,"log_every":1,"eval_every":0,"beta":0.5}""", TranslatedOld) + Script7
@@ -191,7 +209,7 @@ public class SchemaMigratorTests
 
         db.Migrate();
 
-        using var fresh = new TestDatabase();
+        using var fresh = new TestDatabase(provider: DatabaseProvider.Sqlite);
         Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
         await using var ctx = db.CreateContext();
         Assert.Empty(await ctx.Database.GetPendingMigrationsAsync());
@@ -237,9 +255,10 @@ public class SchemaMigratorTests
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_ARunLeftRunningByTheInProcessEngine_GoesBackToTheQueueForAWorker()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         using (var c = Open(db.ConnectionString)) Execute(c, "UPDATE runs SET Status = 'Running';");
 
@@ -250,9 +269,10 @@ public class SchemaMigratorTests
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public void Migrate_AMigrationThatFails_IsRolledBackAndNamed()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         // Someone made a table by hand that the second migration creates.
         using (var c = Open(db.ConnectionString)) Execute(c, "CREATE TABLE sign_in_throttle (Id INTEGER);");
@@ -269,9 +289,10 @@ public class SchemaMigratorTests
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public void Upgrade_DatabaseOfRelease5ef0515_IsMarkedSoThatReleaseRefusesIt()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         db.Migrate();
         using var c = Open(db.ConnectionString);
@@ -280,9 +301,10 @@ public class SchemaMigratorTests
     }
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public void Upgrade_ScriptedDatabaseOlderThanRelease5ef0515_ThrowsNamingTheReleaseToPassThrough()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         File.Copy(ReleaseFixture, db.Path);
         using (var c = Open(db.ConnectionString)) Execute(c, "DELETE FROM schema_migrations WHERE Version = 5;");
         var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
@@ -293,11 +315,11 @@ public class SchemaMigratorTests
     }
 
     [Fact]
-    public void Migrate_DatabaseFromANewerBuild_ThrowsNamingItsMigration()
+    public async Task Migrate_DatabaseFromANewerBuild_ThrowsNamingItsMigration()
     {
         using var db = new TestDatabase();
-        using (var c = Open(db.ConnectionString))
-            Execute(c, "INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('29991231000000_FromTheFuture', '99.0.0');");
+        await using (var ctx = db.CreateContext())
+            await ctx.Database.ExecuteSqlRawAsync("INSERT INTO \"__EFMigrationsHistory\" (\"MigrationId\", \"ProductVersion\") VALUES ('29991231000000_FromTheFuture', '99.0.0');");
         var e = Assert.Throws<InvalidOperationException>(() => db.Migrate());
         Assert.Contains("29991231000000_FromTheFuture", e.Message);
     }
@@ -340,6 +362,10 @@ public class SchemaMigratorTests
         return Tables(c).ToDictionary(t => t, t => Convert.ToInt64(Scalar(c, $"SELECT COUNT(*) FROM \"{t}\";")));
     }
 
+    /// <summary>The application's tables with their columns, indexes and foreign keys, as the engine describes them.</summary>
+    private static List<string> Describe(TestDatabase db) =>
+        db.Provider == DatabaseProvider.Sqlite ? Describe(db.ConnectionString) : DescribePostgres(db);
+
     /// <summary>Tables with their columns (name, type, not-null, pk), indexes (name, unique, columns) and foreign keys.</summary>
     private static List<string> Describe(string cs)
     {
@@ -360,6 +386,32 @@ public class SchemaMigratorTests
             using (var r = fks.ExecuteReader())
                 while (r.Read()) lines.Add($"{t} fk {r.GetString(1)} -> {r.GetString(0)}.{r.GetString(2)} on delete {r.GetString(3)}");
         }
+        return lines;
+    }
+
+    /// <summary>Columns (type, nullability, identity), index definitions and foreign keys of the public schema, migration bookkeeping left out.</summary>
+    private static List<string> DescribePostgres(TestDatabase db)
+    {
+        using var ctx = db.CreateContext();
+        var c = ctx.Database.GetDbConnection();
+        c.Open();
+        var lines = new List<string>();
+        void Read(string sql)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            using DbDataReader r = cmd.ExecuteReader();
+            while (r.Read()) lines.Add(string.Join(" ", Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i)))));
+        }
+        Read("""
+            SELECT table_name, column_name, data_type, is_nullable, is_identity FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name NOT LIKE '\_\_EF%' ORDER BY table_name, column_name
+            """);
+        Read("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '\\_\\_EF%' ORDER BY tablename, indexname");
+        Read("""
+            SELECT conrelid::regclass::text, conname, confrelid::regclass::text, confdeltype FROM pg_constraint
+            WHERE contype = 'f' ORDER BY conrelid::regclass::text, conname
+            """);
         return lines;
     }
 }

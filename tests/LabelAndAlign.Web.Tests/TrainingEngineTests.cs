@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LabelAndAlign.Web.Tests;
@@ -13,13 +15,9 @@ namespace LabelAndAlign.Web.Tests;
 /// </summary>
 public sealed class TrainingEngineTests : IDisposable
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "lna-engine-tests", Guid.NewGuid().ToString("N"));
+    private readonly TestDatabase _db = new(migrate: false);
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _db.Dispose();
 
     private static async Task<int> DatasetAsync(HttpClient api, string name = "arithmetic · SFT corpus")
     {
@@ -57,7 +55,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task TinySftRun_GoesQueuedRunningCompleted_StoresMetricsSamplesAndCheckpoints()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 12, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 6, max_length = 32 });
         var first = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
@@ -97,7 +95,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Cancel_RunningRun_EndsCancelled_WithTheStep()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, max_length = 32 });
         await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() >= 3);
@@ -113,7 +111,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Cancel_QueuedRun_NeverStarts()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
         int queued = await LaunchAsync(api, new { max_steps = 5, per_device_train_batch_size = 4, max_length = 32 }, "queued");
@@ -130,7 +128,7 @@ public sealed class TrainingEngineTests : IDisposable
     public async Task RunningRun_HostStopped_ResumesFromItsCheckpointInANewHost()
     {
         int id, stoppedAt;
-        using (var host = new WorkerHost(_data))
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 10, max_length = 32 });
@@ -138,7 +136,7 @@ public sealed class TrainingEngineTests : IDisposable
         }
         // The stopped host's worker saved and uploaded a checkpoint on the way out and put the run back in the queue.
         Assert.Equal(0, Attempts(id)); // a clean stop
-        using (var host = new WorkerHost(_data))
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             var before = await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
@@ -157,11 +155,11 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task RunThatThrows_EndsFailedNamingTheCause_AndTheNextQueuedRunStartsAndCompletes()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int basis = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "base"));
         // Its weights cut short on disk: the next run that starts from it cannot load them.
-        string folder = Path.Combine(_data, CheckpointPath(basis));
+        string folder = Path.Combine(_db.Directory, CheckpointPath(basis));
         File.WriteAllBytes(Path.Combine(folder, "model.safetensors"), [1, 2, 3]);
         int broken = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "from-a-broken-base", basis);
         int next = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "next"); // queued behind it (MaxConcurrentRuns = 1)
@@ -176,12 +174,16 @@ public sealed class TrainingEngineTests : IDisposable
         Assert.Equal(6, done.GetProperty("step").GetInt32());
     }
 
-    private string CheckpointPath(int checkpointId) => (string)Scalar("SELECT Path FROM run_checkpoints WHERE Id = $id;", ("$id", checkpointId))!;
+    private string CheckpointPath(int checkpointId)
+    {
+        using var ctx = _db.CreateContext();
+        return ctx.RunCheckpoints.Where(c => c.Id == checkpointId).Select(c => c.Path).Single();
+    }
 
     [Fact]
     public async Task CheckpointFolderUnwritable_FailsTheRunWithAClearMessage_RecordsNoCheckpoint_AndTheQueueMovesOn()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         // Hold the queue so the blocked run's folder can be prepared before it starts.
         int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
@@ -189,7 +191,7 @@ public sealed class TrainingEngineTests : IDisposable
         int blocked = await LaunchAsync(api, new { max_steps = 30, per_device_train_batch_size = 4, save_steps = 5, max_length = 32 }, "blocked");
         int next = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, save_steps = 3, max_length = 32 }, "next");
         // A file where the run's checkpoints folder goes: no checkpoint can be written (root ignores chmod, not this).
-        string runDir = Path.Combine(_data, "runs", blocked.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string runDir = Path.Combine(_db.Directory, "runs", blocked.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         string checkpoints = Path.Combine(runDir, "checkpoints");
         await File.WriteAllTextAsync(checkpoints, "in the way");
@@ -214,14 +216,14 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task QueuedRunThatCannotBeLoaded_EndsFailed_AndTheEngineKeepsServingTheQueue()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int busy = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, max_length = 32 }, "busy");
         await WaitAsync(api, busy, r => Status(r) == "Running");
         int broken = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "broken");
         int next = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, max_length = 32 }, "next");
         // A row the engine cannot read (an unexpected exception while loading, not a validation error).
-        Execute($"UPDATE runs SET ConfigJson = 'null' WHERE Id = {broken};");
+        SetRun(broken, u => u.SetProperty(r => r.ConfigJson, "null"));
         await api.PostAsync($"/api/runs/{busy}/cancel", null);
 
         var failed = await WaitAsync(api, broken, r => Status(r) is not ("Queued" or "Running"));
@@ -235,7 +237,7 @@ public sealed class TrainingEngineTests : IDisposable
     public async Task HalfWrittenOrUnrecordedCheckpointFolders_AreNeverResumedFrom_TheNewestRecordedOneIs()
     {
         int id;
-        using (var host = new WorkerHost(_data))
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, learning_rate = 0.003, save_steps = 10, save_total_limit = 0, max_length = 32 });
@@ -243,14 +245,14 @@ public sealed class TrainingEngineTests : IDisposable
         }
         // What a kill of the app mid-upload could leave in its data folder: an upload being unpacked, a folder put in
         // place whose row was never committed (newer than any recorded one), and a truncated one.
-        string root = Path.Combine(_data, "runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "checkpoints");
+        string root = Path.Combine(_db.Directory, "runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "checkpoints");
         var recorded = CheckpointSteps(id);
         int newest = recorded.Max();
         Directory.CreateDirectory(Path.Combine(root, $"checkpoint-{newest + 10}.upload-0123"));
         CopyFolder(Path.Combine(root, $"checkpoint-{newest}"), Path.Combine(root, "checkpoint-900000"));
         Directory.CreateDirectory(Path.Combine(root, "checkpoint-900001"));
         await File.WriteAllTextAsync(Path.Combine(root, "checkpoint-900001", "model.safetensors"), "truncated");
-        using (var host = new WorkerHost(_data))
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             await WaitAsync(api, id, r => Status(r) == "Running" && r.GetProperty("step").GetInt32() > newest + 2);
@@ -272,38 +274,27 @@ public sealed class TrainingEngineTests : IDisposable
 
     private List<int> CheckpointSteps(int runId)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT Step FROM run_checkpoints WHERE RunId = $r ORDER BY Step;";
-        cmd.Parameters.AddWithValue("$r", runId);
-        using var reader = cmd.ExecuteReader();
-        var steps = new List<int>();
-        while (reader.Read()) steps.Add(reader.GetInt32(0));
-        return steps;
+        using var ctx = _db.CreateContext();
+        return ctx.RunCheckpoints.Where(c => c.RunId == runId).OrderBy(c => c.Step).Select(c => c.Step).ToList();
     }
 
-    private int CheckpointRows(int runId, int? step = null) => Convert.ToInt32(
-        Scalar("SELECT COUNT(*) FROM run_checkpoints WHERE RunId = $r AND ($s IS NULL OR Step = $s);", ("$r", runId), ("$s", step is int s ? s : DBNull.Value)),
-        System.Globalization.CultureInfo.InvariantCulture);
-
-    private void Execute(string sql) => Scalar(sql);
-
-    /// <summary>One statement straight against the app's database file (what a crash or a tampered row leaves).</summary>
-    private object? Scalar(string sql, params (string Name, object Value)[] parameters)
+    private int CheckpointRows(int runId, int? step = null)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "test.db")}");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
-        return cmd.ExecuteScalar();
+        using var ctx = _db.CreateContext();
+        return ctx.RunCheckpoints.Count(c => c.RunId == runId && (step == null || c.Step == step));
+    }
+
+    /// <summary>Changes a run's row straight in the database (what a crash or a tampered row leaves).</summary>
+    private void SetRun(int runId, Action<UpdateSettersBuilder<Data.Runs.Run>> set)
+    {
+        using var ctx = _db.CreateContext();
+        ctx.Runs.Where(r => r.Id == runId).ExecuteUpdate(set);
     }
 
     [Fact]
     public async Task Run_WithADatasetOfTheWrongKind_IsRefused_NamingTheSource()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int prompts = await DatasetAsync(api, "arithmetic · prompts");
         var response = await api.PostAsJsonAsync("/api/runs", new { name = "x", algorithm = "sft", config = new { }, source = new { datasetId = prompts } });
@@ -338,7 +329,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task PpoRun_ScoredByARewardRunsCheckpoint_Completes_RecordingObjectiveScores()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int policy = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, save_steps = 2, max_length = 32 }, "base"));
 
@@ -369,13 +360,17 @@ public sealed class TrainingEngineTests : IDisposable
         Assert.Contains("objective/scores", (await api.GetFromJsonAsync<string[]>($"/api/runs/{ppo}/metrics"))!);
     }
 
-    private long Attempts(int runId) => (long)Scalar("SELECT Attempts FROM runs WHERE Id = $r;", ("$r", runId))!;
+    private long Attempts(int runId)
+    {
+        using var ctx = _db.CreateContext();
+        return ctx.Runs.Where(r => r.Id == runId).Select(r => r.Attempts).Single();
+    }
 
     [Fact]
     public async Task RunInterruptedMaxAttemptsTimesInARow_FailsWithTheReason_InsteadOfResumingForever()
     {
         int id;
-        using (var host = new WorkerHost(_data))
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             id = await LaunchAsync(api, new { max_steps = 100000, per_device_train_batch_size = 4, save_steps = 5, max_length = 32 });
@@ -383,16 +378,16 @@ public sealed class TrainingEngineTests : IDisposable
             Assert.Equal(1, Attempts(id));
         }
         Assert.Equal(0, Attempts(id)); // a clean stop is not a crash
-        Execute($"UPDATE runs SET Attempts = 2 WHERE Id = {id};"); // as two starts that were killed would leave it
-        using (var host = new WorkerHost(_data))
+        SetRun(id, u => u.SetProperty(r => r.Attempts, 2)); // as two starts that were killed would leave it
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             int before = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("step").GetInt32();
             await WaitAsync(api, id, r => r.GetProperty("step").GetInt32() > before + 2); // under the limit: resumed
             Assert.Equal(3, Attempts(id));
         }
-        Execute($"UPDATE runs SET Attempts = 3 WHERE Id = {id};"); // and the third start was killed too
-        using (var host = new WorkerHost(_data))
+        SetRun(id, u => u.SetProperty(r => r.Attempts, 3)); // and the third start was killed too
+        using (var host = new WorkerHost(_db))
         using (var api = host.Api())
         {
             // Paused by the stopped host, it waits in the queue until the new host's worker asks for it.
@@ -408,7 +403,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task EvalSteps_SamplesAndEvalMetricsAppearAtThatInterval()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 9, per_device_train_batch_size = 4, save_steps = 0, eval_steps = 3, max_length = 32 });
         var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");
@@ -422,7 +417,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task RunFromABaseCheckpoint_RecordsTheBasesModel_AndRefusesAnotherSize()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int basis = await CompletedCheckpointAsync(api, await LaunchAsync(api, new { model = "small", max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "small-base"));
         int id = await LaunchAsync(api, new { max_steps = 2, per_device_train_batch_size = 4, max_length = 32 }, "from-small", basis);
@@ -443,7 +438,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task Cancel_DuringAHugeStep_StopsWithoutFinishingIt()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         // 65,536 examples a step (the most a step may hold): one step takes far longer than a cancel may.
         int id = await LaunchAsync(api, new { max_steps = 10, per_device_train_batch_size = 1024, gradient_accumulation_steps = 64, max_length = 32 });
@@ -458,7 +453,7 @@ public sealed class TrainingEngineTests : IDisposable
     [Fact]
     public async Task CheckpointsDeletedBySaveTotalLimit_LeaveThePickers_AndSamplesSayWhy()
     {
-        using var host = new WorkerHost(_data);
+        using var host = new WorkerHost(_db);
         using var api = host.Api();
         int id = await LaunchAsync(api, new { max_steps = 6, per_device_train_batch_size = 4, save_steps = 2, save_total_limit = 1, max_length = 32 });
         var done = await WaitAsync(api, id, r => Status(r) is "Completed" or "Failed");

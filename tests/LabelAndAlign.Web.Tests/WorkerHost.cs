@@ -9,17 +9,16 @@ namespace LabelAndAlign.Web.Tests;
 
 /// <summary>
 /// The app as installed by default: on a real loopback port, with its local worker (<c>lna worker</c>, a child process)
-/// training runs and generating items over the engine protocol. Over a given SQLite file and data folder, so a second
-/// host can reopen the first one's database, and tests can seed it directly.
+/// training runs and generating items over the engine protocol. Over a given test database and its data folder, so a
+/// second host can reopen the first one's database, and tests can seed it directly.
 /// </summary>
 public sealed class WorkerHost : WebApplicationFactory<Program>
 {
-    private readonly string _databaseFile;
+    private readonly TestDatabase _database;
 
-    /// <param name="dataDirectory">where the database (<paramref name="databaseFile"/>, default <c>test.db</c>) and run folders live</param>
-    public WorkerHost(string dataDirectory, string databaseFile = "test.db")
+    public WorkerHost(TestDatabase database)
     {
-        _databaseFile = Path.Combine(dataDirectory, databaseFile);
+        _database = database;
         UseKestrel(0);
     }
 
@@ -31,7 +30,7 @@ public sealed class WorkerHost : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("ConnectionStrings:Default", $"Data Source={_databaseFile}");
+        foreach (var (key, value) in _database.Configuration) builder.UseSetting(key, value);
         builder.UseSetting("Bootstrap:AdminEmail", AppFactory.AdminEmail);
         builder.UseSetting("Bootstrap:AdminPassword", AppFactory.AdminPassword);
         builder.UseSetting("Bootstrap:ApiKey", AppFactory.AdminKey);

@@ -1,5 +1,7 @@
+using LabelAndAlign.Web.Data.Postgres;
 using LabelAndAlign.Web.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace LabelAndAlign.Web.Data;
 
@@ -8,9 +10,10 @@ namespace LabelAndAlign.Web.Data;
 /// provider's type. Services take <c>IDbContextFactory&lt;AppDbContext&gt;</c>; nothing holds a
 /// context longer than one method, so pages and background work never share one.
 /// </summary>
-public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>
+public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>, IDisposable
 {
     private readonly Func<AppDbContext> _create;
+    private readonly NpgsqlDataSource? _dataSource;
 
     public AppDbContextFactory(DatabaseSettings settings, ILoggerFactory? loggerFactory = null)
     {
@@ -27,12 +30,27 @@ public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>
                 _create = () => new SqliteAppDbContext(options);
                 break;
             }
+            case DatabaseProvider.Postgres:
+            {
+                // One data source (its connection pool) for every context of this app.
+                _dataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+                var builder = new DbContextOptionsBuilder<PostgresAppDbContext>()
+                    .UseNpgsql(_dataSource)
+                    .AddInterceptors(RowLockInterceptor.Instance);
+                if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
+                var options = builder.Options;
+                _create = () => new PostgresAppDbContext(options);
+                break;
+            }
             default:
-                throw new InvalidOperationException($"Database provider {settings.Provider} is not supported by this build.");
+                throw new InvalidOperationException($"Database provider {settings.Provider} is not supported.");
         }
     }
 
     public DatabaseSettings Settings { get; }
 
     public AppDbContext CreateDbContext() => _create();
+
+    /// <summary>Closes the PostgreSQL connection pool (nothing to do for SQLite).</summary>
+    public void Dispose() => _dataSource?.Dispose();
 }

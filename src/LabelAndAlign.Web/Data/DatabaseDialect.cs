@@ -34,6 +34,12 @@ public abstract class DatabaseDialect
     /// </summary>
     public abstract Task<T> InTransactionAsync<T>(AppDbContext db, WriteLock? writeLock, Func<CancellationToken, Task<T>> body, CancellationToken cancel);
 
+    /// <summary>
+    /// Whether transactions lock single rows (<see cref="DatabaseDialectExtensions.ForUpdate{T}"/>), so one may pass
+    /// over rows another holds; SQLite's write transactions run one at a time and hold no row locks.
+    /// </summary>
+    public virtual bool LocksRows => false;
+
     /// <summary>Inserts the rows (database-generated keys are not read back) in the context's current transaction, if any.</summary>
     public abstract Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel) where T : class;
 

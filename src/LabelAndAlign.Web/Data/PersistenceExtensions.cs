@@ -16,8 +16,6 @@ public static class PersistenceExtensions
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton<IDbContextFactory<AppDbContext>>(sp => new AppDbContextFactory(settings, sp.GetRequiredService<ILoggerFactory>()));
-        // The training workers' services (Services/Workers) still take a context per request scope; they move to the factory next.
-        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton(TimeProvider.System);
         services.AddDataProtection()

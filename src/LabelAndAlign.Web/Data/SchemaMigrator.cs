@@ -50,6 +50,7 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
         await using var db = await dbs.CreateDbContextAsync(cancel);
         if (settings.Provider == DatabaseProvider.Sqlite) await AdoptScriptedSchemaAsync(db, cancel);
 
+        await CreateHistoryAsync(db, cancel);
         var known = db.Database.GetMigrations().ToList();
         var applied = (await db.Database.GetAppliedMigrationsAsync(cancel)).ToList();
         var unknown = applied.Except(known).ToList();
@@ -91,6 +92,24 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
             await step(db, c);
             await db.Database.ExecuteSqlRawAsync(history.GetInsertScript(new HistoryRow(migration, ProductInfo.GetVersion())), c);
         }, cancel);
+    }
+
+    /// <summary>
+    /// Creates the (empty) migration history up front: EF Core would otherwise probe a new
+    /// database by querying a table that is not there yet, and log each probe as a failure.
+    /// </summary>
+    private static async Task CreateHistoryAsync(AppDbContext db, CancellationToken cancel)
+    {
+        var history = db.GetService<IHistoryRepository>();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(history.GetCreateIfNotExistsScript(), cancel);
+        }
+        catch (DbException)
+        {
+            // Another instance, starting at the same moment, created it first; anything else is a real failure.
+            if (!await history.ExistsAsync(cancel)) throw;
+        }
     }
 
     /// <summary>Creates the file's folder and turns on WAL (kept in the file), so readers never wait for the writer.</summary>

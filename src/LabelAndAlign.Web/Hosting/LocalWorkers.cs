@@ -122,7 +122,7 @@ public sealed class LocalWorkers(IServiceScopeFactory scopes, IServer server, IH
     private async Task<string> MintKeyAsync(int port, CancellationToken cancel)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync(cancel);
         var keys = scope.ServiceProvider.GetRequiredService<ApiKeyService>();
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == AccountEmail, cancel);
         if (user is null)

@@ -208,7 +208,7 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
             PersonStatus.Active => users.Where(u => !u.IsDisabled && u.PasswordHash != ""),
             _ => users,
         };
-        if (page.Pattern is { } pattern) users = users.Where(u => EF.Functions.Like(u.Email, pattern, PageRequest.LikeEscape));
+        if (page.Pattern is { } pattern) users = users.Where(u => TextSearch.Matches(u.Email, pattern));
         int total = await users.CountAsync(cancel);
         users = (page.SortBy, page.Descending) switch
         {

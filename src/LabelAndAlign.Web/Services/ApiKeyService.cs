@@ -60,8 +60,8 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var keys = db.ApiKeys.AsNoTracking();
         if (userId is int id) keys = keys.Where(k => k.UserId == id);
         if (page.Pattern is { } pattern)
-            keys = keys.Where(k => EF.Functions.Like(k.Name, pattern, PageRequest.LikeEscape) || EF.Functions.Like(k.Prefix, pattern, PageRequest.LikeEscape)
-                || EF.Functions.Like(k.User!.Email, pattern, PageRequest.LikeEscape));
+            keys = keys.Where(k => TextSearch.Matches(k.Name, pattern) || TextSearch.Matches(k.Prefix, pattern)
+                || TextSearch.Matches(k.User!.Email, pattern));
         int total = await keys.CountAsync(cancel);
         keys = (page.SortBy, page.Descending) switch
         {

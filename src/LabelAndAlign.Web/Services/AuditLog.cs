@@ -49,8 +49,8 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider c
                      from u in who.DefaultIfEmpty()
                      select new { e, Email = u == null ? null : u.Email };
         if (page.Pattern is { } pattern)
-            events = events.Where(x => EF.Functions.Like(x.e.Action, pattern, PageRequest.LikeEscape) || EF.Functions.Like(x.e.Detail, pattern, PageRequest.LikeEscape)
-                || EF.Functions.Like(x.e.Ip ?? "", pattern, PageRequest.LikeEscape) || EF.Functions.Like(x.Email ?? "", pattern, PageRequest.LikeEscape));
+            events = events.Where(x => TextSearch.Matches(x.e.Action, pattern) || TextSearch.Matches(x.e.Detail, pattern)
+                || TextSearch.Matches(x.e.Ip ?? "", pattern) || TextSearch.Matches(x.Email ?? "", pattern));
         int total = await events.CountAsync(cancel);
         events = (page.SortBy, page.Descending) switch
         {

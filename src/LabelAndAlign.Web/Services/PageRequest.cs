@@ -11,9 +11,6 @@ public sealed record PageRequest(int Page = 0, int PageSize = PageRequest.Defaul
 {
     public const int DefaultPageSize = 25, MaxPageSize = 200;
 
-    /// <summary>The escape character of <see cref="Pattern"/>.</summary>
-    public const string LikeEscape = "\\";
-
     public int Take => Math.Clamp(PageSize, 1, MaxPageSize);
 
     public int Skip => Math.Max(0, Page) * Take;
@@ -21,8 +18,10 @@ public sealed record PageRequest(int Page = 0, int PageSize = PageRequest.Defaul
     /// <summary>The search text, trimmed; null when there is none.</summary>
     public string? Text => string.IsNullOrWhiteSpace(Search) ? null : Search.Trim();
 
-    /// <summary>A LIKE pattern matching the search text anywhere (its own % and _ matched literally), or null.</summary>
-    public string? Pattern => Text is { } t ? $"%{t.Replace(LikeEscape, LikeEscape + LikeEscape).Replace("%", LikeEscape + "%").Replace("_", LikeEscape + "_")}%" : null;
+    /// <summary>A pattern for <see cref="Data.TextSearch.Matches"/>: the search text anywhere, case ignored (its own % and _ matched literally), or null.</summary>
+    public string? Pattern => Text is { } t ? $"%{t.Replace(E, E + E).Replace("%", E + "%").Replace("_", E + "_")}%" : null;
+
+    private const string E = Data.TextSearch.Escape;
 
     /// <summary>The search text as an id ("12" or "#12"), for lists whose rows people name by number.</summary>
     public int? Id => Text is { } t && int.TryParse(t.TrimStart('#'), out int id) ? id : null;

@@ -59,6 +59,6 @@ public class CompareHomeTests : RunPagesTestContext
         var cut = RenderPage();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("input[type=checkbox]")), Patience);
         cut.Find("input[type=checkbox]").Change(true);
-        Assert.EndsWith($"/compare?runs={a}", Services.GetRequiredService<NavigationManager>().Uri);
+        cut.WaitForAssertion(() => Assert.EndsWith($"/compare?runs={a}", Services.GetRequiredService<NavigationManager>().Uri), Patience);
     }
 }

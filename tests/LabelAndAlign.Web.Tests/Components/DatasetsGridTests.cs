@@ -81,10 +81,11 @@ public class DatasetsGridTests : RunPagesTestContext
         var dialogs = Render<MudDialogProvider>();
         var cut = Render<DatasetsGrid>();
         cut.WaitForAssertion(() => Assert.Contains("pairs", Names(cut)), Patience);
-        var row = cut.FindAll("[data-dataset]").Single(d => d.QuerySelector("strong")!.TextContent == "pairs").Closest("tr")!;
-        var train = row.QuerySelectorAll("a").Single(a => a.TextContent.Contains("Train"));
+        AngleSharp.Dom.IElement Row() => cut.FindAll("[data-dataset]").Single(d => d.QuerySelector("strong")!.TextContent == "pairs").Closest("tr")!;
+        var train = Row().QuerySelectorAll("a").Single(a => a.TextContent.Contains("Train"));
         Assert.True(train.GetAttribute("href")?.EndsWith("/runs?algorithm=dpo") == true, train.OuterHtml);
-        await cut.InvokeAsync(() => row.QuerySelectorAll("button").Single(b => b.TextContent.Contains("Preview")).Click());
+        // Found and clicked in one step on the renderer: the grid may render again between the two (a slower database shows it).
+        await cut.InvokeAsync(() => Row().QuerySelectorAll("button").Single(b => b.TextContent.Contains("Preview")).Click());
         dialogs.WaitForAssertion(() => Assert.Contains("What is 2+2?", dialogs.Find(".dataset-preview").TextContent), Patience);
     }
 }

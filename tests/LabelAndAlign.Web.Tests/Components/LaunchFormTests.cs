@@ -86,7 +86,7 @@ public class LaunchFormTests : RunPagesTestContext
     public async Task Launch_ReportsEveryProblemAtOnce_AtItsField_InTheUsersWords()
     {
         var cut = RenderForm();
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[role=tab]")), Patience);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#opt-max_steps")), Patience); // loaded: it picks its algorithm then
         await cut.InvokeAsync(() => cut.FindAll("[role=tab]").Single(t => t.TextContent.Trim() == "DPO").Click());
         cut.Find("#opt-max_steps").Change("0");
         await cut.InvokeAsync(() => cut.FindAll("button").Single(b => b.TextContent.Contains("All options")).Click());

@@ -68,7 +68,7 @@ public abstract class RunPagesTestContext : UiTestContext
         using var ctx = Db.CreateContext();
         ctx.Database.ExecuteSqlRaw("""
             WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {2})
-            INSERT INTO metric_points (RunId, Name, Step, Value, Time) SELECT {0}, {1}, n, 1.0 / n, 1700000000 + n FROM s;
+            INSERT INTO metric_points ("RunId", "Name", "Step", "Value", "Time") SELECT {0}, {1}, n, 1.0 / n, 1700000000 + n FROM s;
             """, run, name, steps);
     }
 

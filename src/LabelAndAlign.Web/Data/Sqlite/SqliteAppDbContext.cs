@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace LabelAndAlign.Web.Data.Sqlite;
@@ -7,6 +8,14 @@ namespace LabelAndAlign.Web.Data.Sqlite;
 public sealed class SqliteAppDbContext(DbContextOptions<SqliteAppDbContext> options) : AppDbContext(options)
 {
     public override DatabaseDialect Dialect => SqliteDialect.Instance;
+
+    /// <summary>Search: like(pattern, text, escape) is SQLite's LIKE … ESCAPE, which ignores the case of ASCII letters.</summary>
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+        TextSearch.MapOn(b, "like", "INTEGER", (text, pattern) =>
+            [pattern, text, new SqlConstantExpression(TextSearch.Escape, pattern.TypeMapping)]);
+    }
 
     /// <summary>
     /// SQLite keeps times as text without a zone: every time we write is UTC, so read them back as

@@ -198,7 +198,7 @@ public sealed class DatasetService(IDbContextFactory<AppDbContext> dbs, TimeProv
         if (page.Pattern is { } pattern)
         {
             int id = page.Id ?? 0;
-            datasets = datasets.Where(d => EF.Functions.Like(d.Name, pattern, PageRequest.LikeEscape) || d.Id == id);
+            datasets = datasets.Where(d => TextSearch.Matches(d.Name, pattern) || d.Id == id);
         }
         int total = await datasets.CountAsync(cancel);
         datasets = (page.SortBy, page.Descending) switch

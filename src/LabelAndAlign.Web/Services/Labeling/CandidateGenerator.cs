@@ -112,8 +112,9 @@ public sealed class CandidateGenerator(IDbContextFactory<AppDbContext> dbs, Impo
             var line = new JsonObject
             {
                 ["prompt"] = prompts[i].Json.DeepClone(),
-                ["response_a"] = generated.ResponsesA[i],
-                ["response_b"] = generated.ResponsesB[i],
+                // A small model can decode a NUL, which no item may hold (see StoredText).
+                ["response_a"] = StoredText.Of(generated.ResponsesA[i]),
+                ["response_b"] = StoredText.Of(generated.ResponsesB[i]),
                 ["model_a"] = nameA,
                 ["model_b"] = nameB,
             };

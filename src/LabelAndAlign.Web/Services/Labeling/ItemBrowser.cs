@@ -77,9 +77,9 @@ public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
         {
             long id = query.Id ?? 0;
             items = items.Where(i => i.Id == id
-                || EF.Functions.Like(i.PromptText, pattern, PageRequest.LikeEscape)
-                || EF.Functions.Like(i.ResponseA, pattern, PageRequest.LikeEscape)
-                || EF.Functions.Like(i.ResponseB, pattern, PageRequest.LikeEscape));
+                || TextSearch.Matches(i.PromptText, pattern)
+                || TextSearch.Matches(i.ResponseA, pattern)
+                || TextSearch.Matches(i.ResponseB, pattern));
         }
         int total = await items.CountAsync(cancel);
         bool desc = query.Descending;

@@ -40,7 +40,7 @@ public sealed class ItemParser(LabelingRandom random)
             foreach (var p in root.EnumerateObject()) fields[p.Name] = p.Value.Clone();
             try
             {
-                return FromFields(fields);
+                return WithoutNul(FromFields(fields));
             }
             catch (InvalidOperationException)
             {
@@ -56,7 +56,7 @@ public sealed class ItemParser(LabelingRandom random)
         var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var (k, v) in row)
             if (!string.IsNullOrEmpty(v)) fields[k.Trim().ToLowerInvariant()] = JsonSerializer.SerializeToElement(v);
-        return FromFields(fields);
+        return WithoutNul(FromFields(fields));
     }
 
     private ParsedItem FromFields(Dictionary<string, JsonElement> f)
@@ -200,6 +200,16 @@ public sealed class ItemParser(LabelingRandom random)
         string s = v.GetString()!;
         if (s.Length > 200) throw new FormatException($"'{field}' must have at most 200 characters; it has {s.Length}.");
         return s.Length == 0 ? null : s;
+    }
+
+    /// <summary>PostgreSQL cannot store U+0000 in text, so no item may hold it on either provider.</summary>
+    private static ParsedItem WithoutNul(ParsedItem item)
+    {
+        foreach (var (field, text) in new[] { ("id", item.ExternalId), ("prompt", item.PromptText), ("prompt", item.PromptMessagesJson),
+                     ("response_a", item.ResponseA), ("response_b", item.ResponseB), ("model_a", item.ModelA), ("model_b", item.ModelB) })
+            if (text is not null && text.Contains('\0'))
+                throw new FormatException($"'{field}' contains the NUL character (\\u0000), which cannot be stored; remove it.");
+        return item;
     }
 
     private static void CheckLength(string field, string text)

@@ -50,9 +50,10 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
             if (current is long existing) return ((AssignmentView?)await ViewAsync(db, existing, c), false);
 
             bool goldFirst = project.GoldRate > 0 && random.NextDouble() < project.GoldRate;
-            long? itemId = await FreshAsync(db, projectId, userId, goldFirst, c)
-                ?? await FreshAsync(db, projectId, userId, !goldFirst, c)
-                ?? await SkippedAsync(db, projectId, userId, c);
+            long? itemId = await PickAsync(db, projectId, userId, goldFirst, skipLocked: true, c);
+            // Items other labelers are taking this moment were passed over; when that leaves nothing, wait for them:
+            // their last slots may still be free once those labelers commit.
+            if (itemId is null && db.Dialect.LocksRows) itemId = await PickAsync(db, projectId, userId, goldFirst, skipLocked: false, c);
             if (itemId is not long item) return (null, false);
 
             var assignment = new Assignment
@@ -275,6 +276,15 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
             .SetProperty(i => i.SlotsTaken, i => i.SlotsTaken + 1)
             .SetProperty(i => i.IsOpen, i => i.SlotsTaken + 1 < labelsPerItem), cancel);
 
+    /// <summary>A fresh item of the kind asked for first, else of the other kind, else one the labeler skipped earlier.</summary>
+    private static async Task<long?> PickAsync(AppDbContext db, int projectId, int userId, bool goldFirst, bool skipLocked, CancellationToken cancel) =>
+        await FreshAsync(db, projectId, userId, goldFirst, skipLocked, cancel)
+        ?? await FreshAsync(db, projectId, userId, !goldFirst, skipLocked, cancel)
+        ?? await SkippedAsync(db, projectId, userId, skipLocked, cancel);
+
+    /// <summary>Locks the rows the query reads for this transaction, passing over those another holds (<paramref name="skipLocked"/>) or waiting for them.</summary>
+    private static IQueryable<T> Claim<T>(IQueryable<T> query, bool skipLocked) => skipLocked ? query.ForUpdateSkipLocked() : query.ForUpdate();
+
     /// <summary>
     /// The first open item (gold or not) the labeler has not held, finished or skipped; claimed for
     /// this transaction. <c>IsOpen</c> is compared with a parameter on purpose: EF writes a bare
@@ -282,27 +292,27 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
     /// <c>IsOpen = ?</c>: with the bare column it read every item of the project and sorted them,
     /// inside the write lock every labeler waits for.
     /// </summary>
-    private static Task<long?> FreshAsync(AppDbContext db, int projectId, int userId, bool gold, CancellationToken cancel) =>
-        db.Items
+    private static Task<long?> FreshAsync(AppDbContext db, int projectId, int userId, bool gold, bool skipLocked, CancellationToken cancel) =>
+        Claim(db.Items
             .Where(i => i.ProjectId == projectId && i.IsOpen == EF.Parameter(true) && i.IsGold == gold &&
                 !db.Assignments.Any(a => a.ItemId == i.Id && a.LabelerId == userId &&
                     (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done || a.Status == AssignmentStatus.Skipped)))
-            .OrderBy(i => i.Id).Select(i => (long?)i.Id).ForUpdateSkipLocked().FirstOrDefaultAsync(cancel);
+            .OrderBy(i => i.Id).Select(i => (long?)i.Id), skipLocked).FirstOrDefaultAsync(cancel);
 
     /// <summary>The labeler's longest-ago skipped item that is still open, but never the item they skipped last.</summary>
-    private static async Task<long?> SkippedAsync(AppDbContext db, int projectId, int userId, CancellationToken cancel)
+    private static async Task<long?> SkippedAsync(AppDbContext db, int projectId, int userId, bool skipLocked, CancellationToken cancel)
     {
         var last = await db.Assignments.Where(a => a.LabelerId == userId && a.ProjectId == projectId).OrderByDescending(a => a.Id)
             .Select(a => new { a.ItemId, a.Status }).FirstOrDefaultAsync(cancel);
         long justSkipped = last is { Status: AssignmentStatus.Skipped } ? last.ItemId : -1;
-        return await (
+        return await Claim(
             from s in db.Assignments
             join i in db.Items on s.ItemId equals i.Id
             where s.LabelerId == userId && s.ProjectId == projectId && s.Status == AssignmentStatus.Skipped && i.IsOpen && s.ItemId != justSkipped &&
                 !db.Assignments.Any(a => a.ItemId == s.ItemId && a.LabelerId == userId &&
                     (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done))
             orderby s.Id
-            select (long?)s.ItemId).ForUpdateSkipLocked().FirstOrDefaultAsync(cancel);
+            select (long?)s.ItemId, skipLocked).FirstOrDefaultAsync(cancel);
     }
 
     private static async Task<AssignmentView> ViewAsync(AppDbContext db, long assignmentId, CancellationToken cancel)

@@ -233,7 +233,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
         if (query.Pattern is string pattern)
         {
             int id = query.Id ?? 0;
-            projects = projects.Where(p => EF.Functions.Like(p.Name, pattern, PageRequest.LikeEscape) || p.Id == id);
+            projects = projects.Where(p => TextSearch.Matches(p.Name, pattern) || p.Id == id);
         }
         int total = await projects.CountAsync(cancel);
         var rows = projects.Select(p => new

@@ -33,7 +33,7 @@ public sealed class UploadTooLargeException(long limit)
 /// tokenizer against the vocabulary) and only then moved under their final name and recorded, so a failed, refused
 /// or cancelled upload leaves nothing behind. The result is a checkpoint like a run's: usable as any run's base.
 /// </summary>
-public sealed class ModelUploads(AppDbContext db, IOptions<ModelUploadOptions> options, DatabaseSettings settings, TimeProvider clock, AuditLog audit)
+public sealed class ModelUploads(IDbContextFactory<AppDbContext> dbs, IOptions<ModelUploadOptions> options, DatabaseSettings settings, TimeProvider clock, AuditLog audit)
 {
     public const string NameField = "name", FolderField = "folder";
     public const string ModelFile = "model.safetensors", ConfigFile = "config.json", VocabFile = "vocab.json", MergesFile = "merges.txt";
@@ -151,6 +151,7 @@ public sealed class ModelUploads(AppDbContext db, IOptions<ModelUploadOptions> o
             Check(partial);
             Directory.Move(partial, final); // one rename: the folder appears complete or not at all
             var row = new RunCheckpoint { Path = $"{Root}/{id}", Step = 0, Name = name, UploadedById = userId, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            await using var db = await dbs.CreateDbContextAsync(CancellationToken.None);
             db.RunCheckpoints.Add(row);
             await db.SaveChangesAsync(CancellationToken.None);
             kept = true;

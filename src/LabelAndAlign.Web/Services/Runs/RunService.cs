@@ -72,7 +72,7 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
         if (page.Pattern is { } pattern)
         {
             int id = page.Id ?? 0;
-            runs = runs.Where(r => EF.Functions.Like(r.Name, pattern, PageRequest.LikeEscape) || r.Id == id);
+            runs = runs.Where(r => TextSearch.Matches(r.Name, pattern) || r.Id == id);
         }
         int total = await runs.CountAsync(cancel);
         runs = (page.SortBy, page.Descending) switch

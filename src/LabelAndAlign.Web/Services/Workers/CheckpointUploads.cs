@@ -22,7 +22,7 @@ namespace LabelAndAlign.Web.Services.Workers;
 /// piece of the run's report stream — so a damaged, late or repeated upload never replaces a good checkpoint. Then the
 /// run's save_total_limit prunes the oldest, as the trainer does in its own folder.
 /// </summary>
-public sealed partial class CheckpointUploads(AppDbContext db, RunReports reports, IOptions<TrainingOptions> options, TimeProvider clock,
+public sealed partial class CheckpointUploads(IDbContextFactory<AppDbContext> dbs, RunReports reports, IOptions<TrainingOptions> options, TimeProvider clock,
     DatabaseSettings settings, ILogger<CheckpointUploads> logger)
 {
     /// <summary>Files a checkpoint folder holds: at most this many, each a plain file name, at most one subfolder deep (a PPO run's value_model/).</summary>
@@ -74,9 +74,10 @@ public sealed partial class CheckpointUploads(AppDbContext db, RunReports report
                 return (ReportOutcome.Lost, null);
             }
             int? id;
+            await using (var db = await dbs.CreateDbContextAsync(cancel))
             await using (var tx = await db.Database.BeginTransactionAsync(cancel))
             {
-                var outcome = await reports.AdvanceAsync(job, session, seq, null, cancel);
+                var outcome = await reports.AdvanceAsync(db, job, session, seq, null, cancel);
                 if (outcome != ReportOutcome.Applied)
                 {
                     id = outcome == ReportOutcome.Repeat ? await db.RunCheckpoints.Where(c => c.RunId == job.Id && c.Step == step).Select(c => (int?)c.Id).FirstOrDefaultAsync(cancel) : null;
@@ -84,7 +85,7 @@ public sealed partial class CheckpointUploads(AppDbContext db, RunReports report
                 }
                 string final = Path.Combine(root, $"{Trainer.CheckpointPrefix}{step}");
                 Replace(staged, final);
-                id = await RecordAsync(job.Id, step, final, cancel);
+                id = await RecordAsync(db, job.Id, step, final, cancel);
                 await tx.CommitAsync(cancel);
             }
             await PruneAsync(job.Id, root, cancel);
@@ -166,7 +167,7 @@ public sealed partial class CheckpointUploads(AppDbContext db, RunReports report
     }
 
     /// <summary>Records the folder (relative to the data folder); the same step again keeps its row and id, which other runs may name as their base.</summary>
-    private async Task<int> RecordAsync(int runId, int step, string folder, CancellationToken cancel)
+    private async Task<int> RecordAsync(AppDbContext db, int runId, int step, string folder, CancellationToken cancel)
     {
         string path = Path.GetRelativePath(DataDirectory, folder).Replace('\\', '/');
         var existing = await db.RunCheckpoints.FirstOrDefaultAsync(c => c.RunId == runId && c.Step == step, cancel);
@@ -177,13 +178,13 @@ public sealed partial class CheckpointUploads(AppDbContext db, RunReports report
         }
         else existing.Path = path;
         await db.SaveChangesAsync(cancel);
-        db.ChangeTracker.Clear();
         return existing.Id;
     }
 
     /// <summary>Keeps the run's newest save_total_limit checkpoints (0 keeps all), as the trainer does in the worker's folder.</summary>
     private async Task PruneAsync(int runId, string root, CancellationToken cancel)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Algorithm, r.ConfigJson }).FirstAsync(cancel);
         int limit = RunSpecs.Parse(run.Algorithm, JsonNode.Parse(run.ConfigJson)!.AsObject()).Trainer.SaveTotalLimit;
         if (limit <= 0) return;

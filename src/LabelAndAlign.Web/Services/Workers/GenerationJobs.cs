@@ -13,8 +13,7 @@ namespace LabelAndAlign.Web.Services.Workers;
 /// back to the queue (and starts over: generation keeps no checkpoints), and whatever arrives under an older epoch is
 /// refused. The request that created a job waits for it (<see cref="WaitAsync"/>), and deletes it at the end.
 /// </summary>
-/// <param name="scopes">for the waiting side's reads: a page's own context stays free for its other handlers meanwhile</param>
-public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions<TrainingOptions> options, EngineSignals signals, IServiceScopeFactory scopes,
+public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, EngineSignals signals,
     ILogger<GenerationJobs> logger)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
@@ -28,9 +27,11 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
         {
             ProjectId = projectId, SpecJson = JsonSerializer.Serialize(spec), Status = GenerationStatus.Queued, Total = spec.Prompts.Count * 2, CreatedAt = Now,
         };
-        db.GenerationJobs.Add(job);
-        await db.SaveChangesAsync(cancel);
-        db.ChangeTracker.Clear();
+        await using (var db = await dbs.CreateDbContextAsync(cancel))
+        {
+            db.GenerationJobs.Add(job);
+            await db.SaveChangesAsync(cancel);
+        }
         signals.Wake();
         return job.Id;
     }
@@ -39,6 +40,7 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
     public async Task<GenerationAssignment?> ClaimAsync(string session, CancellationToken cancel = default)
     {
         await RequeueExpiredAsync(cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var queued = await db.GenerationJobs.AsNoTracking().Where(g => g.Status == GenerationStatus.Queued).OrderBy(g => g.Id)
             .Select(g => new { g.Id, g.LeaseEpoch, g.SpecJson }).Take(20).ToListAsync(cancel);
         foreach (var job in queued)
@@ -54,23 +56,25 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
         return null;
     }
 
-    private IQueryable<GenerationJob> Held(HeldJob job, string session) =>
+    private static IQueryable<GenerationJob> Held(AppDbContext db, HeldJob job, string session) =>
         db.GenerationJobs.Where(g => g.Id == job.Id && g.LeaseEpoch == job.Epoch && g.LeaseOwner == session && g.Status == GenerationStatus.Running);
 
     /// <summary>Renews the session's generation leases; returns those it lost (taken over, cancelled or gone).</summary>
     public async Task<List<HeldJob>> RenewAsync(string session, IEnumerable<HeldJob> held, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var lost = new List<HeldJob>();
         var until = Now + options.Value.Lease;
         foreach (var job in held.Where(j => j.Kind == JobKind.Generation))
-            if (await Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.LeaseExpiresAt, until), cancel) == 0) lost.Add(job);
+            if (await Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.LeaseExpiresAt, until), cancel) == 0) lost.Add(job);
         return lost;
     }
 
     /// <summary>Records progress (or the failure) the worker reports; refused (not held) once the lease is gone.</summary>
     public async Task<ReportAck> ProgressAsync(string session, GenerationReport report, CancellationToken cancel = default)
     {
-        var held = Held(new HeldJob(JobKind.Generation, report.Id, report.Epoch), session);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var held = Held(db, new HeldJob(JobKind.Generation, report.Id, report.Epoch), session);
         var until = Now + options.Value.Lease;
         int n = report.Error is { } error
             ? await held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Failed).SetProperty(g => g.Error, error)
@@ -82,12 +86,13 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
     /// <summary>Stores the result of a held generation; false when the lease is no longer the session's.</summary>
     public async Task<bool> CompleteAsync(string session, HeldJob job, GeneratedResponses result, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var spec = await db.GenerationJobs.AsNoTracking().Where(g => g.Id == job.Id).Select(g => g.SpecJson).FirstOrDefaultAsync(cancel);
         int prompts = spec is null ? 0 : JsonSerializer.Deserialize<GenerationAssignment>(spec)!.Prompts.Count;
         if (result.ResponsesA.Count != prompts || result.ResponsesB.Count != prompts)
             throw new InputException("result", $"Generation {job.Id} has {prompts} prompts; the result holds {result.ResponsesA.Count} and {result.ResponsesB.Count} responses.");
         string json = JsonSerializer.Serialize(result);
-        return await Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Completed).SetProperty(g => g.ResultJson, json)
+        return await Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Completed).SetProperty(g => g.ResultJson, json)
             .SetProperty(g => g.Done, prompts * 2).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), cancel) == 1;
     }
 
@@ -96,8 +101,9 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
     {
         if (string.IsNullOrEmpty(session) || epoch is not long e)
             throw new InputException("lease", $"Name the worker session and the lease epoch ({EngineRoutes.SessionHeader}, {EngineRoutes.EpochHeader}) the generation was claimed under.");
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         bool mine = await db.Workers.AnyAsync(w => w.SessionId == session && w.UserId == userId, cancel);
-        string? spec = mine ? await Held(new HeldJob(JobKind.Generation, id, e), session).Select(g => g.SpecJson).FirstOrDefaultAsync(cancel) : null;
+        string? spec = mine ? await Held(db, new HeldJob(JobKind.Generation, id, e), session).Select(g => g.SpecJson).FirstOrDefaultAsync(cancel) : null;
         return spec is null
             ? throw new InputException("lease", $"Generation {id} is not held by this worker under lease epoch {e} (another worker took it, or it ended): stop it.", isConflict: true)
             : JsonSerializer.Deserialize<GenerationAssignment>(spec)! with { Id = id, Epoch = e };
@@ -107,6 +113,7 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
     public async Task<int> RequeueExpiredAsync(CancellationToken cancel = default)
     {
         var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         int n = await db.GenerationJobs.Where(g => g.Status == GenerationStatus.Running && g.LeaseExpiresAt < now)
             .ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Queued).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(g => g.Done, 0), cancel);
@@ -120,8 +127,7 @@ public sealed class GenerationJobs(AppDbContext db, TimeProvider clock, IOptions
     /// </summary>
     public async Task<GeneratedResponses> WaitAsync(int id, Action<int, int>? progress, CancellationToken cancel)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var own = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var own = await dbs.CreateDbContextAsync(CancellationToken.None);
         try
         {
             int reported = -1;

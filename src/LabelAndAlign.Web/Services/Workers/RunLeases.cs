@@ -18,7 +18,7 @@ namespace LabelAndAlign.Web.Services.Workers;
 /// lease alive with heartbeats and reports; a run whose lease runs out goes back to the queue (and counts an attempt),
 /// and the next claim resumes it from its newest uploaded checkpoint. Times are the app instances' clocks.
 /// </summary>
-public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier,
+public sealed class RunLeases(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier,
     DatabaseSettings settings, ILogger<RunLeases> logger)
 {
     private TrainingOptions Options => options.Value;
@@ -33,6 +33,7 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     public async Task<RunAssignment?> ClaimAsync(string session, IReadOnlyList<BackendOffer> offers, CancellationToken cancel = default)
     {
         await RequeueExpiredAsync(cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var queued = await db.Runs.AsNoTracking()
             .Where(r => r.Status == RunStatus.Queued && !r.CancelRequested)
             .OrderBy(r => r.StartedAt == null ? 1 : 0).ThenBy(r => r.Id)
@@ -47,13 +48,13 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Whatever a run's row holds, it fails that run, not the queue.
-                await FailAsync(run, RunErrors.Describe(e), cancel);
+                await FailAsync(db, run, RunErrors.Describe(e), cancel);
                 continue;
             }
             if (!offers.Any(o => o.CanTrain(spec))) continue; // another worker's (a GPU run waits for a GPU worker)
-            if (await WhyNotAsync(run, cancel) is { } reason)
+            if (await WhyNotAsync(db, run, cancel) is { } reason)
             {
-                await FailAsync(run, reason, cancel);
+                await FailAsync(db, run, reason, cancel);
                 continue;
             }
             var now = Now;
@@ -69,7 +70,7 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
                     .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
                     .SetProperty(r => r.Error, (string?)null), cancel);
             if (claimed == 0) continue; // another worker took it between the read and the update
-            var resume = await ResumePointAsync(run.Id, cancel);
+            var resume = await ResumePointAsync(db, run.Id, cancel);
             var dataset = await db.Datasets.AsNoTracking().FirstAsync(d => d.Id == run.DatasetId, cancel);
             bool resuming = run.StartedAt is not null;
             if (resuming) logger.LogInformation("Resuming run {RunId} ({Name}) from {Checkpoint}, attempt {Attempt}", run.Id, run.Name,
@@ -83,7 +84,7 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     }
 
     /// <summary>Why <paramref name="run"/> cannot start at all (it then fails), or null.</summary>
-    private async Task<string?> WhyNotAsync(Run run, CancellationToken cancel)
+    private async Task<string?> WhyNotAsync(AppDbContext db, Run run, CancellationToken cancel)
     {
         int max = Math.Max(1, Options.MaxAttempts);
         if (run.StartedAt is not null && run.Attempts >= max)
@@ -91,10 +92,10 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
                 + $"so it is not resumed again (Training:MaxAttempts = {max}). If it ran out of memory, clone it with a smaller per_device_train_batch_size.";
         if (run.DatasetId is not int datasetId || !await db.Datasets.AnyAsync(d => d.Id == datasetId, cancel))
             return $"The run's dataset (id {run.DatasetId}) no longer exists.";
-        return await MissingCheckpointAsync(run.BaseCheckpointId, "base", cancel) ?? await MissingCheckpointAsync(run.RewardCheckpointId, "reward", cancel);
+        return await MissingCheckpointAsync(db, run.BaseCheckpointId, "base", cancel) ?? await MissingCheckpointAsync(db, run.RewardCheckpointId, "reward", cancel);
     }
 
-    private async Task<string?> MissingCheckpointAsync(int? id, string role, CancellationToken cancel)
+    private async Task<string?> MissingCheckpointAsync(AppDbContext db, int? id, string role, CancellationToken cancel)
     {
         if (id is not int cp) return null;
         var checkpoint = await db.RunCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.Id == cp, cancel);
@@ -104,14 +105,14 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     }
 
     /// <summary>The newest checkpoint uploaded for the run whose files are all there (weights and optimizer state), or null.</summary>
-    private async Task<RunCheckpoint?> ResumePointAsync(int runId, CancellationToken cancel)
+    private async Task<RunCheckpoint?> ResumePointAsync(AppDbContext db, int runId, CancellationToken cancel)
     {
         var recorded = await db.RunCheckpoints.AsNoTracking().Where(c => c.RunId == runId).OrderByDescending(c => c.Step).ToListAsync(cancel);
         return recorded.FirstOrDefault(c => CheckpointFiles.Existing(DataDirectory, c.Path) is { } folder
             && File.Exists(Path.Combine(folder, Checkpoint.OptimizerFileName)));
     }
 
-    private async Task FailAsync(Run run, string reason, CancellationToken cancel)
+    private async Task FailAsync(AppDbContext db, Run run, string reason, CancellationToken cancel)
     {
         var now = Now;
         int n = await db.Runs.Where(r => r.Id == run.Id && r.Status == RunStatus.Queued && r.LeaseEpoch == run.LeaseEpoch)
@@ -127,6 +128,7 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     /// </summary>
     public async Task<List<HeldJob>> KeepAsync(string session, IEnumerable<HeldJob> held, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var lost = new List<HeldJob>();
         var until = Now + Options.Lease;
         foreach (var job in held.Where(j => j.Kind == JobKind.Run))
@@ -143,6 +145,7 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     /// <summary>Renews the leases of the runs the session holds; returns those it lost and those someone asked to cancel.</summary>
     public async Task<(List<HeldJob> Lost, List<HeldJob> Cancel)> RenewAsync(string session, IEnumerable<HeldJob> held, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var lost = new List<HeldJob>();
         var renewed = new List<HeldJob>();
         var until = Now + Options.Lease;
@@ -164,6 +167,7 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     {
         if (string.IsNullOrEmpty(session) || epoch is not long e)
             throw new InputException("lease", $"Name the worker session and the lease epoch ({EngineRoutes.SessionHeader}, {EngineRoutes.EpochHeader}) the run was claimed under.");
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         bool mine = await db.Workers.AnyAsync(w => w.SessionId == session && w.UserId == userId, cancel);
         var run = mine ? await db.Runs.AsNoTracking().Held(new HeldJob(JobKind.Run, runId, e), session).FirstOrDefaultAsync(cancel) : null;
         return run ?? throw new InputException("lease", $"Run {runId} is not held by this worker under lease epoch {e} (another worker took it, or it ended): stop it.", isConflict: true);
@@ -176,8 +180,9 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     public async Task<int> RequeueExpiredAsync(CancellationToken cancel = default)
     {
         var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var expired = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseExpiresAt < now).ToListAsync(cancel);
-        foreach (var run in expired) await RequeueAsync(run, "stopped answering", r => r.LeaseExpiresAt < now, cancel);
+        foreach (var run in expired) await RequeueAsync(db, run, "stopped answering", r => r.LeaseExpiresAt < now, cancel);
         return expired.Count;
     }
 
@@ -187,11 +192,12 @@ public sealed class RunLeases(AppDbContext db, TimeProvider clock, IOptions<Trai
     /// </summary>
     public async Task ReleaseSessionAsync(string oldSession, string name, CancellationToken cancel = default)
     {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var held = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && r.LeaseOwner == oldSession).ToListAsync(cancel);
-        foreach (var run in held) await RequeueAsync(run, "restarted", r => r.LeaseOwner == oldSession, cancel, name);
+        foreach (var run in held) await RequeueAsync(db, run, "restarted", r => r.LeaseOwner == oldSession, cancel, name);
     }
 
-    private async Task RequeueAsync(Run run, string what, System.Linq.Expressions.Expression<Func<Run, bool>> still, CancellationToken cancel, string? name = null)
+    private async Task RequeueAsync(AppDbContext db, Run run, string what, System.Linq.Expressions.Expression<Func<Run, bool>> still, CancellationToken cancel, string? name = null)
     {
         string worker = name ?? await db.Workers.Where(w => w.SessionId == run.LeaseOwner).Select(w => w.Name).FirstOrDefaultAsync(cancel) ?? "(gone)";
         bool cancelled = run.CancelRequested;

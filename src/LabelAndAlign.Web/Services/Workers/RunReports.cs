@@ -15,7 +15,7 @@ public enum ReportOutcome { Applied, Repeat, Lost }
 /// each applied once and in order under the lease it was made under (<see cref="RunReport.Seq"/>), in one
 /// transaction with the step that moves the run's stream on. Points are pushed to the browsers once stored.
 /// </summary>
-public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier, ILogger<RunReports> logger)
+public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier, ILogger<RunReports> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -25,10 +25,11 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
         var job = new HeldJob(JobKind.Run, report.RunId, report.Epoch);
         var live = new List<LivePoint>();
         Run run;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         await using (var tx = await db.Database.BeginTransactionAsync(cancel))
         {
-            var outcome = await AdvanceAsync(job, session, report.Seq, report.Step, cancel);
-            if (outcome != ReportOutcome.Applied) return new ReportAck(outcome == ReportOutcome.Repeat, await CancelRequestedAsync(report.RunId, cancel));
+            var outcome = await AdvanceAsync(db, job, session, report.Seq, report.Step, cancel);
+            if (outcome != ReportOutcome.Applied) return new ReportAck(outcome == ReportOutcome.Repeat, await CancelRequestedAsync(db, report.RunId, cancel));
             if (report.StartedAt is int start)
             {
                 // Training (re)starts there: what an interrupted attempt recorded after it is void (no step twice; a fresh start
@@ -37,25 +38,27 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
                 await db.RunSamples.Where(s => s.RunId == report.RunId && (s.Step > start || start == 0)).ExecuteDeleteAsync(cancel);
                 if (start > 0) logger.LogInformation("Run {RunId} resumed at step {Step}", report.RunId, start);
             }
+            var points = new List<MetricPoint>(report.Points.Count);
             foreach (var p in report.Points)
             {
                 // SQLite stores NaN as NULL, which the NOT NULL column refuses; the divergence guard reports it by name anyway.
                 if (!double.IsFinite(p.Value)) continue;
-                db.MetricPoints.Add(new MetricPoint { RunId = report.RunId, Name = p.Name, Step = p.Step, Value = p.Value, Time = p.Time });
+                points.Add(new MetricPoint { RunId = report.RunId, Name = p.Name, Step = p.Step, Value = p.Value, Time = p.Time });
                 live.Add(new LivePoint(p.Name, p.Step, p.Value, p.Time));
             }
+            // The provider's bulk path (COPY on PostgreSQL): a report carries hundreds of points.
+            await db.BulkInsertAsync(points, cancel);
             foreach (var s in report.Samples)
                 db.RunSamples.Add(new RunSample
                 {
-                    RunId = report.RunId, Step = s.Step, Prompt = s.Prompt, Completion = s.Completion, Length = s.Completion.Length, Time = s.Time,
+                    RunId = report.RunId, Step = s.Step, Prompt = StoredText.Of(s.Prompt), Completion = StoredText.Of(s.Completion), Length = s.Completion.Length, Time = s.Time,
                     Reward = s.Reward is double w && double.IsFinite(w) ? w : null, Kl = s.Kl is double k && double.IsFinite(k) ? k : null,
                 });
             await db.SaveChangesAsync(cancel);
-            if (report.End is { } end) await EndAsync(report.RunId, report.Step, end, cancel);
+            if (report.End is { } end) await EndAsync(db, report.RunId, report.Step, end, cancel);
             run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == report.RunId, cancel);
             await tx.CommitAsync(cancel);
         }
-        db.ChangeTracker.Clear();
         notifier.PublishPoints(report.RunId, live);
         notifier.PublishProgress(RunService.Progress(run));
         if (report.End is not null) logger.LogInformation("Run {RunId} ended {Status}{Error}", run.Id, run.Status, run.Error is { } e ? $": {e}" : "");
@@ -64,9 +67,9 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
 
     /// <summary>
     /// Moves the lease's stream on to <paramref name="seq"/> (renewing the lease) when it is the next one; inside the
-    /// caller's transaction, so what the report or upload carries is stored with it or not at all.
+    /// caller's transaction on <paramref name="db"/>, so what the report or upload carries is stored with it or not at all.
     /// </summary>
-    public async Task<ReportOutcome> AdvanceAsync(HeldJob job, string session, long seq, int? step, CancellationToken cancel)
+    public async Task<ReportOutcome> AdvanceAsync(AppDbContext db, HeldJob job, string session, long seq, int? step, CancellationToken cancel)
     {
         var until = Now + options.Value.Lease;
         var held = db.Runs.Held(job, session).Where(r => r.ReportSeq == seq - 1);
@@ -82,7 +85,7 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
         return ReportOutcome.Lost; // same lease, but the run ended or went back to the queue meanwhile
     }
 
-    private async Task EndAsync(int runId, int step, RunEnd end, CancellationToken cancel)
+    private async Task EndAsync(AppDbContext db, int runId, int step, RunEnd end, CancellationToken cancel)
     {
         var now = Now;
         var runs = db.Runs.Where(r => r.Id == runId);
@@ -112,6 +115,7 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
     public async Task FailAsync(HeldJob job, string session, string reason, CancellationToken cancel)
     {
         var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         int n = await db.Runs.Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.Error, reason)
             .SetProperty(r => r.FinishedAt, now).SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), cancel);
         if (n == 0) return;
@@ -120,6 +124,6 @@ public sealed class RunReports(AppDbContext db, TimeProvider clock, IOptions<Tra
         notifier.PublishProgress(RunService.Progress(run));
     }
 
-    private Task<bool> CancelRequestedAsync(int runId, CancellationToken cancel) =>
+    private static Task<bool> CancelRequestedAsync(AppDbContext db, int runId, CancellationToken cancel) =>
         db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).FirstOrDefaultAsync(cancel);
 }

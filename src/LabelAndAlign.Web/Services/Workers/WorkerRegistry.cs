@@ -21,7 +21,7 @@ public sealed record WorkerSummary(int Id, string Name, bool Online, string Host
 /// at a time: a second process under a name that is online is refused, and a new process of a name that went away
 /// takes over at once (its predecessor's runs go back to the queue without waiting for their leases).
 /// </summary>
-public sealed partial class WorkerRegistry(AppDbContext db, RunLeases leases, TimeProvider clock, IOptions<TrainingOptions> options)
+public sealed partial class WorkerRegistry(IDbContextFactory<AppDbContext> dbs, RunLeases leases, TimeProvider clock, IOptions<TrainingOptions> options)
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")]
     private static partial Regex NameRule();
@@ -37,6 +37,7 @@ public sealed partial class WorkerRegistry(AppDbContext db, RunLeases leases, Ti
         if (string.IsNullOrWhiteSpace(hello.SessionId) || hello.SessionId.Length > 100)
             throw new InputException("sessionId", "Each worker process sends a session id of at most 100 characters.");
         var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var worker = await db.Workers.FirstOrDefaultAsync(w => w.Name == name, cancel);
         string? previous = null;
         if (worker is null)
@@ -68,20 +69,25 @@ public sealed partial class WorkerRegistry(AppDbContext db, RunLeases leases, Ti
     }
 
     /// <summary>The worker of that session was heard from.</summary>
-    public Task SeenAsync(string session, CancellationToken cancel = default)
+    public async Task SeenAsync(string session, CancellationToken cancel = default)
     {
         var now = Now;
-        return db.Workers.Where(w => w.SessionId == session).ExecuteUpdateAsync(u => u.SetProperty(w => w.LastSeenAt, now), cancel);
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await db.Workers.Where(w => w.SessionId == session).ExecuteUpdateAsync(u => u.SetProperty(w => w.LastSeenAt, now), cancel);
     }
 
     /// <summary>The connection closed (its process may reconnect, to this instance or another).</summary>
-    public Task DisconnectedAsync(string connectionId, CancellationToken cancel = default) =>
-        db.Workers.Where(w => w.ConnectionId == connectionId).ExecuteUpdateAsync(u => u.SetProperty(w => w.ConnectionId, (string?)null), cancel);
+    public async Task DisconnectedAsync(string connectionId, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        await db.Workers.Where(w => w.ConnectionId == connectionId).ExecuteUpdateAsync(u => u.SetProperty(w => w.ConnectionId, (string?)null), cancel);
+    }
 
     /// <summary>Every worker that has connected, online ones first, with the runs each trains.</summary>
     public async Task<List<WorkerSummary>> ListAsync(CancellationToken cancel = default)
     {
         var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
         var workers = await db.Workers.AsNoTracking().ToListAsync(cancel);
         var sessions = workers.Select(w => w.SessionId).ToList();
         var runs = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running && sessions.Contains(r.LeaseOwner!))
@@ -94,8 +100,12 @@ public sealed partial class WorkerRegistry(AppDbContext db, RunLeases leases, Ti
     }
 
     /// <summary>The name of the worker whose session holds a lease, for a run's page; null when none does.</summary>
-    public Task<string?> NameOfAsync(string? session, CancellationToken cancel = default) =>
-        session is null ? Task.FromResult<string?>(null) : db.Workers.Where(w => w.SessionId == session).Select(w => w.Name).FirstOrDefaultAsync(cancel);
+    public async Task<string?> NameOfAsync(string? session, CancellationToken cancel = default)
+    {
+        if (session is null) return null;
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Workers.Where(w => w.SessionId == session).Select(w => w.Name).FirstOrDefaultAsync(cancel);
+    }
 
     /// <summary>Connected, and heard from within a lease.</summary>
     private bool IsOnline(EngineWorker w, DateTime now) => w.ConnectionId is not null && now - w.LastSeenAt < options.Value.Lease;

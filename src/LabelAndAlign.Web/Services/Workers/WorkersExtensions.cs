@@ -15,11 +15,12 @@ public static class WorkersExtensions
     {
         var s = builder.Services;
         s.Configure<TrainingOptions>(builder.Configuration.GetSection("Training"));
-        s.AddScoped<RunLeases>();
-        s.AddScoped<RunReports>();
-        s.AddScoped<GenerationJobs>();
-        s.AddScoped<CheckpointUploads>();
-        s.AddScoped<WorkerRegistry>();
+        // A context per operation from the factory, so one of each serves every connection.
+        s.AddSingleton<RunLeases>();
+        s.AddSingleton<RunReports>();
+        s.AddSingleton<GenerationJobs>();
+        s.AddSingleton<CheckpointUploads>();
+        s.AddSingleton<WorkerRegistry>();
         s.AddSingleton<EngineSignals>();
         s.AddSignalR().AddHubOptions<EngineHub>(o =>
         {
