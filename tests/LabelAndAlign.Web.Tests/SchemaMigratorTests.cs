@@ -229,9 +229,10 @@ public class SchemaMigratorTests
         """;
 
     [Fact]
+    [Trait("Database", "sqlite")]
     public async Task Upgrade_DatabaseBeforeArchiving_KeepsEveryRow_NothingArchived_AndEndsWithTheNewSchema()
     {
-        using var db = new TestDatabase(migrate: false);
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Sqlite);
         await using (var ctx = db.CreateContext())
             await ctx.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(ctx.Database.GetMigrations().Single(m => m.EndsWith("_UploadedCheckpoints")));
         using (var c = Open(db.ConnectionString))
@@ -244,7 +245,7 @@ public class SchemaMigratorTests
         db.Migrate();
 
         Assert.Equal(before, RowCounts(db.ConnectionString));
-        using var fresh = new TestDatabase();
+        using var fresh = new TestDatabase(provider: DatabaseProvider.Sqlite);
         Assert.Equal(Describe(fresh.ConnectionString), Describe(db.ConnectionString));
         await using var read = db.CreateContext();
         Assert.Empty(await read.Database.GetPendingMigrationsAsync());

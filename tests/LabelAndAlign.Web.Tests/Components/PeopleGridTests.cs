@@ -50,6 +50,11 @@ public class PeopleGridTests : AccountPagesTestContext
         await cut.InvokeAsync(() => cut.FindAll("button").Single(b => b.TextContent.Trim() == "Disable").Click());
         dialogs.WaitForAssertion(() => Assert.NotEmpty(dialogs.FindAll("[data-testid=confirm-message]")), Patience);
         await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Disable").Click());
-        using (var ctx = Db.CreateContext()) Assert.True(ctx.Users.Single(u => u.Id == id).IsDisabled);
+        // Stored by the dialog's answer, which the grid awaits after the click returned; checked again at each render.
+        cut.WaitForAssertion(() =>
+        {
+            using var ctx = Db.CreateContext();
+            Assert.True(ctx.Users.Single(u => u.Id == id).IsDisabled);
+        }, Patience);
     }
 }
