@@ -36,6 +36,8 @@ public static class ChartProbe
                   const start = performance.now();
                   const result = f.call(this, gd, ...rest);
                   calls.push({ fn, metric: el?.closest('.chart-card')?.dataset.metric ?? null, at: performance.timeOrigin + start, start, ms: performance.now() - start });
+                  // A chart's first plot can carry its data: its afterplot may fire before the chart could be hooked.
+                  if (el) Promise.resolve(result).then(() => { hook(el); record(el); });
                   return result;
                 };
               }
@@ -52,21 +54,24 @@ public static class ChartProbe
               this.addEventListener('message', () => mark('circuit first message'));
             }
           };
+          const lasts = new WeakMap();  // chart → the highest step seen drawn
+          // A chart has drawn: note the steps it shows for the first time.
+          function record(gd) {
+            const metric = gd.closest('.chart-card')?.dataset.metric;
+            const now = Date.now();
+            const x = gd.data && gd.data[0] && gd.data[0].x;
+            if (!metric || !x || !x.length) return;
+            if (!first.has(metric)) first.set(metric, performance.now());
+            let m = drawn.get(metric);
+            if (!m) drawn.set(metric, m = new Map());
+            const last = lasts.get(gd) ?? -Infinity;
+            for (let i = x.length - 1; i >= 0 && x[i] > last; i--) if (!m.has(x[i])) m.set(x[i], now);
+            lasts.set(gd, Math.max(last, x[x.length - 1]));
+          }
           function hook(gd) {
             if (hooked.has(gd) || typeof gd.on !== 'function') return;
             hooked.add(gd);
-            const metric = gd.closest('.chart-card')?.dataset.metric;
-            let last = -Infinity;
-            gd.on('plotly_afterplot', () => {
-              const now = Date.now();
-              const x = gd.data && gd.data[0] && gd.data[0].x;
-              if (!x || !x.length) return;
-              if (!first.has(metric)) first.set(metric, performance.now());
-              let m = drawn.get(metric);
-              if (!m) drawn.set(metric, m = new Map());
-              for (let i = x.length - 1; i >= 0 && x[i] > last; i--) if (!m.has(x[i])) m.set(x[i], now);
-              last = Math.max(last, x[x.length - 1]);
-            });
+            gd.on('plotly_afterplot', () => record(gd));
           }
           setInterval(() => {
             if (document.querySelector('.chart-card')) mark('first chart card');

@@ -26,9 +26,9 @@ public class AgreementChartsTests : UiTestContext
             [new("Clarity", 12, 6, 0.3)]);
         var cut = Render<AgreementCharts>(p => p.Add(a => a.Report, report));
         Assert.Equal(["kappa", "rubric", "bias"], cut.FindAll("figure").Select(f => f.GetAttribute("data-chart")));
-        cut.WaitForAssertion(() => Assert.Equal(3, Plotly.Invocations["react"].Count), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal(3, DrawCalls(0).Count), TimeSpan.FromSeconds(10));
 
-        var data = PlotlyCalls("react", 1);
+        var data = DrawCalls(1);
         var kappa = data.Single(d => d[0].GetProperty("name").GetString() == "Cohen's κ")[0];
         Assert.Equal(["ana · bo"], kappa.GetProperty("x").EnumerateArray().Select(x => x.GetString())); // a pair without a κ is left out
         var bias = data.Single(d => d.GetArrayLength() == 2);

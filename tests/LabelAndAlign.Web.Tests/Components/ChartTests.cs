@@ -8,22 +8,44 @@ public class ChartTests : UiTestContext
 {
     private static readonly ChartTrace Line = new("loss", [1.0, 2.0, 3.0], [3.0, 2.0, double.NaN]) { Color = "#4f46e5" };
 
-    [Fact]
-    public void FirstRender_PlotsAnEmptyChart_AndListensForClicksAndZooms()
+    /// <summary>Draws and waits until plotly has the chart (its first plot answered).</summary>
+    private static async Task DrawnAsync(IRenderedComponent<Chart> cut, IReadOnlyList<ChartTrace> traces, ChartAxes axes)
     {
-        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
-        Assert.Equal("chart-loss", cut.Find(".chart-plot").Id);
-        cut.WaitForAssertion(() => Assert.Single(Plotly.Invocations["subscribeRelayoutEvent"]));
-        Assert.Single(Plotly.Invocations["newPlot"]);
-        Assert.Single(Plotly.Invocations["subscribeClickEvent"]);
-        Assert.False(cut.Instance.CanExtend);
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync(traces, axes));
+        cut.WaitForState(() => cut.Instance.Drawn);
     }
 
     [Fact]
-    public async Task Draw_ReactsWithTheTraces_GapsForNonFiniteValues_AndThemedAxes()
+    public async Task FirstRender_PlotsNothingUntilTheFirstTraces_WhichTheFirstPlotCarries_ThenListensForClicksAndZooms()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss").Add(c => c.Height, 180));
+        Assert.Equal("height: 180px", cut.Find(".chart-plot-waiting").GetAttribute("style"));
+        Assert.Empty(Plotly.Invocations["newPlot"]);
+        Assert.False(cut.Instance.CanExtend);
+
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line], new ChartAxes("step") { YRange = (0, 4) }));
+        cut.WaitForAssertion(() => Assert.Single(Plotly.Invocations["subscribeRelayoutEvent"]));
+        Assert.Equal("chart-loss", cut.Find(".chart-plot").Id);
+        Assert.Empty(cut.FindAll(".chart-plot-waiting"));
+        // One plot, with the traces: no empty plot first, no react after.
+        var data = Assert.Single(PlotlyCalls("newPlot", 1));
+        Assert.Equal("[1,2,3]", data[0].GetProperty("x").GetRawText());
+        Assert.Equal("[3,2,null]", data[0].GetProperty("y").GetRawText());
+        Assert.Equal("#4f46e5", data[0].GetProperty("line").GetProperty("color").GetString());
+        var layout = Assert.Single(PlotlyCalls("newPlot", 2));
+        Assert.Equal("step", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("[0,4]", layout.GetProperty("yaxis").GetProperty("range").GetRawText());
+        Assert.Empty(Plotly.Invocations["react"]);
+        Assert.Single(Plotly.Invocations["subscribeClickEvent"]);
+        Assert.True(cut.Instance.Drawn);
+        Assert.True(cut.Instance.CanExtend);
+    }
+
+    [Fact]
+    public async Task Draw_OnceDrawn_ReactsWithTheTraces_GapsForNonFiniteValues_AndThemedAxes()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
-        cut.WaitForState(() => cut.Instance.Drawn);
+        await DrawnAsync(cut, [Line with { Y = [1.0, 1.0, 1.0] }], new ChartAxes());
         await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line], new ChartAxes("step") { YRange = (0, 4) }));
         var data = PlotlyCalls("react", 1).Single();
         var trace = data[0];
@@ -40,10 +62,9 @@ public class ChartTests : UiTestContext
     public async Task Draw_HostileRunAndLabelerNames_ReachPlotlyAsText()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-agreement"));
-        cut.WaitForState(() => cut.Instance.Drawn);
         var bars = new ChartTrace("<a href=\"https://evil.example/\">run</a>", ["<b>ann</b>", "bo & co"], [0.5, 0.7]) { Kind = TraceKind.Bar };
-        await cut.InvokeAsync(() => cut.Instance.DrawAsync([bars], new ChartAxes { CategoryX = true }));
-        var trace = PlotlyCalls("react", 1).Single()[0];
+        await DrawnAsync(cut, [bars], new ChartAxes { CategoryX = true });
+        var trace = DrawCalls(1).Single()[0];
         Assert.Equal("&lt;a href=\"https://evil.example/\"&gt;run&lt;/a&gt;", trace.GetProperty("name").GetString());
         Assert.Equal(["&lt;b&gt;ann&lt;/b&gt;", "bo &amp; co"], trace.GetProperty("x").EnumerateArray().Select(e => e.GetString()));
     }
@@ -52,8 +73,7 @@ public class ChartTests : UiTestContext
     public async Task Extend_SendsOnlyTheNewPoints_ToTheNamedTraces()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
-        cut.WaitForState(() => cut.Instance.Drawn);
-        await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line, Line with { Name = "smoothed" }], new ChartAxes("step")));
+        await DrawnAsync(cut, [Line, Line with { Name = "smoothed" }], new ChartAxes("step"));
         await cut.InvokeAsync(() => cut.Instance.ExtendAsync([0, 1], [[4.0], [4.0]], [[1.5], [2.25]]));
         var call = Assert.Single(Plotly.Invocations["extendTraces"]);
         Assert.Equal("chart-loss", call.Arguments[0]);
@@ -67,7 +87,6 @@ public class ChartTests : UiTestContext
     public async Task Extend_BeforeAnythingWasDrawn_SendsNothing()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
-        cut.WaitForState(() => cut.Instance.Drawn);
         await cut.InvokeAsync(() => cut.Instance.ExtendAsync([0], [[1.0]], [[1.0]]));
         Assert.Empty(Plotly.Invocations["extendTraces"]);
     }
@@ -76,10 +95,9 @@ public class ChartTests : UiTestContext
     public async Task ThemeChange_RedrawsInTheDarkColours()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
-        cut.WaitForState(() => cut.Instance.Drawn);
-        await cut.InvokeAsync(() => cut.Instance.DrawAsync([Line], new ChartAxes("step")));
+        await DrawnAsync(cut, [Line], new ChartAxes("step"));
         cut.Render(p => p.Add(c => c.Dark, true));
-        var layouts = PlotlyCalls("react", 2);
+        var layouts = DrawCalls(2);
         Assert.Equal(2, layouts.Count);
         string light = layouts[0].GetProperty("font").GetProperty("color").GetString()!, dark = layouts[1].GetProperty("font").GetProperty("color").GetString()!;
         Assert.Equal(ChartPalette.For(false).Muted, light);
@@ -90,14 +108,13 @@ public class ChartTests : UiTestContext
     public async Task Bars_WithAnInterval_CarryAsymmetricErrorBars_OnACategoryAxis()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-bias"));
-        cut.WaitForState(() => cut.Instance.Drawn);
         var bars = new ChartTrace("position", ["ana", "bo"], [0.5, 0.7]) { Kind = TraceKind.Bar, ErrorPlus = [0.1, 0.05], ErrorMinus = [0.2, 0.15] };
-        await cut.InvokeAsync(() => cut.Instance.DrawAsync([bars], new ChartAxes { CategoryX = true, YReferences = [0.5] }));
-        var trace = PlotlyCalls("react", 1).Single()[0];
+        await DrawnAsync(cut, [bars], new ChartAxes { CategoryX = true, YReferences = [0.5] });
+        var trace = DrawCalls(1).Single()[0];
         Assert.Equal("bar", trace.GetProperty("type").GetString());
         Assert.Equal("[0.1,0.05]", trace.GetProperty("error_y").GetProperty("array").GetRawText());
         Assert.Equal("[0.2,0.15]", trace.GetProperty("error_y").GetProperty("arrayminus").GetRawText());
-        var layout = PlotlyCalls("react", 2).Single();
+        var layout = DrawCalls(2).Single();
         Assert.Equal("category", layout.GetProperty("xaxis").GetProperty("type").GetString());
         Assert.Equal(0.5, layout.GetProperty("shapes")[0].GetProperty("y0").GetDouble());
     }

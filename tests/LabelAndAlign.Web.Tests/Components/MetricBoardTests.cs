@@ -106,10 +106,10 @@ public class MetricBoardTests : UiTestContext
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
         Assert.Equal(["train", "rewards"], cut.FindAll(".chart-group").Select(g => g.GetAttribute("data-group")));
         Assert.Equal(["loss", "rewards/chosen", "rewards/margins"], cut.FindAll(".chart-card").Select(c => c.GetAttribute("data-metric")));
-        var drawn = PlotlyCalls("react", 0).Select(id => id.GetString()).ToList();
+        var drawn = DrawCalls(0).Select(id => id.GetString()).ToList();
         Assert.Equal(3, drawn.Distinct().Count());
         // Raw line faint behind the smoothed one: two traces of five points.
-        var data = PlotlyCalls("react", 1)[0];
+        var data = DrawCalls(1)[0];
         Assert.Equal(2, data.GetArrayLength());
         Assert.Equal(5, data[1].GetProperty("y").GetArrayLength());
     }
@@ -178,12 +178,12 @@ public class MetricBoardTests : UiTestContext
             ["xaxis.range[0]"] = System.Text.Json.JsonSerializer.SerializeToElement(40.2),
             ["xaxis.range[1]"] = System.Text.Json.JsonSerializer.SerializeToElement(50.7),
         } }));
-        cut.WaitForAssertion(() => Assert.Equal(12, PlotlyCalls("react", 1)[^1][0].GetProperty("x").GetArrayLength())); // steps 40–51
+        cut.WaitForAssertion(() => Assert.Equal(12, DrawCalls(1)[^1][0].GetProperty("x").GetArrayLength())); // steps 40–51
         await cut.InvokeAsync(() => plot.RelayoutEvent(new RelayoutEventData { RawData = new Dictionary<string, System.Text.Json.JsonElement>
         {
             ["xaxis.autorange"] = System.Text.Json.JsonSerializer.SerializeToElement(true),
         } }));
-        cut.WaitForAssertion(() => Assert.Equal(100, PlotlyCalls("react", 1)[^1][0].GetProperty("x").GetArrayLength()), Patience);
+        cut.WaitForAssertion(() => Assert.Equal(100, DrawCalls(1)[^1][0].GetProperty("x").GetArrayLength()), Patience);
     }
 
     [Fact]

@@ -6,9 +6,10 @@ namespace LabelAndAlign.Web.Tests.Components;
 public class PlotlyPreloadTests : UiTestContext
 {
     [Fact]
-    public void PreloadedFiles_AreTheOnesTheChartAsksFor()
+    public async Task PreloadedFiles_AreTheOnesTheChartAsksFor()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
+        await cut.InvokeAsync(() => cut.Instance.DrawAsync([new ChartTrace("loss", [1.0], [1.0])], new ChartAxes("step")));
         cut.WaitForState(() => cut.Instance.Drawn);
         var module = Assert.Single(JSInterop.Invocations["import"]);
         Assert.Equal("./" + PlotlyPreload.InteropModule, module.Arguments[0]);

@@ -24,8 +24,8 @@ public class RewardKlViewTests : UiTestContext
     {
         var cut = Render<RewardKlView>(p => p.Add(v => v.Evaluations, [Dpo, Ppo]));
         Assert.Contains("sentiment oracle", cut.Markup);
-        cut.WaitForAssertion(() => Assert.Single(Plotly.Invocations["react"]), TimeSpan.FromSeconds(10));
-        var traces = Assert.Single(PlotlyCalls("react", 1));
+        cut.WaitForAssertion(() => Assert.Single(DrawCalls(0)), TimeSpan.FromSeconds(10));
+        var traces = Assert.Single(DrawCalls(1));
         Assert.Equal(2, traces.GetArrayLength());
         var dpo = traces[0];
         Assert.Equal("dpo-run — DPO β 0.1", dpo.GetProperty("name").GetString());
@@ -44,7 +44,7 @@ public class RewardKlViewTests : UiTestContext
         var other = new RunEvaluation(Run(3, "labels-run", "dpo"), "β 0.1", null, [], []);
         var cut = Render<RewardKlView>(p => p.Add(v => v.Evaluations, [Dpo, other]));
         Assert.Contains("labels-run: not on a task pack", cut.Find("[data-testid=reward-kl-left-out]").TextContent);
-        cut.WaitForAssertion(() => Assert.Equal(1, Assert.Single(PlotlyCalls("react", 1)).GetArrayLength()), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal(1, Assert.Single(DrawCalls(1)).GetArrayLength()), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -61,8 +61,8 @@ public class RewardKlViewTests : UiTestContext
         SignIn("v@example.com", "Viewer");
         var withHuman = Dpo with { Human = [new HumanWinRate(7, "Blind", 4, 10, new WinRate(7, 2, 1))] };
         var cut = Render<WinRateView>(p => p.Add(v => v.Evaluations, [withHuman]));
-        cut.WaitForAssertion(() => Assert.Single(Plotly.Invocations["react"]), TimeSpan.FromSeconds(10));
-        var traces = Assert.Single(PlotlyCalls("react", 1));
+        cut.WaitForAssertion(() => Assert.Single(DrawCalls(0)), TimeSpan.FromSeconds(10));
+        var traces = Assert.Single(DrawCalls(1));
         Assert.Equal(2, traces.GetArrayLength());
         var oracle = traces[0];
         Assert.Equal("[2,4]", oracle.GetProperty("x").GetRawText());

@@ -21,6 +21,13 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
     protected IReadOnlyList<System.Text.Json.JsonElement> PlotlyCalls(string identifier, int index) =>
         Plotly.Invocations[identifier].Select(i => System.Text.Json.JsonSerializer.SerializeToElement(i.Arguments[index])).ToList();
 
+    /// <summary>
+    /// Argument <paramref name="index"/> of every draw, in order: a chart's first plot (newPlot, which carries its
+    /// first traces) and each react after it.
+    /// </summary>
+    protected IReadOnlyList<System.Text.Json.JsonElement> DrawCalls(int index) =>
+        Plotly.Invocations.Where(i => i.Identifier is "newPlot" or "react").Select(i => System.Text.Json.JsonSerializer.SerializeToElement(i.Arguments[index])).ToList();
+
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
     // MudBlazor's services are async-disposable only; xunit runs this before Dispose, which then finds nothing left.
