@@ -181,31 +181,9 @@ public static class LabelingEndpoints
             return await items.FindAsync(id, itemId, cancel) is { } item ? Results.Ok(item) : ApiResults.NotFound($"No item {itemId} in project {id}.");
         }).WithSummary("One item whole: prompt, both responses, the models behind them, gold, verdict and every vote (who, what, when).");
 
-        api.MapGet("/projects/{id:int}/removal", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
-        {
-            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            return Results.Ok(ArchiveEndpoints.Removal.Of(await archives.PlanAsync(ArchiveKind.Project, id, cancel), done: false));
-        }).WithSummary("What DELETE would do to the project now (outcome deleted or archived, the reasons with their numbers), without doing it.");
-
-        api.MapDelete("/projects/{id:int}", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
-        {
-            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            return Results.Ok(ArchiveEndpoints.Removal.Of(await archives.RemoveAsync(ArchiveKind.Project, id, cancel), done: true));
-        }).WithSummary("Delete a project that holds no item and that no dataset was frozen from; otherwise archive it (hidden from lists, kept, restorable). "
-            + "The answer says which (outcome) and why (reasons). Audited.");
-
-        api.MapPost("/projects/{id:int}/archive", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
-        {
-            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            return Results.Ok(ArchiveEndpoints.Removal.Of(await archives.ArchiveAsync(ArchiveKind.Project, id, cancel), done: true));
-        }).WithSummary("Archive the project whatever it holds: hidden from project lists (?archived=true lists it), kept, restorable. Audited.");
-
-        api.MapPost("/projects/{id:int}/restore", async (int id, ClaimsPrincipal user, ProjectService projects, Archives archives, CancellationToken cancel) =>
-        {
-            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            string name = await archives.RestoreAsync(ArchiveKind.Project, id, cancel);
-            return Results.Ok(new ArchiveEndpoints.Restored("project", id, name, $"Restored project “{name}”."));
-        }).WithSummary("Bring an archived project back into the project lists. Audited.");
+        // Delete, archive and restore: the routes every kind has, for those who manage this project.
+        api.MapRemoval("projects", ArchiveKind.Project, "it holds items, or a dataset was frozen from its labels",
+            (http, id) => Deny(http.RequestServices.GetRequiredService<ProjectService>(), id, http.User, a => a.CanManage, http.RequestAborted));
 
         api.MapDelete("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, Removals removals,
             CancellationToken cancel) =>
