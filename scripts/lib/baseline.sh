@@ -23,5 +23,6 @@ run_side() {
   if ! (cd "$dir" && dotnet test tests/LabelAndAlign.E2E.Tests -c Release -nologo -v quiet --filter "$filter" >"$dir/TestResults/bench.log" 2>&1); then
     echo "    (tests failed: $dir/TestResults/bench.log)"
   fi
-  [ -f "$file" ] && tail -n +"$((before + 1))" "$file" | sed "s/^/    $label: /"
+  # A side that reported nothing (its tests failed to build or run) leaves the other side's figures to print.
+  if [ -f "$file" ]; then tail -n +"$((before + 1))" "$file" | sed "s/^/    $label: /"; fi
 }
