@@ -1,6 +1,6 @@
-# Starts a throwaway PostgreSQL (and, with start_redis, Redis) on free loopback ports in a
-# temporary folder, for the tests; stop_services stops them and deletes the folder (callers trap
-# it on EXIT, so it also runs on failure).
+# Starts a throwaway PostgreSQL and Redis on free loopback ports in a temporary folder, for the
+# tests; stop_services stops them and deletes the folder (callers trap it on EXIT, so it also
+# runs on failure).
 # Sourced by scripts/test after packages.sh. PostgreSQL refuses to run as root: as root the
 # cluster belongs to Debian's 'postgres' system user; otherwise to whoever runs the script.
 # Passwords are random per run. Exports LNA_TEST_POSTGRES and LNA_TEST_REDIS for the tests.
@@ -97,4 +97,5 @@ start_services() {
   services_dir=$(mktemp -d /tmp/lna-services-XXXXXX)
   chmod 755 "$services_dir"
   start_postgres
+  start_redis
 }

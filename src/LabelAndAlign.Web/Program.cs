@@ -2,6 +2,7 @@ using LabelAndAlign.Web.Api;
 using LabelAndAlign.Web.Components;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Hosting;
+using LabelAndAlign.Web.ScaleOut;
 using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Labeling;
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Serve wwwroot and package assets (blazor.web.js) from the build output in every environment.
 builder.WebHost.UseStaticWebAssets();
 builder.AddPersistence();
+builder.AddScaleOut();
 builder.AddAccounts();
 builder.AddLabeling();
 builder.AddRuns();

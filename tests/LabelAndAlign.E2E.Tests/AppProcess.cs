@@ -6,8 +6,10 @@ using System.Text;
 namespace LabelAndAlign.E2E.Tests;
 
 /// <summary>
-/// The real web app as a separate process on a free loopback port, over its own SQLite file,
-/// as a user would run it. Its console output is kept for tests that read it (the setup link).
+/// The real web app as a separate process on a free loopback port, over its own database (a
+/// SQLite file in its data folder, or a PostgreSQL database named after that folder when the
+/// tests run on PostgreSQL, see <see cref="TestServers"/>), as a user would run it. Its console
+/// output is kept for tests that read it (the setup link).
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
@@ -17,11 +19,17 @@ public sealed class AppProcess : IAsyncDisposable
     public string BaseUrl { get; }
     public string DataDirectory { get; }
 
-    private AppProcess(Process process, string baseUrl, string dataDirectory)
+    /// <summary>The database the app runs on: <c>sqlite</c> or <c>postgres</c>, and its connection string.</summary>
+    public string Provider { get; }
+    public string ConnectionString { get; }
+
+    private AppProcess(Process process, string baseUrl, string dataDirectory, string provider, string connectionString)
     {
         _process = process;
         BaseUrl = baseUrl;
         DataDirectory = dataDirectory;
+        Provider = provider;
+        ConnectionString = connectionString;
     }
 
     /// <summary>Everything the app printed so far.</summary>
@@ -33,9 +41,11 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>
     /// Starts the app and waits until <c>/healthz</c> answers 200. Pass the
     /// <paramref name="dataDirectory"/> of an earlier (stopped) instance to restart over its database,
-    /// and its <paramref name="baseUrl"/> to restart at the same address, as open pages expect.
+    /// and its <paramref name="baseUrl"/> to restart at the same address, as open pages expect; or of
+    /// a running one to start a second instance over the same data. <paramref name="provider"/>:
+    /// sqlite or postgres (the test run's, <see cref="TestServers.Provider"/>, by default).
     /// </summary>
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null, string? baseUrl = null)
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string>? environment = null, string? dataDirectory = null, string? baseUrl = null, string? provider = null)
     {
         string projectDir = Path.Combine(RepoRoot.Path, "src", "LabelAndAlign.Web");
         string exe = BuiltExecutable.Find("LabelAndAlign.Web", "LabelAndAlign.Web");
@@ -53,12 +63,16 @@ public sealed class AppProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_URLS"] = baseUrl;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(dataDirectory, "app.db")}";
+        provider ??= TestServers.Provider;
+        string connectionString = provider == "postgres" ? PostgresDatabase(dataDirectory) : $"Data Source={Path.Combine(dataDirectory, "app.db")}";
+        start.Environment["Database__Provider"] = provider;
+        start.Environment["ConnectionStrings__Default"] = connectionString;
+        start.Environment["Storage__DataDirectory"] = dataDirectory;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {exe}.");
-        var app = new AppProcess(process, baseUrl, dataDirectory);
+        var app = new AppProcess(process, baseUrl, dataDirectory, provider, connectionString);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (app._output) app._output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (app._output) app._output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
@@ -142,7 +156,20 @@ public sealed class AppProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (Provider == "postgres") TestServers.DropPostgresDatabase(ConnectionString);
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>The PostgreSQL database of a data folder (created on first use), so a restart over the folder finds its data.</summary>
+    private static string PostgresDatabase(string dataDirectory)
+    {
+        string name = "lna_e2e_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(dataDirectory)))[..24];
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = name }.ConnectionString;
+        using var admin = new Npgsql.NpgsqlConnection(TestServers.PostgresAdmin);
+        admin.Open();
+        using var exists = new Npgsql.NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = name } } };
+        if (exists.ExecuteScalar() is null) TestServers.CreatePostgresDatabase(name);
+        return connectionString;
     }
 
     private static int FreePort()

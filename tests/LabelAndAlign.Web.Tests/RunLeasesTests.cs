@@ -27,7 +27,7 @@ public sealed class RunLeasesTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private RunLeases Leases() => new(_db.Factory, _clock, Options.Create(_options), new RunsNotifier(),
+    private RunLeases Leases(Microsoft.EntityFrameworkCore.IDbContextFactory<Data.AppDbContext>? factory = null) => new(factory ?? _db.Factory, _clock, Options.Create(_options), new RunsNotifier(),
         _db.Settings, NullLogger<RunLeases>.Instance);
 
     private RunReports Reports() => new(_db.Factory, _clock, Options.Create(_options), new RunsNotifier(), NullLogger<RunReports>.Instance);
@@ -82,10 +82,12 @@ public sealed class RunLeasesTests : IDisposable
     public async Task Claim_ManyWorkersRacing_EachRunGoesToExactlyOne()
     {
         var runs = Enumerable.Range(0, 12).Select(_ => AddRun()).ToList();
+        // Each worker's claims go through a factory (a connection pool) of its own, as from different app instances.
         var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
             var mine = new List<int>();
-            var leases = Leases();
+            using var instance = new Data.AppDbContextFactory(_db.Settings);
+            var leases = Leases(instance);
             while (await leases.ClaimAsync($"worker-{w}", [NativeCpu]) is { } a) mine.Add(a.RunId);
             return mine;
         })));

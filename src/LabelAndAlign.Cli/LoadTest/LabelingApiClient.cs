@@ -31,6 +31,18 @@ public sealed class LabelingApiClient(HttpClient http, string apiKey)
         return (await response.Content.ReadFromJsonAsync<LabelId>(cancel))!.Id;
     }
 
+    /// <summary>The ids of the project's stored labels (its votes export, one JSON object per line).</summary>
+    public async Task<HashSet<long>> LabelIdsAsync(int projectId, CancellationToken cancel)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/projects/{projectId}/export?format=votes", null, cancel);
+        await EnsureAsync(response, "votes export");
+        var ids = new HashSet<long>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
+        while (await reader.ReadLineAsync(cancel) is { } line)
+            if (line.Length > 0) ids.Add(System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("label_id").GetInt64());
+        return ids;
+    }
+
     public async Task<int> CreateUserAsync(string email, string password, string role, CancellationToken cancel)
     {
         using var response = await SendAsync(HttpMethod.Post, "/api/users", new { email, password, role }, cancel);

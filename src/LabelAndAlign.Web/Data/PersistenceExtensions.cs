@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data;
@@ -7,8 +6,7 @@ public static class PersistenceExtensions
 {
     /// <summary>
     /// The database (<see cref="DatabaseSettings"/>, read once), the context factory every service
-    /// uses, the schema migrator, and the data-protection keys that sign cookies and antiforgery
-    /// tokens (kept in the data folder, so sign-ins survive restarts).
+    /// uses, and the schema migrator. The keys that sign cookies are kept by <c>AddScaleOut</c>.
     /// </summary>
     public static WebApplicationBuilder AddPersistence(this WebApplicationBuilder builder)
     {
@@ -18,9 +16,6 @@ public static class PersistenceExtensions
         services.AddSingleton<IDbContextFactory<AppDbContext>>(sp => new AppDbContextFactory(settings, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton(TimeProvider.System);
-        services.AddDataProtection()
-            .SetApplicationName("LabelAndAlign")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDirectory, "keys")));
         return builder;
     }
 

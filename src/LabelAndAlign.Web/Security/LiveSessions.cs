@@ -1,18 +1,30 @@
 using System.Collections.Concurrent;
+using LabelAndAlign.Web.ScaleOut;
 
 namespace LabelAndAlign.Web.Security;
 
 /// <summary>
 /// The open hub connections and Blazor circuits of this instance, by user, each with a way to
 /// re-check itself (and close or sign itself out when its session no longer stands). A change to
-/// a user's sign-in reaches their open tabs and connections at once through <see cref="Recheck"/>;
-/// <see cref="SessionSweep"/> re-checks everything periodically, which also catches changes made
-/// by another instance.
+/// a user's sign-in reaches their open tabs and connections at once, on every instance, through
+/// <see cref="Recheck"/> (over the <see cref="IInstanceBus"/>); <see cref="SessionSweep"/>
+/// re-checks everything periodically as well.
 /// </summary>
-public sealed class LiveSessions(ILogger<LiveSessions> logger)
+public sealed class LiveSessions
 {
+    private const string Topic = "sessions.recheck";
+
+    private readonly ILogger<LiveSessions> _logger;
+    private readonly IInstanceBus _bus;
     private readonly ConcurrentDictionary<long, (int UserId, Func<Task> Recheck)> _open = new();
     private long _next;
+
+    public LiveSessions(ILogger<LiveSessions> logger, IInstanceBus? bus = null)
+    {
+        _logger = logger;
+        _bus = bus ?? new LocalInstanceBus();
+        _bus.Subscribe<int>(Topic, RecheckHere);
+    }
 
     public int Count => _open.Count;
 
@@ -21,11 +33,13 @@ public sealed class LiveSessions(ILogger<LiveSessions> logger)
     {
         long id = Interlocked.Increment(ref _next);
         _open[id] = (userId, recheck);
-        return new Registration(() => _open.TryRemove(id, out _));
+        return new Subscription(() => _open.TryRemove(id, out _));
     }
 
-    /// <summary>Re-checks the user's open connections in the background.</summary>
-    public void Recheck(int userId)
+    /// <summary>Re-checks the user's open connections, on every instance, in the background.</summary>
+    public void Recheck(int userId) => _bus.Publish(Topic, userId);
+
+    private void RecheckHere(int userId)
     {
         foreach (var (_, (user, recheck)) in _open)
             if (user == userId) _ = RunAsync(recheck);
@@ -50,13 +64,7 @@ public sealed class LiveSessions(ILogger<LiveSessions> logger)
         catch (Exception e)
         {
             // One connection's failed check must not stop the others'.
-            logger.LogWarning(e, "Re-checking an open connection's session failed");
+            _logger.LogWarning(e, "Re-checking an open connection's session failed");
         }
-    }
-
-    private sealed class Registration(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
 }

@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using LabelAndAlign.Web.ScaleOut;
+using RedisRateLimiting;
 
 namespace LabelAndAlign.Web.Security;
 
@@ -8,8 +10,8 @@ namespace LabelAndAlign.Web.Security;
 /// limiter), on top of the per-address lockout in <see cref="Services.SignInThrottle"/>: one
 /// client cannot spray passwords across many accounts. The pages opt in with
 /// <c>[EnableRateLimiting(SignInRateLimit.Policy)]</c>, so the limit follows the endpoint that
-/// answers, however its path is spelled (<c>/Login/</c>, <c>/login/.</c>). A named policy is the
-/// seam for a limiter shared across instances.
+/// answers, however its path is spelled (<c>/Login/</c>, <c>/login/.</c>). With Redis configured
+/// the count is kept there, shared by every instance.
 /// </summary>
 public static class SignInRateLimit
 {
@@ -29,6 +31,14 @@ public static class SignInRateLimit
             // Opening the page is free; each form post counts.
             if (!HttpMethods.IsPost(ctx.Request.Method)) return RateLimitPartition.GetNoLimiter("page");
             string client = ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            // Several instances count together in Redis (see ScaleOut): one address gets 30 posts a minute in all.
+            if (ctx.RequestServices.GetService<SharedRedis>() is { } redis)
+                return RedisRateLimitPartition.GetFixedWindowRateLimiter(redis.Key($"sign-in:{client}"), _ => new RedisFixedWindowRateLimiterOptions
+                {
+                    ConnectionMultiplexerFactory = () => redis.Connection,
+                    PermitLimit = PermitsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                });
             return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = PermitsPerMinute,

@@ -12,8 +12,8 @@ public sealed record ExportedLabels(int LabelCount, IReadOnlyList<string> Labele
 /// <summary>
 /// JSON Lines exports. Preference formats (TRL field names): one row per item whose outcome is
 /// "a" or "b" — a lead's verdict if there is one, otherwise the strict plurality of the votes;
-/// ties, both-bad and undecided items are left out. <c>votes</c>: every label, choice against
-/// the item's own a/b, with the side that was shown on the left.
+/// ties, both-bad and undecided items are left out. <c>votes</c>: every label (with the id the
+/// API acknowledged it with), choice against the item's own a/b, with the side shown on the left.
 /// </summary>
 public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
 {
@@ -68,11 +68,12 @@ public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
             join u in db.Users on l.LabelerId equals u.Id
             where l.ProjectId == projectId
             orderby l.Id
-            select new { l.ItemId, i.ExternalId, u.Email, l.Choice, l.ShownLeft, l.Seconds, l.CreatedAt, l.Strength, l.RatingsJson, l.Rationale })
+            select new { l.Id, l.ItemId, i.ExternalId, u.Email, l.Choice, l.ShownLeft, l.Seconds, l.CreatedAt, l.Strength, l.RatingsJson, l.Rationale })
             .AsNoTracking().AsAsyncEnumerable();
         await foreach (var r in votes.WithCancellation(cancel))
         {
             w.WriteStartObject();
+            w.WriteNumber("label_id", r.Id);
             w.WriteNumber("item_id", r.ItemId);
             if (r.ExternalId is null) w.WriteNull("external_id"); else w.WriteString("external_id", r.ExternalId);
             w.WriteString("labeler", r.Email);
