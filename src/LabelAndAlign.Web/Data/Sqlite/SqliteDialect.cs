@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.Data.Sqlite;
@@ -9,10 +8,11 @@ using SQLitePCL;
 namespace LabelAndAlign.Web.Data.Sqlite;
 
 /// <summary>
-/// SQLite: one writer at a time for the whole file. Microsoft.Data.Sqlite begins transactions with
-/// <c>BEGIN IMMEDIATE</c>, so a write transaction holds the write lock from its first statement:
-/// two labelers racing for an item's last slot run one after the other (the second waits out the
-/// busy timeout, see <see cref="SqlitePragmas"/>) and each sees the other's committed counters.
+/// SQLite: one writer at a time for the whole file. Write transactions of this process run one
+/// after the other on the file's <see cref="SqliteWriter"/> (several to a commit), each seeing what
+/// the ones before it wrote: two labelers racing for an item's last slot never both get it. The
+/// writer begins with <c>BEGIN IMMEDIATE</c>, so another process writing the file (a backup) is
+/// waited for up to the busy timeout (see <see cref="SqlitePragmas"/>).
 /// Bulk inserts are one prepared statement run per row; the metric scan goes through SQLite's C API.
 /// </summary>
 public sealed class SqliteDialect : DatabaseDialect
@@ -21,38 +21,9 @@ public sealed class SqliteDialect : DatabaseDialect
 
     private SqliteDialect() { }
 
-    // Writers of this process queue here, before BEGIN IMMEDIATE, one file at a time. Waiting inside
-    // SQLite's busy handler instead blocks a thread-pool thread and polls in sleeps that grow to
-    // 100 ms, so under a crowd of labelers the slowest saves waited ten times longer than the lock
-    // was held. Another process writing the file (a backup) still meets the busy timeout.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
-
-    public override async Task<T> InTransactionAsync<T>(AppDbContext db, WriteLock? writeLock, Func<CancellationToken, Task<T>> body, CancellationToken cancel)
-    {
-        var writers = Writers.GetOrAdd(FileOf(db), _ => new SemaphoreSlim(1, 1));
-        if (!await writers.WaitAsync(SqlitePragmas.BusyTimeout, cancel))
-            throw new TimeoutException($"The database was busy with other writes for {SqlitePragmas.BusyTimeout.TotalSeconds:0} s; try again.");
-        try
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(cancel);
-            // The body commits or rolls back whole: SaveChanges needs no savepoint of its own (two more
-            // statements inside the write lock every other writer waits for).
-            db.Database.AutoSavepointsEnabled = false;
-            var result = await body(cancel);
-            await tx.CommitAsync(cancel);
-            return result;
-        }
-        finally
-        {
-            writers.Release();
-        }
-    }
-
-    private static string FileOf(AppDbContext db)
-    {
-        string source = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-        return source is "" or ":memory:" || source.StartsWith("file:", StringComparison.Ordinal) ? source : Path.GetFullPath(source);
-    }
+    /// <summary>Runs through the file's <see cref="SqliteWriter"/>: one writer per file in this process, several bodies to a commit.</summary>
+    public override Task<T> InTransactionAsync<T>(AppDbContext db, WriteLock? writeLock, Func<CancellationToken, Task<T>> body, CancellationToken cancel) =>
+        SqliteWriter.Of(db).RunAsync(db, body, cancel);
 
     public override async Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel)
     {

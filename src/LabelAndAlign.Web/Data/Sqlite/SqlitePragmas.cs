@@ -19,7 +19,10 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static readonly string Sql = $"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)BusyTimeout.TotalMilliseconds};";
 
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    /// <summary>Sets them on a connection opened outside EF Core (the <see cref="SqliteWriter"/>'s).</summary>
+    public static void Apply(DbConnection connection)
     {
         using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
