@@ -96,14 +96,15 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         if (string.IsNullOrEmpty(key) || key.Length > 200) return null;
         string hash = SecretHash.Of(key);
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var apiKey = await db.ApiKeys.Include(k => k.User)
+        var apiKey = await db.ApiKeys.AsNoTracking().Include(k => k.User)
             .SingleOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, cancel);
         if (apiKey?.User is not { IsDisabled: false }) return null;
         var now = clock.GetUtcNow().UtcDateTime;
         if (apiKey.LastUsedAt is null || now - apiKey.LastUsedAt > TimeSpan.FromMinutes(1))
         {
+            // Queued with the other writes (on SQLite, several to a commit) rather than waiting for the write lock on a connection of its own.
+            await db.InTransactionAsync(null, c => db.ApiKeys.Where(k => k.Id == apiKey.Id).ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, now), c), cancel);
             apiKey.LastUsedAt = now;
-            await db.SaveChangesAsync(cancel);
         }
         return apiKey;
     }

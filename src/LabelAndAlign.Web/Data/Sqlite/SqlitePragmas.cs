@@ -1,4 +1,7 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace LabelAndAlign.Web.Data.Sqlite;
@@ -19,20 +22,29 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static readonly string Sql = $"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)BusyTimeout.TotalMilliseconds};";
 
+    // SQLite connections are pooled: an open hands back a native connection that already has these
+    // settings whenever it was opened before, and EF Core opens one for nearly every query.
+    private static readonly ConditionalWeakTable<sqlite3, object> Configured = new();
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
-    /// <summary>Sets them on a connection opened outside EF Core (the <see cref="SqliteWriter"/>'s).</summary>
-    public static void Apply(DbConnection connection)
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = Sql;
-        cmd.ExecuteNonQuery();
+        // Setting pragmas never waits on the file: the synchronous call is the whole of it.
+        Apply(connection);
+        return Task.CompletedTask;
     }
 
-    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    /// <summary>Sets them once per native connection (also on one opened outside EF Core, the <see cref="SqliteWriter"/>'s).</summary>
+    public static void Apply(DbConnection connection)
     {
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = Sql;
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        var handle = ((SqliteConnection)connection).Handle!;
+        if (Configured.TryGetValue(handle, out _)) return;
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = Sql;
+            cmd.ExecuteNonQuery();
+        }
+        Configured.AddOrUpdate(handle, Configured);
     }
 }
