@@ -13,8 +13,11 @@ let resuming = false;
 let retrying = false;
 // The circuit whose page was on screen when the server paused it (MainLayout's data-circuit), until a new one renders.
 let pausedCircuit = null;
+// Counts the states shown, so a wait that began before a newer one (paused again) does not close its dialog.
+let shown = 0;
 
 function show(cls) {
+    shown++;
     modal.dataset.state = cls.replace("reconnect-", "");
     for (const el of modal.querySelectorAll(".reconnect-text")) el.hidden = !el.classList.contains(cls);
     if (!modal.open) modal.showModal();
@@ -40,9 +43,10 @@ const circuit = () => document.querySelector("[data-circuit]")?.dataset.circuit 
 // whose controls no longer answer, and a click there would be lost. The dialog (which makes the page inert) stays
 // until the new circuit's layout has rendered, or a few seconds at most.
 async function closeWhenRendered() {
-    const before = pausedCircuit;
+    const before = pausedCircuit, since = shown;
     const deadline = performance.now() + 15000;
     while (circuit() === before && performance.now() < deadline) await sleep(20);
+    if (shown !== since) return; // paused (or dropped) again meanwhile: that state's own handling closes the dialog
     pausedCircuit = null;
     if (modal.dataset.state === "paused") close(); // not when the connection dropped again meanwhile
 }
