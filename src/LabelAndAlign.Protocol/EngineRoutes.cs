@@ -9,7 +9,7 @@ namespace LabelAndAlign.Protocol;
 public static class EngineRoutes
 {
     /// <summary>Bumped when a message changes shape; a worker of another version is refused at <see cref="IEngineHub.Hello"/> with both numbers.</summary>
-    public const int ProtocolVersion = 1;
+    public const int ProtocolVersion = 2;
 
     public const string HubPath = "/hubs/engine";
 

@@ -257,6 +257,29 @@ public sealed class ArchivesTests : IDisposable
     }
 
     [Fact]
+    public async Task RemoveCheckpoint_AJudgeOfAnotherRunsSamples_IsArchived_AndSoIsItsRun_ScoresKept()
+    {
+        int rm = await AddRunAsync("reward");
+        var (judge, folder) = await AddCheckpointAsync(rm);
+        int judged = await AddRunAsync("dpo");
+        await using (var ctx = _db.CreateContext())
+        {
+            long sample = await ctx.RunSamples.Where(s => s.RunId == judged).Select(s => s.Id).SingleAsync();
+            ctx.SampleScores.Add(new SampleScore { SampleId = sample, JudgeCheckpointId = judge, Score = 0.7 });
+            await ctx.SaveChangesAsync();
+        }
+
+        var plan = await Archives.PlanAsync(ArchiveKind.Checkpoint, judge);
+        var done = await Archives.RemoveAsync(ArchiveKind.Checkpoint, judge);
+        Assert.Equal((RemovalOutcome.Archived, RemovalOutcome.Archived), (plan.Outcome, done.Outcome));
+        Assert.Equal(["1 run's samples are judged by it on Compare"], done.Reasons);
+        Assert.Equal(["1 run's samples are judged by its reward model on Compare"], (await Archives.RemoveAsync(ArchiveKind.Run, rm)).Reasons);
+        Assert.True(Directory.Exists(folder));
+        await using var check = _db.CreateContext();
+        Assert.Equal(0.7, (await check.SampleScores.SingleAsync()).Score);
+    }
+
+    [Fact]
     public async Task RemoveCheckpoint_ABaseOfTwoRuns_IsArchived_HiddenFromPickers_ThenRestored()
     {
         int run = await AddRunAsync("sft");

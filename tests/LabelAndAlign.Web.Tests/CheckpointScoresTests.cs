@@ -7,8 +7,8 @@ namespace LabelAndAlign.Web.Tests;
 
 public class CheckpointScoresTests
 {
-    private static RunSample S(int step, string prompt, double? reward, double? kl) =>
-        new() { RunId = 1, Step = step, Prompt = prompt, Completion = "c", Reward = reward, Kl = kl };
+    private static RunSample S(int step, string prompt, double? reward, double? kl, long id = 0) =>
+        new() { Id = id, RunId = 1, Step = step, Prompt = prompt, Completion = "c", Reward = reward, Kl = kl };
 
     [Fact]
     public void Of_GivesMeansAndStandardErrors_PerStep_AndTheWinRateAgainstStepZero()
@@ -41,6 +41,25 @@ public class CheckpointScoresTests
         var only = Assert.Single(scores);
         Assert.Equal((5, 1), (only.Step, only.Prompts));
         Assert.Null(only.WinRate);
+    }
+
+    [Fact]
+    public void Of_WithARewardModelsScores_JudgesByThem_NeverByTheOracle_AndLeavesOutWhatItDidNotScore()
+    {
+        RunSample[] samples =
+        [
+            S(0, "a", 1, 0, 1), S(0, "b", 1, 0, 2),
+            S(10, "a", 0, 0.5, 3), S(10, "b", 0, 1.5, 4), S(20, "a", 0, 2, 5),
+        ];
+        // By the oracle step 10 lost both prompts; by the reward model it wins a and ties b; step 20 is not scored yet.
+        var judged = new Dictionary<long, double> { [1] = -1, [2] = 0.5, [3] = 2, [4] = 0.5 };
+        var scores = CheckpointScores.Of(samples, judged);
+        Assert.Equal([0, 10], scores.Select(s => s.Step));
+        Assert.Equal(-0.25, scores[0].Reward, 12);
+        Assert.Equal(1.25, scores[1].Reward, 12);
+        Assert.Equal(1.0, scores[1].Kl, 12);
+        Assert.Equal(new WinRate(1, 0, 1), scores[1].WinRate);
+        Assert.Equal([1.0, 1, 0, 0, 0], samples.Select(s => s.Reward!.Value));
     }
 
     [Theory]

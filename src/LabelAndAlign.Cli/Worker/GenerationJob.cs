@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using LabelAndAlign.Engine.Evaluation;
 using LabelAndAlign.Engine.Inference;
 using LabelAndAlign.Engine.Kernels;
 using LabelAndAlign.Engine.Training;
@@ -10,7 +11,8 @@ namespace LabelAndAlign.Cli.Worker;
 /// <summary>
 /// One claimed item generation on this worker: downloads its checkpoint(s), samples one response per prompt from A and
 /// one from B (or from A again with the next seed) through <see cref="PromptSampling"/>, reports progress after each
-/// batch, and uploads the responses. A failure the request can fix (a prompt too long, a checkpoint that cannot be
+/// batch, and uploads the responses. A re-score job (<see cref="GenerationAssignment.IsScoring"/>) scores stored
+/// completions with the reward model at A (<see cref="RewardModelScoring"/>) instead. A failure the request can fix (a prompt too long, a checkpoint that cannot be
 /// read) is reported with the field at fault.
 /// </summary>
 public sealed class GenerationJob(GenerationAssignment assignment, EngineConnection engine, string sessionId, string workDirectory, WorkerLog log)
@@ -36,8 +38,15 @@ public sealed class GenerationJob(GenerationAssignment assignment, EngineConnect
         try
         {
             int prompts = assignment.Prompts.Count;
-            log.Write($"generation {Id}: sampling {prompts * 2} responses for {prompts} prompt(s)");
+            log.Write(assignment.IsScoring
+                ? $"generation {Id}: scoring {prompts} stored completion(s) with reward model checkpoint {assignment.CheckpointA}"
+                : $"generation {Id}: sampling {prompts * 2} responses for {prompts} prompt(s)");
             string a = await transfer.DownloadCheckpointAsync(assignment.CheckpointA, Path.Combine(Folder, "a"));
+            if (assignment.IsScoring)
+            {
+                await UploadAsync(transfer, await Task.Factory.StartNew(() => Score(a), _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                return;
+            }
             string b = assignment.CheckpointB is int cb ? await transfer.DownloadCheckpointAsync(cb, Path.Combine(Folder, "b")) : a;
             var inputs = assignment.Prompts.Select(p => new PromptToAnswer(p.Text, p.Messages?.Select(m => new ChatMessage(m.Role, m.Content)).ToList())).ToList();
             var options = new SamplingOptions { MaxNewTokens = assignment.MaxNewTokens, Temperature = assignment.Temperature, TopP = assignment.TopP };
@@ -49,13 +58,7 @@ public sealed class GenerationJob(GenerationAssignment assignment, EngineConnect
                 var fromB = Sample(b, assignment.CheckpointB is null ? "checkpointA" : "checkpointB", inputs, options with { Seed = unchecked(assignment.Seed + 1) }, prompts);
                 return new GeneratedResponses(fromA, fromB);
             }, _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            using var response = await transfer.SendAsync(() =>
-            {
-                var request = transfer.Request(HttpMethod.Put, EngineRoutes.GenerationResult(Id));
-                request.Content = JsonContent.Create(result);
-                return request;
-            }, $"PUT {EngineRoutes.GenerationResult(Id)}");
-            log.Write($"generation {Id}: done");
+            await UploadAsync(transfer, result);
         }
         catch (Exception e) when (e is LeaseLostException || _stop.IsCancellationRequested)
         {
@@ -75,6 +78,34 @@ public sealed class GenerationJob(GenerationAssignment assignment, EngineConnect
             _stop.Dispose();
             try { Directory.Delete(Folder, recursive: true); }
             catch (IOException) { } // DirectoryNotFoundException too: nothing was downloaded
+        }
+    }
+
+    private async Task UploadAsync(JobTransfer transfer, GeneratedResponses result)
+    {
+        using var response = await transfer.SendAsync(() =>
+        {
+            var request = transfer.Request(HttpMethod.Put, EngineRoutes.GenerationResult(Id));
+            request.Content = JsonContent.Create(result);
+            return request;
+        }, $"PUT {EngineRoutes.GenerationResult(Id)}");
+        log.Write($"generation {Id}: done");
+    }
+
+    /// <summary>A re-score: the reward model's score of each stored completion, reporting progress after each batch.</summary>
+    private GeneratedResponses Score(string folder)
+    {
+        Thread.CurrentThread.Name = $"lna-score-{Id}";
+        KernelThreads.ThreadStart?.Invoke();
+        try
+        {
+            var scores = RewardModelScoring.Score(folder, assignment.Prompts.Select(p => p.Text).ToList(), assignment.Completions!,
+                done => _ = ReportAsync(done), _stop.Token);
+            return new GeneratedResponses([], [], scores);
+        }
+        catch (RewardModelScoringException e)
+        {
+            throw new GenerationFailure("judge", e.Message);
         }
     }
 

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using LabelAndAlign.Engine.Checkpoints;
-using LabelAndAlign.Engine.Model;
 using LabelAndAlign.Engine.Tokenization;
 using LabelAndAlign.Engine.Training;
 
@@ -34,20 +32,7 @@ public static class PromptSampling
     public static string[] Sample(string folder, string modelName, IReadOnlyList<PromptToAnswer> prompts, SamplingOptions options,
         Action<int>? progress = null, CancellationToken cancel = default)
     {
-        GptConfig config;
-        ParameterTensors parameters;
-        BpeTokenizer tokenizer;
-        try
-        {
-            (config, parameters) = Checkpoint.Load(folder);
-            tokenizer = TokenizerFiles.Load(folder);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or ArgumentException or InvalidOperationException)
-        {
-            throw new PromptSamplingException($"The checkpoint could not be read: {e.Message}");
-        }
-        if (tokenizer.VocabSize > config.VocabSize)
-            throw new PromptSamplingException($"The checkpoint's tokenizer has {tokenizer.VocabSize:N0} tokens but the model only {config.VocabSize:N0}; they do not belong together.");
+        var (config, parameters, tokenizer) = CheckpointFolder.Read(folder, message => new PromptSamplingException(message));
 
         var ids = new int[prompts.Count][];
         for (int i = 0; i < prompts.Count; i++)

@@ -32,6 +32,7 @@ public abstract class AppDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<RunSample> RunSamples => Set<RunSample>();
+    public DbSet<SampleScore> SampleScores => Set<SampleScore>();
     public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();
     public DbSet<EngineWorker> Workers => Set<EngineWorker>();
     public DbSet<GenerationJob> GenerationJobs => Set<GenerationJob>();

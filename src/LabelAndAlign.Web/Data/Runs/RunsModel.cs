@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data.Runs;
 
-/// <summary>The dataset and run tables: datasets and their rows, runs, metric points, samples and checkpoints.</summary>
+/// <summary>The dataset and run tables: datasets and their rows, runs, metric points, samples, their reward-model scores and checkpoints.</summary>
 public static class RunsModel
 {
     public static void Configure(ModelBuilder b)
@@ -36,6 +36,14 @@ public static class RunsModel
             e.ToTable("run_samples");
             e.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(s => new { s.RunId, s.Step }).HasDatabaseName("IX_run_samples_RunId_Step");
+        });
+        b.Entity<SampleScore>(e =>
+        {
+            e.ToTable("sample_scores");
+            e.HasKey(s => new { s.SampleId, s.JudgeCheckpointId });
+            e.HasOne<RunSample>().WithMany().HasForeignKey(s => s.SampleId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<RunCheckpoint>().WithMany().HasForeignKey(s => s.JudgeCheckpointId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(s => s.JudgeCheckpointId).HasDatabaseName("IX_sample_scores_JudgeCheckpointId");
         });
         b.Entity<RunCheckpoint>(e =>
         {

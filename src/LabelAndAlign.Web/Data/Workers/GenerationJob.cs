@@ -4,14 +4,27 @@ namespace LabelAndAlign.Web.Data.Workers;
 public enum GenerationStatus { Queued, Running, Completed, Failed }
 
 /// <summary>
-/// An item generation handed to a worker (the web app never samples): what to generate (<see cref="SpecJson"/>, a
-/// <see cref="Protocol.GenerationAssignment"/>), who holds it under which lease, how far it got, and its result for the
-/// request that waits for it, which imports the items and deletes the row.
+/// A job about checkpoints handed to a worker (the web app never computes with a model): what to do
+/// (<see cref="SpecJson"/>, a <see cref="Protocol.GenerationAssignment"/>), who holds it under which lease, how far it
+/// got, and its result. An item generation is for a project: the request that waits for it imports the items and
+/// deletes the row. A re-score (<see cref="JudgeCheckpointId"/> set) scores a run's stored evaluation samples with a
+/// reward model: nobody waits for it; its completion stores the scores and deletes the row, a failure stays to be shown.
 /// </summary>
 public sealed class GenerationJob
 {
     public int Id { get; set; }
-    public int ProjectId { get; set; }
+
+    /// <summary>The project an item generation adds to; null for a re-score.</summary>
+    public int? ProjectId { get; set; }
+
+    /// <summary>A re-score's run, whose samples <see cref="SampleIdsJson"/> lists.</summary>
+    public int? RunId { get; set; }
+
+    /// <summary>A re-score's judge: the reward model's checkpoint (also the spec's checkpoint A).</summary>
+    public int? JudgeCheckpointId { get; set; }
+
+    /// <summary>A re-score's sample ids (JSON array), in the order of the spec's prompts and completions.</summary>
+    public string? SampleIdsJson { get; set; }
     public required string SpecJson { get; set; }
     public GenerationStatus Status { get; set; }
 
@@ -23,7 +36,7 @@ public sealed class GenerationJob
 
     public DateTime? LeaseExpiresAt { get; set; }
 
-    /// <summary>Responses sampled so far, out of <see cref="Total"/> (two per prompt).</summary>
+    /// <summary>Responses sampled (or completions scored) so far, out of <see cref="Total"/>.</summary>
     public int Done { get; set; }
     public int Total { get; set; }
 

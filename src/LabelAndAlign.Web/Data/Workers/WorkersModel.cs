@@ -19,6 +19,9 @@ public static class WorkersModel
             e.Property(g => g.Status).HasConversion<string>();
             e.HasIndex(g => new { g.Status, g.Id }).HasDatabaseName("IX_generation_jobs_Status_Id");
             e.HasOne<Labeling.Project>().WithMany().HasForeignKey(g => g.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Runs.Run>().WithMany().HasForeignKey(g => g.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Runs.RunCheckpoint>().WithMany().HasForeignKey(g => g.JudgeCheckpointId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(g => new { g.JudgeCheckpointId, g.RunId }).HasDatabaseName("IX_generation_jobs_JudgeCheckpointId_RunId");
         });
     }
 }

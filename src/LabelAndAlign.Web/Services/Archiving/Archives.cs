@@ -135,6 +135,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                 var mine = db.RunCheckpoints.Where(c => c.RunId == id).Select(c => (int?)c.Id);
                 deleted = await db.Runs.Where(r => r.Id == id && r.Status != RunStatus.Queued && r.Status != RunStatus.Running
                         && !db.Runs.Any(o => o.Id != id && (mine.Contains(o.BaseCheckpointId) || mine.Contains(o.RewardCheckpointId)))
+                        && !db.RunSamples.Any(s => s.RunId != id && db.SampleScores.Any(x => x.SampleId == s.Id && mine.Contains(x.JudgeCheckpointId)))
                         && !db.Items.Any(i => i.ModelA!.StartsWith(prefix) || i.ModelB!.StartsWith(prefix)))
                     .ExecuteDeleteAsync(cancel);
                 folders.Add(Path.GetDirectoryName(CheckpointUploads.Folder("", id))!);
@@ -146,6 +147,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                 string model = await Lineage.ModelNameAsync(db, id, cancel) ?? "";
                 deleted = await db.RunCheckpoints.Where(c => c.Id == id
                         && !db.Runs.Any(r => r.BaseCheckpointId == id || r.RewardCheckpointId == id)
+                        && !db.SampleScores.Any(x => x.JudgeCheckpointId == id && db.RunSamples.Any(s => s.Id == x.SampleId && s.RunId != c.RunId))
                         && !db.Runs.Any(r => r.Id == c.RunId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
                         && !db.Items.Any(i => i.ModelA == model || i.ModelB == model || i.ModelA!.StartsWith(model + " · ") || i.ModelB!.StartsWith(model + " · ")))
                     .ExecuteDeleteAsync(cancel);

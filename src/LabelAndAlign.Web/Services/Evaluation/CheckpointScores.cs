@@ -17,13 +17,24 @@ public sealed record CheckpointScore(int Step, int Prompts, double Kl, double Kl
 /// <summary>
 /// The reward–KL and win-rate points of a run, from the evaluation samples its worker stored at each evaluation and
 /// checkpoint (scored where they were generated: <see cref="SampleScorer"/>). On a task pack every sample's reward is
-/// the pack's oracle, so runs on one pack share one judge.
+/// the pack's oracle, so runs on one pack share one judge; a reward model a lead picks scores them afterwards
+/// (<see cref="JudgeScores"/>), and then judges any runs alike.
 /// </summary>
 public static class CheckpointScores
 {
-    /// <summary>Every step with scored samples (both a reward and a KL), in step order; step 0 (the start, KL 0) included.</summary>
-    public static IReadOnlyList<CheckpointScore> Of(IEnumerable<RunSample> samples)
+    /// <summary>
+    /// Every step with scored samples (both a reward and a KL), in step order; step 0 (the start, KL 0) included. The
+    /// reward is each sample's own (the oracle's), or with <paramref name="judged"/> a reward model's score by sample id
+    /// (samples it did not score are left out).
+    /// </summary>
+    public static IReadOnlyList<CheckpointScore> Of(IEnumerable<RunSample> samples, IReadOnlyDictionary<long, double>? judged = null)
     {
+        if (judged is not null)
+            samples = samples.Select(s => new RunSample
+            {
+                Id = s.Id, RunId = s.RunId, Step = s.Step, Prompt = s.Prompt, Completion = s.Completion, Kl = s.Kl, Length = s.Length, Time = s.Time,
+                Reward = judged.TryGetValue(s.Id, out double score) ? score : null,
+            });
         var byStep = samples.Where(s => s.Reward is double r && double.IsFinite(r) && s.Kl is double k && double.IsFinite(k))
             .GroupBy(s => s.Step).OrderBy(g => g.Key).ToList();
         // The start's reward per prompt (its first sample of each prompt): what each checkpoint's completion is judged against.

@@ -17,6 +17,7 @@ public static class RunsExtensions
         s.AddScoped<RunLineageFilter>();
         s.AddScoped<Evaluation.BlindReviews>();
         s.AddScoped<Evaluation.RunEvaluations>();
+        s.AddScoped<Evaluation.JudgeScores>();
         s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         s.AddSingleton<MetricPrefetch>();
         s.AddHostedService<Components.Charts.ChartWarmup>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Data;
+using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Data.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,12 +22,28 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>Queues a generation of <paramref name="spec"/> (its id and epoch are set at claim) and wakes the workers.</summary>
-    public async Task<int> CreateAsync(int projectId, GenerationAssignment spec, CancellationToken cancel = default)
+    public Task<int> CreateAsync(int projectId, GenerationAssignment spec, CancellationToken cancel = default) =>
+        QueueAsync(new GenerationJob { ProjectId = projectId, SpecJson = JsonSerializer.Serialize(spec) }, spec, cancel);
+
+    /// <summary>
+    /// Queues a re-score (<paramref name="spec"/> names the reward model as checkpoint A and carries the completions)
+    /// of the run's samples <paramref name="sampleIds"/>, in the spec's order, and wakes the workers.
+    /// </summary>
+    public Task<int> CreateScoringAsync(int runId, int judgeCheckpointId, IReadOnlyList<long> sampleIds, GenerationAssignment spec, CancellationToken cancel = default)
     {
-        var job = new GenerationJob
+        if (!spec.IsScoring || spec.Completions!.Count != sampleIds.Count || spec.CheckpointA != judgeCheckpointId)
+            throw new ArgumentException($"A re-score names its judge as checkpoint A and one completion per sample; got {sampleIds.Count} samples, {spec.Completions?.Count} completions.");
+        return QueueAsync(new GenerationJob
         {
-            ProjectId = projectId, SpecJson = JsonSerializer.Serialize(spec), Status = GenerationStatus.Queued, Total = spec.Prompts.Count * 2, CreatedAt = Now,
-        };
+            RunId = runId, JudgeCheckpointId = judgeCheckpointId, SampleIdsJson = JsonSerializer.Serialize(sampleIds), SpecJson = JsonSerializer.Serialize(spec),
+        }, spec, cancel);
+    }
+
+    private async Task<int> QueueAsync(GenerationJob job, GenerationAssignment spec, CancellationToken cancel)
+    {
+        job.Status = GenerationStatus.Queued;
+        job.Total = spec.Total;
+        job.CreatedAt = Now;
         await using (var db = await dbs.CreateDbContextAsync(cancel))
         {
             db.GenerationJobs.Add(job);
@@ -83,17 +100,44 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         return new ReportAck(n == 1, false);
     }
 
-    /// <summary>Stores the result of a held generation; false when the lease is no longer the session's.</summary>
+    /// <summary>
+    /// Stores the result of a held generation; false when the lease is no longer the session's. A re-score's scores
+    /// go into <c>sample_scores</c> (samples deleted meanwhile, by a resumed run, are passed over) and its job is
+    /// deleted, in one transaction.
+    /// </summary>
     public async Task<bool> CompleteAsync(string session, HeldJob job, GeneratedResponses result, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var spec = await db.GenerationJobs.AsNoTracking().Where(g => g.Id == job.Id).Select(g => g.SpecJson).FirstOrDefaultAsync(cancel);
-        int prompts = spec is null ? 0 : JsonSerializer.Deserialize<GenerationAssignment>(spec)!.Prompts.Count;
+        var row = await db.GenerationJobs.AsNoTracking().Where(g => g.Id == job.Id).Select(g => new { g.SpecJson, g.JudgeCheckpointId, g.SampleIdsJson }).FirstOrDefaultAsync(cancel);
+        var assignment = row is null ? null : JsonSerializer.Deserialize<GenerationAssignment>(row.SpecJson)!;
+        if (assignment is { IsScoring: true } && row!.JudgeCheckpointId is int judge)
+            return await StoreScoresAsync(db, session, job, judge, JsonSerializer.Deserialize<long[]>(row.SampleIdsJson!)!, result, cancel);
+        int prompts = assignment?.Prompts.Count ?? 0;
         if (result.ResponsesA.Count != prompts || result.ResponsesB.Count != prompts)
             throw new InputException("result", $"Generation {job.Id} has {prompts} prompts; the result holds {result.ResponsesA.Count} and {result.ResponsesB.Count} responses.");
         string json = JsonSerializer.Serialize(result);
         return await Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Completed).SetProperty(g => g.ResultJson, json)
             .SetProperty(g => g.Done, prompts * 2).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), cancel) == 1;
+    }
+
+    private static async Task<bool> StoreScoresAsync(AppDbContext db, string session, HeldJob job, int judge, long[] sampleIds, GeneratedResponses result,
+        CancellationToken cancel)
+    {
+        if (result.Scores is not { } scores || scores.Count != sampleIds.Length)
+            throw new InputException("result", $"Re-score {job.Id} has {sampleIds.Length} completions; the result holds {result.Scores?.Count ?? 0} scores.");
+        if (scores.Any(v => !double.IsFinite(v)))
+            throw new InputException("result", $"Re-score {job.Id}'s result holds a score that is not a finite number.");
+        return await db.InTransactionAsync(null, async ct =>
+        {
+            if (await Held(db, job, session).ExecuteDeleteAsync(ct) == 0) return false;
+            var present = (await db.RunSamples.Where(s => sampleIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+            present.ExceptWith(await db.SampleScores.Where(x => x.JudgeCheckpointId == judge && sampleIds.Contains(x.SampleId)).Select(x => x.SampleId).ToListAsync(ct));
+            var rows = new List<SampleScore>(present.Count);
+            for (int i = 0; i < sampleIds.Length; i++)
+                if (present.Remove(sampleIds[i])) rows.Add(new SampleScore { SampleId = sampleIds[i], JudgeCheckpointId = judge, Score = scores[i] });
+            await db.BulkInsertAsync(rows, ct);
+            return true;
+        }, cancel);
     }
 
     /// <summary>The held generation's spec, for the calls a worker makes about it (checkpoint downloads); a conflict otherwise.</summary>

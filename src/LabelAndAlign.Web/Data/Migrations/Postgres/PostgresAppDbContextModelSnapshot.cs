@@ -666,6 +666,25 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                     b.ToTable("run_samples", (string)null);
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.SampleScore", b =>
+                {
+                    b.Property<long>("SampleId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("JudgeCheckpointId")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("SampleId", "JudgeCheckpointId");
+
+                    b.HasIndex("JudgeCheckpointId")
+                        .HasDatabaseName("IX_sample_scores_JudgeCheckpointId");
+
+                    b.ToTable("sample_scores", (string)null);
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.SetupToken", b =>
                 {
                     b.Property<int>("Id")
@@ -862,6 +881,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                     b.Property<string>("ErrorField")
                         .HasColumnType("text");
 
+                    b.Property<int?>("JudgeCheckpointId")
+                        .HasColumnType("integer");
+
                     b.Property<long>("LeaseEpoch")
                         .HasColumnType("bigint");
 
@@ -871,10 +893,16 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                     b.Property<string>("LeaseOwner")
                         .HasColumnType("text");
 
-                    b.Property<int>("ProjectId")
+                    b.Property<int?>("ProjectId")
                         .HasColumnType("integer");
 
                     b.Property<string>("ResultJson")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("RunId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SampleIdsJson")
                         .HasColumnType("text");
 
                     b.Property<string>("SpecJson")
@@ -891,6 +919,11 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
+
+                    b.HasIndex("RunId");
+
+                    b.HasIndex("JudgeCheckpointId", "RunId")
+                        .HasDatabaseName("IX_generation_jobs_JudgeCheckpointId_RunId");
 
                     b.HasIndex("Status", "Id")
                         .HasDatabaseName("IX_generation_jobs_Status_Id");
@@ -1003,6 +1036,21 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.SampleScore", b =>
+                {
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.RunCheckpoint", null)
+                        .WithMany()
+                        .HasForeignKey("JudgeCheckpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.RunSample", null)
+                        .WithMany()
+                        .HasForeignKey("SampleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.UserSession", b =>
                 {
                     b.HasOne("LabelAndAlign.Web.Data.User", null)
@@ -1023,11 +1071,20 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("LabelAndAlign.Web.Data.Workers.GenerationJob", b =>
                 {
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.RunCheckpoint", null)
+                        .WithMany()
+                        .HasForeignKey("JudgeCheckpointId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
                     b.HasOne("LabelAndAlign.Web.Data.Labeling.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("LabelAndAlign.Web.Data.User", b =>

@@ -633,6 +633,25 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.ToTable("run_samples", (string)null);
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.SampleScore", b =>
+                {
+                    b.Property<long>("SampleId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("JudgeCheckpointId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("SampleId", "JudgeCheckpointId");
+
+                    b.HasIndex("JudgeCheckpointId")
+                        .HasDatabaseName("IX_sample_scores_JudgeCheckpointId");
+
+                    b.ToTable("sample_scores", (string)null);
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.SetupToken", b =>
                 {
                     b.Property<int>("Id")
@@ -821,6 +840,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.Property<string>("ErrorField")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("JudgeCheckpointId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("LeaseEpoch")
                         .HasColumnType("INTEGER");
 
@@ -830,10 +852,16 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.Property<string>("LeaseOwner")
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("ProjectId")
+                    b.Property<int?>("ProjectId")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ResultJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SampleIdsJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SpecJson")
@@ -850,6 +878,11 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("ProjectId");
+
+                    b.HasIndex("RunId");
+
+                    b.HasIndex("JudgeCheckpointId", "RunId")
+                        .HasDatabaseName("IX_generation_jobs_JudgeCheckpointId_RunId");
 
                     b.HasIndex("Status", "Id")
                         .HasDatabaseName("IX_generation_jobs_Status_Id");
@@ -962,6 +995,21 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.SampleScore", b =>
+                {
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.RunCheckpoint", null)
+                        .WithMany()
+                        .HasForeignKey("JudgeCheckpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.RunSample", null)
+                        .WithMany()
+                        .HasForeignKey("SampleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.UserSession", b =>
                 {
                     b.HasOne("LabelAndAlign.Web.Data.User", null)
@@ -982,11 +1030,20 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("LabelAndAlign.Web.Data.Workers.GenerationJob", b =>
                 {
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.RunCheckpoint", null)
+                        .WithMany()
+                        .HasForeignKey("JudgeCheckpointId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
                     b.HasOne("LabelAndAlign.Web.Data.Labeling.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("LabelAndAlign.Web.Data.User", b =>
