@@ -56,6 +56,17 @@ public class RewardKlViewTests : UiTestContext
     }
 
     [Fact]
+    public void ARewardModelPicked_WithNothingScoredYet_SaysSo_AndLeavesNoRunOutByName()
+    {
+        var rm = new RewardModelChoice(7, 3, "rm-run", 40);
+        var cut = Render<RewardKlView>(p => p.Add(v => v.Evaluations, [new RunEvaluation(Run(1, "dpo-run", "dpo"), "β 0.1", rm.Name, [], [], rm)]));
+        Assert.Equal("No sample of these runs has a score by the reward model rm-run · step 40 yet: have a worker score them above.",
+            cut.Find("[data-testid=reward-kl-empty]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=reward-kl-left-out]"));
+        Assert.Empty(cut.FindAll("figure"));
+    }
+
+    [Fact]
     public void WinRate_PlotsEachCheckpointAfterTheStart_WithItsWilsonInterval_AndTheLabelersResults()
     {
         SignIn("v@example.com", "Viewer");
