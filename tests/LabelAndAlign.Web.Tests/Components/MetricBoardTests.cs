@@ -121,7 +121,9 @@ public class MetricBoardTests : UiTestContext
         var cut = RenderBoard(live: true);
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
         _notifier.PublishPoints(1, [new LivePoint("loss", 4, 0.2, 1004), new LivePoint("loss", 5, 0.1, 1005)]);
-        cut.WaitForAssertion(() => Assert.NotEmpty(Plotly.Invocations["extendTraces"]), Patience);
+        // Appending points renders nothing (bUnit's WaitForAssertion re-checks only on renders), and a live
+        // board paces its passes, so the call may come after the last render: poll for it.
+        Assert.True(SpinWait.SpinUntil(() => Plotly.Invocations["extendTraces"].Count > 0, Patience), "no extendTraces after the points were pushed");
         var x = PlotlyCalls("extendTraces", 1).SelectMany(c => c.EnumerateArray().First().EnumerateArray()).Select(v => v.GetDouble()).ToList();
         Assert.Equal([4.0, 5.0], x.Distinct());
         // Another run's points are not this board's.
