@@ -59,6 +59,34 @@ public sealed class MetricDownsamplerTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1_000_000, 1500, 7)]
+    [InlineData(0, 64_000, 1500, 11)]
+    [InlineData(-300, 90_001, 300, 13)]
+    [InlineData(5, 200, 9, 17)]
+    public void Aligned_MergingBlockSummaries_KeepsExactlyWhatAddingEveryPointKeeps(int first, int last, int maxPoints, int seed)
+    {
+        const int unit = 128;
+        var random = new Random(seed);
+        // Ties on purpose (values from a small set), so the first lowest and first highest must be picked alike.
+        var points = Enumerable.Range(first, last - first + 1).Where(_ => random.Next(10) > 0)
+            .Select(s => new PointDto(s, random.Next(20) / 4.0, s * 0.5)).ToList();
+        var bySteps = MetricDownsampler.Aligned(points[0].Step, points[^1].Step, maxPoints, unit);
+        foreach (var p in points) bySteps.Add(p);
+        var byBlocks = MetricDownsampler.Aligned(points[0].Step, points[^1].Step, maxPoints, unit);
+        foreach (var block in points.GroupBy(p => Math.Floor(p.Step / (double)unit)))
+        {
+            var min = block.MinBy(p => p.Value);
+            var max = block.MaxBy(p => p.Value);
+            byBlocks.Merge(min, max, block.Last());
+        }
+        var expected = bySteps.Finish();
+        Assert.Equal(expected, byBlocks.Finish());
+        Assert.InRange(expected.Count, 1, maxPoints);
+        Assert.Equal(0, bySteps.BucketWidth % unit);
+        Assert.Equal(0, ((long)bySteps.FirstStep % unit + unit) % unit);
+    }
+
     [Fact]
     public void New_MaxPointsBelowThree_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new MetricDownsampler(1, 10, 2));

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Services.Runs;
 using LabelAndAlign.Web.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 
@@ -50,16 +51,58 @@ public sealed class RunServiceTests(ITestOutputHelper output) : IDisposable
         points = await service.MetricsAsync(run, "loss", 1500);
         clock.Stop();
         output.WriteLine($"1,000,000 points → {points.Count}: first call {cold} ms, warm {clock.ElapsedMilliseconds} ms (server side of drawing a million-point metric)");
-        Assert.InRange(points.Count, 1000, 1500);
+        // 489 buckets of 16 stored blocks; a falling curve keeps two points of most (its first is its max, its last its min).
+        Assert.InRange(points.Count, 950, 1500);
         Assert.Contains(points, p => p.Step == 777_777 && p.Value == 50);
         Assert.Equal(1_000_000, points[^1].Step);
-        // Scanned in two halves at once (ParallelScanSteps), yet exactly the one-pass result.
+        // Read from the stored blocks, yet exactly what one pass over every point keeps.
         var all = Enumerable.Range(1, 1_000_000).Select(i => new PointDto(i, i == 777_777 ? 50 : 1.0 / Math.Sqrt(i), 1_700_000_000.0 + i)).ToList();
-        Assert.Equal(MetricDownsampler.Downsample(all, 1500), points);
+        Assert.Equal(OnePass(all, 1500), points);
 
         // Zoom: the same budget over a narrow step range shows every point there.
         var zoomed = await service.MetricsAsync(run, "loss", 1500, 777_000, 778_000);
         Assert.Equal(1001, zoomed.Count);
+    }
+
+    /// <summary>What the block read must equal: every point added, in step order, to the same aligned buckets.</summary>
+    private static List<PointDto> OnePass(IReadOnlyList<PointDto> points, int maxPoints)
+    {
+        var sampler = MetricDownsampler.Aligned(points[0].Step, points[^1].Step, maxPoints, MetricBlock.Steps);
+        foreach (var p in points) sampler.Add(p);
+        return sampler.Finish();
+    }
+
+    [Fact]
+    public async Task Metrics_ALongSeries_ReadFromItsBlocks_AfterDeletesAndARangeCuttingBlocks_EqualsOnePassOverThePoints()
+    {
+        int run = AddRun(), other = AddRun("other");
+        var random = new Random(17);
+        var values = Enumerable.Range(0, 300_001).Select(_ => Math.Round(random.NextDouble() * 40) / 8).ToArray();
+        AddPoints(run, "reward", 300_000, i => values[i]);
+        AddPoints(other, "reward", 1000, i => 100);
+        using (var ctx = _db.CreateContext())
+        {
+            // A resumed run drops what the interrupted attempt logged after its checkpoint (RunReports): those blocks go stale.
+            ctx.MetricPoints.Where(p => p.RunId == run && p.Step > 250_000 && p.Step <= 250_300).ExecuteDelete();
+            Assert.True(ctx.MetricBlocks.Count(b => b.RunId == run && b.Stale) >= 3, "the blocks of the deleted steps are stale");
+            Assert.Equal(300_000 / MetricBlock.Steps + 1, ctx.MetricBlocks.Count(b => b.RunId == run));
+        }
+        // Logged again by the resumed attempt, with new values.
+        await using (var ctx = _db.CreateContext())
+        {
+            var again = Enumerable.Range(250_001, 300).Select(i => new MetricPoint { RunId = run, Name = "reward", Step = i, Value = -i, Time = 1_700_000_000.0 + i }).ToList();
+            await ctx.InTransactionAsync(null, c => ctx.BulkInsertAsync(again, c), CancellationToken.None);
+        }
+        var all = Enumerable.Range(1, 300_000).Select(i => new PointDto(i, i > 250_000 && i <= 250_300 ? -i : values[i], 1_700_000_000.0 + i)).ToList();
+        var service = Service(_db);
+
+        var whole = await service.MetricsAsync(run, "reward", 1500);
+        Assert.Equal(OnePass(all, 1500), whole);
+        Assert.Contains(whole, p => p.Step == 250_300 && p.Value == -250_300);
+
+        // A zoom whose ends fall inside blocks: those ends come from the points, the rest from blocks.
+        var zoomed = await service.MetricsAsync(run, "reward", 600, 1_000 + 37, 290_000 - 5);
+        Assert.Equal(OnePass(all.Where(p => p.Step >= 1_037 && p.Step <= 289_995).ToList(), 600), zoomed);
     }
 
     [Fact]

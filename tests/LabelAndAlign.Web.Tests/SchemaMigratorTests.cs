@@ -82,6 +82,13 @@ public class SchemaMigratorTests
         Assert.Equal(DateTimeKind.Utc, run.CreatedAt.Kind);
         Assert.Equal([10, 20], await ctx.RunCheckpoints.OrderBy(c => c.Step).Select(c => c.Step).ToListAsync());
         Assert.True(await ctx.MetricPoints.CountAsync(p => p.Name == "loss") >= 20);
+        // The points stored before the blocks existed are summarised into them by the upgrade.
+        var lossBlocks = await ctx.MetricBlocks.Where(b => b.Name == "loss").OrderBy(b => b.Block).ToListAsync();
+        Assert.NotEmpty(lossBlocks);
+        var lastLoss = await ctx.MetricPoints.Where(p => p.Name == "loss").OrderByDescending(p => p.Step).FirstAsync();
+        Assert.Equal((lastLoss.Step, lastLoss.Value), (lossBlocks[^1].LastStep, lossBlocks[^1].LastValue));
+        Assert.Equal(await ctx.MetricPoints.Where(p => p.Name == "loss").MinAsync(p => p.Value), lossBlocks.Min(b => b.MinValue));
+        Assert.DoesNotContain(lossBlocks, b => b.Stale);
         // A copy of the old file is kept before the first migration after the adopted ones.
         string next = ctx.Database.GetMigrations().ElementAt(1);
         Assert.True(File.Exists($"{db.Path}.before-{next}.bak"), "a copy of the old database is kept beside it");

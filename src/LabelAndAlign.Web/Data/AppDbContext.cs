@@ -31,6 +31,7 @@ public abstract class AppDbContext(DbContextOptions options) : DbContext(options
     public DbSet<DatasetRow> DatasetRows => Set<DatasetRow>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+    public DbSet<MetricBlock> MetricBlocks => Set<MetricBlock>();
     public DbSet<RunSample> RunSamples => Set<RunSample>();
     public DbSet<SampleScore> SampleScores => Set<SampleScore>();
     public DbSet<RunCheckpoint> RunCheckpoints => Set<RunCheckpoint>();

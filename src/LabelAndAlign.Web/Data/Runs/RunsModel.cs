@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LabelAndAlign.Web.Data.Runs;
 
-/// <summary>The dataset and run tables: datasets and their rows, runs, metric points, samples, their reward-model scores and checkpoints.</summary>
+/// <summary>The dataset and run tables: datasets and their rows, runs, metric points and their blocks, samples, their reward-model scores and checkpoints.</summary>
 public static class RunsModel
 {
     public static void Configure(ModelBuilder b)
@@ -30,6 +30,13 @@ public static class RunsModel
             e.ToTable("metric_points");
             e.HasOne<Run>().WithMany().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(p => new { p.RunId, p.Name, p.Step, p.Value, p.Time }).HasDatabaseName("IX_metric_points_RunId_Name_Step");
+        });
+        b.Entity<MetricBlock>(e =>
+        {
+            // Filled by triggers (MetricBlockTriggers), never by EF.
+            e.ToTable("metric_blocks");
+            e.HasKey(k => new { k.RunId, k.Name, k.Block });
+            e.HasOne<Run>().WithMany().HasForeignKey(k => k.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<RunSample>(e =>
         {

@@ -22,13 +22,46 @@ public sealed class MetricDownsampler
     /// <param name="maxPoints">Upper bound on the output (at least 3).</param>
     public MetricDownsampler(int firstStep, int lastStep, int maxPoints)
     {
-        if (maxPoints < 3) throw new ArgumentOutOfRangeException(nameof(maxPoints), maxPoints, "maxPoints must be at least 3 (a bucket keeps min, max and last).");
-        if (lastStep < firstStep) throw new ArgumentException($"lastStep {lastStep} is before firstStep {firstStep}.");
+        Check(firstStep, lastStep, maxPoints);
         int buckets = maxPoints / 3;
         long span = (long)lastStep - firstStep + 1;
         _firstStep = firstStep;
         _bucketWidth = Math.Max(1, (span + buckets - 1) / buckets);
         _output = new List<PointDto>(Math.Min(maxPoints, (int)Math.Min(span * 3, int.MaxValue)));
+    }
+
+    private MetricDownsampler(int origin, long width, int maxPoints)
+    {
+        _firstStep = origin;
+        _bucketWidth = width;
+        _output = new List<PointDto>(maxPoints);
+    }
+
+    /// <summary>
+    /// A sampler whose buckets are whole runs of <paramref name="unit"/>-step blocks (block b holds
+    /// steps b·unit … b·unit + unit − 1), as few blocks per bucket as keep the output within
+    /// <paramref name="maxPoints"/>: stored per-block summaries (<see cref="Merge"/>) then reduce
+    /// to exactly what <see cref="Add"/> would keep of the points themselves.
+    /// </summary>
+    public static MetricDownsampler Aligned(int firstStep, int lastStep, int maxPoints, int unit)
+    {
+        Check(firstStep, lastStep, maxPoints);
+        if (unit < 1) throw new ArgumentOutOfRangeException(nameof(unit), unit, "unit must be at least 1 step.");
+        int buckets = maxPoints / 3;
+        long firstBlock = Floor(firstStep, unit), lastBlock = Floor(lastStep, unit);
+        // Blocks per bucket: the smallest count whose aligned buckets over first…last number at most `buckets`.
+        long blocks = Math.Max(1, (lastBlock - firstBlock + 1 + buckets - 1) / buckets);
+        while (Floor(lastBlock, blocks) - Floor(firstBlock, blocks) + 1 > buckets) blocks++;
+        long width = blocks * unit;
+        return new MetricDownsampler((int)(Floor(firstBlock, blocks) * blocks * unit), width, maxPoints);
+    }
+
+    private static long Floor(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    private static void Check(int firstStep, int lastStep, int maxPoints)
+    {
+        if (maxPoints < 3) throw new ArgumentOutOfRangeException(nameof(maxPoints), maxPoints, "maxPoints must be at least 3 (a bucket keeps min, max and last).");
+        if (lastStep < firstStep) throw new ArgumentException($"lastStep {lastStep} is before firstStep {firstStep}.");
     }
 
     /// <summary>
@@ -66,6 +99,26 @@ public sealed class MetricDownsampler
         Flush();
         _bucket = ((long)last.Step - _firstStep) / _bucketWidth;
         (_min, _max, _last) = (min, max, last);
+    }
+
+    /// <summary>
+    /// Adds a summary of consecutive points (a stored block: its first lowest, first highest and
+    /// last point) that lies inside one bucket, after everything added before it: the bucket then
+    /// holds what <see cref="Add"/> of each of those points would have left.
+    /// </summary>
+    public void Merge(PointDto min, PointDto max, PointDto last)
+    {
+        long bucket = ((long)last.Step - _firstStep) / _bucketWidth;
+        if (bucket != _bucket)
+        {
+            Flush();
+            _bucket = bucket;
+            (_min, _max, _last) = (min, max, last);
+            return;
+        }
+        if (min.Value < _min.Value) _min = min;
+        if (max.Value > _max.Value) _max = max;
+        _last = last;
     }
 
     /// <summary>The kept points in step order.</summary>

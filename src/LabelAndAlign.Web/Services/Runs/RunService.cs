@@ -192,13 +192,11 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
         return result;
     }
 
-    /// <summary>Series at least this long are scanned in two halves on two connections at once.</summary>
-    public const int ParallelScanSteps = 200_000;
-
     /// <summary>
     /// The points of one metric between two steps (inclusive), downsampled to at most
-    /// <paramref name="maxPoints"/> keeping each bucket's min, max and last. Streams rows, so a
-    /// million-point metric costs one index range scan and no big allocation.
+    /// <paramref name="maxPoints"/> keeping each bucket's min, max and last. A long series is read
+    /// from its stored blocks (<see cref="MetricBlockReader"/>); a shorter one streams its rows
+    /// through one index range scan, with no big allocation.
     /// </summary>
     public async Task<List<PointDto>> MetricsAsync(int runId, string name, int maxPoints = DefaultMaxPoints, int? fromStep = null, int? toStep = null, CancellationToken cancel = default)
     {
@@ -206,7 +204,7 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
         int lo = fromStep ?? int.MinValue, hi = toStep ?? int.MaxValue;
         if (hi < lo) throw new InputException("toStep", $"toStep {hi} is before fromStep {lo}.");
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        // The two index seeks below are not given the request's token: a chart request dropped by
+        // The index seeks and block reads are not given the request's token: a chart request dropped by
         // navigating away would interrupt a pooled SQLite connection mid-statement (which the next
         // request on it then trips over). The scans check the token themselves.
         var range = db.MetricPoints.Where(p => p.RunId == runId && p.Name == name && p.Step >= lo && p.Step <= hi);
@@ -220,33 +218,11 @@ public sealed class RunService(IDbContextFactory<AppDbContext> dbs, RunsNotifier
             await db.Dialect.ScanMetricAsync(db, runId, name, lo, hi, all.Add, cancel);
             return all.Count <= maxPoints ? all : MetricDownsampler.Downsample(all, maxPoints);
         }
+        if (MetricBlockReader.Worthwhile(first.Value, last, maxPoints))
+            return await MetricBlockReader.DownsampleAsync(db, runId, name, lo, hi, first.Value, last, maxPoints, cancel);
         var sampler = new MetricDownsampler(first.Value, last, maxPoints);
-        long span = (long)last - first.Value + 1;
-        if (span < ParallelScanSteps || Environment.ProcessorCount < 2)
-        {
-            await db.Dialect.DownsampleMetricAsync(db, runId, name, lo, hi, sampler, cancel);
-            return sampler.Finish();
-        }
-        // A long series: scan its two halves at once, split on a bucket boundary, so each
-        // sampler sees whole buckets and the two outputs join into the one-pass result.
-        long half = (span / sampler.BucketWidth + 1) / 2 * sampler.BucketWidth;
-        int mid = (int)(first.Value + half);
-        var second = new MetricDownsampler(first.Value, last, maxPoints);
-        await using var other = await dbs.CreateDbContextAsync(cancel);
-        var upper = Task.Run(() => other.Dialect.DownsampleMetricAsync(other, runId, name, mid, hi, second, cancel), CancellationToken.None);
-        try
-        {
-            await db.Dialect.DownsampleMetricAsync(db, runId, name, lo, mid - 1, sampler, cancel);
-        }
-        finally
-        {
-            // The other half's connection must be done before its context goes back to the pool.
-            await upper.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-        await upper;
-        var result = sampler.Finish();
-        result.AddRange(second.Finish());
-        return result;
+        await db.Dialect.DownsampleMetricAsync(db, runId, name, lo, hi, sampler, cancel);
+        return sampler.Finish();
     }
 
     public async Task<List<RunSample>> SamplesAsync(int runId, CancellationToken cancel = default)

@@ -470,6 +470,52 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                     b.ToTable("dataset_rows", (string)null);
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.MetricBlock", b =>
+                {
+                    b.Property<int>("RunId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Block")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LastStep")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("LastTime")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("LastValue")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("MaxStep")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("MaxTime")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("MaxValue")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("MinStep")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("MinTime")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("MinValue")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("Stale")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("RunId", "Name", "Block");
+
+                    b.ToTable("metric_blocks", (string)null);
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.MetricPoint", b =>
                 {
                     b.Property<long>("Id")
@@ -1006,6 +1052,15 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                     b.HasOne("LabelAndAlign.Web.Data.Runs.Dataset", null)
                         .WithMany()
                         .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.MetricBlock", b =>
+                {
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -445,6 +445,52 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.ToTable("dataset_rows", (string)null);
                 });
 
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.MetricBlock", b =>
+                {
+                    b.Property<int>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Block")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("LastTime")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("LastValue")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("MaxStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MaxTime")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MaxValue")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("MinStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MinTime")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinValue")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("Stale")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId", "Name", "Block");
+
+                    b.ToTable("metric_blocks", (string)null);
+                });
+
             modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.MetricPoint", b =>
                 {
                     b.Property<long>("Id")
@@ -965,6 +1011,15 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                     b.HasOne("LabelAndAlign.Web.Data.Runs.Dataset", null)
                         .WithMany()
                         .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LabelAndAlign.Web.Data.Runs.MetricBlock", b =>
+                {
+                    b.HasOne("LabelAndAlign.Web.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
