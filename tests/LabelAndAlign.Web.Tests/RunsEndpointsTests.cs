@@ -193,6 +193,46 @@ public sealed class RunsEndpointsTests(AppFactory app) : IClassFixture<AppFactor
     }
 
     [Fact]
+    public async Task Judges_AreListed_QueuedForScoring_AndTheirProgressRead_OverTheApi()
+    {
+        int judge, judged;
+        await using (var db = app.CreateDbContext())
+        {
+            var rm = new Data.Runs.Run { Name = $"api-rm-{Guid.NewGuid():N}", Algorithm = "reward", Status = Data.Runs.RunStatus.Completed, CreatedAt = DateTime.UtcNow };
+            var dpo = new Data.Runs.Run { Name = "api-judged", Algorithm = "dpo", Status = Data.Runs.RunStatus.Completed, CreatedAt = DateTime.UtcNow };
+            db.Runs.AddRange(rm, dpo);
+            await db.SaveChangesAsync();
+            string path = $"runs/{rm.Id}/checkpoint-8";
+            Directory.CreateDirectory(Path.Combine(app.DataDirectory, path));
+            var checkpoint = new Data.Runs.RunCheckpoint { RunId = rm.Id, Step = 8, Path = path, CreatedAt = DateTime.UtcNow };
+            db.RunCheckpoints.Add(checkpoint);
+            db.RunSamples.AddRange(new Data.Runs.RunSample { RunId = dpo.Id, Step = 0, Prompt = "p", Completion = "a" },
+                new Data.Runs.RunSample { RunId = dpo.Id, Step = 2, Prompt = "p", Completion = "b" });
+            await db.SaveChangesAsync();
+            (judge, judged) = (checkpoint.Id, dpo.Id);
+        }
+        using var api = app.CreateApiClient();
+
+        var listed = (await api.GetFromJsonAsync<JsonElement>("/api/compare/judges")).EnumerateArray().Single(j => j.GetProperty("checkpointId").GetInt32() == judge);
+        Assert.EndsWith(" · step 8", listed.GetProperty("name").GetString());
+        var before = await api.GetFromJsonAsync<JsonElement>($"/api/compare/judges/{judge}/scoring?runs={judged}");
+        Assert.Equal(("NotScored", 2, 0), (before.GetProperty("state").GetString(), before.GetProperty("samples").GetInt32(), before.GetProperty("scored").GetInt32()));
+
+        var queued = await api.PostAsync($"/api/compare/judges/{judge}/scoring?runs={judged}", null);
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        Assert.Equal(2, (await queued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queued").GetInt32());
+        var after = await api.GetFromJsonAsync<JsonElement>($"/api/compare/judges/{judge}/scoring?runs={judged}");
+        Assert.Equal(("Scoring", 2), (after.GetProperty("state").GetString(), after.GetProperty("inProgress").GetInt32()));
+
+        var noRuns = await api.PostAsync($"/api/compare/judges/{judge}/scoring", null);
+        Assert.Equal(HttpStatusCode.BadRequest, noRuns.StatusCode);
+        Assert.Contains("?runs=1,2", await noRuns.Content.ReadAsStringAsync());
+        var notAJudge = await api.PostAsync($"/api/compare/judges/999999/scoring?runs={judged}", null);
+        Assert.Equal(HttpStatusCode.BadRequest, notAJudge.StatusCode);
+        Assert.Contains("Checkpoint 999999 cannot judge", await notAJudge.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Metrics_UnknownRun_Returns404()
     {
         using var api = app.CreateApiClient();

@@ -6,6 +6,7 @@ using LabelAndAlign.Web.Security;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Labeling;
+using LabelAndAlign.Web.Services.Evaluation;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -108,13 +109,35 @@ public static class RunsEndpoints
 
         read.MapGet("/compare/metrics.csv", async (string? runs, int? maxPoints, RunService service, CancellationToken cancel) =>
         {
-            var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => int.TryParse(s, out int i) ? i : -1).Where(i => i > 0).Distinct().ToList();
+            var ids = RunIds(runs);
             if (ids.Count == 0) return ApiResults.BadRequest("runs", "List run ids: ?runs=1,2.");
             return Results.Text(await service.MetricsCsvAsync(ids, maxPoints ?? RunService.DefaultMaxPoints, cancel), "text/csv");
         }).WithSummary("CSV (run_id, run_name, metric, step, value, time) of every metric of the runs, downsampled as the charts are.");
 
+        read.MapGet("/compare/judges", async (JudgeScores judges, CancellationToken cancel) => Results.Ok(await judges.RewardModelsAsync(cancel)))
+            .WithSummary("The reward models Compare can judge runs by: each checkpoint of a completed reward run (not archived, files kept).");
+
+        read.MapGet("/compare/judges/{id:int}/scoring", async (int id, string? runs, JudgeScores judges, CancellationToken cancel) =>
+        {
+            var ids = RunIds(runs);
+            if (ids.Count == 0) return ApiResults.BadRequest("runs", "List run ids: ?runs=1,2.");
+            await judges.RequireAsync(id, cancel);
+            var p = await judges.ProgressAsync(id, ids, cancel);
+            return Results.Ok(new { p.Samples, p.Scored, p.InProgress, p.Done, p.Error, State = p.State.ToString() });
+        }).WithSummary("How far the runs' evaluation samples are scored by the reward model at checkpoint {id}: NotScored, Scoring (Done of InProgress), Scored or Failed (Error).");
+
+        write.MapPost("/compare/judges/{id:int}/scoring", async (int id, string? runs, JudgeScores judges, CancellationToken cancel) =>
+        {
+            var ids = RunIds(runs);
+            if (ids.Count == 0) return ApiResults.BadRequest("runs", "List run ids: ?runs=1,2.");
+            return Results.Accepted($"/api/compare/judges/{id}/scoring?runs={string.Join(",", ids)}", new { Queued = await judges.QueueAsync(id, ids, cancel) });
+        }).WithSummary("Queues a worker re-score of the runs' unscored evaluation samples by the reward model at checkpoint {id} (what Compare's Score with this reward model does); answers how many samples were queued.");
+
         app.MapHub<RunsHub>(RunsHub.Path);
         return app;
     }
+
+    /// <summary>The run ids of <c>?runs=1,2</c>, distinct; what does not read as an id is left out.</summary>
+    private static List<int> RunIds(string? runs) => (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(s => int.TryParse(s, out int i) ? i : -1).Where(i => i > 0).Distinct().ToList();
 }
