@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using LabelAndAlign.Tests;
+using LabelAndAlign.Web.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -69,5 +73,59 @@ public sealed class ApiExceptionHandlerTests(AppFactory app) : IClassFixture<App
         var problem = await ProblemAsync(await client.GetAsync("/api/projects"), HttpStatusCode.InternalServerError);
         Assert.Contains("trace id", problem.GetProperty("detail").GetString());
         Assert.DoesNotContain("boom", problem.GetRawText()); // the exception's own words stay in the log
+    }
+
+    /// <summary>
+    /// The database cannot take the labeler's call for a while, as under a crowd on a starved machine: on PostgreSQL
+    /// the app's pool (one connection here) is held by a call waiting on the labeler's lock, which another session
+    /// holds, so the next call's API-key check finds no connection within the pool's Timeout; on SQLite another
+    /// process holds the file's write lock past the busy timeout. Either way the call answers 503 with Retry-After
+    /// and says why, nothing of it is stored, and the same call succeeds once the database is free again.
+    /// </summary>
+    [Fact]
+    public async Task AssignmentsNext_WhileTheDatabaseCannotTakeIt_Answers503WithRetryAfter_AndSucceedsWhenSentAgain()
+    {
+        using var busy = new AppFactory { ConnectionSettings = TestServers.OnPostgres ? "Maximum Pool Size=1;Minimum Pool Size=1;Timeout=1" : "" };
+        var admin = busy.CreateApiClient();
+        int project = (await (await admin.PostAsJsonAsync("/api/projects", new { name = "busy" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var items = new StringContent("{\"prompt\": \"p\", \"response_a\": \"a\", \"response_b\": \"b\"}\n", Encoding.UTF8, "application/x-ndjson");
+        Assert.True((await admin.PostAsync($"/api/projects/{project}/items", items)).IsSuccessStatusCode);
+        Assert.True((await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email = AppFactory.AdminEmail, role = "Labeler" })).IsSuccessStatusCode);
+        int adminId;
+        await using (var db = busy.CreateDbContext()) adminId = await db.Users.Where(u => u.Email == AppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+
+        HttpResponseMessage refused;
+        Task<HttpResponseMessage>? held = null;
+        if (TestServers.OnPostgres)
+        {
+            // Not pooled: closing it must end its session, which holds the lock.
+            await using var other = new Npgsql.NpgsqlConnection($"{busy.ConnectionString};Pooling=false");
+            await other.OpenAsync();
+            await using (var lockIt = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({WriteScopes.Labeler}, {adminId})", other)) await lockIt.ExecuteNonQueryAsync();
+            held = admin.PostAsync($"/api/projects/{project}/assignments/next", null);
+            // The held call has the pool's one connection once PostgreSQL shows it waiting for the lock.
+            await using (var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", other))
+                for (var deadline = DateTime.UtcNow.AddSeconds(30); (long)(await waiting.ExecuteScalarAsync())! == 0; await Task.Delay(20))
+                    Assert.True(DateTime.UtcNow < deadline, "The first call never waited for the labeler's lock.");
+            refused = await busy.CreateApiClient().GetAsync("/api/projects");
+        }
+        else
+        {
+            await using var other = new SqliteConnection($"Data Source={new SqliteConnectionStringBuilder(busy.ConnectionString).DataSource};Pooling=False");
+            await other.OpenAsync();
+            await using var lockIt = other.BeginTransaction(deferred: false);
+            refused = await admin.PostAsync($"/api/projects/{project}/assignments/next", null);
+        }
+
+        var problem = await ProblemAsync(refused, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(TimeSpan.FromSeconds(2), refused.Headers.RetryAfter?.Delta);
+        string detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("Nothing was stored; send the request again in 2 s", detail);
+        Assert.Contains(TestServers.OnPostgres ? "all 1 connections of the pool (Maximum Pool Size) stayed busy for 1 s (Timeout)" : "write lock for 10 s", detail);
+
+        if (held is not null) Assert.True((await held).StatusCode == HttpStatusCode.OK, await (await held).Content.ReadAsStringAsync());
+        var again = await admin.PostAsync($"/api/projects/{project}/assignments/next", null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        await using (var db = busy.CreateDbContext()) Assert.Equal(1, await db.Assignments.CountAsync(a => a.ProjectId == project));
     }
 }

@@ -22,9 +22,16 @@ public sealed class AppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory => _database.Directory;
 
+    /// <summary>The app's database as the test run gives it (before <see cref="ConnectionSettings"/>).</summary>
+    public string ConnectionString => _database.ConnectionString;
+
+    /// <summary>Settings added to the app's connection string (e.g. PostgreSQL's pool sizes), <c>key=value;…</c>.</summary>
+    public string ConnectionSettings { get; init; } = "";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _database.Configuration) builder.UseSetting(key, value);
+        if (ConnectionSettings.Length > 0) builder.UseSetting("ConnectionStrings:Default", $"{_database.ConnectionString};{ConnectionSettings}");
         // In memory there is no address a local worker could reach; tests that train use a real server (TrainingEngineTests).
         builder.UseSetting("Training:LocalWorkers", "0");
         if (Bootstrap)

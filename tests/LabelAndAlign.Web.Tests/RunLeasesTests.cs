@@ -143,4 +143,34 @@ public sealed class RunLeasesTests : IDisposable
         Assert.Equal(new[] { (1, 2.5) }, check.MetricPoints.Where(p => p.RunId == id).Select(p => new { p.Step, p.Value }).AsEnumerable().Select(p => (p.Step, p.Value)).ToList());
         Assert.Equal(1, Get(id).Step);
     }
+
+    /// <summary>
+    /// A worker's traffic while it trains (hello, heartbeats, reports, going away) is written through the SQLite
+    /// file's one writer, queued with the labelers' writes and committed with them, instead of each waiting for
+    /// the file's lock on a connection of its own.
+    /// </summary>
+    [Fact]
+    [Trait("Database", "sqlite")]
+    public async Task AWorkersHelloHeartbeatsAndReports_OnSqlite_CommitThroughTheFilesOneWriter()
+    {
+        int id = AddRun();
+        int owner = await LabelingTestData.AddUserAsync(_db, "worker-owner@example.com", Data.UserRole.Admin);
+        var leases = Leases();
+        var workers = new WorkerRegistry(_db.Factory, leases, _clock, Options.Create(_options));
+        using var ctx = _db.CreateContext();
+        var writer = Data.Sqlite.SqliteWriter.Of(ctx);
+        long before = writer.Commits;
+
+        await workers.HelloAsync(owner, "connection-1", new WorkerHello(1, "box", "w", "1.0", "host", null, 2, 1 << 30, 1, [], []));
+        Assert.Equal(before + 1, writer.Commits);
+        var claimed = (await leases.ClaimAsync("w", [NativeCpu]))!;
+        before = writer.Commits;
+        await workers.SeenAsync("w");
+        var (lost, _) = await leases.RenewAsync("w", [new HeldJob(JobKind.Run, id, claimed.Epoch)]);
+        Assert.Empty(lost);
+        Assert.True((await Reports().ApplyAsync("w", new RunReport(id, claimed.Epoch, 1, 0, [new MetricValue("loss", 1, 2.5, 0)], [], 1, null))).Held);
+        await workers.DisconnectedAsync("connection-1");
+        Assert.Equal(before + 4, writer.Commits);
+        Assert.Equal(1, Get(id).Step);
+    }
 }

@@ -5,9 +5,17 @@ using System.Text.Json.Serialization;
 
 namespace LabelAndAlign.Cli.LoadTest;
 
-/// <summary>The labeling API calls that <c>lna loadtest</c> and <c>lna bench labeling</c> make.</summary>
-public sealed class LabelingApiClient(HttpClient http, string apiKey)
+/// <summary>
+/// The labeling API calls that <c>lna loadtest</c> and <c>lna bench labeling</c> make. A call the
+/// server answers 503 (its database could not take the call, and nothing of it ran) is sent again
+/// after the answer's <c>Retry-After</c>, up to <see cref="MaxBusyRetries"/> times; <paramref name="onBusy"/>
+/// hears of each such pause.
+/// </summary>
+public sealed class LabelingApiClient(HttpClient http, string apiKey, Action<TimeSpan>? onBusy = null)
 {
+    public const int MaxBusyRetries = 5;
+    private static readonly TimeSpan ShortestPause = TimeSpan.FromMilliseconds(100), LongestPause = TimeSpan.FromSeconds(30);
+
     public sealed record Assignment([property: JsonPropertyName("assignmentId")] long AssignmentId);
     private sealed record Created([property: JsonPropertyName("id")] int Id);
     private sealed record Key([property: JsonPropertyName("key")] string Value);
@@ -100,12 +108,29 @@ public sealed class LabelingApiClient(HttpClient http, string apiKey)
         await EnsureAsync(response, "add member");
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancel)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancel)
     {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        return http.SendAsync(request, cancel);
+        for (int retries = 0; ; retries++)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            if (body is not null) request.Content = JsonContent.Create(body);
+            var response = await http.SendAsync(request, cancel);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || retries == MaxBusyRetries) return response;
+            var pause = Pause(response);
+            response.Dispose();
+            onBusy?.Invoke(pause);
+            await Task.Delay(pause, cancel);
+        }
+    }
+
+    /// <summary>The answer's Retry-After (seconds or a date), kept between 0.1 and 30 s; 1 s when it names none.</summary>
+    private static TimeSpan Pause(HttpResponseMessage response)
+    {
+        var asked = response.Headers.RetryAfter is { } retry
+            ? retry.Delta ?? (retry.Date is { } at ? at - DateTimeOffset.UtcNow : TimeSpan.FromSeconds(1))
+            : TimeSpan.FromSeconds(1);
+        return asked < ShortestPause ? ShortestPause : asked > LongestPause ? LongestPause : asked;
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what)

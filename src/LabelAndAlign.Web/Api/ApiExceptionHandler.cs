@@ -1,3 +1,4 @@
+using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Imports;
 using LabelAndAlign.Web.Services.Labeling;
@@ -10,8 +11,9 @@ namespace LabelAndAlign.Web.Api;
 /// How every API route and hub request reports a failure: RFC 9457 problem details as JSON, never
 /// an HTML error page. Input mistakes name their field (400, or 409 for conflicts), a missing or
 /// forbidden thing says so (404, 403), a body the server cannot read keeps its status (400, 413,
-/// 415), and anything unexpected is a 500 with the trace id it was logged under. Pages keep the
-/// app's error page.
+/// 415), a database that could not take the work now is a 503 with Retry-After (nothing of it
+/// ran, wherever a layer wrapped it), and anything unexpected is a 500 with the trace id it was
+/// logged under. Pages keep the app's error page.
 /// </summary>
 public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -23,7 +25,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
         // request path to /error; the path the request came in on is in the handler's feature.
         var path = http.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : http.Request.Path;
         if (!IsApi(path)) return false;
-        var problem = exception switch
+        var problem = (BusyCause(exception) ?? exception) switch
         {
             InputException e => new ValidationProblemDetails(e.ToErrors())
             {
@@ -38,6 +40,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                 Status = StatusCodes.Status413PayloadTooLarge, Title = "Too large", Detail = e.Message,
                 Extensions = { ["errors"] = new[] { new ImportError(0, e.Message) } },
             },
+            DatabaseBusyException e => new ProblemDetails { Status = StatusCodes.Status503ServiceUnavailable, Title = "Busy", Detail = e.Message },
             Services.Runs.UploadTooLargeException e => new ProblemDetails { Status = StatusCodes.Status413PayloadTooLarge, Title = "Too large", Detail = e.Message },
             BadHttpRequestException e => new ProblemDetails
             {
@@ -56,7 +59,20 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
                 Detail = $"The server failed on this request; it is logged under trace id {http.TraceIdentifier}.",
             };
         }
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Nothing of the request ran: the client sends it again after the pause (lna loadtest does).
+            logger.LogWarning("{Method} {Path}: {Busy}", http.Request.Method, http.Request.Path, problem.Detail);
+            http.Response.Headers.RetryAfter = ((int)DatabaseBusyException.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         http.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static DatabaseBusyException? BusyCause(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+            if (e is DatabaseBusyException busy) return busy;
+        return null;
     }
 }

@@ -33,10 +33,10 @@ public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>, IDisp
             case DatabaseProvider.Postgres:
             {
                 // One data source (its connection pool) for every context of this app.
-                _dataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+                _dataSource = new NpgsqlDataSourceBuilder(PostgresPool.WithDefaults(settings.ConnectionString)).Build();
                 var builder = new DbContextOptionsBuilder<PostgresAppDbContext>()
                     .UseNpgsql(_dataSource)
-                    .AddInterceptors(RowLockInterceptor.Instance);
+                    .AddInterceptors(RowLockInterceptor.Instance, ConnectFailures.Instance);
                 if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
                 var options = builder.Options;
                 _create = () => new PostgresAppDbContext(options);
@@ -50,6 +50,9 @@ public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>, IDisp
     public DatabaseSettings Settings { get; }
 
     public AppDbContext CreateDbContext() => _create();
+
+    /// <summary>Opens PostgreSQL's pool minimum before the app takes requests (<see cref="PostgresPool"/>); 0 on SQLite, which opens a file.</summary>
+    public Task<int> WarmPoolAsync(CancellationToken cancel) => _dataSource is null ? Task.FromResult(0) : PostgresPool.WarmAsync(_dataSource, cancel);
 
     /// <summary>Closes the PostgreSQL connection pool (nothing to do for SQLite).</summary>
     public void Dispose() => _dataSource?.Dispose();

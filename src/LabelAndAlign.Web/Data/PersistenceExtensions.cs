@@ -24,7 +24,9 @@ public static class PersistenceExtensions
     {
         string migration = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
         var settings = app.Services.GetRequiredService<DatabaseSettings>();
-        app.Logger.LogInformation("Database ({Provider}) ready at schema migration {Migration}; data folder {DataDirectory}",
-            settings.Provider, migration, settings.DataDirectory);
+        int warm = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>() is AppDbContextFactory factory
+            ? await factory.WarmPoolAsync(app.Lifetime.ApplicationStopping) : 0;
+        app.Logger.LogInformation("Database ({Provider}) ready at schema migration {Migration}, {Warm} pooled connections open; data folder {DataDirectory}",
+            settings.Provider, migration, warm, settings.DataDirectory);
     }
 }

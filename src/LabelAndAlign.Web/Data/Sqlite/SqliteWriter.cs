@@ -3,6 +3,7 @@ using System.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using SQLitePCL;
 
 namespace LabelAndAlign.Web.Data.Sqlite;
 
@@ -79,7 +80,7 @@ internal sealed class SqliteWriter
         {
             // Dropped before it started: nothing of it reached the database.
             if (e is TimeoutException)
-                throw new TimeoutException($"The database was busy with other writes for {SqlitePragmas.BusyTimeout.TotalSeconds:0} s; try again.");
+                throw new DatabaseBusyException($"The database is busy: other writes held it for {SqlitePragmas.BusyTimeout.TotalSeconds:0} s. Nothing was stored; send the request again in {DatabaseBusyException.RetryAfter.TotalSeconds:0} s.");
             throw;
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
@@ -152,7 +153,11 @@ internal sealed class SqliteWriter
         }
         catch (Exception e)
         {
-            foreach (var work in batch) work.Fail(e);
+            // Another process (a backup, a second app on the file) held the write lock past the busy timeout: nothing of these ran.
+            var failure = e is SqliteException { SqliteErrorCode: raw.SQLITE_BUSY or raw.SQLITE_LOCKED }
+                ? new DatabaseBusyException($"The database is busy: another process held the SQLite file's write lock for {SqlitePragmas.BusyTimeout.TotalSeconds:0} s. Nothing was stored; send the request again in {DatabaseBusyException.RetryAfter.TotalSeconds:0} s.", e)
+                : e;
+            foreach (var work in batch) work.Fail(failure);
             return;
         }
         var done = new List<Work>(batch.Count);

@@ -299,7 +299,10 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
                     (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done || a.Status == AssignmentStatus.Skipped)))
             .OrderBy(i => i.Id).Select(i => (long?)i.Id), skipLocked).FirstOrDefaultAsync(cancel);
 
-    /// <summary>The labeler's longest-ago skipped item that is still open, but never the item they skipped last.</summary>
+    /// <summary>
+    /// The labeler's longest-ago skipped item that is still open, but never the item they skipped last.
+    /// <c>IsOpen</c> against a parameter, as in <see cref="FreshAsync"/>: SQLite plans an index only on <c>IsOpen = ?</c>.
+    /// </summary>
     private static async Task<long?> SkippedAsync(AppDbContext db, int projectId, int userId, bool skipLocked, CancellationToken cancel)
     {
         var last = await db.Assignments.Where(a => a.LabelerId == userId && a.ProjectId == projectId).OrderByDescending(a => a.Id)
@@ -308,7 +311,7 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
         return await Claim(
             from s in db.Assignments
             join i in db.Items on s.ItemId equals i.Id
-            where s.LabelerId == userId && s.ProjectId == projectId && s.Status == AssignmentStatus.Skipped && i.IsOpen && s.ItemId != justSkipped &&
+            where s.LabelerId == userId && s.ProjectId == projectId && s.Status == AssignmentStatus.Skipped && i.IsOpen == EF.Parameter(true) && s.ItemId != justSkipped &&
                 !db.Assignments.Any(a => a.ItemId == s.ItemId && a.LabelerId == userId &&
                     (a.Status == AssignmentStatus.Leased || a.Status == AssignmentStatus.Done))
             orderby s.Id

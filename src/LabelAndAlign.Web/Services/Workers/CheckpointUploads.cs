@@ -73,23 +73,22 @@ public sealed partial class CheckpointUploads(IDbContextFactory<AppDbContext> db
                 await reports.FailAsync(job, session, $"Checkpoint {step} could not be stored: {e.Message}", cancel);
                 return (ReportOutcome.Lost, null);
             }
-            int? id;
+            (ReportOutcome Outcome, int? Id) result;
             await using (var db = await dbs.CreateDbContextAsync(cancel))
-            await using (var tx = await db.Database.BeginTransactionAsync(cancel))
             {
-                var outcome = await reports.AdvanceAsync(db, job, session, seq, null, cancel);
-                if (outcome != ReportOutcome.Applied)
+                // The database's one write path; the folder moves in only once the lease's stream is moved on with it.
+                result = await db.InTransactionAsync<(ReportOutcome, int?)>(null, async cancel =>
                 {
-                    id = outcome == ReportOutcome.Repeat ? await db.RunCheckpoints.Where(c => c.RunId == job.Id && c.Step == step).Select(c => (int?)c.Id).FirstOrDefaultAsync(cancel) : null;
-                    return (outcome, id);
-                }
-                string final = Path.Combine(root, $"{Trainer.CheckpointPrefix}{step}");
-                Replace(staged, final);
-                id = await RecordAsync(db, job.Id, step, final, cancel);
-                await tx.CommitAsync(cancel);
+                    var outcome = await reports.AdvanceAsync(db, job, session, seq, null, cancel);
+                    if (outcome != ReportOutcome.Applied)
+                        return (outcome, outcome == ReportOutcome.Repeat ? await db.RunCheckpoints.Where(c => c.RunId == job.Id && c.Step == step).Select(c => (int?)c.Id).FirstOrDefaultAsync(cancel) : null);
+                    string final = Path.Combine(root, $"{Trainer.CheckpointPrefix}{step}");
+                    if (Directory.Exists(staged)) Replace(staged, final); // already in place when a lost deadlock runs the body again
+                    return (outcome, await RecordAsync(db, job.Id, step, final, cancel));
+                }, cancel);
             }
-            await PruneAsync(job.Id, root, cancel);
-            return (ReportOutcome.Applied, id);
+            if (result.Outcome == ReportOutcome.Applied) await PruneAsync(job.Id, root, cancel);
+            return result;
         }
         finally
         {

@@ -79,12 +79,17 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
     /// <summary>Renews the session's generation leases; returns those it lost (taken over, cancelled or gone).</summary>
     public async Task<List<HeldJob>> RenewAsync(string session, IEnumerable<HeldJob> held, CancellationToken cancel = default)
     {
+        var jobs = held.Where(j => j.Kind == JobKind.Generation).ToList();
+        if (jobs.Count == 0) return [];
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var lost = new List<HeldJob>();
         var until = Now + options.Value.Lease;
-        foreach (var job in held.Where(j => j.Kind == JobKind.Generation))
-            if (await Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.LeaseExpiresAt, until), cancel) == 0) lost.Add(job);
-        return lost;
+        return await db.InTransactionAsync(null, async c =>
+        {
+            var lost = new List<HeldJob>();
+            foreach (var job in jobs)
+                if (await Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.LeaseExpiresAt, until), c) == 0) lost.Add(job);
+            return lost;
+        }, cancel);
     }
 
     /// <summary>Records progress (or the failure) the worker reports; refused (not held) once the lease is gone.</summary>

@@ -145,15 +145,18 @@ public sealed class RunLeases(IDbContextFactory<AppDbContext> dbs, TimeProvider 
     /// <summary>Renews the leases of the runs the session holds; returns those it lost and those someone asked to cancel.</summary>
     public async Task<(List<HeldJob> Lost, List<HeldJob> Cancel)> RenewAsync(string session, IEnumerable<HeldJob> held, CancellationToken cancel = default)
     {
+        var jobs = held.Where(j => j.Kind == JobKind.Run).ToList();
+        if (jobs.Count == 0) return ([], []);
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var lost = new List<HeldJob>();
-        var renewed = new List<HeldJob>();
         var until = Now + Options.Lease;
-        foreach (var job in held.Where(j => j.Kind == JobKind.Run))
+        var renewed = await db.InTransactionAsync(null, async c =>
         {
-            int n = await db.Runs.Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(r => r.LeaseExpiresAt, until), cancel);
-            (n == 0 ? lost : renewed).Add(job);
-        }
+            var kept = new List<HeldJob>();
+            foreach (var job in jobs)
+                if (await db.Runs.Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(r => r.LeaseExpiresAt, until), c) == 1) kept.Add(job);
+            return kept;
+        }, cancel);
+        var lost = jobs.Except(renewed).ToList();
         var ids = renewed.Select(j => j.Id).ToList();
         var cancelled = ids.Count == 0 ? [] : await db.Runs.Where(r => ids.Contains(r.Id) && r.CancelRequested).Select(r => r.Id).ToListAsync(cancel);
         return (lost, renewed.Where(j => cancelled.Contains(j.Id)).ToList());

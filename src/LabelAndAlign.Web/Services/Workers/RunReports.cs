@@ -24,12 +24,13 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
     {
         var job = new HeldJob(JobKind.Run, report.RunId, report.Epoch);
         var live = new List<LivePoint>();
-        Run run;
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        await using (var tx = await db.Database.BeginTransactionAsync(cancel))
+        // The database's one write path (several reports to a commit on SQLite); a body run again starts its points afresh.
+        var (ack, run) = await db.InTransactionAsync<(ReportAck? Ack, Run? Run)>(null, async cancel =>
         {
+            live.Clear();
             var outcome = await AdvanceAsync(db, job, session, report.Seq, report.Step, cancel);
-            if (outcome != ReportOutcome.Applied) return new ReportAck(outcome == ReportOutcome.Repeat, await CancelRequestedAsync(db, report.RunId, cancel));
+            if (outcome != ReportOutcome.Applied) return (new ReportAck(outcome == ReportOutcome.Repeat, await CancelRequestedAsync(db, report.RunId, cancel)), null);
             if (report.StartedAt is int start)
             {
                 // Training (re)starts there: what an interrupted attempt recorded after it is void (no step twice; a fresh start
@@ -56,13 +57,13 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
                 });
             await db.SaveChangesAsync(cancel);
             if (report.End is { } end) await EndAsync(db, report.RunId, report.Step, end, cancel);
-            run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == report.RunId, cancel);
-            await tx.CommitAsync(cancel);
-        }
+            return (null, await db.Runs.AsNoTracking().SingleAsync(r => r.Id == report.RunId, cancel));
+        }, cancel);
+        if (ack is not null) return ack;
         notifier.PublishPoints(report.RunId, live);
-        notifier.PublishProgress(RunService.Progress(run));
-        if (report.End is not null) logger.LogInformation("Run {RunId} ended {Status}{Error}", run.Id, run.Status, run.Error is { } e ? $": {e}" : "");
-        return new ReportAck(true, run.CancelRequested);
+        notifier.PublishProgress(RunService.Progress(run!));
+        if (report.End is not null) logger.LogInformation("Run {RunId} ended {Status}{Error}", run!.Id, run.Status, run.Error is { } e ? $": {e}" : "");
+        return new ReportAck(true, run!.CancelRequested);
     }
 
     /// <summary>
@@ -116,8 +117,8 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
     {
         var now = Now;
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        int n = await db.Runs.Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.Error, reason)
-            .SetProperty(r => r.FinishedAt, now).SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), cancel);
+        int n = await db.InTransactionAsync(null, c => db.Runs.Held(job, session).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.Error, reason)
+            .SetProperty(r => r.FinishedAt, now).SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), c), cancel);
         if (n == 0) return;
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == job.Id, cancel);
         logger.LogError("Run {RunId} failed: {Error}", job.Id, reason);

@@ -38,6 +38,13 @@ public sealed partial class WorkerRegistry(IDbContextFactory<AppDbContext> dbs, 
             throw new InputException("sessionId", "Each worker process sends a session id of at most 100 characters.");
         var now = Now;
         await using var db = await dbs.CreateDbContextAsync(cancel);
+        string? previous = await db.InTransactionAsync(null, c => RecordHelloAsync(db, userId, connectionId, hello, name, now, c), cancel);
+        if (previous is not null) await leases.ReleaseSessionAsync(previous, name, cancel);
+    }
+
+    /// <summary>Stores the hello in the caller's transaction; returns the session the name's previous process had, when it was another.</summary>
+    private async Task<string?> RecordHelloAsync(AppDbContext db, int userId, string connectionId, WorkerHello hello, string name, DateTime now, CancellationToken cancel)
+    {
         var worker = await db.Workers.FirstOrDefaultAsync(w => w.Name == name, cancel);
         string? previous = null;
         if (worker is null)
@@ -65,7 +72,7 @@ public sealed partial class WorkerRegistry(IDbContextFactory<AppDbContext> dbs, 
         worker.ConnectedAt = now;
         worker.LastSeenAt = now;
         await db.SaveChangesAsync(cancel);
-        if (previous is not null) await leases.ReleaseSessionAsync(previous, name, cancel);
+        return previous;
     }
 
     /// <summary>The worker of that session was heard from.</summary>
@@ -73,14 +80,14 @@ public sealed partial class WorkerRegistry(IDbContextFactory<AppDbContext> dbs, 
     {
         var now = Now;
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        await db.Workers.Where(w => w.SessionId == session).ExecuteUpdateAsync(u => u.SetProperty(w => w.LastSeenAt, now), cancel);
+        await db.InTransactionAsync(null, c => db.Workers.Where(w => w.SessionId == session).ExecuteUpdateAsync(u => u.SetProperty(w => w.LastSeenAt, now), c), cancel);
     }
 
     /// <summary>The connection closed (its process may reconnect, to this instance or another).</summary>
     public async Task DisconnectedAsync(string connectionId, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        await db.Workers.Where(w => w.ConnectionId == connectionId).ExecuteUpdateAsync(u => u.SetProperty(w => w.ConnectionId, (string?)null), cancel);
+        await db.InTransactionAsync(null, c => db.Workers.Where(w => w.ConnectionId == connectionId).ExecuteUpdateAsync(u => u.SetProperty(w => w.ConnectionId, (string?)null), c), cancel);
     }
 
     /// <summary>Every worker that has connected, online ones first, with the runs each trains.</summary>
