@@ -42,6 +42,21 @@ public class ChartTests : UiTestContext
     }
 
     [Fact]
+    public void Initial_TheFirstRenderCarriesThePlotWithItsTraces_NoPlaceholderFirst()
+    {
+        var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss").Add(c => c.Initial, ([Line], new ChartAxes("step"))));
+        // No waiting placeholder and no render round trip: the plot is in the chart's first markup.
+        Assert.Empty(cut.FindAll(".chart-plot-waiting"));
+        Assert.Equal("chart-loss", cut.Find(".chart-plot").Id);
+        cut.WaitForAssertion(() => Assert.Single(Plotly.Invocations["subscribeRelayoutEvent"]));
+        var data = Assert.Single(PlotlyCalls("newPlot", 1));
+        Assert.Equal("[1,2,3]", data[0].GetProperty("x").GetRawText());
+        Assert.Empty(Plotly.Invocations["react"]);
+        Assert.True(cut.Instance.Drawn);
+        Assert.True(cut.Instance.CanExtend);
+    }
+
+    [Fact]
     public async Task Draw_OnceDrawn_ReactsWithTheTraces_GapsForNonFiniteValues_AndThemedAxes()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));

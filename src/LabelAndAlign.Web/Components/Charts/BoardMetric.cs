@@ -27,6 +27,9 @@ public sealed class BoardMetric
     /// <summary>The card's chart, once rendered.</summary>
     public Chart? Chart { get; set; }
 
+    /// <summary>What the card's chart draws when it is created (its data was in before the card rendered).</summary>
+    public (IReadOnlyList<ChartTrace> Traces, ChartAxes Axes)? Initial { get; internal set; }
+
     internal Dictionary<int, RunSeries> Series { get; } = [];
     internal Dictionary<int, RunSeries>? Zoom { get; set; }
     internal (double From, double To)? ZoomRange { get; set; }

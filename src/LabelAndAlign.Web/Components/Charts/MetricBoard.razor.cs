@@ -104,6 +104,8 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
             _metrics = state.Metrics;
             _loading = false;
             var loads = _metrics.SelectMany(m => Runs.Select(r => LoadHistoryAsync(state, r.Id, m.Name, cancel))).ToList();
+            // Histories already read (a finished run's, read while the page loaded): the cards render with their plots.
+            foreach (var first in state.TakeFirstDraws()) first.Metric.Initial = (first.Traces, first.Axes);
             StateHasChanged();
             await Task.WhenAll(loads);
         }
@@ -168,6 +170,9 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
 
     protected override void OnAfterRender(bool firstRender)
     {
+        // A chart reads its initial traces once, when created; a card made again later draws what is current.
+        foreach (var m in _metrics)
+            if (m.Chart is not null) m.Initial = null;
         // New cards have their charts now.
         if (_state.HasWork) ScheduleFlush();
     }

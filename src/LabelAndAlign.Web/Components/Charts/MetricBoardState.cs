@@ -200,6 +200,26 @@ public sealed class MetricBoardState(IReadOnlyList<BoardRun> runs)
         }
     }
 
+    /// <summary>
+    /// Full draws of the metrics whose data is in but whose card has not rendered yet: their charts are
+    /// created with it (<see cref="BoardMetric.Initial"/>) rather than drawn a round trip later.
+    /// </summary>
+    public IReadOnlyList<DrawWork> TakeFirstDraws()
+    {
+        lock (_lock)
+        {
+            var work = new List<DrawWork>();
+            foreach (var m in _metrics.Values)
+            {
+                if (m.Chart is not null || !(m.NeedsDraw || m.Dirty)) continue;
+                work.Add(Draw(m));
+                m.NeedsDraw = m.Dirty = false;
+                m.OldestPending = double.MaxValue;
+            }
+            return work;
+        }
+    }
+
     private BoardMetric Metric(string name)
     {
         if (!_metrics.TryGetValue(name, out var m)) _metrics[name] = m = new BoardMetric(name);
