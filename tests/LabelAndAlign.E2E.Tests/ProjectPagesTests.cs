@@ -104,7 +104,6 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
         var votes = page.GetByRole(AriaRole.Table, new() { Name = "Votes" }).Locator("tbody tr");
         await Expect(votes).ToHaveCountAsync(2);
         await Expect(votes.Filter(new() { HasText = "ann on item 0" })).ToContainTextAsync("tie");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Delete item" })).ToHaveCountAsync(0); // it has labels
         await BrowserFixture.ScreenshotAsync(page, "project-item");
 
         // Peru has no label: it can be deleted, after a confirmation.
@@ -113,11 +112,11 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
         await Expect(rows).ToHaveCountAsync(1);
         await rows.First.ClickAsync();
         await BrowserFixture.WaitForInteractiveAsync(page);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Delete item" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Delete or archive item #") }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("It has no labels; it is removed for good.");
+        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("Nothing points to it. This cannot be undone.");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete item" }).ClickAsync();
-        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("deleted");
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Deleted item “#");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Items", Level = 1 })).ToBeVisibleAsync();
         await page.Locator(".mud-chip[data-state='all']").ClickAsync();
         await Expect(rows).ToHaveCountAsync(3);
@@ -134,6 +133,71 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
         string export = await admin.GetStringAsync($"/api/projects/{project}/export?format=votes");
         Assert.Equal(5, export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task Lead_ArchivesALabeledItemAndRestoresIt_ThenArchivesTheProject_ALabelerMidItemKeepsTheirLabel_AndIsToldWhoArchivedIt()
+    {
+        var (project, _) = await ProjectAsync();
+        var (_, lead) = await CreateUserAsync("lead", "Lead", Password);
+        var (_, cy) = await CreateUserAsync("cy", "Labeler", Password);
+        using var admin = Api();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/projects/{project}/members", new { email = cy, role = "Labeler" })).StatusCode);
+        var (leadContext, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1366, Height = 768 });
+        await using var _ = leadContext;
+        await BrowserFixture.SignInAsync(page, lead, Password);
+
+        // France has two labels: Delete archives it, saying so, and Show archived brings it back with Restore.
+        await page.GotoAsync($"/projects/{project}/items");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var rows = page.Locator(".items-grid tbody tr.item-row");
+        await Expect(rows).ToHaveCountAsync(4);
+        var france = rows.Filter(new() { HasText = "France" });
+        await france.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Delete or archive item #") }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByTestId("confirm-message")).ToContainTextAsync("It has 2 labels, so it is kept: out of the labeling queue");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Archive item" }).ClickAsync();
+        await Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Archived item");
+        await Expect(rows).ToHaveCountAsync(3);
+        await Expect(france).ToHaveCountAsync(0);
+        await page.GetByLabel("Show archived").CheckAsync();
+        await Expect(rows).ToHaveCountAsync(4);
+        await Expect(france).ToContainTextAsync("Archived");
+        Assert.Contains("archived=true", page.Url);
+        await BrowserFixture.ScreenshotAsync(page, "project-items-archived");
+        await france.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Restore item #") }).ClickAsync();
+        await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Restored item");
+        await Expect(france).Not.ToContainTextAsync("Archived");
+
+        // Cy is judging an item when the lead archives the project: her label is still taken, then she is told who archived it.
+        var (cyContext, labeling, cyErrors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1366, Height = 768 });
+        await using var __ = cyContext;
+        await BrowserFixture.SignInAsync(labeling, cy, Password);
+        await labeling.GotoAsync($"/label/{project}");
+        await Expect(labeling.Locator(".lab[data-assignment]")).ToBeVisibleAsync();
+        await BrowserFixture.WaitForInteractiveAsync(labeling);
+        await labeling.WaitForTimeoutAsync(300);
+
+        await page.GotoAsync($"/projects/{project}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Archive project" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Archive project" }).ClickAsync();
+        await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Archived project");
+
+        await labeling.Keyboard.PressAsync("1");
+        await Expect(labeling.GetByRole(AriaRole.Radio, new() { Name = "A is better" })).ToHaveAttributeAsync("aria-checked", "true");
+        await labeling.Keyboard.PressAsync("Enter");
+        await Expect(labeling.GetByRole(AriaRole.Heading, new() { Name = "This project was archived" })).ToBeVisibleAsync();
+        await Expect(labeling.GetByTestId("archived-message")).ToHaveTextAsync(
+            $"This project was archived by {lead}; ask a lead to restore it. Labels already sent are kept.");
+        await BrowserFixture.ScreenshotAsync(labeling, "label-archived-project");
+        string votes = await admin.GetStringAsync($"/api/projects/{project}/export?format=votes");
+        Assert.Contains($"\"labeler\":\"{cy}\"", votes);
+        await labeling.GotoAsync("/label");
+        await BrowserFixture.WaitForInteractiveAsync(labeling);
+        await Expect(labeling.GetByRole(AriaRole.Link, new() { Name = "Capital cities" })).ToHaveCountAsync(0);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.True(cyErrors.Count == 0, string.Join("\n", cyErrors));
     }
 
     [Fact]

@@ -25,9 +25,11 @@ public sealed class ArchivesTests : IDisposable
 
     private Archives Archives => ArchivesOf(_db);
 
-    private async Task<List<string>> AuditAsync()
+    private Task<List<string>> AuditAsync() => AuditAsync(_db);
+
+    private static async Task<List<string>> AuditAsync(TestDatabase db)
     {
-        await using var ctx = _db.CreateContext();
+        await using var ctx = db.CreateContext();
         return await ctx.AuditEvents.OrderBy(e => e.Id).Select(e => e.Action + ": " + e.Detail).ToListAsync();
     }
 
@@ -388,5 +390,129 @@ public sealed class ArchivesTests : IDisposable
             Assert.Equal($"No {kind.ToString().ToLowerInvariant()} with id 999999.", (await Assert.ThrowsAsync<NotFoundException>(() => Archives.RemoveAsync(kind, 999_999))).Message);
             await Assert.ThrowsAsync<NotFoundException>(() => Archives.RestoreAsync(kind, 999_999));
         }
+    }
+
+    private static LabelingQueue Queue(SoloProject s, int seed = 1) => new(s.Db.Factory, TimeProvider.System, new LabelingRandom(seed));
+
+    private static async Task<List<long>> ItemIdsAsync(SoloProject s) => await s.Context.Items.OrderBy(i => i.Id).Select(i => i.Id).ToListAsync();
+
+    [Fact]
+    public async Task RemoveItem_NothingPointsToIt_DeletesIt_AndAuditsIt()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        long id = (await ItemIdsAsync(s))[0];
+        var archives = ArchivesOf(s.Db);
+
+        var plan = await archives.PlanAsync(ArchiveKind.Item, id);
+        var done = await archives.RemoveAsync(ArchiveKind.Item, id);
+
+        Assert.Equal($"Delete item “#{id} Prompt 1” and its prompt and responses? Nothing points to it. This cannot be undone.", plan.Question);
+        Assert.Equal(RemovalOutcome.Deleted, done.Outcome);
+        Assert.Equal(1, await s.Context.Items.CountAsync());
+        Assert.Equal([$"item.delete: item {id} “#{id} Prompt 1”"], await AuditAsync(s.Db));
+    }
+
+    [Fact]
+    public async Task RemoveItem_WithALabel_ArchivesIt_KeepsTheLabel_AndTheQueueAndBrowserLeaveItOut()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, labelsPerItem: 1);
+        var queue = Queue(s);
+        var first = (await queue.NextAsync(s.Project, s.User))!;
+        long labelId = await queue.SubmitAsync(first.AssignmentId, s.User, new LabelInput("tie"));
+        var archives = ArchivesOf(s.Db);
+
+        var plan = await archives.PlanAsync(ArchiveKind.Item, first.ItemId);
+        var done = await archives.RemoveAsync(ArchiveKind.Item, first.ItemId);
+
+        Assert.Equal($"Archive item “#{first.ItemId} Prompt 1”? It has 1 label, so it is kept: out of the labeling queue, agreement and preference exports "
+            + "(its labels stay), hidden in the item list, and back with Restore.", plan.Question);
+        Assert.Equal(RemovalOutcome.Archived, done.Outcome);
+        Assert.Equal(labelId, (await s.Context.Labels.SingleAsync()).Id);
+        var browser = new ItemBrowser(s.Db.Factory);
+        Assert.DoesNotContain(first.ItemId, (await browser.PageAsync(s.Project, null, new PageRequest())).Items.Select(r => r.Id));
+        var archived = Assert.Single((await browser.PageAsync(s.Project, null, new PageRequest(Archived: true))).Items, r => r.Id == first.ItemId);
+        Assert.NotNull(archived.ArchivedAt);
+        Assert.NotNull((await browser.FindAsync(s.Project, first.ItemId))!.ArchivedAt);
+        var summary = Assert.Single(await new ProjectService(s.Db.Factory, TimeProvider.System).ListAsync(s.User, all: true));
+        Assert.Equal((1L, 1L, 1L), (summary.Items, summary.NeedLabels, summary.MyLabels));
+        Assert.Equal([$"item.archive: item {first.ItemId} “#{first.ItemId} Prompt 1”: it has 1 label"], await AuditAsync(s.Db));
+    }
+
+    [Fact]
+    public async Task ArchiveItem_Unlabeled_IsNeverOffered_UntilRestored()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 1);
+        long id = (await ItemIdsAsync(s))[0];
+        var archives = ArchivesOf(s.Db);
+
+        await archives.ArchiveAsync(ArchiveKind.Item, id);
+
+        Assert.Null(await Queue(s).NextAsync(s.Project, s.User));
+        Assert.Equal("#" + id + " Prompt 1", await archives.RestoreAsync(ArchiveKind.Item, id));
+        Assert.Equal(id, (await Queue(s).NextAsync(s.Project, s.User))!.ItemId);
+    }
+
+    [Fact]
+    public async Task RemoveItem_HeldByALabeler_ArchivesIt_TheirLabelIsStillTaken_AndTheSlotStaysClosed()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, labelsPerItem: 1);
+        var queue = Queue(s);
+        var held = (await queue.NextAsync(s.Project, s.User))!;
+
+        var done = await ArchivesOf(s.Db).RemoveAsync(ArchiveKind.Item, held.ItemId);
+        long labelId = await queue.SubmitAsync(held.AssignmentId, s.User, new LabelInput("left"));
+
+        Assert.Equal(["1 labeler is judging it now (their label is still taken)"], done.Reasons);
+        Assert.Equal(held.ItemId, (await s.Context.Labels.SingleAsync(l => l.Id == labelId)).ItemId);
+        var next = (await queue.NextAsync(s.Project, s.User))!;
+        Assert.NotEqual(held.ItemId, next.ItemId);
+        Assert.False((await s.Context.Items.AsNoTracking().SingleAsync(i => i.Id == held.ItemId)).IsOpen);
+    }
+
+    [Fact]
+    public async Task RestoreItem_WithFreeSlots_ReopensIt_ForOthers()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 1, labelsPerItem: 2);
+        int second = await LabelingTestData.AddUserAsync(s.Db, "l2@example.com");
+        await LabelingTestData.JoinAsync(s.Db, s.Project, second);
+        var queue = Queue(s);
+        var first = (await queue.NextAsync(s.Project, s.User))!;
+        await queue.SubmitAsync(first.AssignmentId, s.User, new LabelInput("tie"));
+        var archives = ArchivesOf(s.Db);
+        await archives.RemoveAsync(ArchiveKind.Item, first.ItemId);
+        Assert.Null(await queue.NextAsync(s.Project, second));
+
+        await archives.RestoreAsync(ArchiveKind.Item, first.ItemId);
+
+        Assert.Equal(first.ItemId, (await queue.NextAsync(s.Project, second))!.ItemId);
+    }
+
+    [Fact]
+    public async Task RemoveCheckpoint_AQueuedItemGenerationNeedsIt_ArchivesIt_UntilTheJobEnds()
+    {
+        int run = await AddRunAsync();
+        var (mine, folder) = await AddCheckpointAsync(run);
+        var (upload, _) = await AddCheckpointAsync(null);
+        var jobs = new Services.Workers.GenerationJobs(_db.Factory, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Services.Workers.TrainingOptions()),
+            new Services.Workers.EngineSignals(), NullLogger<Services.Workers.GenerationJobs>.Instance);
+        var project = new Project { Name = "gen", CreatedAt = DateTime.UtcNow };
+        await using (var ctx = _db.CreateContext())
+        {
+            ctx.Projects.Add(project);
+            await ctx.SaveChangesAsync();
+        }
+        int job = await jobs.CreateAsync(project.Id, new LabelAndAlign.Protocol.GenerationAssignment(0, 0, upload, mine,
+            [new LabelAndAlign.Protocol.GenerationPrompt("hi", null)], 8, 1f, 1f, 1));
+
+        var checkpoint = await Archives.RemoveAsync(ArchiveKind.Checkpoint, upload);
+        var ofRun = await Archives.PlanAsync(ArchiveKind.Run, run);
+
+        Assert.Equal(RemovalOutcome.Archived, checkpoint.Outcome);
+        Assert.Equal(["1 worker job still to run (item generation or re-score) needs it"], checkpoint.Reasons);
+        Assert.Equal(["1 worker job still to run (item generation or re-score) needs its checkpoints"], ofRun.Reasons);
+        await using (var ctx = _db.CreateContext())
+            await ctx.GenerationJobs.Where(g => g.Id == job).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, Data.Workers.GenerationStatus.Completed));
+        Assert.Equal(RemovalOutcome.Deleted, (await Archives.RemoveAsync(ArchiveKind.Run, run)).Outcome);
+        Assert.False(Directory.Exists(folder));
     }
 }

@@ -70,7 +70,10 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("POST", "/api/projects/{id:int}/items/{itemId:long}/verdict", "---++-", "/api/projects/{project}/items/1/verdict", "{}", Hidden: true),
         Api("GET", "/api/projects/{id:int}/items", "---++-", "/api/projects/{project}/items?state=unlabeled", Hidden: true),
         Api("GET", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
-        // Item 1 is in the Labeler's hands, so a manager's delete is refused with 409 and the item stays for the rows after.
+        // Item 1 is in the Labeler's hands, so a manager's delete archives it (kept) instead of deleting it.
+        Api("GET", "/api/projects/{id:int}/items/{itemId:long}/removal", "---++-", "/api/projects/{project}/items/1/removal", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/items/{itemId:long}/archive", "---++-", "/api/projects/{project}/items/1/archive", Hidden: true),
+        Api("POST", "/api/projects/{id:int}/items/{itemId:long}/restore", "---++-", "/api/projects/{project}/items/1/restore", Hidden: true),
         Api("DELETE", "/api/projects/{id:int}/items/{itemId:long}", "---++-", "/api/projects/{project}/items/1", Hidden: true),
         // The project holds an item, so a manager's delete is refused with 409 and it stays.
         Api("GET", "/api/projects/{id:int}/removal", "---++-", "/api/projects/{project}/removal", Hidden: true),

@@ -3,6 +3,7 @@ using System.Text.Json;
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.EntityFrameworkCore;
 using static LabelAndAlign.Web.Tests.LabelingTestData;
 
 namespace LabelAndAlign.Web.Tests;
@@ -65,6 +66,28 @@ public class ExportServiceTests
         var implicitRows = await ExportAsync(db, project, "trl-implicit");
         Assert.Equal("Prompt 1\n\na-1", implicitRows[0].GetProperty("chosen").GetString());
         Assert.False(implicitRows[0].TryGetProperty("prompt", out _));
+    }
+
+    [Fact]
+    public async Task Export_ArchivedItem_LeftOutOfPreferences_MarkedInVotes_ADatasetFrozenBeforeKeepsIt()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3);
+        var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(4));
+        while (await queue.NextAsync(s.Project, s.User) is { } v) await queue.SubmitAsync(v.AssignmentId, s.User, new LabelInput("left"));
+        var frozen = await Datasets(s.Db).SnapshotProjectAsync(s.Project, new ExportService(s.Db.Factory), s.User);
+        long archived = await FirstItemIdAsync(s.Db);
+        await s.Context.Items.Where(i => i.Id == archived).ExecuteUpdateAsync(u => u.SetProperty(i => i.ArchivedAt, DateTime.UtcNow));
+
+        var trl = await ExportAsync(s.Db, s.Project, "trl");
+        var votes = await ExportAsync(s.Db, s.Project, "votes");
+
+        Assert.Equal(["Prompt 2", "Prompt 3"], trl.Select(r => r.GetProperty("prompt").GetString()));
+        Assert.Equal(3, votes.Count);
+        Assert.Equal([archived], votes.Where(v => v.TryGetProperty("archived", out var a) && a.GetBoolean()).Select(v => v.GetProperty("item_id").GetInt64()));
+        await using var ctx = s.Db.CreateContext();
+        var dataset = await ctx.Datasets.SingleAsync(d => d.Id == frozen.Id);
+        Assert.Equal((3, (int?)3), (dataset.RowCount, dataset.SourceLabelCount));
+        Assert.Equal(3, await ctx.DatasetRows.CountAsync(r => r.DatasetId == frozen.Id));
     }
 
     [Fact]

@@ -290,9 +290,10 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
-    public async Task DeleteItem_Unused_IsGone_ALabeledOne_Is409AndStays()
+    public async Task DeleteItem_Unused_IsGone_ALabeledOne_IsArchivedThenRestored_AnotherProjectsIs404()
     {
         int project = await NewProjectAsync(items: 2);
+        int other = await NewProjectAsync(items: 0);
         var (email, labeler) = await NewUserAsync("Labeler");
         var admin = app.CreateApiClient();
         Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Labeler")).StatusCode);
@@ -300,15 +301,50 @@ public class LabelingEndpointsTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsJsonAsync($"/api/assignments/{next.AssignmentId}/label", new { choice = "tie" })).StatusCode);
         var items = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items")).RootElement.GetProperty("items").EnumerateArray()
             .ToDictionary(i => i.GetProperty("state").GetString()!, i => i.GetProperty("id").GetInt64());
+        long labeled = items["complete"];
 
-        var unused = await admin.DeleteAsync($"/api/projects/{project}/items/{items["unlabeled"]}");
-        var labeled = await admin.DeleteAsync($"/api/projects/{project}/items/{items["complete"]}");
+        var preview = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items/{labeled}/removal")).RootElement;
+        var deleted = await admin.DeleteAsync($"/api/projects/{project}/items/{items["unlabeled"]}");
+        var archived = await admin.DeleteAsync($"/api/projects/{project}/items/{labeled}");
 
-        Assert.Equal(HttpStatusCode.NoContent, unused.StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, labeled.StatusCode);
-        Assert.Contains("labels are never deleted", await labeled.Content.ReadAsStringAsync());
-        Assert.Equal(1, JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items")).RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(("archived", "it has 1 label"), (preview.GetProperty("outcome").GetString(), preview.GetProperty("reasons")[0].GetString()));
+        Assert.Equal("deleted", JsonDocument.Parse(await deleted.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
+        Assert.Equal("archived", JsonDocument.Parse(await archived.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
+        Assert.Equal(0, JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items")).RootElement.GetProperty("total").GetInt32());
+        var shown = JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items?archived=true")).RootElement.GetProperty("items")[0];
+        Assert.Equal(labeled, shown.GetProperty("id").GetInt64());
+        Assert.NotEqual(JsonValueKind.Null, shown.GetProperty("archivedAt").ValueKind);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/projects/{project}/items/{items["unlabeled"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync($"/api/projects/{other}/items/{labeled}/restore", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await labeler.DeleteAsync($"/api/projects/{project}/items/{labeled}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/projects/{project}/items/{labeled}/restore", null)).StatusCode);
+        Assert.Equal(1, JsonDocument.Parse(await admin.GetStringAsync($"/api/projects/{project}/items")).RootElement.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Next_InAnArchivedProject_Is409SayingWhoArchivedIt_ALabelForTheItemHeld_IsKept()
+    {
+        int project = await NewProjectAsync(items: 3);
+        var (email, labeler) = await NewUserAsync("Labeler");
+        var (leadEmail, lead) = await NewUserAsync("Lead");
+        var admin = app.CreateApiClient();
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, email, "Labeler")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AddMemberAsync(admin, project, leadEmail, "Lead")).StatusCode);
+        var held = (await (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).Content.ReadFromJsonAsync<Next>())!;
+
+        Assert.Equal(HttpStatusCode.OK, (await lead.PostAsync($"/api/projects/{project}/archive", null)).StatusCode);
+        var label = await labeler.PostAsJsonAsync($"/api/assignments/{held.AssignmentId}/label", new { choice = "left" });
+        var next = await labeler.PostAsync($"/api/projects/{project}/assignments/next", null);
+
+        Assert.Equal(HttpStatusCode.OK, label.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, next.StatusCode);
+        Assert.Equal($"This project was archived by {leadEmail}; ask a lead to restore it. Labels already sent are kept.",
+            (await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.DoesNotContain(JsonDocument.Parse(await labeler.GetStringAsync("/api/projects")).RootElement.EnumerateArray(), p => p.GetProperty("id").GetInt32() == project);
+        Assert.Single((await admin.GetStringAsync($"/api/projects/{project}/export?format=votes")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(HttpStatusCode.OK, (await lead.PostAsync($"/api/projects/{project}/restore", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await labeler.PostAsync($"/api/projects/{project}/assignments/next", null)).StatusCode);
     }
 
     [Fact]

@@ -122,6 +122,50 @@ public class LabelingSessionTests
         Assert.Equal(0, await s.Context.Labels.CountAsync());
     }
 
+    /// <summary>Archives the project as a lead would (by <paramref name="lead"/>), straight in the database.</summary>
+    private static async Task ArchiveProjectAsync(SoloProject s, int lead)
+    {
+        await using var admin = s.Db.CreateContext();
+        await admin.Projects.Where(p => p.Id == s.Project)
+            .ExecuteUpdateAsync(u => u.SetProperty(p => p.ArchivedAt, DateTime.UtcNow).SetProperty(p => p.ArchivedById, lead));
+    }
+
+    [Fact]
+    public async Task Submit_AfterTheProjectWasArchived_KeepsTheLabel_ThenSaysWhoArchivedIt_AndOffersNothingMore()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 3);
+        int lead = await LabelingTestData.AddUserAsync(s.Db, "lead@example.com", Data.UserRole.Lead);
+        var session = Session(s);
+        await session.LoadAsync();
+        long item = session.Current!.ItemId;
+        await ArchiveProjectAsync(s, lead);
+
+        session.Choose("left");
+        await session.SubmitAsync();
+
+        Assert.True(session.Archived);
+        Assert.Null(session.Current);
+        Assert.Equal("This project was archived by lead@example.com; ask a lead to restore it. Labels already sent are kept.", session.Message);
+        Assert.Equal(item, (await s.Context.Labels.AsNoTracking().SingleAsync()).ItemId);
+        Assert.Equal((1L, 0L), (session.DoneToday, session.Remaining));
+        Assert.Empty(await new ProjectService(s.Db.Factory, TimeProvider.System).ListAsync(s.User, all: false));
+    }
+
+    [Fact]
+    public async Task Load_AnArchivedProject_SaysSo_AndOffersNoItem()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2);
+        await ArchiveProjectAsync(s, s.User);
+        var session = Session(s);
+
+        await session.LoadAsync();
+
+        Assert.True(session.Archived);
+        Assert.Null(session.Current);
+        Assert.Contains("archived by l@example.com", session.Message);
+        Assert.False(await s.Context.Assignments.AnyAsync());
+    }
+
     [Fact]
     public async Task Draft_RestoredInANewSession_OnTheSameItem_PutsTheJudgementBack()
     {

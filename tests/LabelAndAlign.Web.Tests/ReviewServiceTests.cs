@@ -1,5 +1,6 @@
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Services.Labeling;
+using Microsoft.EntityFrameworkCore;
 using static LabelAndAlign.Web.Tests.LabelingTestData;
 
 namespace LabelAndAlign.Web.Tests;
@@ -49,6 +50,31 @@ public class ReviewServiceTests
         IReadOnlyList<int>[] units = [[1, 1], [2, 2], [3, 3], [4, 4], [5, 1], [5, 1], [5, 1], [5, 1]];
         Assert.Equal(Krippendorff.Alpha(units, Krippendorff.Metric.Ordinal)!.Value, clarity.OrdinalAlpha!.Value, 12);
         Assert.Equal(new RubricDimensionAgreement("Tone", 0, 0, null), report.Rubric[1]);
+    }
+
+    [Fact]
+    public async Task AgreementAndReviewQueue_LeaveArchivedItemsOut_UntilRestored()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, labelsPerItem: 2);
+        int second = await AddUserAsync(s.Db, "l2@example.com");
+        await JoinAsync(s.Db, s.Project, second);
+        foreach (int labeler in new[] { s.User, second })
+        {
+            var queue = new LabelingQueue(s.Db.Factory, TimeProvider.System, new LabelingRandom(labeler));
+            while (await queue.NextAsync(s.Project, labeler) is { } v)
+                await queue.SubmitAsync(v.AssignmentId, labeler, new LabelInput(labeler == second && v.Prompt == "Prompt 2" ? "both_bad" : "tie"));
+        }
+        var reviews = new ReviewService(s.Db.Factory, TimeProvider.System);
+        long disagreed = await s.Context.Items.Where(i => i.PromptText == "Prompt 2").Select(i => i.Id).SingleAsync();
+        var before = await reviews.AgreementAsync(s.Project);
+        Assert.Equal((4, 2, 1), (before.Labels, before.Items, (await reviews.ReviewQueueAsync(s.Project)).AwaitingVerdict));
+
+        await s.Context.Items.Where(i => i.Id == disagreed).ExecuteUpdateAsync(u => u.SetProperty(i => i.ArchivedAt, DateTime.UtcNow));
+
+        var after = await reviews.AgreementAsync(s.Project);
+        Assert.Equal((2, 1, 0), (after.Labels, after.Items, (await reviews.ReviewQueueAsync(s.Project)).AwaitingVerdict));
+        Assert.Equal(2, (await reviews.MatchupsAsync(s.Project)).Sum(m => m.Votes));
+        Assert.Equal(4, await s.Context.Labels.CountAsync());
     }
 
     [Fact]

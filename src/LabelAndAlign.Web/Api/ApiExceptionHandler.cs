@@ -35,6 +35,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             },
             NotFoundException e => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = e.Message },
             NotAllowedException e => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Not allowed", Detail = e.Message },
+            Services.Labeling.ProjectArchivedException e => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Project archived", Detail = e.Message },
             ImportTooLargeException e => new ProblemDetails
             {
                 Status = StatusCodes.Status413PayloadTooLarge, Title = "Too large", Detail = e.Message,

@@ -27,7 +27,7 @@ public static class LabelingEndpoints
     public sealed record VerdictRequest(string? Verdict);
     public sealed record ItemsPage(int Total, int Page, int PageSize, List<ItemsPageRow> Items);
     public sealed record ItemsPageRow(long Id, string? ExternalId, string Prompt, string State, bool Disagreement, int LabelCount, int LabelsPerItem,
-        bool IsGold, string? Gold, string? Verdict, string? ModelA, string? ModelB, DateTime CreatedAt);
+        bool IsGold, string? Gold, string? Verdict, string? ModelA, string? ModelB, DateTime CreatedAt, DateTime? ArchivedAt);
     public sealed record GenerateRequest(int? CheckpointA, int? CheckpointB, List<string>? Prompts, int? DatasetId,
         int? MaxNewTokens, float? Temperature, float? TopP, int? Seed);
 
@@ -160,19 +160,19 @@ public static class LabelingEndpoints
             return Results.Ok(await reviews.TeamAsync(id, cancel));
         }).WithSummary("Per labeler: labels, labels in the last hour, and whether they are labeling now (have the project's labeling page open).");
 
-        api.MapGet("/projects/{id:int}/items", async (int id, string? state, string? q, int? page, int? pageSize, string? sort, bool? desc,
+        api.MapGet("/projects/{id:int}/items", async (int id, string? state, string? q, int? page, int? pageSize, string? sort, bool? desc, bool? archived,
             ClaimsPrincipal user, ProjectService projects, ItemBrowser items, CancellationToken cancel) =>
         {
             if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            var query = new PageRequest(page ?? 0, pageSize ?? PageRequest.DefaultPageSize, sort, desc ?? false, q);
+            var query = new PageRequest(page ?? 0, pageSize ?? PageRequest.DefaultPageSize, sort, desc ?? false, q, archived ?? false);
             if (query.Page < 0) return ApiResults.BadRequest("page", $"Pages count from 0; found {query.Page}.");
             if (query.PageSize is < 1 or > PageRequest.MaxPageSize)
                 return ApiResults.BadRequest("pageSize", $"Page size must be between 1 and {PageRequest.MaxPageSize}; found {query.PageSize}.");
             var result = await items.PageAsync(id, ItemBrowser.ParseState(state), query, cancel);
             return Results.Ok(new ItemsPage(result.Total, query.Page, query.PageSize,
                 result.Items.Select(r => new ItemsPageRow(r.Id, r.ExternalId, r.Prompt, ItemBrowser.Name(r.State), r.Disagreement, r.LabelCount,
-                    r.LabelsPerItem, r.IsGold, r.Gold, r.Verdict, r.ModelA, r.ModelB, r.CreatedAt)).ToList()));
-        }).WithSummary("A project's items, a page at a time: state (unlabeled, in_progress, complete, disagreement, gold), text in the prompt or responses or #id (q), page from 0, pageSize up to 200, sort (Id, LabelCount) and desc.");
+                    r.LabelsPerItem, r.IsGold, r.Gold, r.Verdict, r.ModelA, r.ModelB, r.CreatedAt, r.ArchivedAt)).ToList()));
+        }).WithSummary("A project's items, a page at a time: state (unlabeled, in_progress, complete, disagreement, gold), text in the prompt or responses or #id (q), page from 0, pageSize up to 200, sort (Id, LabelCount) and desc; archived items only with archived=true.");
 
         api.MapGet("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, ItemBrowser items,
             CancellationToken cancel) =>
@@ -181,17 +181,13 @@ public static class LabelingEndpoints
             return await items.FindAsync(id, itemId, cancel) is { } item ? Results.Ok(item) : ApiResults.NotFound($"No item {itemId} in project {id}.");
         }).WithSummary("One item whole: prompt, both responses, the models behind them, gold, verdict and every vote (who, what, when).");
 
-        // Delete, archive and restore: the routes every kind has, for those who manage this project.
-        api.MapRemoval("projects", ArchiveKind.Project, "it holds items, or a dataset was frozen from its labels",
-            (http, id) => Deny(http.RequestServices.GetRequiredService<ProjectService>(), id, http.User, a => a.CanManage, http.RequestAborted));
-
-        api.MapDelete("/projects/{id:int}/items/{itemId:long}", async (int id, long itemId, ClaimsPrincipal user, ProjectService projects, Removals removals,
-            CancellationToken cancel) =>
-        {
-            if (await Deny(projects, id, user, a => a.CanManage, cancel) is { } denied) return denied;
-            await removals.DeleteItemAsync(id, itemId, cancel);
-            return Results.NoContent();
-        }).WithSummary("Delete an item nothing points to (no label, no lease); 409 names what keeps it.");
+        // Delete, archive and restore: the routes every kind has, for those who manage this project (an item: of this project).
+        api.MapRemoval("/projects/{id:int}", ArchiveKind.Project, "it holds items, or a dataset was frozen from its labels",
+            http => Deny(http.RequestServices.GetRequiredService<ProjectService>(), ProjectId(http), http.User, a => a.CanManage, http.RequestAborted));
+        api.MapRemoval("/projects/{id:int}/items/{itemId:long}", ArchiveKind.Item, "it has labels, or a labeler is judging it now",
+            async http => await Deny(http.RequestServices.GetRequiredService<ProjectService>(), ProjectId(http), http.User, a => a.CanManage, http.RequestAborted)
+                ?? (await http.RequestServices.GetRequiredService<ItemBrowser>().HoldsAsync(ProjectId(http), ArchiveEndpoints.RouteId(http, "itemId"), http.RequestAborted)
+                    ? null : ApiResults.NotFound($"No item {ArchiveEndpoints.RouteId(http, "itemId")} in project {ProjectId(http)}.")));
 
         api.MapDelete("/projects/{id:int}/members/{userId:int}", async (int id, int userId, ClaimsPrincipal user, ProjectService projects, Removals removals,
             CancellationToken cancel) =>
@@ -204,6 +200,8 @@ public static class LabelingEndpoints
         app.MapHub<LabelingHub>(LabelingHub.Path);
         return app;
     }
+
+    private static int ProjectId(HttpContext http) => (int)ArchiveEndpoints.RouteId(http, "id");
 
     /// <summary>404 when the user may not even see the project, 403 when they see it but may not do this; null when allowed.</summary>
     private static async Task<IResult?> Deny(ProjectService projects, int id, ClaimsPrincipal user, Func<ProjectAccess, bool> allowed, CancellationToken cancel)

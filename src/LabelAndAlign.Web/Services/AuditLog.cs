@@ -10,6 +10,9 @@ public sealed record AuditRow(long Id, DateTime At, string? Who, string Action, 
 /// <summary>Appends security-relevant events (who, what, when, from where) and lists the newest.</summary>
 public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IHttpContextAccessor http)
 {
+    /// <summary>Who is acting in this request or circuit (null when no one signed in, e.g. a background job).</summary>
+    public int? ActorId => http.HttpContext?.User.UserId();
+
     public async Task RecordAsync(string action, string detail, int? userId = null, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
@@ -24,7 +27,7 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider c
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow().UtcDateTime,
-            UserId = userId ?? ctx?.User.UserId(),
+            UserId = userId ?? ActorId,
             Action = action,
             Detail = detail.Length > 1000 ? detail[..1000] : detail,
             Ip = ctx?.Connection.RemoteIpAddress?.ToString(),

@@ -19,18 +19,4 @@ public class DisplayTests
     [Fact]
     public void Iso_IsRoundTripUtc() =>
         Assert.Equal("2026-12-06T23:58:41.0000000Z", Display.Iso(new DateTime(2026, 12, 6, 23, 58, 41)));
-
-    [Theory]
-    [InlineData(0, "0 rows")]
-    [InlineData(1, "1 row")]
-    [InlineData(2, "2 rows")]
-    [InlineData(2500, "2,500 rows")]
-    public void Count_AgreesWithItsNoun(long n, string expected) => Assert.Equal(expected, Display.Count(n, "row"));
-
-    [Fact]
-    public void Count_TakesAnIrregularPlural()
-    {
-        Assert.Equal("1 entry", Display.Count(1, "entry", "entries"));
-        Assert.Equal("3 entries", Display.Count(3, "entry", "entries"));
-    }
 }

@@ -9,8 +9,8 @@ public class ItemsGridTests : UiTestContext
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
-    private static ItemBrowser.ItemRow Row(long id, int labels, bool disagreement = false, bool gold = false, string? modelA = "m1") =>
-        new(id, $"ext-{id}", $"Prompt {id}", labels, 2, gold, gold ? "a" : null, null, modelA, modelA is null ? null : "m2", disagreement, DateTime.UtcNow);
+    private static ItemBrowser.ItemRow Row(long id, int labels, bool disagreement = false, bool gold = false, string? modelA = "m1", DateTime? archivedAt = null) =>
+        new(id, $"ext-{id}", $"Prompt {id}", labels, 2, gold, gold ? "a" : null, null, modelA, modelA is null ? null : "m2", disagreement, DateTime.UtcNow, archivedAt);
 
     private readonly List<(ItemState? State, PageRequest Query)> _loads = [];
 
@@ -54,6 +54,33 @@ public class ItemsGridTests : UiTestContext
         Assert.NotNull(second.QuerySelector("[data-flag=gold]"));
         Assert.Equal(0, _loads[0].Query.Page);
         Assert.Equal(25, _loads[0].Query.PageSize);
+    }
+
+    [Fact]
+    public void ShowArchived_ReloadsAskingForArchivedItems_MarksThemWithRestore_AndTellsThePage()
+    {
+        bool? told = null;
+        var cut = Render<ItemsGrid>(p => p
+            .Add(c => c.Load, (s, q, _) =>
+            {
+                _loads.Add((s, q));
+                return Task.FromResult(new PageOf<ItemBrowser.ItemRow>(q.Archived ? [Row(1, 2), Row(2, 1, archivedAt: DateTime.UtcNow)] : [Row(1, 2)], q.Archived ? 2 : 1));
+            })
+            .Add(c => c.ArchivedChanged, v => told = v)
+            .Add(c => c.ItemLink, id => $"/projects/3/items/{id}"));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")), Patience);
+        Assert.False(_loads[^1].Query.Archived);
+        Assert.Equal("Delete or archive item #1", cut.Find("tbody tr button").GetAttribute("aria-label"));
+
+        cut.Find(".show-archived input").Change(true);
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count), Patience);
+        Assert.True(_loads[^1].Query.Archived);
+        Assert.True(told);
+        var archived = cut.FindAll("tbody tr")[1];
+        Assert.Contains("archived-row", archived.ClassName);
+        Assert.Contains("Archived", archived.TextContent);
+        Assert.NotNull(archived.QuerySelector("button[aria-label='Restore item #2']"));
     }
 
     [Fact]

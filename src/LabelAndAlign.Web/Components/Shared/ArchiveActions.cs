@@ -11,7 +11,7 @@ namespace LabelAndAlign.Web.Components.Shared;
 public static class ArchiveActions
 {
     /// <summary>Asks (with what <see cref="Archives.RemoveAsync"/> would do now), then does it; the plan carried out, or null when cancelled or refused.</summary>
-    public static async Task<RemovalPlan?> ConfirmAndRemoveAsync(Feedback feedback, Archives archives, ArchiveKind kind, int id)
+    public static async Task<RemovalPlan?> ConfirmAndRemoveAsync(Feedback feedback, Archives archives, ArchiveKind kind, long id)
     {
         try
         {
@@ -29,7 +29,7 @@ public static class ArchiveActions
     }
 
     /// <summary>Restores without asking (nothing is lost); true when it is back.</summary>
-    public static async Task<bool> RestoreAsync(Feedback feedback, Archives archives, ArchiveKind kind, int id)
+    public static async Task<bool> RestoreAsync(Feedback feedback, Archives archives, ArchiveKind kind, long id)
     {
         try
         {

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace LabelAndAlign.Web.Components.Shared;
 
 /// <summary>
-/// One way to show dates and counts on every page. Dates are stored in UTC and shown in UTC,
-/// said so, in one format; counts agree with their noun ("1 row", "2 rows").
+/// One way to show dates on every page: stored in UTC and shown in UTC, said so, in one format
+/// (counts in words are <see cref="Services.Words"/>, which services use too).
 /// </summary>
 public static class Display
 {
@@ -18,8 +18,4 @@ public static class Display
 
     /// <summary>The time as a machine reads it (ISO 8601), for a <c>title</c> or <c>datetime</c> attribute.</summary>
     public static string Iso(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
-
-    /// <summary>"1 row", "2,500 rows"; <paramref name="plural"/> for nouns that do not just add an s ("1 entry", "2 entries").</summary>
-    public static string Count(long n, string singular, string? plural = null) =>
-        $"{n.ToString("N0", CultureInfo.InvariantCulture)} {(n == 1 ? singular : plural ?? singular + "s")}";
 }

@@ -45,4 +45,10 @@ public sealed class Item
     public DateTime? VerdictAt { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// When a lead archived it: out of the labeling queue (<see cref="IsOpen"/> stays false), hidden in the item browser,
+    /// left out of agreement and preference exports; its labels are kept. Null while it is in use.
+    /// </summary>
+    public DateTime? ArchivedAt { get; set; }
 }

@@ -25,6 +25,7 @@ public static class LabelingModel
             e.HasOne<Project>().WithMany().HasForeignKey(i => i.ProjectId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(i => new { i.ProjectId, i.IsOpen, i.IsGold, i.Id }).HasDatabaseName("IX_items_ProjectId_IsOpen_IsGold_Id");
             e.HasIndex(i => new { i.ProjectId, i.LabelCount }).HasDatabaseName("IX_items_ProjectId_LabelCount");
+            e.HasIndex(i => new { i.ProjectId, i.ArchivedAt }).HasDatabaseName("IX_items_ProjectId_ArchivedAt");
         });
         b.Entity<Assignment>(e =>
         {

@@ -28,4 +28,7 @@ public sealed class Project
 
     /// <summary>When a lead archived it (hidden from lists and pickers, kept for what points to it); null while it is in use.</summary>
     public DateTime? ArchivedAt { get; set; }
+
+    /// <summary>Who archived it (a labeler turned away is told whom to ask); null while it is in use, or when no one signed in did.</summary>
+    public int? ArchivedById { get; set; }
 }

@@ -26,6 +26,10 @@ public sealed class GenerationJob
     /// <summary>A re-score's sample ids (JSON array), in the order of the spec's prompts and completions.</summary>
     public string? SampleIdsJson { get; set; }
     public required string SpecJson { get; set; }
+
+    /// <summary>The checkpoints the job loads (also in <see cref="SpecJson"/>; a re-score's A is its judge), as columns so lineage sees them: a checkpoint a job still needs is archived, never deleted.</summary>
+    public int? CheckpointAId { get; set; }
+    public int? CheckpointBId { get; set; }
     public GenerationStatus Status { get; set; }
 
     /// <summary>The worker session holding the lease (as for runs: <see cref="Runs.Run.LeaseOwner"/>).</summary>

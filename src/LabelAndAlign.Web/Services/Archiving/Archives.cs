@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LabelAndAlign.Web.Services.Archiving;
 
 /// <summary>
-/// Deleting, archiving and restoring projects, datasets, runs and checkpoints without breaking lineage: what something
+/// Deleting, archiving and restoring projects, datasets, runs, checkpoints and items without breaking lineage: what something
 /// points to (<see cref="Lineage"/>) is archived — hidden from lists and pickers, kept, restorable — and only what
 /// nothing points to is deleted, its files with it. A queued or training run is cancelled first, through
 /// <see cref="RunService.CancelAsync"/> (which reaches its worker). Every change is audited, from the page and the API alike.
@@ -16,7 +16,7 @@ namespace LabelAndAlign.Web.Services.Archiving;
 public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService runs, DatabaseSettings settings, AuditLog audit, TimeProvider clock, ILogger<Archives> logger)
 {
     /// <summary>What <see cref="RemoveAsync"/> would do now, and why; the confirmation dialog shows it.</summary>
-    public async Task<RemovalPlan> PlanAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    public async Task<RemovalPlan> PlanAsync(ArchiveKind kind, long id, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var (name, archivedAt, active) = await FindAsync(db, kind, id, cancel);
@@ -30,7 +30,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
     /// Deletes the thing when nothing points to it, else archives it; a queued or training run is cancelled first.
     /// Answers what was done and why. Deleting something already archived deletes it once nothing points to it any more.
     /// </summary>
-    public async Task<RemovalPlan> RemoveAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    public async Task<RemovalPlan> RemoveAsync(ArchiveKind kind, long id, CancellationToken cancel = default)
     {
         await CancelRunAsync(kind, id, cancel);
         var plan = await PlanAsync(kind, id, cancel);
@@ -52,7 +52,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
     }
 
     /// <summary>Archives the thing whatever points to it (a lead hiding something finished); a queued or training run is cancelled first.</summary>
-    public async Task<RemovalPlan> ArchiveAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    public async Task<RemovalPlan> ArchiveAsync(ArchiveKind kind, long id, CancellationToken cancel = default)
     {
         await CancelRunAsync(kind, id, cancel);
         var plan = await PlanAsync(kind, id, cancel);
@@ -65,7 +65,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
     }
 
     /// <summary>Brings an archived thing back into lists and pickers; answers its name. Restoring what is not archived changes nothing.</summary>
-    public async Task<string> RestoreAsync(ArchiveKind kind, int id, CancellationToken cancel = default)
+    public async Task<string> RestoreAsync(ArchiveKind kind, long id, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var (name, archivedAt, _) = await FindAsync(db, kind, id, cancel);
@@ -76,27 +76,35 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
         return name;
     }
 
+    /// <summary>How much of an item's prompt names it in dialogs and the audit log ("#12 Write a haiku about…").</summary>
+    private const int ItemNameChars = 40;
+
     /// <summary>The thing's name, when it was archived, and whether it is a run that has not ended; NotFound when there is none.</summary>
-    private static async Task<(string Name, DateTime? ArchivedAt, bool ActiveRun)> FindAsync(AppDbContext db, ArchiveKind kind, int id, CancellationToken cancel)
+    private static async Task<(string Name, DateTime? ArchivedAt, bool ActiveRun)> FindAsync(AppDbContext db, ArchiveKind kind, long id, CancellationToken cancel)
     {
+        int key = Lineage.Key(kind, id);
         var found = kind switch
         {
-            ArchiveKind.Project => await db.Projects.Where(p => p.Id == id).Select(p => new { p.Name, p.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel),
-            ArchiveKind.Dataset => await db.Datasets.Where(d => d.Id == id).Select(d => new { d.Name, d.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel),
-            ArchiveKind.Run => await db.Runs.Where(r => r.Id == id)
+            ArchiveKind.Project => await db.Projects.Where(p => p.Id == key).Select(p => new { p.Name, p.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel),
+            ArchiveKind.Dataset => await db.Datasets.Where(d => d.Id == key).Select(d => new { d.Name, d.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel),
+            ArchiveKind.Item => await db.Items.Where(i => i.Id == id)
+                .Select(i => new { Name = i.PromptText.Substring(0, ItemNameChars + 1), i.ArchivedAt, Active = false }).FirstOrDefaultAsync(cancel) is { } item
+                ? item with { Name = $"#{id} {(item.Name.Length > ItemNameChars ? item.Name[..ItemNameChars] + "…" : item.Name)}" } : null,
+            ArchiveKind.Run => await db.Runs.Where(r => r.Id == key)
                 .Select(r => new { r.Name, r.ArchivedAt, Active = r.Status == RunStatus.Queued || r.Status == RunStatus.Running }).FirstOrDefaultAsync(cancel),
             _ => null,
         };
-        if (kind == ArchiveKind.Checkpoint && await CheckpointCatalog.FindAsync(db, id, cancel) is { } c)
-            found = new { Name = c.Label, ArchivedAt = await db.RunCheckpoints.Where(x => x.Id == id).Select(x => x.ArchivedAt).FirstAsync(cancel), Active = false };
+        if (kind == ArchiveKind.Checkpoint && await CheckpointCatalog.FindAsync(db, key, cancel) is { } c)
+            found = new { Name = c.Label, ArchivedAt = await db.RunCheckpoints.Where(x => x.Id == key).Select(x => x.ArchivedAt).FirstAsync(cancel), Active = false };
         return found is null
             ? throw new NotFoundException($"No {kind.ToString().ToLowerInvariant()} with id {id}.")
             : (found.Name, found.ArchivedAt, found.Active);
     }
 
-    private async Task CancelRunAsync(ArchiveKind kind, int id, CancellationToken cancel)
+    private async Task CancelRunAsync(ArchiveKind kind, long runId, CancellationToken cancel)
     {
         if (kind != ArchiveKind.Run) return;
+        int id = Lineage.Key(kind, runId);
         await using (var db = await dbs.CreateDbContextAsync(cancel))
             if (!await db.Runs.AnyAsync(r => r.Id == id && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), cancel)) return;
         try
@@ -113,9 +121,10 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
     /// Deletes the row (its rows go by cascade) only if, at that instant, nothing points to it; answers the folders to
     /// delete from the data folder, or null when something did.
     /// </summary>
-    private async Task<List<string>?> DeleteAsync(ArchiveKind kind, int id, CancellationToken cancel)
+    private async Task<List<string>?> DeleteAsync(ArchiveKind kind, long key, CancellationToken cancel)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
+        int id = Lineage.Key(kind, key);
         var folders = new List<string>();
         int deleted;
         switch (kind)
@@ -128,6 +137,10 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                 deleted = await db.Datasets.Where(d => d.Id == id && !d.Source.StartsWith(Lineage.BuiltInPrefix) && !db.Runs.Any(r => r.DatasetId == id))
                     .ExecuteDeleteAsync(cancel);
                 break;
+            case ArchiveKind.Item:
+                // A label or lease arriving in between raises its counters, which fails this condition.
+                deleted = await db.Items.Where(i => i.Id == key && i.LabelCount == 0 && i.SlotsTaken == 0).ExecuteDeleteAsync(cancel);
+                break;
             case ArchiveKind.Run:
             {
                 folders.AddRange(await db.RunCheckpoints.Where(c => c.RunId == id).Select(c => c.Path).ToListAsync(cancel));
@@ -136,6 +149,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                 deleted = await db.Runs.Where(r => r.Id == id && r.Status != RunStatus.Queued && r.Status != RunStatus.Running
                         && !db.Runs.Any(o => o.Id != id && (mine.Contains(o.BaseCheckpointId) || mine.Contains(o.RewardCheckpointId)))
                         && !db.RunSamples.Any(s => s.RunId != id && db.SampleScores.Any(x => x.SampleId == s.Id && mine.Contains(x.JudgeCheckpointId)))
+                        && !Lineage.PendingJobs(db).Any(g => mine.Contains(g.CheckpointAId) || mine.Contains(g.CheckpointBId))
                         && !db.Items.Any(i => i.ModelA!.StartsWith(prefix) || i.ModelB!.StartsWith(prefix)))
                     .ExecuteDeleteAsync(cancel);
                 folders.Add(Path.GetDirectoryName(CheckpointUploads.Folder("", id))!);
@@ -148,6 +162,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                 deleted = await db.RunCheckpoints.Where(c => c.Id == id
                         && !db.Runs.Any(r => r.BaseCheckpointId == id || r.RewardCheckpointId == id)
                         && !db.SampleScores.Any(x => x.JudgeCheckpointId == id && db.RunSamples.Any(s => s.Id == x.SampleId && s.RunId != c.RunId))
+                        && !Lineage.PendingJobs(db).Any(g => g.CheckpointAId == id || g.CheckpointBId == id)
                         && !db.Runs.Any(r => r.Id == c.RunId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
                         && !db.Items.Any(i => i.ModelA == model || i.ModelB == model || i.ModelA!.StartsWith(model + " · ") || i.ModelB!.StartsWith(model + " · ")))
                     .ExecuteDeleteAsync(cancel);
@@ -179,12 +194,19 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
         }
     }
 
-    private async Task SetArchivedAsync(ArchiveKind kind, int id, DateTime? at, CancellationToken cancel)
+    private async Task SetArchivedAsync(ArchiveKind kind, long key, DateTime? at, CancellationToken cancel)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
+        int id = Lineage.Key(kind, key);
+        int? by = at is null ? null : audit.ActorId;
         _ = kind switch
         {
-            ArchiveKind.Project => await db.Projects.Where(p => p.Id == id).ExecuteUpdateAsync(u => u.SetProperty(p => p.ArchivedAt, at), cancel),
+            ArchiveKind.Project => await db.Projects.Where(p => p.Id == id)
+                .ExecuteUpdateAsync(u => u.SetProperty(p => p.ArchivedAt, at).SetProperty(p => p.ArchivedById, by), cancel),
+            // An archived item is closed to the queue; restored, it is open again while it has free slots.
+            ArchiveKind.Item => await db.Items.Where(i => i.Id == key).ExecuteUpdateAsync(u => u
+                .SetProperty(i => i.ArchivedAt, at)
+                .SetProperty(i => i.IsOpen, i => at == null && i.SlotsTaken < db.Projects.Where(p => p.Id == i.ProjectId).Select(p => p.LabelsPerItem).First()), cancel),
             ArchiveKind.Dataset => await db.Datasets.Where(d => d.Id == id).ExecuteUpdateAsync(u => u.SetProperty(d => d.ArchivedAt, at), cancel),
             ArchiveKind.Run => await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, at), cancel),
             _ => await db.RunCheckpoints.Where(c => c.Id == id).ExecuteUpdateAsync(u => u.SetProperty(c => c.ArchivedAt, at), cancel),

@@ -1,7 +1,7 @@
 namespace LabelAndAlign.Web.Services.Archiving;
 
 /// <summary>The things a lead can delete or archive whose lineage others may point to.</summary>
-public enum ArchiveKind { Project, Dataset, Run, Checkpoint }
+public enum ArchiveKind { Project, Dataset, Run, Checkpoint, Item }
 
 /// <summary>What removing did: deleted (gone, files too), or archived (hidden from lists and pickers, kept, restorable).</summary>
 public enum RemovalOutcome { Deleted, Archived }
@@ -13,7 +13,7 @@ public enum RemovalOutcome { Deleted, Archived }
 /// <param name="Contents">what a delete takes with it, e.g. "its 3 checkpoints (files too), metrics and samples"</param>
 /// <param name="CancelsRun">the run is queued or training: it is cancelled first, through the run's own cancel</param>
 /// <param name="ArchivedAt">when it was archived already (a delete of an archived thing deletes it once nothing points to it)</param>
-public sealed record RemovalPlan(ArchiveKind Kind, int Id, string Name, RemovalOutcome Outcome, IReadOnlyList<string> Reasons,
+public sealed record RemovalPlan(ArchiveKind Kind, long Id, string Name, RemovalOutcome Outcome, IReadOnlyList<string> Reasons,
     string Contents, bool CancelsRun, DateTime? ArchivedAt)
 {
     public string Noun => Kind.ToString().ToLowerInvariant();
@@ -31,7 +31,7 @@ public sealed record RemovalPlan(ArchiveKind Kind, int Id, string Name, RemovalO
         {
             string first = CancelsRun ? $"Run “{Name}” is still queued or training: it is cancelled first. " : "";
             return Outcome == RemovalOutcome.Archived
-                ? $"{first}Archive {Noun} “{Name}”? {Capitalized(Why)}, so it is kept: hidden from lists and pickers, and back with Restore."
+                ? $"{first}Archive {Noun} “{Name}”? {Capitalized(Why)}, so it is kept: {Hidden}, and back with Restore."
                 : $"{first}Delete {Noun} “{Name}”{(Contents.Length > 0 ? $" and {Contents}" : "")}? Nothing points to it. This cannot be undone.";
         }
     }
@@ -40,6 +40,11 @@ public sealed record RemovalPlan(ArchiveKind Kind, int Id, string Name, RemovalO
     public string Done => Outcome == RemovalOutcome.Archived
         ? $"Archived {Noun} “{Name}”: {Why}. Show archived lists it; Restore brings it back."
         : $"Deleted {Noun} “{Name}”.";
+
+    /// <summary>What archiving does to this kind, in words.</summary>
+    public string Hidden => Kind == ArchiveKind.Item
+        ? "out of the labeling queue, agreement and preference exports (its labels stay), hidden in the item list"
+        : "hidden from lists and pickers";
 
     private static string Capitalized(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

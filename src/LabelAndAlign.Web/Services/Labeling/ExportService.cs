@@ -14,6 +14,8 @@ public sealed record ExportedLabels(int LabelCount, IReadOnlyList<string> Labele
 /// "a" or "b" — a lead's verdict if there is one, otherwise the strict plurality of the votes;
 /// ties, both-bad and undecided items are left out. <c>votes</c>: every label (with the id the
 /// API acknowledged it with), choice against the item's own a/b, with the side shown on the left.
+/// Archived items are left out of the preference formats (and so of datasets frozen from now on; those frozen before
+/// keep their rows); <c>votes</c> keeps every label, marking an archived item's with <c>"archived": true</c>.
 /// </summary>
 public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
 {
@@ -68,7 +70,7 @@ public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
             join u in db.Users on l.LabelerId equals u.Id
             where l.ProjectId == projectId
             orderby l.Id
-            select new { l.Id, l.ItemId, i.ExternalId, u.Email, l.Choice, l.ShownLeft, l.Seconds, l.CreatedAt, l.Strength, l.RatingsJson, l.Rationale })
+            select new { l.Id, l.ItemId, i.ExternalId, u.Email, l.Choice, l.ShownLeft, l.Seconds, l.CreatedAt, l.Strength, l.RatingsJson, l.Rationale, Archived = i.ArchivedAt != null })
             .AsNoTracking().AsAsyncEnumerable();
         await foreach (var r in votes.WithCancellation(cancel))
         {
@@ -84,6 +86,7 @@ public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
             if (r.Strength is int strength) w.WriteNumber("strength", strength); else w.WriteNull("strength");
             if (r.RatingsJson is not null) { w.WritePropertyName("ratings"); w.WriteRawValue(r.RatingsJson); }
             if (r.Rationale is not null) w.WriteString("rationale", r.Rationale);
+            if (r.Archived) w.WriteBoolean("archived", true);
             w.WriteEndObject();
             await EndLineAsync(w, output, cancel);
         }
@@ -96,7 +99,7 @@ public sealed class ExportService(IDbContextFactory<AppDbContext> dbs)
         var items = new Dictionary<long, (string? Verdict, List<string> Choices, List<string> Labelers)>();
         var votes = (
             from i in db.Items
-            where i.ProjectId == projectId && (i.LabelCount > 0 || i.Verdict != null)
+            where i.ProjectId == projectId && i.ArchivedAt == null && (i.LabelCount > 0 || i.Verdict != null)
             join l0 in db.Labels on new { i.ProjectId, ItemId = i.Id } equals new { l0.ProjectId, l0.ItemId } into labels
             from l in labels.DefaultIfEmpty()
             join u0 in db.Users on l!.LabelerId equals u0.Id into users

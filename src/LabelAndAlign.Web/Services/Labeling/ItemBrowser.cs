@@ -8,7 +8,7 @@ namespace LabelAndAlign.Web.Services.Labeling;
 public enum ItemState { Unlabeled, InProgress, Complete, Disagreement, Gold }
 
 /// <summary>
-/// A project's items for a lead to browse: a page at a time, filtered by state and by text in the
+/// A project's items for a lead to browse (archived ones only when asked): a page at a time, filtered by state and by text in the
 /// prompt or either response (or "#id"), with each item's votes (who, what, when) and the model names behind
 /// its responses. Every filter is a query on the items' indexes (project, label count, gold) or,
 /// for disagreement, on the labels' (project, item) index; only text search reads the texts.
@@ -20,7 +20,7 @@ public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
 
     /// <summary>One row of the browser; <see cref="Prompt"/> is cut to <see cref="PreviewChars"/>.</summary>
     public sealed record ItemRow(long Id, string? ExternalId, string Prompt, int LabelCount, int LabelsPerItem, bool IsGold,
-        string? Gold, string? Verdict, string? ModelA, string? ModelB, bool Disagreement, DateTime CreatedAt)
+        string? Gold, string? Verdict, string? ModelA, string? ModelB, bool Disagreement, DateTime CreatedAt, DateTime? ArchivedAt = null)
     {
         public ItemState State => LabelCount == 0 ? ItemState.Unlabeled : LabelCount < LabelsPerItem ? ItemState.InProgress : ItemState.Complete;
     }
@@ -32,7 +32,7 @@ public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
     /// <summary>An item whole: prompt, both responses, the models behind them, gold and verdict, and every vote.</summary>
     public sealed record ItemDetail(long Id, int ProjectId, string? ExternalId, string Prompt, string? PromptMessagesJson, string ResponseA, string ResponseB,
         string? ModelA, string? ModelB, bool IsGold, string? Gold, string? Verdict, string? VerdictBy, DateTime? VerdictAt,
-        int LabelCount, int LabelsPerItem, DateTime CreatedAt, IReadOnlyList<Vote> Votes)
+        int LabelCount, int LabelsPerItem, DateTime CreatedAt, IReadOnlyList<Vote> Votes, DateTime? ArchivedAt = null)
     {
         public bool Disagreement => Votes.Select(v => v.Choice).Distinct().Count() > 1;
     }
@@ -64,6 +64,7 @@ public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
         var disagreed = db.Labels.Where(l => l.ProjectId == projectId).GroupBy(l => l.ItemId)
             .Where(g => g.Select(l => l.Choice).Distinct().Count() > 1).Select(g => g.Key);
         var items = db.Items.AsNoTracking().Where(i => i.ProjectId == projectId);
+        if (!query.Archived) items = items.Where(i => i.ArchivedAt == null);
         items = state switch
         {
             ItemState.Unlabeled => items.Where(i => i.LabelCount == 0),
@@ -93,7 +94,7 @@ public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
         var pageIds = Sorted(items).Skip(query.Skip).Take(query.Take).Select(i => i.Id);
         var rows = await Sorted(db.Items.AsNoTracking().Where(i => pageIds.Contains(i.Id)))
             .Select(i => new ItemRow(i.Id, i.ExternalId, i.PromptText.Substring(0, PreviewChars), i.LabelCount, n, i.IsGold, i.Gold, i.Verdict,
-                i.ModelA, i.ModelB, db.Labels.Where(l => l.ItemId == i.Id).Select(l => l.Choice).Distinct().Count() > 1, i.CreatedAt))
+                i.ModelA, i.ModelB, db.Labels.Where(l => l.ItemId == i.Id).Select(l => l.Choice).Distinct().Count() > 1, i.CreatedAt, i.ArchivedAt))
             .ToListAsync(cancel);
         return new PageOf<ItemRow>(rows, total);
     }
@@ -116,6 +117,13 @@ public sealed class ItemBrowser(IDbContextFactory<AppDbContext> dbs)
                            select new Vote(l.Id, u.Email, l.Choice, l.ShownLeft, l.Strength, l.RatingsJson, l.Rationale, l.Seconds, l.CreatedAt)).ToListAsync(cancel);
         var it = item.Item;
         return new ItemDetail(it.Id, it.ProjectId, it.ExternalId, it.PromptText, it.PromptMessagesJson, it.ResponseA, it.ResponseB, it.ModelA, it.ModelB,
-            it.IsGold, it.Gold, it.Verdict, item.VerdictBy, it.VerdictAt, it.LabelCount, item.LabelsPerItem, it.CreatedAt, votes);
+            it.IsGold, it.Gold, it.Verdict, item.VerdictBy, it.VerdictAt, it.LabelCount, item.LabelsPerItem, it.CreatedAt, votes, it.ArchivedAt);
+    }
+
+    /// <summary>Whether the project holds the item (archived or not).</summary>
+    public async Task<bool> HoldsAsync(int projectId, long itemId, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        return await db.Items.AnyAsync(i => i.Id == itemId && i.ProjectId == projectId, cancel);
     }
 }

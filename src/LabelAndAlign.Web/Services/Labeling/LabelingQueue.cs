@@ -29,7 +29,14 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
 {
     public const int MaxRationaleLength = 5000;
 
-    private sealed record ProjectRow(int LabelsPerItem, int LeaseMinutes, double GoldRate, List<string> Rubric, bool AskRationale);
+    private sealed record ProjectRow(int LabelsPerItem, int LeaseMinutes, double GoldRate, List<string> Rubric, bool AskRationale, bool Archived, string? ArchivedBy)
+    {
+        /// <summary>An archived project hands out nothing more; a label for an item already held is still taken (nothing acknowledged or in flight is lost).</summary>
+        public void RequireOpen()
+        {
+            if (Archived) throw ProjectArchivedException.By(ArchivedBy);
+        }
+    }
 
     private static WriteLock Labeler(int userId) => new(WriteScopes.Labeler, userId);
 
@@ -41,13 +48,18 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
         {
             var project = await ProjectAsync(db, projectId, c);
             await RequireLabelerAsync(db, projectId, userId, c);
+            project.RequireOpen();
             var now = Now();
             await ExpireLeasesAsync(db, projectId, project.LabelsPerItem, now, c);
 
-            long? current = await db.Assignments
+            // The item held is shown again, unless a lead archived it meanwhile: then it goes (its slot stays closed).
+            var held = await db.Assignments
                 .Where(a => a.LabelerId == userId && a.ProjectId == projectId && a.Status == AssignmentStatus.Leased)
-                .OrderByDescending(a => a.Id).Select(a => (long?)a.Id).FirstOrDefaultAsync(c);
-            if (current is long existing) return ((AssignmentView?)await ViewAsync(db, existing, c), false);
+                .OrderByDescending(a => a.Id).Select(a => new { a.Id, a.ItemId, Archived = db.Items.Any(i => i.Id == a.ItemId && i.ArchivedAt != null) })
+                .ToListAsync(c);
+            foreach (var gone in held.Where(h => h.Archived))
+                await ChangeLeaseAsync(db, gone.Id, gone.ItemId, AssignmentStatus.Released, now, project.LabelsPerItem, c);
+            if (held.FirstOrDefault(h => !h.Archived) is { } existing) return ((AssignmentView?)await ViewAsync(db, existing.Id, c), false);
 
             bool goldFirst = project.GoldRate > 0 && random.NextDouble() < project.GoldRate;
             long? itemId = await PickAsync(db, projectId, userId, goldFirst, skipLocked: true, c);
@@ -186,6 +198,7 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
         {
             var project = await ProjectAsync(db, projectId, c);
             await RequireLabelerAsync(db, projectId, userId, c);
+            project.RequireOpen();
             var last = await db.Labels.Where(l => l.LabelerId == userId && l.ProjectId == projectId).OrderByDescending(l => l.Id)
                 .Select(l => new { l.Id, l.AssignmentId, l.ItemId }).FirstOrDefaultAsync(c);
             if (last is null) return null;
@@ -233,9 +246,13 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
     private static async Task<ProjectRow> ProjectAsync(AppDbContext db, int projectId, CancellationToken cancel)
     {
         var p = await db.Projects.Where(x => x.Id == projectId)
-            .Select(x => new { x.LabelsPerItem, x.LeaseMinutes, x.GoldRate, x.RubricJson, x.AskRationale }).SingleOrDefaultAsync(cancel)
+            .Select(x => new
+            {
+                x.LabelsPerItem, x.LeaseMinutes, x.GoldRate, x.RubricJson, x.AskRationale, Archived = x.ArchivedAt != null,
+                By = db.Users.Where(u => u.Id == x.ArchivedById).Select(u => u.Email).FirstOrDefault(),
+            }).SingleOrDefaultAsync(cancel)
             ?? throw new InputException("projectId", $"No project with id {projectId}.");
-        return new ProjectRow(p.LabelsPerItem, p.LeaseMinutes, p.GoldRate, ProjectService.ParseRubric(p.RubricJson), p.AskRationale);
+        return new ProjectRow(p.LabelsPerItem, p.LeaseMinutes, p.GoldRate, ProjectService.ParseRubric(p.RubricJson), p.AskRationale, p.Archived, p.By);
     }
 
     private sealed record AssignmentRow(int ProjectId, long ItemId, string ShownLeft, AssignmentStatus Status, DateTime LeasedAt);
@@ -267,14 +284,14 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
         if (changed == 0) return false;
         await db.Items.Where(i => i.Id == itemId).ExecuteUpdateAsync(s => s
             .SetProperty(i => i.SlotsTaken, i => i.SlotsTaken - 1)
-            .SetProperty(i => i.IsOpen, i => i.SlotsTaken - 1 < labelsPerItem), cancel);
+            .SetProperty(i => i.IsOpen, i => i.SlotsTaken - 1 < labelsPerItem && i.ArchivedAt == null), cancel);
         return true;
     }
 
     private static Task TakeSlotAsync(AppDbContext db, long itemId, int labelsPerItem, CancellationToken cancel) =>
         db.Items.Where(i => i.Id == itemId).ExecuteUpdateAsync(s => s
             .SetProperty(i => i.SlotsTaken, i => i.SlotsTaken + 1)
-            .SetProperty(i => i.IsOpen, i => i.SlotsTaken + 1 < labelsPerItem), cancel);
+            .SetProperty(i => i.IsOpen, i => i.SlotsTaken + 1 < labelsPerItem && i.ArchivedAt == null), cancel);
 
     /// <summary>A fresh item of the kind asked for first, else of the other kind, else one the labeler skipped earlier.</summary>
     private static async Task<long?> PickAsync(AppDbContext db, int projectId, int userId, bool goldFirst, bool skipLocked, CancellationToken cancel) =>

@@ -31,6 +31,9 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
 
     /// <summary>The labeler may no longer label here (demoted, removed, disabled): nothing more is offered.</summary>
     public bool NotAllowed { get; private set; }
+
+    /// <summary>The project was archived: nothing more is offered; <see cref="Message"/> says who archived it.</summary>
+    public bool Archived { get; private set; }
     public bool Finished => Project is not null && Current is null;
 
     public bool CanSubmit => Current is not null && Choice is not null && !Busy
@@ -129,15 +132,19 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
             await action();
             if (success is not null) (Message, MessageIsError) = (success, false);
         }
+        catch (ProjectArchivedException e)
+        {
+            Close(e);
+        }
         catch (InputException e)
         {
             (Message, MessageIsError) = (e.Message, true);
-            Current = await queue.NextAsync(projectId, userId, cancel);
+            await NextAfterRefusalAsync(cancel);
         }
         catch (NotFoundException e)
         {
             (Message, MessageIsError) = (e.Message, true);
-            Current = await queue.NextAsync(projectId, userId, cancel);
+            await NextAfterRefusalAsync(cancel);
         }
         catch (NotAllowedException e)
         {
@@ -153,6 +160,20 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
         if (!NotAllowed) await RefreshProgressAsync(cancel);
     }
 
+    /// <summary>After a refused action, the item to show now; the project may have been archived meanwhile.</summary>
+    private async Task NextAfterRefusalAsync(CancellationToken cancel)
+    {
+        try { Current = await queue.NextAsync(projectId, userId, cancel); }
+        catch (ProjectArchivedException e) { Close(e); }
+    }
+
+    private void Close(ProjectArchivedException e)
+    {
+        (Message, MessageIsError) = (e.Message, true);
+        Current = null;
+        Archived = true;
+    }
+
     private void ResetChoice()
     {
         Choice = null;
@@ -166,6 +187,7 @@ public sealed class LabelingSession(LabelingQueue queue, ProjectService projects
     {
         var p = await projects.ProgressAsync(projectId, userId, cancel);
         (DoneToday, Remaining, MyTotal) = p;
+        if (Archived) Remaining = 0; // it hands out nothing more
     }
 }
 

@@ -61,7 +61,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
         {
             await db.SaveChangesAsync(c);
             if (oldN != n)
-                await db.Items.Where(i => i.ProjectId == projectId).ExecuteUpdateAsync(u => u.SetProperty(i => i.IsOpen, i => i.SlotsTaken < n), c);
+                await db.Items.Where(i => i.ProjectId == projectId).ExecuteUpdateAsync(u => u.SetProperty(i => i.IsOpen, i => i.SlotsTaken < n && i.ArchivedAt == null), c);
         }, cancel);
     }
 
@@ -210,7 +210,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
         var result = new List<ProjectSummary>();
         foreach (var p in projects)
         {
-            long items = await db.Items.LongCountAsync(i => i.ProjectId == p.Id, cancel);
+            long items = await db.Items.LongCountAsync(i => i.ProjectId == p.Id && i.ArchivedAt == null, cancel);
             long open = await db.Items.LongCountAsync(i => i.ProjectId == p.Id && i.IsOpen, cancel);
             long mine = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == p.Id, cancel);
             long mineToday = await db.Labels.LongCountAsync(l => l.LabelerId == userId && l.ProjectId == p.Id && l.CreatedAt >= today, cancel);
@@ -239,7 +239,7 @@ public sealed class ProjectService(IDbContextFactory<AppDbContext> dbs, TimeProv
         var rows = projects.Select(p => new
         {
             p.Id, p.Name, p.LabelsPerItem, p.CreatedAt, p.ArchivedAt,
-            Items = db.Items.LongCount(i => i.ProjectId == p.Id),
+            Items = db.Items.LongCount(i => i.ProjectId == p.Id && i.ArchivedAt == null),
             Open = db.Items.LongCount(i => i.ProjectId == p.Id && i.IsOpen),
             Role = db.ProjectMembers.Where(m => m.ProjectId == p.Id && m.UserId == userId).Select(m => m.Role).FirstOrDefault(),
         });

@@ -4,7 +4,10 @@ using LabelAndAlign.Web.Data.Labeling;
 
 namespace LabelAndAlign.Web.Services.Labeling;
 
-/// <summary>Agreement figures, the review queue of disagreed items, and lead verdicts.</summary>
+/// <summary>
+/// Agreement figures, the review queue of disagreed items, and lead verdicts. Archived items are left out of the figures,
+/// the matchups and the queue (a lead archives an item that should not count); their labels stay, and count again on restore.
+/// </summary>
 public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LabelingPresence? presence = null)
 {
     public async Task<AgreementReport> AgreementAsync(int projectId, CancellationToken cancel = default)
@@ -14,7 +17,7 @@ public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             from l in db.Labels
             join i in db.Items on l.ItemId equals i.Id
             join u in db.Users on l.LabelerId equals u.Id
-            where l.ProjectId == projectId
+            where l.ProjectId == projectId && i.ArchivedAt == null
             select new Vote(l.ItemId, u.Email, l.Choice, l.ShownLeft, l.Seconds, i.ResponseA.Length, i.ResponseB.Length, i.Gold)).ToListAsync(cancel);
         var report = Agreement.Compute(votes);
         string rubricJson = await db.Projects.Where(p => p.Id == projectId).Select(p => p.RubricJson).SingleOrDefaultAsync(cancel) ?? "[]";
@@ -22,8 +25,9 @@ public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         if (rubric.Count == 0) return report;
         var ratings = await (
             from l in db.Labels
+            join i in db.Items on l.ItemId equals i.Id
             join u in db.Users on l.LabelerId equals u.Id
-            where l.ProjectId == projectId && l.RatingsJson != null
+            where l.ProjectId == projectId && l.RatingsJson != null && i.ArchivedAt == null
             select new { l.ItemId, u.Email, l.RatingsJson }).ToListAsync(cancel);
         return report with { Rubric = RubricAgreement.Compute(ratings.SelectMany(r => RubricAgreement.Parse(r.ItemId, r.Email, r.RatingsJson!)), rubric) };
     }
@@ -35,7 +39,7 @@ public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var votes = await (
             from l in db.Labels
             join i in db.Items on l.ItemId equals i.Id
-            where l.ProjectId == projectId && i.ModelA != null && i.ModelB != null
+            where l.ProjectId == projectId && i.ModelA != null && i.ModelB != null && i.ArchivedAt == null
             select new ModelVote(i.ModelA!, i.ModelB!, l.Choice)).ToListAsync(cancel);
         return ModelMatchups.Compute(votes);
     }
@@ -56,7 +60,7 @@ public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var disagreedIds = db.Labels.Where(l => l.ProjectId == projectId).GroupBy(l => l.ItemId)
             .Where(g => g.Count() >= 2 && g.Select(l => l.Choice).Distinct().Count() > 1).Select(g => g.Key);
-        var disagreed = await db.Items.Where(i => disagreedIds.Contains(i.Id)).OrderBy(i => i.Id)
+        var disagreed = await db.Items.Where(i => disagreedIds.Contains(i.Id) && i.ArchivedAt == null).OrderBy(i => i.Id)
             .Select(i => new { i.Id, Resolved = i.Verdict != null }).ToListAsync(cancel);
         int resolved = disagreed.Count(d => d.Resolved);
         var ids = disagreed.OrderBy(d => d.Resolved).Take(limit).Select(d => d.Id).ToList();

@@ -44,6 +44,8 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         job.Status = GenerationStatus.Queued;
         job.Total = spec.Total;
         job.CreatedAt = Now;
+        job.CheckpointAId = spec.CheckpointA;
+        job.CheckpointBId = spec.CheckpointB;
         await using (var db = await dbs.CreateDbContextAsync(cancel))
         {
             db.GenerationJobs.Add(job);

@@ -165,8 +165,8 @@ public sealed class LaunchDraft
         double epochs = examples / dataset.Rows;
         if (epochs <= ManyEpochs) return null;
         string what = NeedsReward ? "prompt" : "row";
-        return $"{steps.ToString("N0", CultureInfo.InvariantCulture)} steps × {Display.Count(batch * accumulation / iterations, "example")} a step is "
-            + $"{epochs.ToString("N0", CultureInfo.InvariantCulture)} passes (epochs) over the {Display.Count(dataset.Rows, what)} of “{dataset.Name}”: "
+        return $"{steps.ToString("N0", CultureInfo.InvariantCulture)} steps × {Words.Count(batch * accumulation / iterations, "example")} a step is "
+            + $"{epochs.ToString("N0", CultureInfo.InvariantCulture)} passes (epochs) over the {Words.Count(dataset.Rows, what)} of “{dataset.Name}”: "
             + $"a model sees each {what} that many times and learns them by heart (TRL trains 3 epochs by default). "
             + $"Fewer steps, or a bigger dataset, train the task rather than these {what}s.";
     }

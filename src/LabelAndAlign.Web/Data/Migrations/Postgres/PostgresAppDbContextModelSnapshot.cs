@@ -191,6 +191,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -246,6 +249,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "ArchivedAt")
+                        .HasDatabaseName("IX_items_ProjectId_ArchivedAt");
 
                     b.HasIndex("ProjectId", "LabelCount")
                         .HasDatabaseName("IX_items_ProjectId_LabelCount");
@@ -324,6 +330,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
 
                     b.Property<DateTime?>("ArchivedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("ArchivedById")
+                        .HasColumnType("integer");
 
                     b.Property<bool>("AskRationale")
                         .HasColumnType("boolean");
@@ -914,6 +923,12 @@ namespace LabelAndAlign.Web.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int?>("CheckpointAId")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("CheckpointBId")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");

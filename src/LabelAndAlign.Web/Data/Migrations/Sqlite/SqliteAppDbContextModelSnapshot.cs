@@ -176,6 +176,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -231,6 +234,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "ArchivedAt")
+                        .HasDatabaseName("IX_items_ProjectId_ArchivedAt");
 
                     b.HasIndex("ProjectId", "LabelCount")
                         .HasDatabaseName("IX_items_ProjectId_LabelCount");
@@ -305,6 +311,9 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
 
                     b.Property<DateTime?>("ArchivedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("ArchivedById")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("AskRationale")
                         .HasColumnType("INTEGER");
@@ -872,6 +881,12 @@ namespace LabelAndAlign.Web.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CheckpointAId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CheckpointBId")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("CreatedAt")
