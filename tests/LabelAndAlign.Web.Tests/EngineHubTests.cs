@@ -1,6 +1,5 @@
 using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Services.Labeling;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,14 +15,7 @@ public sealed class EngineHubTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var (id, _) = await UserTestData.CreateAsync(app, "Worker");
         string key = await UserTestData.KeyAsync(app, id);
-        var hub = new HubConnectionBuilder().WithUrl(new Uri(app.Server.BaseAddress, EngineRoutes.HubPath), o =>
-        {
-            o.Transports = HttpTransportType.LongPolling;
-            o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-            o.Headers["Authorization"] = $"Bearer {key}";
-        }).Build();
-        await hub.StartAsync();
-        return hub;
+        return await app.ConnectHubAsync(EngineRoutes.HubPath, key);
     }
 
     private static WorkerHello Hello(string name, string? bootId) =>

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Services;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
@@ -92,13 +91,7 @@ public sealed class HubSessionGuardTests(AppFactory app) : IClassFixture<AppFact
         await closed.WaitAsync(Patience);
     }
 
-    private HubConnection Connect(string path, Action<HttpConnectionOptions> configure) =>
-        new HubConnectionBuilder().WithUrl(new Uri(app.Server.BaseAddress, path), o =>
-        {
-            o.Transports = HttpTransportType.LongPolling;
-            o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-            configure(o);
-        }).Build();
+    private HubConnection Connect(string path, Action<HttpConnectionOptions> configure) => app.Hub(path, configure);
 
     private static Task Closed(HubConnection hub)
     {

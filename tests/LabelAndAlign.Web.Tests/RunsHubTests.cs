@@ -3,7 +3,6 @@ using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Runs;
 using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Services.Runs;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,14 +31,7 @@ public sealed class RunsHubTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var (id, _) = await UserTestData.CreateAsync(app, "Viewer");
         string key = await UserTestData.KeyAsync(app, id);
-        var hub = new HubConnectionBuilder().WithUrl(new Uri(app.Server.BaseAddress, RunsHub.Path), o =>
-        {
-            o.Transports = HttpTransportType.LongPolling;
-            o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-            o.Headers["Authorization"] = $"Bearer {key}";
-        }).Build();
-        await hub.StartAsync();
-        return hub;
+        return await app.ConnectHubAsync(RunsHub.Path, key);
     }
 
     private RunsNotifier Notifier => app.Services.GetRequiredService<RunsNotifier>();

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.EntityFrameworkCore;
 
@@ -53,6 +54,24 @@ public abstract class DatabaseDialect
     /// </summary>
     public virtual Task DownsampleMetricAsync(AppDbContext db, int runId, string name, int fromStep, int toStep, MetricDownsampler sampler, CancellationToken cancel) =>
         ScanMetricAsync(db, runId, name, fromStep, toStep, sampler.Add, cancel);
+
+    /// <summary>
+    /// Runs <paramref name="use"/> on the context's own connection (the statements EF's LINQ does not write), opened for it
+    /// and closed after; EF counts opens, so a connection a transaction holds stays open. <paramref name="openCancel"/> cancels the open.
+    /// </summary>
+    protected static async Task OnConnectionAsync<TConnection>(AppDbContext db, Func<TConnection, Task> use, CancellationToken openCancel)
+        where TConnection : DbConnection
+    {
+        await db.Database.OpenConnectionAsync(openCancel);
+        try
+        {
+            await use((TConnection)db.Database.GetDbConnection());
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 }
 
 public static class DatabaseDialectExtensions

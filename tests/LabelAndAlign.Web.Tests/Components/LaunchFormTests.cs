@@ -5,6 +5,8 @@ using LabelAndAlign.Web.Services.Datasets;
 using LabelAndAlign.Web.Services.Imports;
 using LabelAndAlign.Web.Services.Labeling;
 using LabelAndAlign.Web.Services.Runs;
+using LabelAndAlign.Web.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -57,6 +59,46 @@ public class LaunchFormTests : RunPagesTestContext
         foreach (var o in RunLauncher.Options(LabelAndAlign.Engine.Recipe.Algorithm.Sft))
             Assert.Equal(o.Help, cut.Find($".option[data-key={o.Key}] .option-help").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=epoch-warning]")); // 60 × 16 over 2,000 rows: under one epoch
+    }
+
+    /// <summary>Hands out contexts at once until <see cref="HoldFrom"/> calls were made, then each waits for <see cref="Release"/>.</summary>
+    private sealed class GatedFactory(IDbContextFactory<AppDbContext> inner, int holdFrom) : IDbContextFactory<AppDbContext>
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public int HoldFrom => holdFrom;
+
+        public void Release() => _open.TrySetResult();
+
+        public AppDbContext CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<AppDbContext> CreateDbContextAsync(CancellationToken cancel = default)
+        {
+            if (Interlocked.Increment(ref _calls) >= holdFrom) await _open.Task.WaitAsync(cancel);
+            return await inner.CreateDbContextAsync(cancel);
+        }
+    }
+
+    [Fact]
+    public async Task Clone_ATabClickedWhileTheRunLoads_IsKept_WithTheClonesSettings()
+    {
+        int source = AddRun("base sft", RunStatus.Completed, config: "{\"learning_rate\":0.003}");
+        // The form's second RunService read is the cloned run (the first lists checkpoints): it waits until released.
+        var gate = new GatedFactory(Db.Factory, holdFrom: 2);
+        Services.AddScoped(sp => new RunService(gate, Notifier, sp.GetRequiredService<Services.Workers.EngineSignals>(), TimeProvider.System, Db.Settings,
+            sp.GetRequiredService<Services.AuditLog>()));
+        Interactive(true);
+        var cut = Render<LaunchForm>(p => p.Add(f => f.CloneOf, source));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[aria-label='Loading the launch form']")), Patience);
+
+        await cut.InvokeAsync(() => cut.FindAll("[role=tab]").Single(t => t.TextContent.Trim() == "DPO").Click());
+        gate.Release();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#run-name")), Patience);
+        Assert.Equal("true", cut.FindAll("[role=tab]").Single(t => t.TextContent.Trim() == "DPO").GetAttribute("aria-selected"));
+        Assert.Equal("base sft (copy)", cut.Find("#run-name").GetAttribute("value"));
+        Assert.Equal("0.003", cut.Find("#opt-learning_rate").GetAttribute("value"));
     }
 
     [Fact]

@@ -47,10 +47,8 @@ public sealed class PostgresDialect : DatabaseDialect
     public override async Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel)
     {
         var table = BulkTable.Of<T>(db);
-        await db.Database.OpenConnectionAsync(cancel);
-        try
+        await OnConnectionAsync<NpgsqlConnection>(db, async connection =>
         {
-            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var copy = await connection.BeginBinaryImportAsync(
                 $"COPY \"{table.Name}\" ({string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\""))}) FROM STDIN (FORMAT BINARY)", cancel);
             foreach (var row in rows)
@@ -63,11 +61,7 @@ public sealed class PostgresDialect : DatabaseDialect
                 }
             }
             await copy.CompleteAsync(cancel);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, cancel);
     }
 
     /// <summary>
@@ -78,10 +72,8 @@ public sealed class PostgresDialect : DatabaseDialect
     /// </summary>
     public override async Task DownsampleMetricAsync(AppDbContext db, int runId, string name, int fromStep, int toStep, MetricDownsampler sampler, CancellationToken cancel)
     {
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
+        await OnConnectionAsync<NpgsqlConnection>(db, async connection =>
         {
-            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var cmd = new NpgsqlCommand("""
                 SELECT min(ARRAY["Value", "Step"::float8, "Time"]),
                        max(ARRAY["Value", -"Step"::float8, "Time"]),
@@ -110,19 +102,13 @@ public sealed class PostgresDialect : DatabaseDialect
                 var last = reader.GetFieldValue<double[]>(2);
                 sampler.AddBucket(new PointDto((int)lo[1], lo[0], lo[2]), new PointDto((int)-hi[1], hi[0], hi[2]), new PointDto((int)last[0], last[1], last[2]));
             }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, CancellationToken.None);
     }
 
     public override async Task ScanMetricAsync(AppDbContext db, int runId, string name, int fromStep, int toStep, Action<PointDto> add, CancellationToken cancel)
     {
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
+        await OnConnectionAsync<NpgsqlConnection>(db, async connection =>
         {
-            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
             await using var cmd = new NpgsqlCommand(
                 "SELECT \"Step\", \"Value\", \"Time\" FROM metric_points WHERE \"RunId\" = $1 AND \"Name\" = $2 AND \"Step\" BETWEEN $3 AND $4 ORDER BY \"Step\"", connection)
             {
@@ -137,10 +123,6 @@ public sealed class PostgresDialect : DatabaseDialect
             await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancel);
             while (await reader.ReadAsync(cancel))
                 add(new PointDto(reader.GetInt32(0), reader.GetDouble(1), reader.GetDouble(2)));
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, CancellationToken.None);
     }
 }

@@ -28,10 +28,9 @@ public sealed class SqliteDialect : DatabaseDialect
     public override async Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel)
     {
         var table = BulkTable.Of<T>(db);
-        await db.Database.OpenConnectionAsync(cancel);
-        try
+        await OnConnectionAsync<SqliteConnection>(db, async connection =>
         {
-            await using var cmd = (SqliteCommand)db.Database.GetDbConnection().CreateCommand();
+            await using var cmd = connection.CreateCommand();
             cmd.Transaction = (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
             cmd.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\""))}) " +
                 $"VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"$p{i}"))});";
@@ -41,11 +40,7 @@ public sealed class SqliteDialect : DatabaseDialect
                 for (int i = 0; i < parameters.Length; i++) parameters[i].Value = table.Columns[i].Read(row) ?? DBNull.Value;
                 await cmd.ExecuteNonQueryAsync(cancel);
             }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, cancel);
     }
 
     /// <summary>
@@ -57,10 +52,8 @@ public sealed class SqliteDialect : DatabaseDialect
     {
         // Not cancellable: opening a SQLite file is instant, and EF logs a cancelled open (a chart
         // request dropped by navigating away) as a failure.
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
+        await OnConnectionAsync<SqliteConnection>(db, connection =>
         {
-            var connection = (SqliteConnection)db.Database.GetDbConnection();
             const string sql = "SELECT Step, Value, Time FROM metric_points WHERE RunId = ?1 AND Name = ?2 AND Step BETWEEN ?3 AND ?4 ORDER BY Step;";
             int rc = raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement);
             if (rc != raw.SQLITE_OK) throw new InvalidOperationException($"Preparing the metrics scan failed: {raw.sqlite3_errmsg(connection.Handle).utf8_to_string()}");
@@ -78,10 +71,7 @@ public sealed class SqliteDialect : DatabaseDialect
                 }
                 if (rc != raw.SQLITE_DONE) throw new InvalidOperationException($"Reading metric points failed: {raw.sqlite3_errmsg(connection.Handle).utf8_to_string()}");
             }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+            return Task.CompletedTask;
+        }, CancellationToken.None);
     }
 }
