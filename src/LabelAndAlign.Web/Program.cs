@@ -30,6 +30,7 @@ await app.MigrateDatabaseAsync();
 await app.EnsureAdminAsync();
 
 app.UseSecurityHeaders();
+app.UseCircuitRefusalWhileStopping();
 app.UseCrossSiteRequestGuard();
 // API routes and hubs answer every failure as JSON problem details (ApiExceptionHandler, and a
 // body for a bare status code), in every environment; pages get the error and not-found pages.

@@ -132,7 +132,14 @@ public sealed class AppProcess : IAsyncDisposable
         if (_process.HasExited) return;
         if (Kill(_process.Id, SigTerm) != 0) throw new InvalidOperationException($"Could not send SIGTERM to the app (pid {_process.Id}).");
         using var cancel = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancel.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The app did not stop within {timeout.TotalSeconds:0} s of SIGTERM:\n{Output}");
+        }
     }
 
     private const int SigTerm = 15;

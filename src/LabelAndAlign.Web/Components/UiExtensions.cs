@@ -29,4 +29,20 @@ public static class UiExtensions
 
     /// <summary>The endpoints the UI itself needs (the theme cookie).</summary>
     public static IEndpointRouteBuilder MapUi(this IEndpointRouteBuilder app) => ThemeCookie.MapThemePreference(app);
+
+    /// <summary>
+    /// While the app stops, a new circuit connection (Blazor's negotiate request) is answered 503 with Retry-After
+    /// (<see cref="CircuitPauses.RefusesNewCircuits"/>); connections already open are left to pause.
+    /// </summary>
+    public static IApplicationBuilder UseCircuitRefusalWhileStopping(this IApplicationBuilder app) =>
+        // CircuitPauses is resolved per request, not here: created at start-up, its stop callback would run after
+        // SignalR's (callbacks run last-registered first), when every circuit connection is already closed.
+        app.Use((ctx, next) =>
+        {
+            if (!ctx.Request.Path.StartsWithSegments("/_blazor/negotiate")
+                || !ctx.RequestServices.GetRequiredService<CircuitPauses>().RefusesNewCircuits) return next(ctx);
+            ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            ctx.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        });
 }

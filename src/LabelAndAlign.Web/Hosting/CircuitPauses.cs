@@ -24,14 +24,23 @@ public sealed class CircuitPauses
     public CircuitPauses(IHostApplicationLifetime lifetime, ILogger<CircuitPauses> logger)
     {
         _logger = logger;
+        // Created with the first circuit, so registered after SignalR's own stop callback, which closes every
+        // connection; callbacks run last-registered first, so the pages are paused while still connected.
         lifetime.ApplicationStopping.Register(PauseAll);
     }
+
+    /// <summary>
+    /// Once stopping, the app takes no new circuit connections: a browser it just paused would otherwise resume on it
+    /// at once, be paused again, and swap the page on screen for a circuit that is already gone. Refused, the browser
+    /// keeps trying until the restarted app (or another instance) answers.
+    /// </summary>
+    public bool RefusesNewCircuits => _stopping;
 
     internal void Opened(Circuit circuit, IJSRuntime js)
     {
         if (_open.ContainsKey(circuit.Id)) return;
         _open[circuit.Id] = js;
-        // A browser that resumed on this server while it stops is paused again at once.
+        // A browser whose connection began just before the stop is paused again at once.
         if (_stopping) RequestPause(circuit.Id, js);
     }
 
