@@ -110,11 +110,35 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
         return id;
     }
 
-    /// <summary>The million points straight into the app's SQLite file, in one transaction.</summary>
+    /// <summary>The million points straight into the app's database, in one transaction (PostgreSQL: one binary COPY).</summary>
     private void InsertMillionPoints(int runId)
     {
         var random = new Random(20261122);
         double t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var points = Enumerable.Range(1, Points).Select(s => (Step: s, Value: s switch
+        {
+            SpikeStep => Spike,
+            DipStep => Dip,
+            Points => LastValue,
+            _ => 1 + 0.1 * Math.Sin(s / 5000.0) + 0.01 * random.NextDouble(),
+        }, Time: t0 + s * 0.01));
+        if (App.Provider == "postgres")
+        {
+            using var pg = new Npgsql.NpgsqlConnection(App.ConnectionString);
+            pg.Open();
+            using var copy = pg.BeginBinaryImport("COPY metric_points (\"RunId\", \"Name\", \"Step\", \"Value\", \"Time\") FROM STDIN (FORMAT BINARY)");
+            foreach (var p in points)
+            {
+                copy.StartRow();
+                copy.Write(runId, NpgsqlTypes.NpgsqlDbType.Integer);
+                copy.Write(Metric, NpgsqlTypes.NpgsqlDbType.Text);
+                copy.Write(p.Step, NpgsqlTypes.NpgsqlDbType.Integer);
+                copy.Write(p.Value, NpgsqlTypes.NpgsqlDbType.Double);
+                copy.Write(p.Time, NpgsqlTypes.NpgsqlDbType.Double);
+            }
+            copy.Complete();
+            return;
+        }
         using var connection = new SqliteConnection($"Data Source={Path.Combine(App.DataDirectory, "app.db")};Pooling=False");
         connection.Open();
         using (var pragma = connection.CreateCommand())
@@ -132,17 +156,9 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
         var value = insert.Parameters.Add("$v", SqliteType.Real);
         var time = insert.Parameters.Add("$t", SqliteType.Real);
         insert.Prepare();
-        for (int s = 1; s <= Points; s++)
+        foreach (var p in points)
         {
-            step.Value = s;
-            value.Value = s switch
-            {
-                SpikeStep => Spike,
-                DipStep => Dip,
-                Points => LastValue,
-                _ => 1 + 0.1 * Math.Sin(s / 5000.0) + 0.01 * random.NextDouble(),
-            };
-            time.Value = t0 + s * 0.01;
+            (step.Value, value.Value, time.Value) = (p.Step, p.Value, p.Time);
             insert.ExecuteNonQuery();
         }
         tx.Commit();
