@@ -111,6 +111,8 @@ public sealed class ProjectPagesTests(BrowserFixture browser, ITestOutputHelper 
         await page.Locator(".mud-chip[data-state='unlabeled']").ClickAsync();
         await Expect(rows).ToHaveCountAsync(1);
         await rows.First.ClickAsync();
+        // The item's page, not the list (whose rows have a Delete button of the same name).
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Item #", Level = 1 })).ToBeVisibleAsync();
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Delete or archive item #") }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
