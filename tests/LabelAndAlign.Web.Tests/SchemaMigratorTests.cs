@@ -35,6 +35,24 @@ public class SchemaMigratorTests
     }
 
     [Fact]
+    [Trait("Database", "postgres")]
+    public async Task Migrate_InstancesStartingTogether_OnANewPostgresDatabase_AllReachTheNewestAndEachMigrationIsAppliedOnce()
+    {
+        using var db = new TestDatabase(migrate: false, DatabaseProvider.Postgres);
+        // Each instance its own pool, as separate processes have.
+        var instances = Enumerable.Range(0, 4).Select(i => db.Settings with { ConnectionString = db.Settings.ConnectionString + $";Application Name=instance{i}" }).ToList();
+        var newest = await Task.WhenAll(instances.Select(settings => Task.Run(async () =>
+        {
+            using var factory = new AppDbContextFactory(settings);
+            return await new SchemaMigrator(factory, settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        })));
+        await using var ctx = db.CreateContext();
+        var known = ctx.Database.GetMigrations().ToList();
+        Assert.All(newest, n => Assert.Equal(known[^1], n));
+        Assert.Equal(known, await ctx.Database.GetAppliedMigrationsAsync());
+    }
+
+    [Fact]
     public async Task Migrate_Twice_AppliesNothingTheSecondTime()
     {
         using var db = new TestDatabase();

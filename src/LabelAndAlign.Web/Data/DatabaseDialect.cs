@@ -16,7 +16,10 @@ public static class WriteScopes
     /// <summary>Key: the labeler's user id. Their queue operations (next, label, skip, undo) run one at a time.</summary>
     public const int Labeler = 1;
 
-    /// <summary>Key: 0. Schema changes applied in code (<see cref="SchemaMigrator"/>), one instance at a time.</summary>
+    /// <summary>
+    /// <see cref="SchemaMigrator"/>, one instance at a time. Key 0: a schema change applied in code (in its transaction);
+    /// key 1: the whole upgrade of an instance that starts (across its migrations).
+    /// </summary>
     public const int Schema = 2;
 }
 
@@ -40,6 +43,13 @@ public abstract class DatabaseDialect
     /// over rows another holds; SQLite's write transactions run one at a time and hold no row locks.
     /// </summary>
     public virtual bool LocksRows => false;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> (which may run several transactions) while holding <paramref name="writeLock"/>
+    /// across every instance of the app on this database, e.g. the schema upgrade of instances starting together.
+    /// SQLite's database is one process's file, and EF Core's migrations lock it themselves, so it just runs.
+    /// </summary>
+    public virtual Task<T> WhileHoldingAsync<T>(AppDbContext db, WriteLock writeLock, Func<Task<T>> body, CancellationToken cancel) => body();
 
     /// <summary>Inserts the rows (database-generated keys are not read back) in the context's current transaction, if any.</summary>
     public abstract Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel) where T : class;

@@ -10,8 +10,8 @@ namespace LabelAndAlign.Web.Data;
 /// <summary>
 /// Brings the database to the newest schema before the app takes requests, with the EF Core
 /// migrations of the configured provider (<c>Data/Migrations/Sqlite</c>, <c>Data/Migrations/Postgres</c>),
-/// one at a time so a failure names the migration (each is rolled back whole). EF Core holds a
-/// database lock meanwhile, so instances starting together migrate once. On SQLite it turns on
+/// one at a time so a failure names the migration (each is rolled back whole). Instances starting
+/// together upgrade once: the first holds a lock across all pending migrations (<see cref="DatabaseDialect.WhileHoldingAsync{T}"/>). On SQLite it turns on
 /// WAL, keeps a copy of a database that already holds data before upgrading it (<c>VACUUM INTO</c>),
 /// and adopts databases made by releases that applied numbered SQL scripts (see <see cref="AdoptScriptedSchemaAsync"/>).
 /// A database that has migrations this build does not know is refused rather than damaged.
@@ -49,7 +49,12 @@ public sealed class SchemaMigrator(IDbContextFactory<AppDbContext> dbs, Database
         if (settings.Provider == DatabaseProvider.Sqlite) PrepareSqliteFile();
         await using var db = await dbs.CreateDbContextAsync(cancel);
         if (settings.Provider == DatabaseProvider.Sqlite) await AdoptScriptedSchemaAsync(db, cancel);
+        // Instances starting together: one upgrades, the others wait, then find nothing pending.
+        return await db.Dialect.WhileHoldingAsync(db, new WriteLock(WriteScopes.Schema, 1), () => UpgradeAsync(db, cancel), cancel);
+    }
 
+    private async Task<string> UpgradeAsync(AppDbContext db, CancellationToken cancel)
+    {
         await CreateHistoryAsync(db, cancel);
         var known = db.Database.GetMigrations().ToList();
         var applied = (await db.Database.GetAppliedMigrationsAsync(cancel)).ToList();

@@ -44,6 +44,31 @@ public sealed class PostgresDialect : DatabaseDialect
         }
     }
 
+    /// <remarks>
+    /// A session-level advisory lock on the context's connection, kept open meanwhile. EF Core's own migration lock
+    /// is taken per migration, so two instances that both read the same pending list could each apply one.
+    /// </remarks>
+    public override async Task<T> WhileHoldingAsync<T>(AppDbContext db, WriteLock writeLock, Func<Task<T>> body, CancellationToken cancel)
+    {
+        await db.Database.OpenConnectionAsync(cancel);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({writeLock.Scope}, {writeLock.Key})", cancel);
+            try
+            {
+                return await body();
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({writeLock.Scope}, {writeLock.Key})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     public override async Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel)
     {
         var table = BulkTable.Of<T>(db);
