@@ -50,23 +50,20 @@ public sealed class PostgresDialect : DatabaseDialect
     /// </remarks>
     public override async Task<T> WhileHoldingAsync<T>(AppDbContext db, WriteLock writeLock, Func<Task<T>> body, CancellationToken cancel)
     {
-        await db.Database.OpenConnectionAsync(cancel);
-        try
+        T result = default!;
+        await OnConnectionAsync<NpgsqlConnection>(db, async _ =>
         {
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({writeLock.Scope}, {writeLock.Key})", cancel);
             try
             {
-                return await body();
+                result = await body();
             }
             finally
             {
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({writeLock.Scope}, {writeLock.Key})", CancellationToken.None);
             }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, cancel);
+        return result;
     }
 
     public override async Task BulkInsertAsync<T>(AppDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancel)
