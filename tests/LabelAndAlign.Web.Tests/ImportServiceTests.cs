@@ -33,6 +33,23 @@ public class ImportServiceTests
     }
 
     [Fact]
+    public async Task Import_IntoAnArchivedProject_IsRefusedNamingWhoArchivedIt_AndStoresNothing()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        await using var ctx = db.CreateContext();
+        await ctx.Projects.Where(p => p.Id == project).ExecuteUpdateAsync(x => x.SetProperty(p => p.ArchivedAt, DateTime.UtcNow).SetProperty(p => p.ArchivedById, u));
+
+        var e = await Assert.ThrowsAsync<LabelAndAlign.Web.Services.InputException>(() =>
+            Importer(db).ImportAsync(project, Stream("{\"prompt\": \"p1\", \"response_a\": \"x\", \"response_b\": \"y\"}"), ImportService.Format.JsonLines));
+
+        Assert.True(e.IsConflict);
+        Assert.Contains("archived by lead@example.com; restore it before adding items", e.Message);
+        Assert.Equal(0, await ctx.Items.CountAsync());
+    }
+
+    [Fact]
     public async Task Import_ValidLines_StoresItemsWithModelsAndChatPrompts()
     {
         using var db = new TestDatabase();

@@ -144,6 +144,44 @@ public class LabelingQueueTests
         Assert.Equal(Choices.Tie, labels[1].Choice);
     }
 
+    /// <summary>Archives the item as <c>Archives</c> does: hidden, closed to new slots.</summary>
+    private static Task ArchiveItemAsync(SoloProject s, long itemId) =>
+        s.Context.Items.Where(i => i.Id == itemId).ExecuteUpdateAsync(u => u.SetProperty(i => i.ArchivedAt, DateTime.UtcNow).SetProperty(i => i.IsOpen, false));
+
+    [Fact]
+    public async Task Undo_OfALabelWhoseItemWasArchived_IsRefused_KeepsTheLabel_AndDoesNotHandTheItemBack()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, _clock);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
+        var first = (await Queue(s.Db).NextAsync(project, u))!;
+        await Queue(s.Db).SubmitAsync(first.AssignmentId, u, new LabelInput("left"));
+        var second = (await Queue(s.Db).NextAsync(project, u))!;
+        await ArchiveItemAsync(s, first.ItemId);
+
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(s.Db).UndoAsync(project, u));
+        Assert.True(e.IsConflict);
+        Assert.Contains("archived", e.Message);
+        Assert.Equal(1, await ctx.Labels.CountAsync(l => l.ItemId == first.ItemId));
+        // The item held before the undo is still the one shown.
+        Assert.Equal(second.AssignmentId, (await Queue(s.Db).NextAsync(project, u))!.AssignmentId);
+    }
+
+    [Fact]
+    public async Task Submit_AfterTheLeaseRanOut_OnAnItemArchivedMeanwhile_SaysItWasArchived_AndStoresNothing()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, _clock, leaseMinutes: 10);
+        var (ctx, u, project) = (s.Context, s.User, s.Project);
+        var held = (await Queue(s.Db).NextAsync(project, u))!;
+        _clock.Advance(TimeSpan.FromMinutes(11));
+        await ArchiveItemAsync(s, held.ItemId);
+        Assert.NotEqual(held.ItemId, (await Queue(s.Db).NextAsync(project, u))!.ItemId);
+
+        var e = await Assert.ThrowsAsync<InputException>(() => Queue(s.Db).SubmitAsync(held.AssignmentId, u, new LabelInput("left")));
+        Assert.True(e.IsConflict);
+        Assert.Contains("archived this item", e.Message);
+        Assert.Equal(0, await ctx.Labels.CountAsync());
+    }
+
     [Fact]
     public async Task Undo_WithNothingToUndo_ReturnsNull()
     {

@@ -81,9 +81,7 @@ public sealed class CandidateGenerator(IDbContextFactory<AppDbContext> dbs, Impo
     /// <summary>Generates and imports the items; returns how many were added. Bad input throws <see cref="InputException"/>.</summary>
     public async Task<int> GenerateAsync(int projectId, Request request, IProgress<Progress>? progress = null, CancellationToken cancel = default)
     {
-        await using (var db = await dbs.CreateDbContextAsync(cancel))
-            if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancel))
-                throw new InputException("project", $"No project with id {projectId}.");
+        await imports.RequireOpenProjectAsync(projectId, cancel);
         Validate(request);
         var prompts = await PromptsAsync(request, cancel);
         var a = await ModelAsync("checkpointA", request.CheckpointA, cancel)

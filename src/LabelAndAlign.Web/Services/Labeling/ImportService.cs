@@ -24,6 +24,7 @@ public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParse
 
     public async Task<ImportResult> ImportAsync(int projectId, Stream body, Format format, CancellationToken cancel = default)
     {
+        await RequireOpenProjectAsync(projectId, cancel);
         var limits = options.Value;
         using var reader = ImportReader.Open(body, limits);
         var items = new List<ParsedItem>();
@@ -94,6 +95,22 @@ public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParse
             }
             if (errors.Count >= options.Value.MaxReportedErrors) return;
         }
+    }
+
+    /// <summary>
+    /// Items go only into a project that exists and is not archived (an archived project hands out nothing, so items
+    /// added there would wait unseen): a 409 naming who archived it, checked before a file is read or a generation runs.
+    /// </summary>
+    public async Task RequireOpenProjectAsync(int projectId, CancellationToken cancel = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var project = await db.Projects.Where(p => p.Id == projectId)
+            .Select(p => new { p.Name, Archived = p.ArchivedAt != null, By = db.Users.Where(u => u.Id == p.ArchivedById).Select(u => u.Email).FirstOrDefault() })
+            .SingleOrDefaultAsync(cancel) ?? throw new InputException("project", $"No project with id {projectId}.");
+        if (project.Archived)
+            throw new InputException("project",
+                $"Project “{project.Name}” was archived{(project.By is null ? "" : $" by {project.By}")}; restore it before adding items. Nothing was added.",
+                isConflict: true);
     }
 
     private async Task InsertAsync(int projectId, List<ParsedItem> items, CancellationToken cancel)

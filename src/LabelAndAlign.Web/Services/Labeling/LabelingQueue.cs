@@ -131,6 +131,8 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
             {
                 // A late answer is still welcome while the item has a free slot and the labeler holds no other copy.
                 bool open = await db.Items.Where(i => i.Id == a.ItemId).Select(i => i.IsOpen).ForUpdate().SingleAsync(c);
+                if (await db.Items.AnyAsync(i => i.Id == a.ItemId && i.ArchivedAt != null, c))
+                    throw new InputException("assignmentId", $"A lead archived this item after your lease on assignment {assignmentId} ran out, so this label was not stored; ask for the next item.", isConflict: true);
                 bool holds = await db.Assignments.AnyAsync(x => x.ItemId == a.ItemId && x.LabelerId == userId &&
                     (x.Status == AssignmentStatus.Leased || x.Status == AssignmentStatus.Done), c);
                 if (!open || holds)
@@ -200,8 +202,11 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
             await RequireLabelerAsync(db, projectId, userId, c);
             project.RequireOpen();
             var last = await db.Labels.Where(l => l.LabelerId == userId && l.ProjectId == projectId).OrderByDescending(l => l.Id)
-                .Select(l => new { l.Id, l.AssignmentId, l.ItemId }).FirstOrDefaultAsync(c);
+                .Select(l => new { l.Id, l.AssignmentId, l.ItemId, Archived = db.Items.Any(i => i.Id == l.ItemId && i.ArchivedAt != null) }).FirstOrDefaultAsync(c);
             if (last is null) return null;
+            // An archived item is never handed out again, not even by undo; its labels are what the lead kept.
+            if (last.Archived)
+                throw new InputException("undo", "A lead archived the item of your last label, so it cannot be judged again; your label on it is kept.", isConflict: true);
             var open = await db.Assignments.Where(a => a.LabelerId == userId && a.ProjectId == projectId && a.Status == AssignmentStatus.Leased)
                 .Select(a => new { a.Id, a.ItemId }).ToListAsync(c);
             foreach (var o in open) await ReleaseAsync(db, o.Id, o.ItemId, AssignmentStatus.Released, project.LabelsPerItem, c);
