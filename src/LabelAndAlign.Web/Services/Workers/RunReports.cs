@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Runs;
@@ -13,22 +14,42 @@ public enum ReportOutcome { Applied, Repeat, Lost }
 /// <summary>
 /// Where a run's reports from its worker land: metric points, samples, progress, its end, and uploaded checkpoints,
 /// each applied once and in order under the lease it was made under (<see cref="RunReport.Seq"/>), in one
-/// transaction with the step that moves the run's stream on. Points are pushed to the browsers once stored.
+/// transaction with the step that moves the run's stream on.
+/// <para>
+/// Points are pushed to the browsers as soon as a report arrives that is the next of a stream this instance applied
+/// the last report of: the worker sends a report only once the one before is stored, so a point logged meanwhile
+/// waits for that write, and pushing after its own write as well would make every point wait for two. Such a report
+/// is all but certain to apply (same lease, next in order); if its write fails, the worker sends it again and the
+/// charts take the same points again (a chart replaces the steps it already has). A stream this instance has not
+/// seen yet (its first report, or the first after a restart) is pushed once stored.
+/// </para>
 /// </summary>
 public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier, ILogger<RunReports> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    // Per run, the last report applied here: (lease epoch, session, seq).
+    private readonly ConcurrentDictionary<int, (long Epoch, string Session, long Seq)> _applied = new();
+
     /// <summary>Applies the report when it is the next of its lease's stream; a repeat is acknowledged, a report of a lost lease refused.</summary>
     public async Task<ReportAck> ApplyAsync(string session, RunReport report, CancellationToken cancel = default)
     {
         var job = new HeldJob(JobKind.Run, report.RunId, report.Epoch);
-        var live = new List<LivePoint>();
+        var points = new List<MetricPoint>(report.Points.Count);
+        var live = new List<LivePoint>(report.Points.Count);
+        foreach (var p in report.Points)
+        {
+            // SQLite stores NaN as NULL, which the NOT NULL column refuses; the divergence guard reports it by name anyway.
+            if (!double.IsFinite(p.Value)) continue;
+            points.Add(new MetricPoint { RunId = report.RunId, Name = p.Name, Step = p.Step, Value = p.Value, Time = p.Time });
+            live.Add(new LivePoint(p.Name, p.Step, p.Value, p.Time));
+        }
+        bool pushed = _applied.TryGetValue(report.RunId, out var last) && last == (report.Epoch, session, report.Seq - 1);
+        if (pushed) notifier.PublishPoints(report.RunId, live);
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        // The database's one write path (several reports to a commit on SQLite); a body run again starts its points afresh.
+        // The database's one write path (several reports to a commit on SQLite).
         var (ack, run) = await db.InTransactionAsync<(ReportAck? Ack, Run? Run)>(null, async cancel =>
         {
-            live.Clear();
             var outcome = await AdvanceAsync(db, job, session, report.Seq, report.Step, cancel);
             if (outcome != ReportOutcome.Applied) return (new ReportAck(outcome == ReportOutcome.Repeat, await CancelRequestedAsync(db, report.RunId, cancel)), null);
             if (report.StartedAt is int start)
@@ -38,14 +59,6 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
                 await db.MetricPoints.Where(p => p.RunId == report.RunId && (p.Step > start || start == 0)).ExecuteDeleteAsync(cancel);
                 await db.RunSamples.Where(s => s.RunId == report.RunId && (s.Step > start || start == 0)).ExecuteDeleteAsync(cancel);
                 if (start > 0) logger.LogInformation("Run {RunId} resumed at step {Step}", report.RunId, start);
-            }
-            var points = new List<MetricPoint>(report.Points.Count);
-            foreach (var p in report.Points)
-            {
-                // SQLite stores NaN as NULL, which the NOT NULL column refuses; the divergence guard reports it by name anyway.
-                if (!double.IsFinite(p.Value)) continue;
-                points.Add(new MetricPoint { RunId = report.RunId, Name = p.Name, Step = p.Step, Value = p.Value, Time = p.Time });
-                live.Add(new LivePoint(p.Name, p.Step, p.Value, p.Time));
             }
             // The provider's bulk path (COPY on PostgreSQL): a report carries hundreds of points.
             await db.BulkInsertAsync(points, cancel);
@@ -60,7 +73,9 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
             return (null, await db.Runs.AsNoTracking().SingleAsync(r => r.Id == report.RunId, cancel));
         }, cancel);
         if (ack is not null) return ack;
-        notifier.PublishPoints(report.RunId, live);
+        if (report.End is null) _applied[report.RunId] = (report.Epoch, session, report.Seq);
+        else _applied.TryRemove(report.RunId, out _);
+        if (!pushed) notifier.PublishPoints(report.RunId, live);
         notifier.PublishProgress(RunService.Progress(run!));
         if (report.End is not null) logger.LogInformation("Run {RunId} ended {Status}{Error}", run!.Id, run.Status, run.Error is { } e ? $": {e}" : "");
         return new ReportAck(true, run!.CancelRequested);
