@@ -133,6 +133,51 @@ public class MetricBoardTests : UiTestContext
     }
 
     [Fact]
+    public void Live_PointsComingWhileTheBrowserDraws_GoOutAtOnce_OnePassAheadAtMost()
+    {
+        Add(1, "loss", 3);
+        // The browser acknowledges a pass (plotly drew it) only when the test says so.
+        var drawn = Plotly.SetupVoid("extendTraces", _ => true);
+        var cut = RenderBoard(live: true);
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
+        int Passes() => Plotly.Invocations["extendTraces"].Count;
+
+        _notifier.PublishPoints(1, [new LivePoint("loss", 4, 0.2, 1004)]);
+        Assert.True(SpinWait.SpinUntil(() => Passes() == 1, Patience), $"{Passes()} passes after step 4");
+        // Step 5 goes out while step 4 is still being drawn, without waiting for it.
+        _notifier.PublishPoints(1, [new LivePoint("loss", 5, 0.1, 1005)]);
+        Assert.True(SpinWait.SpinUntil(() => Passes() == 2, Patience), $"{Passes()} passes after step 5");
+        // Two passes at the browser: steps 6 and 7 wait here, together, until the first is drawn.
+        _notifier.PublishPoints(1, [new LivePoint("loss", 6, 0.1, 1006)]);
+        _notifier.PublishPoints(1, [new LivePoint("loss", 7, 0.1, 1007)]);
+        Assert.Equal(2, Passes());
+        cut.InvokeAsync(() => drawn.SetVoidResult());
+        Assert.True(SpinWait.SpinUntil(() => Passes() == 3, Patience), $"{Passes()} passes after the first was drawn");
+        var x = PlotlyCalls("extendTraces", 1).Select(c => c.EnumerateArray().First().EnumerateArray().Select(v => v.GetDouble()).ToList()).ToList();
+        Assert.Equal([[4.0], [5.0], [6.0, 7.0]], x);
+    }
+
+    [Fact]
+    public void AFinishedRunReadWhileItsPageLoaded_ComesWithItsPlotsInItsFirstRender()
+    {
+        Add(1, "loss", 5);
+        Add(1, "rewards/margins", 5);
+        var prefetch = Services.GetRequiredService<MetricPrefetch>();
+        prefetch.Start(1, MetricBoard.MaxPoints);
+        // As when the page's circuit starts: its prerender's reads are done.
+        Assert.True(SpinWait.SpinUntil(() => prefetch.NamesAsync(1).IsCompletedSuccessfully
+            && prefetch.HistoryAsync(1, "loss", MetricBoard.MaxPoints).IsCompletedSuccessfully
+            && prefetch.HistoryAsync(1, "rewards/margins", MetricBoard.MaxPoints).IsCompletedSuccessfully, Patience));
+
+        var cut = RenderBoard();
+
+        // No "Loading charts…", no thread hop and render later: the cards and their plots, at once.
+        Assert.Equal(["loss", "rewards/margins"], cut.FindAll(".chart-card").Select(c => c.GetAttribute("data-metric")));
+        Assert.Equal([5, 5], DrawCalls(1).Select(d => d[0].GetProperty("x").GetArrayLength()));
+        Assert.Equal(1, _store.Reads);
+    }
+
+    [Fact]
     public void NotLive_DoesNotSubscribe()
     {
         Add(1, "loss", 3);

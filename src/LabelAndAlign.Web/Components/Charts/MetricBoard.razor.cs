@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LabelAndAlign.Web.Components.Layout;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.AspNetCore.Components;
@@ -6,17 +5,17 @@ using Microsoft.AspNetCore.Components;
 namespace LabelAndAlign.Web.Components.Charts;
 
 /// <summary>
-/// Loads, pushes and paces the board's charts. Drawing is paced: a plotly redraw of a chart costs
-/// about the same whatever it changes, so each pass updates only the charts that changed (the loss
-/// first, then the longest-waiting), all at once, and the next pass waits <see cref="DutyGap"/> times
-/// as long as the last one took, leaving the browser time to take the next points.
+/// Loads, pushes and paces the board's charts. Drawing is paced by the browser: a plotly redraw of a
+/// chart costs about the same whatever it changes, so each pass updates only the charts that changed
+/// (the loss first, then the longest-waiting), all at once, and goes out as soon as there is
+/// something to draw, while at most one pass waits at the browser behind the one it is drawing (the
+/// browser acknowledges a pass once plotly drew it). Points that come meanwhile stay here and go
+/// out together with the next pass, so a slow browser gets fewer, larger passes rather than a queue.
 /// </summary>
 public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
 {
     /// <summary>Points per chart the server downsamples a history to (min, max and last per bucket).</summary>
     public const int MaxPoints = RunService.DefaultMaxPoints;
-
-    private const double DutyGap = 0.5;
 
     [Inject] private IServiceScopeFactory Scopes { get; set; } = default!;
     [Inject] private RunsNotifier Notifier { get; set; } = default!;
@@ -57,7 +56,8 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
     private bool _loading = true, _ready, _disposed;
     private string? _error;
     private int _flushQueued;
-    private long _nextPass;
+    // The last pass sent: the browser has not necessarily drawn it yet.
+    private Task _drawing = Task.CompletedTask;
 
     private string ChartId(BoardMetric m) => $"chart-{string.Join("-", Runs.Select(r => r.Id))}-{m.Name.Replace('/', '-')}";
 
@@ -97,9 +97,11 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
                 _subscriptions.Add(Notifier.Subscribe(run.Id, points => OnPointsAsync(state, run.Id, points), null));
         try
         {
-            await Task.WhenAll(Runs.Select(r => Task.Run(async () => state.AddNames(r.Id, Live
-                ? await ReadAsync(s => s.MetricNamesAsync(r.Id, cancel))
-                : await Prefetch.NamesAsync(r.Id).WaitAsync(cancel)), cancel)));
+            var names = Runs.Select(r => (r.Id, Read: Live ? Task.Run(() => ReadAsync(s => s.MetricNamesAsync(r.Id, cancel)), cancel) : Prefetch.NamesAsync(r.Id))).ToList();
+            // A finished run's names and histories were read while its page loaded: taken as they are, the
+            // cards come with their plots in this render, not a thread hop and a render later.
+            if (!names.All(n => n.Read.IsCompletedSuccessfully)) await Task.WhenAll(names.Select(n => n.Read)).WaitAsync(cancel);
+            foreach (var (run, read) in names) state.AddNames(run, read.Result);
             if (state != _state) return;
             _metrics = state.Metrics;
             _loading = false;
@@ -189,20 +191,23 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
         {
             while (!_disposed)
             {
-                long wait = _nextPass - Stopwatch.GetTimestamp();
-                if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
                 var state = _state;
                 var work = state.TakeWork(m => m.Chart?.CanExtend == true);
                 if (work.Count == 0) break;
-                long started = Stopwatch.GetTimestamp();
-                await Task.WhenAll(work.Select(w => w switch
+                // Each chart's call is on its way (in order) once started; its task ends when the browser has drawn it.
+                var pass = Task.WhenAll(work.Select(w => w switch
                 {
                     ExtendWork e => e.Metric.Chart!.ExtendAsync(e.Traces, e.X, e.Y),
                     DrawWork d => d.Metric.Chart!.DrawAsync(d.Traces, d.Axes),
                     _ => Task.CompletedTask,
                 }));
-                if (Live) _nextPass = Stopwatch.GetTimestamp() + (long)((Stopwatch.GetTimestamp() - started) * DutyGap);
+                _ = pass.ContinueWith(t => Logger.LogWarning(t.Exception, "Drawing the metric board failed"), CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 foreach (var (run, name) in state.TakeCompactions()) _ = CompactAsync(state, run, name, _cancel.Token);
+                // This pass waits at the browser behind the one before; the next waits for that one to be drawn.
+                var previous = _drawing;
+                _drawing = pass;
+                await previous.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
             }
             Volatile.Write(ref _flushQueued, 0);
             // Points that came after the last pass took its work.
