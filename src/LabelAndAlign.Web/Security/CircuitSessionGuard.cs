@@ -12,10 +12,16 @@ namespace LabelAndAlign.Web.Security;
 /// <see cref="LiveSessions"/> says the user's sign-in changed. A session that no longer stands
 /// (signed out, disabled, role or password changed) turns the circuit signed-out at once: the
 /// message that found out is dropped, and the page falls back to the sign-in page.
+/// The framework starts each message's handling without waiting for the one before, and these
+/// checks are database queries that can finish in any order: they run side by side, but each
+/// message waits for the one sent before it, so a Ctrl+Enter never overtakes the text typed just before.
 /// </summary>
 public sealed class CircuitSessionGuard(AuthenticationStateProvider auth, LiveSessions live, IServiceScopeFactory scopes) : CircuitHandler
 {
     private IDisposable? _tracking;
+    private readonly Lock _line = new();
+    /// <summary>Done when the last message let through so far has reached the page (or was dropped).</summary>
+    private Task _lastInLine = Task.CompletedTask;
 
     public override async Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
@@ -32,7 +38,19 @@ public sealed class CircuitSessionGuard(AuthenticationStateProvider auth, LiveSe
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
         async context =>
         {
-            if (await IsCurrentAsync()) await next(context);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task before;
+            lock (_line) (before, _lastInLine) = (_lastInLine, done.Task);
+            try
+            {
+                var current = IsCurrentAsync();
+                await before; // never faults: each message's task is a completion source set in its finally
+                if (await current) await next(context);
+            }
+            finally
+            {
+                done.SetResult();
+            }
         };
 
     /// <summary>True for a signed-out circuit or a session that stands; otherwise signs the circuit out and returns false.</summary>
