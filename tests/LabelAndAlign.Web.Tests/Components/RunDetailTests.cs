@@ -1,6 +1,7 @@
 using Bunit;
 using LabelAndAlign.Web.Components.Pages.Runs;
 using LabelAndAlign.Web.Data.Runs;
+using LabelAndAlign.Web.Services.Runs;
 using MudBlazor;
 
 namespace LabelAndAlign.Web.Tests.Components;
@@ -76,5 +77,26 @@ public class RunDetailTests : RunPagesTestContext
         await dialogs.InvokeAsync(() => dialogs.FindAll(".mud-dialog-actions button").Single(b => b.TextContent.Trim() == "Cancel run").Click());
         cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find(".status-pill").TextContent.Trim()), Patience);
         Assert.Equal(RunStatus.Cancelled, StatusOf(id));
+    }
+
+    [Fact]
+    public void AQueuedRun_ShowsRunning_WhenAWorkerStartsIt_WithoutAReload()
+    {
+        SignIn("v@example.com", "Viewer");
+        int id = AddRun("waiting", RunStatus.Queued);
+        var cut = RenderPage(id);
+        cut.WaitForAssertion(() => Assert.Equal("Queued", cut.Find(".status-pill").TextContent.Trim()), Patience);
+
+        // What a worker's claim does: the row, then the news.
+        using (var ctx = Db.CreateContext())
+        {
+            var run = ctx.Runs.Single(r => r.Id == id);
+            (run.Status, run.StartedAt, run.Step) = (RunStatus.Running, DateTime.UtcNow, 3);
+            ctx.SaveChanges();
+        }
+        Notifier.PublishProgress(new RunProgress(id, nameof(RunStatus.Running), 3, 100, null));
+
+        cut.WaitForAssertion(() => Assert.Equal("Running", cut.Find(".status-pill").TextContent.Trim()), Patience);
+        cut.WaitForAssertion(() => Assert.Contains("step 3 / 100", cut.Find("[data-testid=run-step]").TextContent), Patience);
     }
 }
