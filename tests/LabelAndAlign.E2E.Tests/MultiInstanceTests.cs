@@ -39,13 +39,23 @@ public sealed class MultiInstanceTests(BrowserFixture browser, ITestOutputHelper
         }
         var a = AppProcess.StartAsync(Environment(1), _data, provider: "postgres");
         var b = AppProcess.StartAsync(Environment(0), _data, provider: "postgres");
-        await Task.WhenAll(a, b);
+        try
+        {
+            await Task.WhenAll(a, b);
+        }
+        catch
+        {
+            // One instance failed to start: the other (and A's local worker) must not outlive the test.
+            await StopAsync(a.IsCompletedSuccessfully ? a.Result : null, b.IsCompletedSuccessfully ? b.Result : null);
+            throw;
+        }
         (_a, _b) = (a.Result, b.Result);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var app in new[] { _a, _b })
+        var apps = new[] { _b, _a }.Where(app => app is not null).ToList();
+        foreach (var app in apps)
         {
             var lines = app.Output.Split('\n');
             for (int i = 0; i < lines.Length; i++)
@@ -53,8 +63,20 @@ public sealed class MultiInstanceTests(BrowserFixture browser, ITestOutputHelper
                     foreach (var l in lines.Skip(i).Take(4)) output.WriteLine(l);
         }
         foreach (var client in _clients) client.Dispose();
-        await _b.DisposeAsync();
-        await _a.DisposeAsync();
+        await StopAsync(_a, _b);
+    }
+
+    /// <summary>Stops both (B first, then A with its worker), the second even when stopping the first fails; one after the other, as both drop the one shared database.</summary>
+    private static async Task StopAsync(AppProcess? a, AppProcess? b)
+    {
+        try
+        {
+            if (b is not null) await b.DisposeAsync();
+        }
+        finally
+        {
+            if (a is not null) await a.DisposeAsync();
+        }
     }
 
     private HttpClient Api(AppProcess app, string key = AdminKey)
