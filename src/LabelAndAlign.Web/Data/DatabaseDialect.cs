@@ -21,6 +21,9 @@ public static class WriteScopes
     /// key 1: the whole upgrade of an instance that starts (across its migrations).
     /// </summary>
     public const int Schema = 2;
+
+    /// <summary>Key 0: changes to who is an active admin (role, disabled), one at a time, so two admins cannot demote each other and leave none.</summary>
+    public const int Admins = 3;
 }
 
 /// <summary>

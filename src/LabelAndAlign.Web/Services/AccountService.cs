@@ -11,7 +11,12 @@ public enum PersonStatus { Active, Invited, Disabled }
 /// <summary>A person as the admin's list shows them.</summary>
 public sealed record PersonRow(int Id, string Email, UserRole Role, PersonStatus Status, DateTime CreatedAt, DateTime? LastSignInAt);
 
-/// <summary>Users and passwords: create, verify, list.</summary>
+/// <summary>
+/// Users and passwords: create, verify, list. Writes go through the one write path
+/// (<see cref="DatabaseDialectExtensions.InTransactionAsync{T}"/>), each check and its write in one
+/// transaction, role and disabled changes one at a time (two admins cannot demote each other and leave none); passwords are hashed
+/// before it, as a hash takes tens of milliseconds and SQLite's writer runs one write at a time.
+/// </summary>
 public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswordHasher<User> hasher, ISignInThrottle throttle, UserSessions sessions, TimeProvider clock)
 {
     public const int MinPasswordLength = 10;
@@ -22,25 +27,38 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
     /// <summary>Creates a user; throws <see cref="InputException"/> naming the bad field.</summary>
     public async Task<User> CreateUserAsync(string? email, string? password, string? role, CancellationToken cancel = default)
     {
+        var (normalized, parsedRole, hash) = ValidateNewUser(email, password, role);
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        return await CreateUserAsync(db, email, password, role, cancel);
+        return await db.InTransactionAsync(null, c => AddUserAsync(db, normalized, parsedRole, hash, c), cancel);
     }
 
     /// <summary>Creates a user in the caller's context (and so in its transaction).</summary>
-    public async Task<User> CreateUserAsync(AppDbContext db, string? email, string? password, string? role, CancellationToken cancel = default)
+    public Task<User> CreateUserAsync(AppDbContext db, string? email, string? password, string? role, CancellationToken cancel = default)
+    {
+        var (normalized, parsedRole, hash) = ValidateNewUser(email, password, role);
+        return AddUserAsync(db, normalized, parsedRole, hash, cancel);
+    }
+
+    private (string Email, UserRole Role, string Hash) ValidateNewUser(string? email, string? password, string? role)
     {
         var normalized = ValidateEmail(email);
         ValidatePassword(password);
-        var parsedRole = ParseRole(role);
-        if (await db.Users.AnyAsync(u => u.Email == normalized, cancel))
-            throw new InputException("email", $"A user with email {normalized} already exists.", isConflict: true);
+        return (normalized, ParseRole(role), Hash(password!));
+    }
 
-        var user = new User { Email = normalized, Role = parsedRole, CreatedAt = clock.GetUtcNow().UtcDateTime };
-        user.PasswordHash = hasher.HashPassword(user, password!);
+    /// <summary>Adds the user (<paramref name="hash"/> empty: invited, no password yet); the email must be new.</summary>
+    private async Task<User> AddUserAsync(AppDbContext db, string email, UserRole role, string hash, CancellationToken cancel)
+    {
+        if (await db.Users.AnyAsync(u => u.Email == email, cancel))
+            throw new InputException("email", $"A user with email {email} already exists.", isConflict: true);
+        var user = new User { Email = email, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime, PasswordHash = hash };
         db.Users.Add(user);
         await db.SaveChangesAsync(cancel);
         return user;
     }
+
+    /// <summary>The password's hash (the default hasher does not read the user it is given).</summary>
+    private string Hash(string password) => hasher.HashPassword(DummyUser, password);
 
     /// <summary>
     /// Checks a password. Five wrong ones in a row for an address pause sign-in for it: the sixth
@@ -69,8 +87,9 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
         await throttle.ClearAsync(email, cancel);
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            user.PasswordHash = hasher.HashPassword(user, password);
-            await db.SaveChangesAsync(cancel);
+            string rehashed = hasher.HashPassword(user, password);
+            await db.InTransactionAsync(null, c => db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, rehashed), c), cancel);
+            user.PasswordHash = rehashed;
         }
         return new SignInAttempt(user, null);
     }
@@ -85,11 +104,15 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
     public async Task<User> SetRoleAsync(int userId, UserRole role, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var user = await RequireAsync(db, userId, cancel);
-        if (user.Role == UserRole.Admin && role != UserRole.Admin) await EnsureAnotherAdminAsync(db, user, cancel);
-        user.Role = role;
-        user.SecurityStamp = NewStamp();
-        await db.SaveChangesAsync(cancel);
+        var user = await db.InTransactionAsync(AdminsLock, async c =>
+        {
+            var row = await RequireAsync(db, userId, c);
+            if (row.Role == UserRole.Admin && role != UserRole.Admin) await EnsureAnotherAdminAsync(db, row, c);
+            row.Role = role;
+            row.SecurityStamp = NewStamp();
+            await db.SaveChangesAsync(c);
+            return row;
+        }, cancel);
         sessions.Changed(user.Id);
         return user;
     }
@@ -98,11 +121,15 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
     public async Task<User> SetDisabledAsync(int userId, bool disabled, CancellationToken cancel = default)
     {
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var user = await RequireAsync(db, userId, cancel);
-        if (disabled && user.Role == UserRole.Admin) await EnsureAnotherAdminAsync(db, user, cancel);
-        user.IsDisabled = disabled;
-        user.SecurityStamp = NewStamp();
-        await db.SaveChangesAsync(cancel);
+        var user = await db.InTransactionAsync(AdminsLock, async c =>
+        {
+            var row = await RequireAsync(db, userId, c);
+            if (disabled && row.Role == UserRole.Admin) await EnsureAnotherAdminAsync(db, row, c);
+            row.IsDisabled = disabled;
+            row.SecurityStamp = NewStamp();
+            await db.SaveChangesAsync(c);
+            return row;
+        }, cancel);
         sessions.Changed(user.Id);
         return user;
     }
@@ -110,8 +137,10 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
     /// <summary>Sets a new password (an admin's reset, or an invite being accepted) and ends every session of the user's.</summary>
     public async Task<User> SetPasswordAsync(int userId, string? password, CancellationToken cancel = default)
     {
+        ValidatePassword(password);
+        string hash = Hash(password!);
         User user;
-        await using (var db = await dbs.CreateDbContextAsync(cancel)) user = await SetPasswordAsync(db, userId, password, cancel);
+        await using (var db = await dbs.CreateDbContextAsync(cancel)) user = await db.InTransactionAsync(null, c => StorePasswordAsync(db, userId, hash, c), cancel);
         await PasswordSetAsync(user, cancel);
         return user;
     }
@@ -120,11 +149,16 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
     /// Sets a new password in the caller's context (and so in its transaction); once that has
     /// committed, the caller ends the user's sessions with <see cref="PasswordSetAsync"/>.
     /// </summary>
-    public async Task<User> SetPasswordAsync(AppDbContext db, int userId, string? password, CancellationToken cancel = default)
+    public Task<User> SetPasswordAsync(AppDbContext db, int userId, string? password, CancellationToken cancel = default)
     {
         ValidatePassword(password);
+        return StorePasswordAsync(db, userId, Hash(password!), cancel);
+    }
+
+    private static async Task<User> StorePasswordAsync(AppDbContext db, int userId, string hash, CancellationToken cancel)
+    {
         var user = await RequireAsync(db, userId, cancel);
-        user.PasswordHash = hasher.HashPassword(user, password!);
+        user.PasswordHash = hash;
         user.SecurityStamp = NewStamp();
         await db.SaveChangesAsync(cancel);
         return user;
@@ -149,8 +183,9 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
             hasher.VerifyHashedPassword(user, user.PasswordHash, current) == PasswordVerificationResult.Failed)
             throw new InputException("current", "The current password is not right.");
         ValidatePassword(next);
-        user.PasswordHash = hasher.HashPassword(user, next!);
-        await db.SaveChangesAsync(cancel);
+        string hash = Hash(next!);
+        await db.InTransactionAsync(null, c => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hash), c), cancel);
+        user.PasswordHash = hash;
         await sessions.EndOthersAsync(user.Id, keepSessionId, cancel);
         return user;
     }
@@ -162,12 +197,7 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
         if (role == UserRole.Worker)
             throw new InputException("role", "A Worker account never signs in, so it takes no invite: create it with a password and issue it an API key for lna worker.");
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        if (await db.Users.AnyAsync(u => u.Email == normalized, cancel))
-            throw new InputException("email", $"A user with email {normalized} already exists.", isConflict: true);
-        var user = new User { Email = normalized, Role = role, CreatedAt = clock.GetUtcNow().UtcDateTime };
-        db.Users.Add(user);
-        await db.SaveChangesAsync(cancel);
-        return user;
+        return await db.InTransactionAsync(null, c => AddUserAsync(db, normalized, role, "", c), cancel);
     }
 
     public async Task<bool> AnyAdminAsync(CancellationToken cancel = default)
@@ -235,6 +265,8 @@ public sealed class AccountService(IDbContextFactory<AppDbContext> dbs, IPasswor
         if (!await db.Users.AnyAsync(u => u.Id != user.Id && u.Role == UserRole.Admin && !u.IsDisabled, cancel))
             throw new InputException("role", "This is the last active admin; make someone else admin first.");
     }
+
+    private static readonly WriteLock AdminsLock = new(WriteScopes.Admins, 0);
 
     private static string NewStamp() => Guid.NewGuid().ToString("N");
 

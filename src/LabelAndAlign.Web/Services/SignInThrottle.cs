@@ -30,7 +30,7 @@ public interface ISignInThrottle
     Task ClearAsync(string email, CancellationToken cancel = default);
 }
 
-/// <summary>The <see cref="ISignInThrottle"/> kept in the <c>sign_in_throttle</c> table.</summary>
+/// <summary>The <see cref="ISignInThrottle"/> kept in the <c>sign_in_throttle</c> table; each write is one statement, through the one write path.</summary>
 public sealed class SignInThrottle(IDbContextFactory<AppDbContext> dbs, TimeProvider clock) : ISignInThrottle
 {
     /// <summary>Wrong passwords in a row after which sign-in pauses; the next attempt is refused.</summary>
@@ -48,14 +48,14 @@ public sealed class SignInThrottle(IDbContextFactory<AppDbContext> dbs, TimeProv
         // shares the database); an ended lockout or a forgotten entry starts the count again.
         // An upsert with RETURNING has no LINQ form; quoted names read the same on SQLite and PostgreSQL.
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        var rows = await db.Database.SqlQuery<Reserved>($"""
+        var rows = await db.InTransactionAsync(null, c => db.Database.SqlQuery<Reserved>($"""
             INSERT INTO sign_in_throttle ("EmailHash", "Attempts", "LockedUntil", "UpdatedAt") VALUES ({Key(email)}, 1, NULL, {now})
             ON CONFLICT ("EmailHash") DO UPDATE SET
                 "Attempts" = CASE WHEN sign_in_throttle."LockedUntil" <= {now} OR sign_in_throttle."UpdatedAt" < {now - Memory} THEN 1 ELSE sign_in_throttle."Attempts" + 1 END,
                 "LockedUntil" = CASE WHEN sign_in_throttle."LockedUntil" <= {now} THEN NULL ELSE sign_in_throttle."LockedUntil" END,
                 "UpdatedAt" = {now}
             RETURNING "Attempts", "LockedUntil"
-            """).ToListAsync(cancel);
+            """).ToListAsync(c), cancel);
         var (attempts, lockedUntil) = (rows[0].Attempts, rows[0].LockedUntil);
         if (lockedUntil is not null) return new SignInPermit(attempts, lockedUntil);
         // More attempts in flight than allowed: the one that reaches the limit sets the lockout.
@@ -69,8 +69,8 @@ public sealed class SignInThrottle(IDbContextFactory<AppDbContext> dbs, TimeProv
         var until = Now() + LockoutDuration;
         string key = Key(email);
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        await db.SignInThrottle.Where(t => t.EmailHash == key && t.LockedUntil == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LockedUntil, until), cancel);
+        await db.InTransactionAsync(null, c => db.SignInThrottle.Where(t => t.EmailHash == key && t.LockedUntil == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LockedUntil, until), c), cancel);
     }
 
     public async Task ClearAsync(string email, CancellationToken cancel = default)
@@ -78,8 +78,8 @@ public sealed class SignInThrottle(IDbContextFactory<AppDbContext> dbs, TimeProv
         string key = Key(email);
         var forgotten = Now() - Memory;
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        await db.SignInThrottle.Where(t => t.EmailHash == key || (t.UpdatedAt < forgotten && (t.LockedUntil == null || t.LockedUntil < forgotten)))
-            .ExecuteDeleteAsync(cancel);
+        await db.InTransactionAsync(null, c => db.SignInThrottle.Where(t => t.EmailHash == key || (t.UpdatedAt < forgotten && (t.LockedUntil == null || t.LockedUntil < forgotten)))
+            .ExecuteDeleteAsync(c), cancel);
     }
 
     private DateTime Now() => clock.GetUtcNow().UtcDateTime;

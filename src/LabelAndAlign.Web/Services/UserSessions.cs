@@ -11,7 +11,9 @@ namespace LabelAndAlign.Web.Services;
 /// Cookie sign-ins the server keeps a record of, so it can end them: signing out ends that one,
 /// a password change ends the person's others, and a changed security stamp (role, disabled, a
 /// password set by an admin) ends all of them. Every sign-in page goes through
-/// <see cref="SignInAsync"/>, which also records the time of the sign-in.
+/// <see cref="SignInAsync"/>, which also records the time of the sign-in. Writes go through the one
+/// write path (<see cref="DatabaseDialectExtensions.InTransactionAsync{T}"/>): on SQLite a write of
+/// its own would wait for the file's writer, and fail with SQLITE_BUSY rather than 503 past the timeout.
 /// </summary>
 public sealed class UserSessions(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LiveSessions live)
 {
@@ -33,15 +35,18 @@ public sealed class UserSessions(IDbContextFactory<AppDbContext> dbs, TimeProvid
     {
         var now = Now();
         var oldest = now - MaxAge;
+        string id = SecretHash.NewSecret("");
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        // Ended and expired sessions of this user's are of no further use.
-        await db.UserSessions.Where(s => s.UserId == user.Id && (s.EndedAt != null || s.CreatedAt < oldest)).ExecuteDeleteAsync(cancel);
-        var session = new UserSession { Id = SecretHash.NewSecret(""), UserId = user.Id, CreatedAt = now };
-        db.UserSessions.Add(session);
-        await db.SaveChangesAsync(cancel);
-        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAt, now), cancel);
+        await db.InTransactionAsync(null, async c =>
+        {
+            // Ended and expired sessions of this user's are of no further use.
+            await db.UserSessions.Where(s => s.UserId == user.Id && (s.EndedAt != null || s.CreatedAt < oldest)).ExecuteDeleteAsync(c);
+            db.UserSessions.Add(new UserSession { Id = id, UserId = user.Id, CreatedAt = now });
+            await db.SaveChangesAsync(c);
+            await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAt, now), c);
+        }, cancel);
         user.LastSignInAt = now;
-        return session.Id;
+        return id;
     }
 
     /// <summary>Ends the request's session on the server and removes the cookie.</summary>
@@ -51,7 +56,7 @@ public sealed class UserSessions(IDbContextFactory<AppDbContext> dbs, TimeProvid
         {
             var now = Now();
             await using var db = await dbs.CreateDbContextAsync(cancel);
-            await db.UserSessions.Where(s => s.Id == sid && s.EndedAt == null).ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancel);
+            await db.InTransactionAsync(null, c => db.UserSessions.Where(s => s.Id == sid && s.EndedAt == null).ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), c), cancel);
             live.Recheck(userId);
         }
         await http.SignOutAsync(Scheme);
@@ -62,8 +67,8 @@ public sealed class UserSessions(IDbContextFactory<AppDbContext> dbs, TimeProvid
     {
         var now = Now();
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        await db.UserSessions.Where(s => s.UserId == userId && s.EndedAt == null && s.Id != keep)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancel);
+        await db.InTransactionAsync(null, c => db.UserSessions.Where(s => s.UserId == userId && s.EndedAt == null && s.Id != keep)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), c), cancel);
         live.Recheck(userId);
     }
 

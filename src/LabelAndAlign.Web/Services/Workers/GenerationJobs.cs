@@ -100,10 +100,10 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         await using var db = await dbs.CreateDbContextAsync(cancel);
         var held = Held(db, new HeldJob(JobKind.Generation, report.Id, report.Epoch), session);
         var until = Now + options.Value.Lease;
-        int n = report.Error is { } error
-            ? await held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Failed).SetProperty(g => g.Error, error)
-                .SetProperty(g => g.ErrorField, report.ErrorField).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), cancel)
-            : await held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Done, report.Done).SetProperty(g => g.LeaseExpiresAt, until), cancel);
+        int n = await db.InTransactionAsync(null, c => report.Error is { } error
+            ? held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Failed).SetProperty(g => g.Error, error)
+                .SetProperty(g => g.ErrorField, report.ErrorField).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), c)
+            : held.ExecuteUpdateAsync(u => u.SetProperty(g => g.Done, report.Done).SetProperty(g => g.LeaseExpiresAt, until), c), cancel);
         return new ReportAck(n == 1, false);
     }
 
@@ -123,8 +123,8 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         if (result.ResponsesA.Count != prompts || result.ResponsesB.Count != prompts)
             throw new InputException("result", $"Generation {job.Id} has {prompts} prompts; the result holds {result.ResponsesA.Count} and {result.ResponsesB.Count} responses.");
         string json = JsonSerializer.Serialize(result);
-        return await Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Completed).SetProperty(g => g.ResultJson, json)
-            .SetProperty(g => g.Done, prompts * 2).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), cancel) == 1;
+        return await db.InTransactionAsync(null, c => Held(db, job, session).ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Completed)
+            .SetProperty(g => g.ResultJson, json).SetProperty(g => g.Done, prompts * 2).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null), c), cancel) == 1;
     }
 
     private static async Task<bool> StoreScoresAsync(AppDbContext db, string session, HeldJob job, int judge, long[] sampleIds, GeneratedResponses result,
