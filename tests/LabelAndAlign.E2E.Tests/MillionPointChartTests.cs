@@ -49,7 +49,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
         Output!.WriteLine(figure);
         Benchmarks.Report(figure);
 
-        // js/plotly-early.js started plotly through Plotly.Blazor's loader, which the charts then reused: plotly ran once.
+        // LabelAndAlign.Web.lib.module.js started plotly through Plotly.Blazor's loader, which the charts then reused: plotly ran once.
         Assert.Equal(1, await page.Locator("script[src*='plotly-basic']").CountAsync());
 
         int maxPoints = int.Parse(await page.Locator(".metric-board").GetAttributeAsync("data-max-points") ?? "0");

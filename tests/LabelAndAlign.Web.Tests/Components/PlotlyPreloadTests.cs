@@ -14,7 +14,7 @@ public class PlotlyPreloadTests : UiTestContext
         var module = Assert.Single(JSInterop.Invocations["import"]);
         Assert.Equal("./" + PlotlyPreload.InteropModule, module.Arguments[0]);
         var bundle = Assert.Single(Plotly.Invocations["importScript"]);
-        // js/plotly-early.js loads plotly under this id and address; Plotly.Blazor reuses only an exact match.
+        // LabelAndAlign.Web.lib.module.js loads plotly under this id and address; Plotly.Blazor reuses only an exact match.
         Assert.Equal(PlotlyPreload.ScriptId, bundle.Arguments[0]);
         Assert.Equal("./" + PlotlyPreload.BasicBundle, bundle.Arguments[1]);
     }
