@@ -9,7 +9,7 @@ namespace LabelAndAlign.Protocol;
 public static class EngineRoutes
 {
     /// <summary>Bumped when a message changes shape; a worker of another version is refused at <see cref="IEngineHub.Hello"/> with both numbers.</summary>
-    public const int ProtocolVersion = 2;
+    public const int ProtocolVersion = 3;
 
     public const string HubPath = "/hubs/engine";
 
@@ -38,6 +38,12 @@ public static class EngineRoutes
     /// </summary>
     public static string Checkpoint(int checkpointId, JobKind kind, int jobId) =>
         $"/api/worker/checkpoints/{checkpointId}?{(kind == JobKind.Run ? "run" : "generation")}={jobId}";
+
+    /// <summary>
+    /// PUT (JSON <see cref="LabelRoundRequest"/>): a round of pairs for the run's labeling project, made into items once
+    /// (a repeat is not added again); GET: its progress. Both answer <see cref="LabelRoundState"/>.
+    /// </summary>
+    public static string LabelRound(int runId, int round) => $"/api/worker/runs/{runId}/rounds/{round}";
 
     /// <summary>PUT (JSON <see cref="Protocol.GeneratedResponses"/>): the responses of a held item generation.</summary>
     public static string GenerationResult(int generationId) => $"/api/worker/generations/{generationId}/result";

@@ -160,6 +160,7 @@ public sealed class RunJob(RunAssignment assignment, EngineConnection engine, st
             Pack = assignment.Pack is { } pack ? TaskPackRegistry.Get(pack) : null,
             BaseCheckpoint = baseDir, RewardCheckpoint = rewardDir, OutputFolder = checkpoints,
             TrainedTokenizerFolder = Path.Combine(Folder, TokenizerSource.FolderName),
+            Labels = spec.Options is DpoOptions { Judge: OnlineJudge.People } ? new LabelRounds(Transfer, RunId) : null,
         };
     }
 

@@ -150,7 +150,10 @@ public abstract class GptBackend : ITrainingBackend
             case RewardOptions reward:
                 return new RewardTrainer(Pairs(examples, tokenizer), tokenizer.PadId, shape, reward);
             case DpoOptions { Online: true } online:
-                return new OnlineDpoTrainer(Require(examples.Prompts, "prompt"), tokenizer, rewards.OnlineDpo(), reference!, online, job.Spec.Trainer.Seed, engine);
+                IOnlineLabels labels = online.Judge == OnlineJudge.People
+                    ? new PeopleLabels(job.Labels ?? throw new RunSpecException("judge", "judge people needs the way to its labeling project; launch the run from the web app."), online, job.Spec.Trainer.Seed)
+                    : new JudgeLabels(rewards.OnlineDpo());
+                return new OnlineDpoTrainer(Require(examples.Prompts, "prompt"), tokenizer, labels, reference!, online, job.Spec.Trainer.Seed, engine);
             case DpoOptions dpo:
                 return new DpoTrainer(Pairs(examples, tokenizer), reference!, tokenizer.PadId, dpo, cancel, engine);
             case PpoOptions ppo:

@@ -85,4 +85,7 @@ public sealed record TrainingJob
 
     public required IReadOnlyList<PromptExample> EvalPrompts { get; init; }
     public required IRunReporter Reporter { get; init; }
+
+    /// <summary>Online DPO judged by people: the way to their labeling project; null otherwise.</summary>
+    public ILabelChannel? Labels { get; init; }
 }

@@ -37,6 +37,9 @@ public sealed record RunInputs
     /// <summary>What a new tokenizer is trained on (a pack's corpus) and its vocabulary; null = the rows' texts and the preset's vocabulary.</summary>
     public Func<IEnumerable<string>>? TokenizerCorpus { get; init; }
     public int? TokenizerVocabSize { get; init; }
+
+    /// <summary>Online DPO judged by people: the way to their labeling project (a web app's worker has one); null elsewhere.</summary>
+    public ILabelChannel? Labels { get; init; }
 }
 
 /// <summary>How a run ended: the trainer's result, and the alert that stopped it, if one did.</summary>
@@ -57,6 +60,8 @@ public sealed class RunFactory(TrainingBackends backends)
     {
         var spec = inputs.Spec;
         var errors = CheckInputs(spec, inputs.RewardCheckpoint is not null, inputs.Pack is not null).ToList();
+        if (spec.Options is DpoOptions { Judge: OnlineJudge.People } && inputs.Labels is null)
+            errors.Add(new("judge", "judge people sends its pairs to a labeling project of the web app: launch the run there (its workers carry the labels), or use judge auto with a reward model or a task pack's prompts."));
         if (errors.Count > 0) throw new RunSpecException(errors);
         var (backend, device) = backends.Resolve(spec);
         var examples = DatasetRows.Parse(spec, inputs.Rows, inputs.Source);
@@ -68,7 +73,7 @@ public sealed class RunFactory(TrainingBackends backends)
         {
             Spec = spec, Device = device, Examples = examples, Tokenizer = tokenizer, BaseCheckpoint = inputs.BaseCheckpoint,
             ReferenceCheckpoint = inputs.ReferenceCheckpoint, RewardCheckpoint = inputs.RewardCheckpoint, Pack = inputs.Pack,
-            OutputFolder = inputs.OutputFolder, EvalPrompts = evalPrompts, Reporter = watch,
+            OutputFolder = inputs.OutputFolder, EvalPrompts = evalPrompts, Reporter = watch, Labels = inputs.Labels,
         };
         try
         {

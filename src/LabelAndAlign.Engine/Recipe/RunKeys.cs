@@ -111,6 +111,15 @@ public static class RunKeys
             "Online DPO: tokens sampled per completion at most (TRL's default 64)."),
         Float("temperature", DpoKeys, 0, 100, Of<DpoOptions, float>(o => o.Temperature), Of<DpoOptions, float>((o, v) => o with { Temperature = v }),
             "Online DPO: sampling temperature of the two completions (TRL's default 0.9).", minExclusive: true),
+        Choice("judge", DpoKeys, [("auto", OnlineJudge.Auto), ("people", OnlineJudge.People)], Of<DpoOptions, OnlineJudge>(o => o.Judge),
+            Of<DpoOptions, OnlineJudge>((o, v) => o with { Judge = v }),
+            "Online DPO: who labels the sampled pairs. auto = at once, every step, by the reward model or else the task pack's oracle; people = the labelers of label_project, a round every label_every steps (the run waits for their labels)."),
+        IntOrNull("label_project", DpoKeys, 1, int.MaxValue, Of<DpoOptions, int?>(o => o.LabelProject), Of<DpoOptions, int?>((o, v) => o with { LabelProject = v }),
+            "Online DPO judged by people: the labeling project whose labelers judge the pairs (its id)."),
+        Int("label_every", DpoKeys, 1, MaxCount, Of<DpoOptions, int>(o => o.LabelEvery), Of<DpoOptions, int>((o, v) => o with { LabelEvery = v }),
+            "Online DPO judged by people: sample a new round of pairs into the project every this many steps."),
+        Int("label_pairs", DpoKeys, 1, DpoOptions.MaxLabelPairs, Of<DpoOptions, int>(o => o.LabelPairs), Of<DpoOptions, int>((o, v) => o with { LabelPairs = v }),
+            "Online DPO judged by people: pairs (a prompt and two sampled completions) per round."),
     ];
 
     private static readonly RunKey[] Ppo =

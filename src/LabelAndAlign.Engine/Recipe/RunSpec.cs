@@ -40,8 +40,8 @@ public sealed record RunSpec
     public EngineChoice Engine { get; init; } = EngineChoice.Auto;
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
-    /// <summary>PPO and GRPO score sampled completions with a reward; online DPO judges its sampled pairs with one.</summary>
-    public bool NeedsReward => Algorithm.NeedsReward() || Options is DpoOptions { Online: true };
+    /// <summary>PPO and GRPO score sampled completions with a reward; online DPO judges its sampled pairs with one (unless people label them).</summary>
+    public bool NeedsReward => Algorithm.NeedsReward() || Options is DpoOptions { Online: true, Judge: OnlineJudge.Auto };
 
     /// <summary>Every default for <paramref name="algorithm"/>.</summary>
     public static RunSpec Defaults(Algorithm algorithm) => new(AlgorithmOptions.Defaults(algorithm));

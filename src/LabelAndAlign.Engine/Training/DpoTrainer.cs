@@ -39,6 +39,21 @@ public sealed record DpoOptions : AlgorithmOptions
     /// <summary>Online: sampling temperature of the two completions (TRL's default 0.9).</summary>
     public float Temperature { get; init; } = 0.9f;
 
+    /// <summary>Online: who labels the sampled pairs — the reward model or the task pack's oracle at once, or people in a labeling project.</summary>
+    public OnlineJudge Judge { get; init; }
+
+    /// <summary>Online with people: the labeling project the rounds' pairs go to (the web app's project id).</summary>
+    public int? LabelProject { get; init; }
+
+    /// <summary>Online with people: a new round of pairs is sampled every this many steps.</summary>
+    public int LabelEvery { get; init; } = 10;
+
+    /// <summary>Online with people: pairs (prompts, two completions each) sampled per round.</summary>
+    public int LabelPairs { get; init; } = 8;
+
+    /// <summary>Most pairs a round may ask people for.</summary>
+    public const int MaxLabelPairs = 256;
+
     public override void Validate()
     {
         if (!(Beta > 0) || double.IsInfinity(Beta)) throw new ArgumentException($"beta must be positive, found {Beta}.");
@@ -49,7 +64,24 @@ public sealed record DpoOptions : AlgorithmOptions
         if (!(RpoAlpha >= 0)) throw new ArgumentException($"rpo_alpha must be ≥ 0, found {RpoAlpha}.");
         if (MaxNewTokens <= 0) throw new ArgumentException($"max_new_tokens must be positive, found {MaxNewTokens}.");
         if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive, found {Temperature}.");
+        if (Judge == OnlineJudge.People)
+        {
+            if (!Online) throw new ArgumentException("judge people labels pairs sampled online; set online: true.");
+            if (LabelProject is not > 0) throw new ArgumentException("label_project is needed when people judge: choose the labeling project whose labelers judge the pairs.");
+            if (LabelEvery < 1) throw new ArgumentException($"label_every must be at least 1 step, found {LabelEvery}.");
+            if (LabelPairs is < 1 or > MaxLabelPairs) throw new ArgumentException($"label_pairs must be 1 to {MaxLabelPairs}, found {LabelPairs}.");
+        }
     }
+}
+
+/// <summary>Who labels online DPO's sampled pairs.</summary>
+public enum OnlineJudge
+{
+    /// <summary>At once, every step: the run's reward model when it has one, else the task pack's oracle.</summary>
+    Auto,
+
+    /// <summary>People, in a labeling project: every label_every steps a round of pairs becomes items, and the run trains on what they labeled.</summary>
+    People,
 }
 
 /// <summary>A tokenized preference pair: shared prompt, chosen and rejected completions (each ending with EOS).</summary>

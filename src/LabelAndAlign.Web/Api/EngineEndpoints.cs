@@ -17,7 +17,8 @@ namespace LabelAndAlign.Web.Api;
 
 /// <summary>
 /// The engine protocol's HTTP half (<see cref="EngineRoutes"/>), for Worker keys only: a held run's dataset rows,
-/// the checkpoints a held run or generation names, a run's checkpoint uploads and a generation's result; each checks
+/// the checkpoints a held run or generation names, a run's checkpoint uploads, a people-judged run's label rounds and a
+/// generation's result; each checks
 /// the caller's lease. And <c>GET /api/workers</c>
 /// for admins: who is connected, with what, training what.
 /// </summary>
@@ -68,6 +69,20 @@ public static class EngineEndpoints
             http.Response.Headers[EngineRoutes.Sha256Header] = Convert.ToHexStringLower(await SHA256.HashDataAsync(zip, cancel));
             zip.Position = 0;
             return Results.File(zip, "application/zip", $"checkpoint-{checkpoint.Step}.zip");
+        });
+
+        worker.MapPut("/runs/{id:int}/rounds/{round:int}", async (int id, int round, LabelRoundRequest body, HttpContext http, ClaimsPrincipal user, RunLeases leases,
+            LabelLoops loops, CancellationToken cancel) =>
+        {
+            var run = await leases.RequireHeldAsync(id, Session(http), Epoch(http), user.UserId()!.Value, cancel);
+            return Results.Ok(await loops.SendAsync(run, round, body, cancel));
+        });
+
+        worker.MapGet("/runs/{id:int}/rounds/{round:int}", async (int id, int round, HttpContext http, ClaimsPrincipal user, RunLeases leases,
+            LabelLoops loops, CancellationToken cancel) =>
+        {
+            var run = await leases.RequireHeldAsync(id, Session(http), Epoch(http), user.UserId()!.Value, cancel);
+            return Results.Ok(await loops.StateAsync(run, round, cancel));
         });
 
         worker.MapPut("/generations/{id:int}/result", async (int id, GeneratedResponses result, HttpContext http, ClaimsPrincipal user, GenerationJobs generations,

@@ -47,6 +47,7 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
         var source = await SourceAsync(request, algorithm, spec?.Options is DpoOptions { Online: true }, errors, cancel);
         string? baseFolder = await BaseAsync(request, algorithm, errors, cancel);
         bool rewardModel = await RewardAsync(request, errors, cancel);
+        if (spec?.Options is DpoOptions { Judge: OnlineJudge.People, LabelProject: int labelProject }) await LabelProjectAsync(labelProject, errors, cancel);
         if (spec is not null)
         {
             GptConfig shape;
@@ -119,6 +120,15 @@ public sealed class RunLauncher(IDbContextFactory<AppDbContext> dbs, DatasetServ
         }
         errors.Add(new(DatasetField, "Choose a dataset (or a labeling project) to train on."));
         return null;
+    }
+
+    /// <summary>The project people judge an online DPO run's rounds in: it must exist and be open (leads and admins manage every project).</summary>
+    private async Task LabelProjectAsync(int projectId, List<InputError> errors, CancellationToken cancel)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancel);
+        var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == projectId, cancel);
+        if (project is null) errors.Add(new(OptionField("label_project"), $"There is no labeling project {projectId} to send the rounds to; choose one from the list."));
+        else if (project.ArchivedAt is not null) errors.Add(new(OptionField("label_project"), Archived($"project '{project.Name}'", "Projects", $"projects/{projectId}")));
     }
 
     private static string KindMismatch(Algorithm algorithm, bool online, string what, string kind) =>

@@ -12,6 +12,7 @@ public static class RunsExtensions
         s.AddScoped<DatasetService>();
         s.AddScoped<RunService>();
         s.AddScoped<RunLauncher>();
+        s.AddScoped<LabelLoops>();
         s.Configure<ModelUploadOptions>(builder.Configuration.GetSection("Checkpoints"));
         s.AddScoped<ModelUploads>();
         s.AddScoped<RunLineageFilter>();

@@ -33,6 +33,9 @@ public sealed class LaunchDraft
     /// <summary>Options shown above the rest, always open: how big, how long, how many prompts to sample.</summary>
     public static readonly IReadOnlyList<string> MainKeys = ["model", "max_steps", "num_eval_prompts"];
 
+    /// <summary>DPO's "Learn from labels as they come" options, shown in their own section (<see cref="LaunchLabelLoop"/>), not among the rest.</summary>
+    public static readonly IReadOnlyList<string> LoopKeys = ["judge", "label_project", "label_every", "label_pairs"];
+
     public Algorithm Algorithm { get; private set; } = Algorithm.Sft;
     public string Name { get; set; } = "";
 
@@ -51,8 +54,24 @@ public sealed class LaunchDraft
     /// <summary>Online DPO samples its pairs from prompts and needs a judge (a reward model or a pack's oracle), as PPO needs a reward.</summary>
     public bool Online => Algorithm == Algorithm.Dpo && Values.TryGetValue("online", out var v) && v == "true";
 
-    /// <summary>Whether the form asks for a reward model: PPO, GRPO and online DPO.</summary>
-    public bool NeedsReward => Algorithm.NeedsReward() || Online;
+    /// <summary>Online DPO whose pairs people label, in rounds, in a labeling project (judge: people).</summary>
+    public bool LearnsFromLabels => Online && Values.TryGetValue("judge", out var j) && j == "people";
+
+    /// <summary>Whether the form asks for a reward model: PPO, GRPO and online DPO judged by a model or the pack's oracle.</summary>
+    public bool NeedsReward => Algorithm.NeedsReward() || Online && !LearnsFromLabels;
+
+    /// <summary>
+    /// Turns "Learn from labels as they come" on (online DPO, people judging in the first open project unless one is
+    /// chosen) or off (back to the dataset's pairs).
+    /// </summary>
+    public void LearnFromLabels(bool on, IReadOnlyList<(int Id, string Name)> projects)
+    {
+        Values["online"] = on ? "true" : "false";
+        Values["judge"] = on ? "people" : "auto";
+        if (on && Values.GetValueOrDefault("label_project") is null or "" && projects.Count > 0) Values["label_project"] = projects[0].Id.ToString(CultureInfo.InvariantCulture);
+        if (!on) Values["label_project"] = "";
+        if (!NeedsReward) RewardCheckpointId = 0;
+    }
 
     /// <summary>The dataset kinds the run can train on now (online DPO takes prompts too).</summary>
     public IReadOnlyList<string> AcceptedKinds => DatasetKind.AcceptedBy(Algorithm, Online);
@@ -149,7 +168,8 @@ public sealed class LaunchDraft
 
     public string? ErrorAt(string field) => Errors.GetValueOrDefault(field);
 
-    public bool HasOptionErrors => Errors.Keys.Any(k => k.StartsWith("config.", StringComparison.Ordinal) && !MainKeys.Any(m => k == RunLauncher.OptionField(m)));
+    public bool HasOptionErrors => Errors.Keys.Any(k => k.StartsWith("config.", StringComparison.Ordinal)
+        && !MainKeys.Concat(LoopKeys).Any(m => k == RunLauncher.OptionField(m)));
 
     /// <summary>
     /// A warning when max_steps × the examples each step takes cover the chosen dataset more than <see cref="ManyEpochs"/>
