@@ -122,6 +122,8 @@ public sealed class AuthorizationMatrixTests(AppFactory app) : IClassFixture<App
         Api("GET", "/api/worker/runs/{id:int}/dataset", "-----+", "/api/worker/runs/999999/dataset"),
         Api("GET", "/api/worker/checkpoints/{id:int}", "-----+", "/api/worker/checkpoints/1?run=999999"),
         Api("PUT", "/api/worker/runs/{id:int}/checkpoints/{step:int}", "-----+", "/api/worker/runs/999999/checkpoints/1", ""),
+        Api("GET", "/api/worker/runs/{id:int}/rounds/{round:int}", "-----+", "/api/worker/runs/999999/rounds/0"),
+        Api("PUT", "/api/worker/runs/{id:int}/rounds/{round:int}", "-----+", "/api/worker/runs/999999/rounds/0", "{\"step\":0,\"pairs\":[]}"),
         Api("PUT", "/api/worker/generations/{id:int}/result", "-----+", "/api/worker/generations/999999/result", "{\"responsesA\":[],\"responsesB\":[]}"),
 
         // Hubs (the negotiate request is where a connection is authorized)

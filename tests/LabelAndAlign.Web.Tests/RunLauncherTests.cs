@@ -38,6 +38,48 @@ public sealed class RunLauncherTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.EndsWith($"is archived; restore it first (Show archived on the Datasets page, then Restore; or POST /api/datasets/{id}/restore), or choose another.", errors["source.datasetId"][0]);
     }
 
+    private static async Task<int> PromptsWithoutPackAsync(HttpClient api)
+    {
+        var imported = await api.PostAsync($"/api/datasets?name=prompts-{Guid.NewGuid():N}",
+            new StringContent("{\"prompt\": \"Say something kind.\"}\n{\"prompt\": \"Say something else.\"}\n", Encoding.UTF8, "application/x-ndjson"));
+        return (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+    }
+
+    [Fact]
+    public async Task Launch_JudgedByPeople_RefusesAMissingOrArchivedProject_AndRoundsOutOfRange()
+    {
+        using var api = app.CreateApiClient();
+        int prompts = await PromptsWithoutPackAsync(api);
+        int project = (await (await api.PostAsJsonAsync("/api/projects", new { name = $"loop-{Guid.NewGuid():N}" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        (await api.PostAsync($"/api/projects/{project}/archive", null)).EnsureSuccessStatusCode();
+
+        var missing = await RefusedAsync(api, new { name = "loop", algorithm = "dpo", config = new { online = true, judge = "people", label_project = 987654 }, source = new { datasetId = prompts } });
+        var archived = await RefusedAsync(api, new { name = "loop", algorithm = "dpo", config = new { online = true, judge = "people", label_project = project }, source = new { datasetId = prompts } });
+        var none = await RefusedAsync(api, new { name = "loop", algorithm = "dpo", config = new { online = true, judge = "people" }, source = new { datasetId = prompts } });
+        var rounds = await RefusedAsync(api, new { name = "loop", algorithm = "dpo", config = new { online = true, judge = "people", label_project = project, label_every = 0, label_pairs = 300 }, source = new { datasetId = prompts } });
+        var offline = await RefusedAsync(api, new { name = "loop", algorithm = "dpo", config = new { judge = "people", label_project = project }, source = new { datasetId = prompts } });
+
+        Assert.Equal("There is no labeling project 987654 to send the rounds to; choose one from the list.", missing["config.label_project"][0]);
+        Assert.EndsWith($"is archived; restore it first (Show archived on the Projects page, then Restore; or POST /api/projects/{project}/restore), or choose another.", archived["config.label_project"][0]);
+        Assert.Equal("label_project is needed when people judge: choose the labeling project whose labelers judge the pairs.", none["config.label_project"][0]);
+        Assert.Equal("label_every must be at least 1, found 0.", rounds["config.label_every"][0]);
+        Assert.Equal("label_pairs must be at most 256, found 300.", rounds["config.label_pairs"][0]);
+        Assert.StartsWith("judge people labels pairs sampled online; set online: true.", offline["config.judge"][0]);
+        // People need no reward model, on any prompts dataset.
+        foreach (var errors in new[] { missing, archived, none, rounds }) Assert.False(errors.ContainsKey("rewardCheckpointId"), string.Join(" ", errors.Keys));
+    }
+
+    [Fact]
+    public async Task Launch_JudgedByThePacksOracle_OnADatasetWithoutAPack_SaysToChooseAJudge()
+    {
+        using var api = app.CreateApiClient();
+        int prompts = await PromptsWithoutPackAsync(api);
+
+        var errors = await RefusedAsync(api, new { name = "oracle", algorithm = "dpo", config = new { online = true, judge = "auto" }, source = new { datasetId = prompts } });
+
+        Assert.StartsWith("Online DPO needs a judge for the pairs it samples: choose a reward model", errors["rewardCheckpointId"][0]);
+    }
+
     [Fact]
     public async Task Launch_ReportsEveryProblemAtOnce_InTheUsersWords()
     {
