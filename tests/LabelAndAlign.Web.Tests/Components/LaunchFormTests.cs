@@ -145,4 +145,36 @@ public class LaunchFormTests : RunPagesTestContext
         using var ctx = Db.CreateContext();
         Assert.Empty(ctx.Runs);
     }
+
+    [Fact]
+    public async Task LearnFromLabels_IsOfferedForDpoOnly_AndItsProblemsShowAtItsFields()
+    {
+        using (var ctx = Db.CreateContext())
+        {
+            ctx.Projects.Add(new Data.Labeling.Project { Name = "Loop labels", CreatedAt = DateTime.UtcNow });
+            ctx.SaveChanges();
+        }
+        var cut = RenderForm();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#opt-max_steps")), Patience);
+        Assert.Empty(cut.FindAll("[data-testid=label-loop]")); // SFT
+        await cut.InvokeAsync(() => cut.FindAll("[role=tab]").Single(t => t.TextContent.Trim() == "PPO").Click());
+        Assert.Empty(cut.FindAll("[data-testid=label-loop]"));
+        await cut.InvokeAsync(() => cut.FindAll("[role=tab]").Single(t => t.TextContent.Trim() == "DPO").Click());
+        cut.Find("[data-testid=label-loop] input[type=checkbox]").Change(true);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#label-every")), Patience);
+        // Its keys are not repeated among the other options.
+        await cut.InvokeAsync(() => cut.FindAll("button").Single(b => b.TextContent.Contains("All options")).Click());
+        Assert.Empty(cut.FindAll(".option-groups .option[data-key=label_every]"));
+
+        cut.Find("#label-every").Change("0");
+        cut.Find("#label-pairs").Change("300");
+        await cut.InvokeAsync(() => cut.FindAll("button").Single(b => b.TextContent.Contains("Launch DPO run")).Click());
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=launch-errors]")), Patience);
+        var messages = cut.FindAll("[data-testid=label-loop] .validation-message").Select(m => m.TextContent).ToList();
+        Assert.Equal(["label_every must be at least 1, found 0.", "label_pairs must be at most 256, found 300."], messages);
+        Assert.DoesNotContain("Online DPO needs a judge", cut.Markup); // people are the judge: no reward model asked for
+        using var check = Db.CreateContext();
+        Assert.Empty(check.Runs);
+    }
 }

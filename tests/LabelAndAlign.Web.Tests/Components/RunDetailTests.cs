@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Bunit;
 using LabelAndAlign.Web.Components.Pages.Runs;
 using LabelAndAlign.Web.Data.Runs;
@@ -37,6 +38,37 @@ public class RunDetailTests : RunPagesTestContext
         Assert.Equal(["loss"], cut.FindAll(".chart-card").Select(c => c.GetAttribute("data-metric")));
         Assert.Contains("None yet", cut.Markup); // no checkpoints
         Assert.Contains("learning_rate", cut.Find(".config-table").TextContent);
+    }
+
+    [Fact]
+    public async Task ARunJudgedByPeople_SaysItWaitsForLabels_UntilTheRoundIsLabeled()
+    {
+        SignIn("lead@example.com", "Lead");
+        int project;
+        await using (var ctx = Db.CreateContext())
+        {
+            var p = new Data.Labeling.Project { Name = "Loop labels", CreatedAt = DateTime.UtcNow };
+            ctx.Projects.Add(p);
+            await ctx.SaveChangesAsync();
+            project = p.Id;
+        }
+        int id = AddRun("loop", RunStatus.Running, config: $$"""{"online": true, "judge": "people", "label_project": {{project}}, "label_every": 5}""", step: 5, total: 20);
+        await using (var ctx = Db.CreateContext())
+            await ctx.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Algorithm, "dpo"));
+        var loops = new Services.Runs.LabelLoops(Db.Factory, LabelingTestData.Importer(Db));
+        Data.Runs.Run run;
+        await using (var ctx = Db.CreateContext()) run = (await ctx.Runs.FindAsync(id))!;
+        await loops.SendAsync(run, 1, new Protocol.LabelRoundRequest(5, [new(0, "p0", "a0", "b0"), new(1, "p1", "a1", "b1")]));
+
+        var cut = RenderPage(id);
+        cut.WaitForAssertion(() => Assert.Contains("Waiting for labels: 0 of 2", cut.Find("[data-testid=label-loop-waiting]").TextContent), Patience);
+        Assert.Contains("round 2 of pairs sampled at step 5", cut.Find("[data-testid=label-loop-waiting]").TextContent);
+        Assert.Equal($"/projects/{project}", cut.Find("[data-testid=label-loop-waiting] a").GetAttribute("href"));
+
+        // The round gets its labels (a lead's verdicts here): the line goes by itself.
+        await using (var ctx = Db.CreateContext())
+            await ctx.Items.ExecuteUpdateAsync(u => u.SetProperty(i => i.Verdict, "a"));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=label-loop-waiting]")), Patience);
     }
 
     [Fact]

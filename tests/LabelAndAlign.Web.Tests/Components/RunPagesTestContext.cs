@@ -30,6 +30,11 @@ public abstract class RunPagesTestContext : UiTestContext
         Services.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         Services.AddScoped<RunLineageFilter>();
         Services.AddScoped<Services.Archiving.Archives>();
+        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new Services.Imports.ImportOptions()));
+        Services.AddSingleton(new Services.Labeling.LabelingRandom(1));
+        Services.AddScoped<Services.Labeling.ItemParser>();
+        Services.AddScoped<Services.Labeling.ImportService>();
+        Services.AddScoped<LabelLoops>();
     }
 
     protected int AddRun(string name, RunStatus status, string config = "{\"learning_rate\":0.001}", string? error = null, int step = 0, int total = 100)
