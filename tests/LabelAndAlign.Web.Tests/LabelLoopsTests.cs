@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Data.Runs;
@@ -5,6 +8,7 @@ using LabelAndAlign.Web.Services;
 using LabelAndAlign.Web.Services.Labeling;
 using LabelAndAlign.Web.Services.Runs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static LabelAndAlign.Web.Tests.LabelingTestData;
 
 namespace LabelAndAlign.Web.Tests;
@@ -122,5 +126,75 @@ public class LabelLoopsTests
         Assert.Equal(7, LabelLoops.ProjectOf(new Run { Name = "x", Algorithm = "dpo", ConfigJson = """{"online": true, "judge": "people", "label_project": 7}""" }));
         Assert.Null(LabelLoops.ProjectOf(new Run { Name = "x", Algorithm = "dpo", ConfigJson = """{"online": true, "judge": "auto", "label_project": 7}""" }));
         Assert.Null(LabelLoops.ProjectOf(new Run { Name = "x", Algorithm = "sft", ConfigJson = "{}" }));
+    }
+
+    private static async Task<int> PostAsync(HttpClient api, string path, object body)
+    {
+        var response = await api.PostAsJsonAsync(path, body);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK || response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetInt32();
+    }
+
+    private static async Task<JsonElement> RunAsync(HttpClient api, int id) => await api.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
+
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 180)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        T value;
+        while (!done(value = await read()))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen within {seconds} s; last seen: {value}");
+            await Task.Delay(200);
+        }
+        return value;
+    }
+
+    [Fact]
+    public async Task ALocalWorker_SendsARoundEveryNSteps_WaitsForItsLabels_AndTrainsOnThem_ToTheEnd()
+    {
+        using var db = new TestDatabase(migrate: false);
+        using var host = new WorkerHost(db);
+        using var api = host.Api();
+        var datasets = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
+        int Dataset(string name) => datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+        int sft = await PostAsync(api, "/api/runs", new { name = "base", algorithm = "sft", config = new { max_steps = 2, per_device_train_batch_size = 4, save_steps = 2 }, source = new { datasetId = Dataset("arithmetic · SFT corpus") } });
+        await UntilAsync(() => RunAsync(api, sft), r => r.GetProperty("status").GetString() is "Completed" or "Failed", "the base run");
+        int baseCheckpoint = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{sft}/checkpoints")).EnumerateArray().First().GetProperty("id").GetInt32();
+        int project = await PostAsync(api, "/api/projects", new { name = "loop labels" });
+        int admin; // the project's creator, so its lead and a member who labels
+        await using (var ctx = db.CreateContext())
+            admin = await ctx.Users.Where(u => u.Email == AppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+
+        int run = await PostAsync(api, "/api/runs", new
+        {
+            name = "loop", algorithm = "dpo", source = new { datasetId = Dataset("arithmetic · prompts") }, baseCheckpointId = baseCheckpoint,
+            config = new { online = true, judge = "people", label_project = project, label_every = 2, label_pairs = 3, max_steps = 4, per_device_train_batch_size = 2, max_new_tokens = 6, save_steps = 2 },
+        });
+        var loops = (IServiceProvider sp) => sp.GetRequiredService<LabelLoops>();
+
+        foreach (int round in new[] { 0, 1 })
+        {
+            // The round's items arrive; the run waits, saying so, without training past the round's start.
+            var waiting = await UntilAsync(() => host.Service(loops).WaitingAsync(run), w => w is { Round: var r } && r == round, $"round {round}'s items");
+            Assert.Equal(new LabelLoopStatus(project, "loop labels", round, 0, 3), waiting);
+            await Task.Delay(1000);
+            Assert.Equal(2 * round, (await RunAsync(api, run)).GetProperty("step").GetInt32());
+            for (int i = 0; i < 3; i++)
+            {
+                using var scope = host.Services.CreateScope();
+                var queue = scope.ServiceProvider.GetRequiredService<LabelingQueue>();
+                var next = (await queue.NextAsync(project, admin))!;
+                await queue.SubmitAsync(next.AssignmentId, admin, new LabelInput(i == 2 ? Choices.Tie : "left"));
+            }
+        }
+
+        var done = await UntilAsync(() => RunAsync(api, run), r => r.GetProperty("status").GetString() is "Completed" or "Failed" or "Cancelled", "the run's end");
+        Assert.True(done.GetProperty("status").GetString() == "Completed", done.ToString());
+        var pairs = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{run}/metrics?name=labels/pairs&maxPoints=100")).EnumerateArray()
+            .Select(p => (p.GetProperty("step").GetInt32(), p.GetProperty("value").GetDouble())).ToList();
+        Assert.Equal([(1, 2.0), (2, 2.0), (3, 4.0), (4, 4.0)], pairs); // two preferences a round (the third pair was a tie), every round's kept
+        await using var check = db.CreateContext();
+        Assert.Equal(6, await check.Items.CountAsync(i => i.ProjectId == project));
     }
 }
