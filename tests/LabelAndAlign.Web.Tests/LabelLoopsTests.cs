@@ -118,6 +118,7 @@ public class LabelLoopsTests
         Assert.Contains("'Test project' was archived", e.Message);
         Assert.Contains("restore the project", e.Message);
         Assert.Equal(0, await s.Context.Items.CountAsync());
+        Assert.Equal("label_project", Assert.Single((await Assert.ThrowsAsync<InputException>(() => loops.StateAsync(run, 0))).Errors).Field);
     }
 
     [Fact]
@@ -150,25 +151,51 @@ public class LabelLoopsTests
         return value;
     }
 
-    [Fact]
-    public async Task ALocalWorker_SendsARoundEveryNSteps_WaitsForItsLabels_AndTrainsOnThem_ToTheEnd()
+    /// <summary>A tiny SFT base trained by the host's local worker, the arithmetic prompts, and a project the admin leads (as its creator).</summary>
+    private static async Task<(int Prompts, int BaseCheckpoint, int Project, int Admin)> LoopSetupAsync(TestDatabase db, HttpClient api)
     {
-        using var db = new TestDatabase(migrate: false);
-        using var host = new WorkerHost(db);
-        using var api = host.Api();
         var datasets = await api.GetFromJsonAsync<JsonElement>("/api/datasets");
         int Dataset(string name) => datasets.EnumerateArray().First(d => d.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
         int sft = await PostAsync(api, "/api/runs", new { name = "base", algorithm = "sft", config = new { max_steps = 2, per_device_train_batch_size = 4, save_steps = 2 }, source = new { datasetId = Dataset("arithmetic · SFT corpus") } });
         await UntilAsync(() => RunAsync(api, sft), r => r.GetProperty("status").GetString() is "Completed" or "Failed", "the base run");
         int baseCheckpoint = (await api.GetFromJsonAsync<JsonElement>($"/api/runs/{sft}/checkpoints")).EnumerateArray().First().GetProperty("id").GetInt32();
         int project = await PostAsync(api, "/api/projects", new { name = "loop labels" });
-        int admin; // the project's creator, so its lead and a member who labels
-        await using (var ctx = db.CreateContext())
-            admin = await ctx.Users.Where(u => u.Email == AppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+        await using var ctx = db.CreateContext();
+        int admin = await ctx.Users.Where(u => u.Email == AppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+        return (Dataset("arithmetic · prompts"), baseCheckpoint, project, admin);
+    }
 
+    [Fact]
+    public async Task ALocalWorker_WhoseProjectIsArchivedWhileItWaits_FailsTheRunSayingWhatToDo()
+    {
+        using var db = new TestDatabase(migrate: false);
+        using var host = new WorkerHost(db);
+        using var api = host.Api();
+        var (prompts, baseCheckpoint, project, _) = await LoopSetupAsync(db, api);
         int run = await PostAsync(api, "/api/runs", new
         {
-            name = "loop", algorithm = "dpo", source = new { datasetId = Dataset("arithmetic · prompts") }, baseCheckpointId = baseCheckpoint,
+            name = "loop", algorithm = "dpo", source = new { datasetId = prompts }, baseCheckpointId = baseCheckpoint,
+            config = new { online = true, judge = "people", label_project = project, label_every = 2, label_pairs = 2, max_steps = 4, per_device_train_batch_size = 2, max_new_tokens = 6 },
+        });
+        await UntilAsync(() => host.Service(sp => sp.GetRequiredService<LabelLoops>()).WaitingAsync(run), w => w is not null, "round 0's items");
+
+        (await api.PostAsync($"/api/projects/{project}/archive", null)).EnsureSuccessStatusCode();
+
+        var done = await UntilAsync(() => RunAsync(api, run), r => r.GetProperty("status").GetString() is "Completed" or "Failed" or "Cancelled", "the run's end", 60);
+        Assert.Equal("Failed", done.GetProperty("status").GetString());
+        Assert.StartsWith($"Run {run}'s labeling project 'loop labels' was archived, so its rounds cannot be labeled; restore the project", done.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task ALocalWorker_SendsARoundEveryNSteps_WaitsForItsLabels_AndTrainsOnThem_ToTheEnd()
+    {
+        using var db = new TestDatabase(migrate: false);
+        using var host = new WorkerHost(db);
+        using var api = host.Api();
+        var (prompts, baseCheckpoint, project, admin) = await LoopSetupAsync(db, api);
+        int run = await PostAsync(api, "/api/runs", new
+        {
+            name = "loop", algorithm = "dpo", source = new { datasetId = prompts }, baseCheckpointId = baseCheckpoint,
             config = new { online = true, judge = "people", label_project = project, label_every = 2, label_pairs = 3, max_steps = 4, per_device_train_batch_size = 2, max_new_tokens = 6, save_steps = 2 },
         });
         var loops = (IServiceProvider sp) => sp.GetRequiredService<LabelLoops>();

@@ -8,6 +8,13 @@ namespace LabelAndAlign.Cli.Worker;
 /// <summary>The server says the job is no longer this worker's (another worker took it, or it ended): stop it, send nothing more.</summary>
 public sealed class LeaseLostException : Exception;
 
+/// <summary>The server refused a call about the job (not a lost lease): its status and its answer (ProblemDetails JSON).</summary>
+public sealed class JobRefusedException(string what, int status, string body) : InvalidOperationException($"{what} answered {status}: {body}")
+{
+    public int Status => status;
+    public string Body => body;
+}
+
 /// <summary>
 /// The HTTP calls about one held job (<see cref="EngineRoutes"/>), each naming the worker session and the lease epoch;
 /// a 409 means the lease is gone (<see cref="LeaseLostException"/>). A server that is briefly away (a restart) is
@@ -45,7 +52,7 @@ public sealed class JobTransfer(EngineConnection engine, string sessionId, HeldJ
         string body = await response.Content.ReadAsStringAsync(stop);
         response.Dispose();
         if (response.StatusCode == System.Net.HttpStatusCode.Conflict) throw new LeaseLostException();
-        throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {body}");
+        throw new JobRefusedException(what, (int)response.StatusCode, body);
     }
 
     public Task<HttpResponseMessage> GetAsync(string path) => SendAsync(() => Request(HttpMethod.Get, path), $"GET {path}");

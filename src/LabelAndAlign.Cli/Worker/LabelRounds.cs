@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Engine.Training;
 using LabelAndAlign.Protocol;
 
@@ -26,10 +27,36 @@ public sealed class LabelRounds(JobTransfer transfer, int runId) : ILabelChannel
 
     private RoundLabels Read(int round, Func<HttpRequestMessage> make, string what, CancellationToken cancel)
     {
-        using var response = transfer.SendAsync(make, what).GetAwaiter().GetResult();
+        HttpResponseMessage response;
+        try
+        {
+            response = transfer.SendAsync(make, what).GetAwaiter().GetResult();
+        }
+        catch (JobRefusedException e) when (e.Status == 400 && Problem(e.Body) is { } reason)
+        {
+            // The app cannot take the round (its project was archived or deleted): the run's page says why and what to do.
+            throw new RunSpecException("label_project", reason);
+        }
+        using var _ = response;
         var state = response.Content.ReadFromJsonAsync<LabelRoundState>(cancel).GetAwaiter().GetResult()
             ?? throw new InvalidDataException($"{what} answered no round state.");
         if (state.Round != round) throw new InvalidDataException($"{what} answered round {state.Round}.");
         return new RoundLabels(state.Round, state.Labeled, state.Total, state.Pairs.Select(p => new LabeledPair(p.Prompt, p.Chosen, p.Rejected)).ToList());
+    }
+
+    /// <summary>The messages of a ProblemDetails answer (its field errors, else its detail); null when it is not one.</summary>
+    private static string? Problem(string body)
+    {
+        try
+        {
+            var root = System.Text.Json.JsonDocument.Parse(body).RootElement;
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Object)
+                return string.Join(" ", errors.EnumerateObject().SelectMany(f => f.Value.EnumerateArray()).Select(m => m.GetString()));
+            return root.TryGetProperty("detail", out var detail) ? detail.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }

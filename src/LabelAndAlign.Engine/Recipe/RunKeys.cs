@@ -113,13 +113,13 @@ public static class RunKeys
             "Online DPO: sampling temperature of the two completions (TRL's default 0.9).", minExclusive: true),
         Choice("judge", DpoKeys, [("auto", OnlineJudge.Auto), ("people", OnlineJudge.People)], Of<DpoOptions, OnlineJudge>(o => o.Judge),
             Of<DpoOptions, OnlineJudge>((o, v) => o with { Judge = v }),
-            "Online DPO: who labels the sampled pairs. auto = at once, every step, by the reward model or else the task pack's oracle; people = the labelers of label_project, a round every label_every steps (the run waits for their labels)."),
+            "Online DPO: who labels the sampled pairs. auto = at once, every step, by the reward model or else the task pack's oracle; people = the labelers of label_project, a round every label_every steps (the run waits for their labels). TRL's OnlineDPOTrainer takes a judge or reward model; people are ours."),
         IntOrNull("label_project", DpoKeys, 1, int.MaxValue, Of<DpoOptions, int?>(o => o.LabelProject), Of<DpoOptions, int?>((o, v) => o with { LabelProject = v }),
-            "Online DPO judged by people: the labeling project whose labelers judge the pairs (its id)."),
+            "Online DPO judged by people: the labeling project whose labelers judge the pairs (its id; ours, TRL has no labeling projects)."),
         Int("label_every", DpoKeys, 1, MaxCount, Of<DpoOptions, int>(o => o.LabelEvery), Of<DpoOptions, int>((o, v) => o with { LabelEvery = v }),
-            "Online DPO judged by people: sample a new round of pairs into the project every this many steps."),
+            "Online DPO judged by people: sample a new round of pairs into the project every this many steps (ours; TRL's online trainer samples every step)."),
         Int("label_pairs", DpoKeys, 1, DpoOptions.MaxLabelPairs, Of<DpoOptions, int>(o => o.LabelPairs), Of<DpoOptions, int>((o, v) => o with { LabelPairs = v }),
-            "Online DPO judged by people: pairs (a prompt and two sampled completions) per round."),
+            "Online DPO judged by people: pairs (a prompt and two sampled completions) per round (ours; TRL samples one pair per prompt of a batch)."),
     ];
 
     private static readonly RunKey[] Ppo =

@@ -82,7 +82,7 @@ public sealed partial class LabelLoops(IDbContextFactory<AppDbContext> dbs, Impo
     /// <summary>Round <paramref name="round"/>'s progress and every preference labeled in the rounds up to it.</summary>
     public async Task<LabelRoundState> StateAsync(Run run, int round, CancellationToken cancel = default)
     {
-        var project = await ProjectAsync(run, cancel, requireOpen: false);
+        var project = await ProjectAsync(run, cancel);
         var items = await ItemsAsync(run.Id, project, cancel);
         var thisRound = items.Where(i => i.Round == round).ToList();
         var pairs = items.Where(i => i.Round <= round && i.Done && i.Outcome is Choices.A or Choices.B)
@@ -146,7 +146,7 @@ public sealed partial class LabelLoops(IDbContextFactory<AppDbContext> dbs, Impo
         var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancel)
             ?? throw new InputException("label_project", $"Run {run.Id}'s labeling project {projectId} no longer exists; cancel the run and launch it again with another project.");
         if (requireOpen && project.ArchivedAt is not null)
-            throw new InputException("label_project", $"Run {run.Id}'s labeling project '{project.Name}' was archived, so its next round cannot be labeled; restore the project (Projects → Show archived) and resume the run, or cancel it.");
+            throw new InputException("label_project", $"Run {run.Id}'s labeling project '{project.Name}' was archived, so its rounds cannot be labeled; restore the project (Show archived on the Projects page, then Restore) and launch the run again, or choose another project. The labels given so far are kept in the project.");
         return project;
     }
 }
