@@ -43,7 +43,8 @@ public sealed class LabelLoopFlowTests(BrowserFixture browser, ITestOutputHelper
         await lead.Locator("#run-name").FillAsync("learn-from-labels");
         await lead.GetByRole(AriaRole.Checkbox, new() { Name = "Learn from labels as they come" }).CheckAsync();
         await Expect(lead.Locator("#label-project")).ToHaveValueAsync("Loop labels");
-        await Expect(lead.Locator("#label-judge")).ToHaveValueAsync("People (the project's labelers)");
+        await Expect(lead.Locator("#label-judge")).ToHaveValueAsync("People");
+        await Expect(lead.Locator("#run-dataset")).Not.ToHaveValueAsync("Choose a dataset…"); // a prompts dataset, now that it trains online
         await lead.Locator("#label-every").FillAsync("2");
         await lead.Locator("#label-every").DispatchEventAsync("change");
         await lead.Locator("#label-pairs").FillAsync("2");
@@ -52,7 +53,7 @@ public sealed class LabelLoopFlowTests(BrowserFixture browser, ITestOutputHelper
         await lead.Locator("#opt-max_steps").DispatchEventAsync("change");
         await BrowserFixture.ScreenshotAsync(lead, "launch-learn-from-labels");
         await lead.GetByRole(AriaRole.Button, new() { Name = "Launch DPO run" }).ClickAsync();
-        await lead.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"), new() { Timeout = 15_000 });
+        await Expect(lead).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"), new() { Timeout = 15_000 });
         int run = int.Parse(lead.Url.Split('/')[^1]);
         var config = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{run}")).RootElement.GetProperty("config");
         Assert.Equal(("people", project, 2, 2), (config.GetProperty("judge").GetString(), config.GetProperty("label_project").GetInt32(),

@@ -1,6 +1,7 @@
 using Bunit;
 using LabelAndAlign.Engine.Recipe;
 using LabelAndAlign.Web.Components.Pages.Runs;
+using LabelAndAlign.Web.Services.Datasets;
 
 namespace LabelAndAlign.Web.Tests.Components;
 
@@ -13,11 +14,14 @@ public class LaunchLabelLoopTests : UiTestContext
         return draft;
     }
 
+    private static readonly DatasetSummary[] Datasets = [new(3, "sentiment · prompts", DatasetKind.PromptOnly, 400, true, DateTime.UtcNow, "[]")];
+
     [Fact]
-    public void TurnedOn_TrainsOnlineWithPeopleAsTheJudge_InTheFirstProject_AndNeedsNoRewardModel()
+    public void TurnedOn_TrainsOnlineWithPeopleAsTheJudge_InTheFirstProject_OnPrompts_AndNeedsNoRewardModel()
     {
         var draft = Dpo();
-        var cut = Render<LaunchLabelLoop>(p => p.Add(l => l.Draft, draft).Add(l => l.Projects, [(7, "Loop labels"), (9, "Other")]));
+        Assert.Equal(0, draft.SourceId); // offline DPO takes no prompts dataset
+        var cut = Render<LaunchLabelLoop>(p => p.Add(l => l.Draft, draft).Add(l => l.Projects, [(7, "Loop labels"), (9, "Other")]).Add(l => l.Datasets, Datasets));
         Assert.Empty(cut.FindAll("#label-every")); // off until asked for
 
         cut.Find("input[type=checkbox]").Change(true);
@@ -25,6 +29,7 @@ public class LaunchLabelLoopTests : UiTestContext
         Assert.Equal(("true", "people", "7"), (draft.Values["online"], draft.Values["judge"], draft.Values["label_project"]));
         Assert.True(draft.LearnsFromLabels);
         Assert.False(draft.NeedsReward);
+        Assert.Equal(3, draft.SourceId);
         Assert.NotEmpty(cut.FindAll("#label-every"));
         Assert.NotEmpty(cut.FindAll("#label-pairs"));
         Assert.Equal("Loop labels", cut.Find("#label-project").GetAttribute("value"));

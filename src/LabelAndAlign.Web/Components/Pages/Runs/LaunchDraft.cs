@@ -62,15 +62,16 @@ public sealed class LaunchDraft
 
     /// <summary>
     /// Turns "Learn from labels as they come" on (online DPO, people judging in the first open project unless one is
-    /// chosen) or off (back to the dataset's pairs).
+    /// chosen; a prompts dataset when none that fits is chosen) or off (back to the dataset's pairs).
     /// </summary>
-    public void LearnFromLabels(bool on, IReadOnlyList<(int Id, string Name)> projects)
+    public void LearnFromLabels(bool on, IReadOnlyList<(int Id, string Name)> projects, IReadOnlyList<DatasetSummary> datasets)
     {
         Values["online"] = on ? "true" : "false";
         Values["judge"] = on ? "people" : "auto";
         if (on && Values.GetValueOrDefault("label_project") is null or "" && projects.Count > 0) Values["label_project"] = projects[0].Id.ToString(CultureInfo.InvariantCulture);
         if (!on) Values["label_project"] = "";
         if (!NeedsReward) RewardCheckpointId = 0;
+        FitSource(AcceptedKinds, datasets);
     }
 
     /// <summary>The dataset kinds the run can train on now (online DPO takes prompts too).</summary>
@@ -85,12 +86,17 @@ public sealed class LaunchDraft
         Algorithm = algorithm;
         Options = RunLauncher.Options(algorithm);
         Errors = [];
-        var accepted = DatasetKind.AcceptedBy(algorithm);
+        FitSource(DatasetKind.AcceptedBy(algorithm), datasets);
+        ApplyPreset(LaunchPresets.Quick);
+        if (!NeedsReward) RewardCheckpointId = 0;
+    }
+
+    /// <summary>A source the run cannot train on gives way to the first dataset it can (none chosen: the first too).</summary>
+    private void FitSource(IReadOnlyList<string> accepted, IReadOnlyList<DatasetSummary> datasets)
+    {
         if (SourceId > 0 && !datasets.Any(d => d.Id == SourceId && accepted.Contains(d.Kind))) SourceId = 0;
         if (SourceId < 0 && !accepted.Contains(DatasetKind.Preference)) SourceId = 0;
         if (SourceId == 0) SourceId = datasets.Where(d => accepted.Contains(d.Kind)).Select(d => d.Id).FirstOrDefault();
-        ApplyPreset(LaunchPresets.Quick);
-        if (!NeedsReward) RewardCheckpointId = 0;
     }
 
     /// <summary>Every option back to its default, then the preset's values over them.</summary>
