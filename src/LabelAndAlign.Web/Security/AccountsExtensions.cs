@@ -1,3 +1,4 @@
+using LabelAndAlign.Web.ScaleOut;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Hubs;
 using LabelAndAlign.Web.Services;
@@ -29,7 +30,7 @@ public static class AccountsExtensions
         services.AddScoped<AuditLog>();
         services.AddScoped<UserSessions>();
         services.AddScoped<ISignInThrottle, SignInThrottle>();
-        services.AddSingleton<LiveSessions>();
+        services.AddInstanceBusListener<LiveSessions>();
         services.AddHostedService<SessionSweep>();
         services.AddScoped<CircuitHandler, CircuitSessionGuard>();
         services.AddSingleton<HubSessionGuard>();

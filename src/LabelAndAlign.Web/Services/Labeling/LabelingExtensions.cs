@@ -1,3 +1,4 @@
+using LabelAndAlign.Web.ScaleOut;
 using LabelAndAlign.Web.Services.Imports;
 
 namespace LabelAndAlign.Web.Services.Labeling;
@@ -16,8 +17,8 @@ public static class LabelingExtensions
             s.PostConfigure<ImportOptions>(o => o.MaxFileBytes = long.Parse(older, System.Globalization.CultureInfo.InvariantCulture));
         s.AddSingleton(new LabelingRandom());
         s.AddSingleton<ItemParser>();
-        s.AddSingleton<LabelingEvents>();
-        s.AddSingleton<LabelingPresence>();
+        s.AddInstanceBusListener<LabelingEvents>();
+        s.AddInstanceBusListener<LabelingPresence>();
         s.AddSingleton<LabelingLoad>();
         s.AddScoped<ProjectService>();
         s.AddScoped<LabelingQueue>();

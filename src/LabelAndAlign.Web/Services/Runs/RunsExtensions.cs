@@ -1,3 +1,4 @@
+using LabelAndAlign.Web.ScaleOut;
 using LabelAndAlign.Web.Services.Datasets;
 
 namespace LabelAndAlign.Web.Services.Runs;
@@ -8,7 +9,7 @@ public static class RunsExtensions
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
     {
         var s = builder.Services;
-        s.AddSingleton<RunsNotifier>();
+        s.AddInstanceBusListener<RunsNotifier>();
         s.AddScoped<DatasetService>();
         s.AddScoped<RunService>();
         s.AddScoped<RunLauncher>();
