@@ -33,6 +33,25 @@ public class ImportServiceTests
     }
 
     [Fact]
+    public async Task Import_TellsTheProjectsWatchers_SoAnEmptyLabelPageTakesTheNewItems()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        var events = new LabelingEvents();
+        int heard = 0;
+        using var watching = events.Subscribe(project, () => { Interlocked.Increment(ref heard); return Task.CompletedTask; });
+        var importer = Importer(db, events: events);
+
+        var refused = await importer.ImportAsync(project, Stream("not json"), ImportService.Format.JsonLines);
+        Assert.Equal(0, heard);
+        var done = await importer.ImportAsync(project, Stream("{\"prompt\": \"p1\", \"response_a\": \"x\", \"response_b\": \"y\"}"), ImportService.Format.JsonLines);
+
+        Assert.Equal((false, 1), (refused.Ok, done.Imported));
+        Assert.Equal(1, heard);
+    }
+
+    [Fact]
     public async Task Import_IntoAnArchivedProject_IsRefusedNamingWhoArchivedIt_AndStoresNothing()
     {
         using var db = new TestDatabase();

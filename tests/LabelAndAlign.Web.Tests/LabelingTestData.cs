@@ -74,8 +74,8 @@ public static class LabelingTestData
         await ctx.SaveChangesAsync();
     }
 
-    public static ImportService Importer(TestDatabase db, int seed = 1, ImportOptions? limits = null) =>
-        new(db.Factory, new ItemParser(new LabelingRandom(seed)), TimeProvider.System, Options.Create(limits ?? new ImportOptions()));
+    public static ImportService Importer(TestDatabase db, int seed = 1, ImportOptions? limits = null, LabelingEvents? events = null) =>
+        new(db.Factory, new ItemParser(new LabelingRandom(seed)), TimeProvider.System, Options.Create(limits ?? new ImportOptions()), events);
 
     public static DatasetService Datasets(TestDatabase db, ImportOptions? limits = null) =>
         new(db.Factory, TimeProvider.System, Options.Create(limits ?? new ImportOptions()));

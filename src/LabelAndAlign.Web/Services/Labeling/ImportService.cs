@@ -18,7 +18,8 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 /// refused after reading at most the limit; lines are parsed as they arrive and inserted in one
 /// transaction only when every line is valid.
 /// </summary>
-public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParser parser, TimeProvider clock, IOptions<ImportOptions> options)
+public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParser parser, TimeProvider clock, IOptions<ImportOptions> options,
+    LabelingEvents? events = null)
 {
     public enum Format { JsonLines, Csv }
 
@@ -45,6 +46,9 @@ public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParse
         if (errors.Count == 0 && items.Count == 0) errors.Add(new ImportError(0, "The file holds no items."));
         if (errors.Count > 0) return new ImportResult(0, errors);
         await InsertAsync(projectId, items, cancel);
+        // Every way items arrive (file, API, generation, blind review, a label loop's round) comes through here: labelers
+        // whose queue was empty take the new items at once, and the project page's counts move.
+        events?.Publish(projectId);
         return new ImportResult(items.Count, []);
     }
 

@@ -26,7 +26,7 @@ public sealed record LabelLoopStatus(int ProjectId, string ProjectName, int Roun
 /// (a lead's verdict, else the majority, as dataset snapshots take them) come back as the run's preference pairs. A
 /// round is made once: sent again (a resumed run, a retried call) it is left as it is.
 /// </summary>
-public sealed partial class LabelLoops(IDbContextFactory<AppDbContext> dbs, ImportService imports, LabelingEvents? events = null)
+public sealed partial class LabelLoops(IDbContextFactory<AppDbContext> dbs, ImportService imports)
 {
     /// <summary>The labeling project of a run judged by people; null for any other run.</summary>
     public static int? ProjectOf(Run run)
@@ -75,7 +75,6 @@ public sealed partial class LabelLoops(IDbContextFactory<AppDbContext> dbs, Impo
             var result = await imports.ImportAsync(project.Id, body, ImportService.Format.JsonLines, cancel);
             if (!result.Ok)
                 throw new InputException("pairs", $"Round {round}'s pairs were not added to project '{project.Name}': " + string.Join("; ", result.Errors.Take(5).Select(e => e.Message)));
-            events?.Publish(project.Id); // labelers with nothing left take the new items at once
         }
         return await StateAsync(run, round, cancel);
     }
