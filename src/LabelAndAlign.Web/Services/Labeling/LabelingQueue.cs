@@ -130,12 +130,12 @@ public sealed class LabelingQueue(IDbContextFactory<AppDbContext> dbs, TimeProvi
             if (a.Status is AssignmentStatus.Expired or AssignmentStatus.Released)
             {
                 // A late answer is still welcome while the item has a free slot and the labeler holds no other copy.
-                bool open = await db.Items.Where(i => i.Id == a.ItemId).Select(i => i.IsOpen).ForUpdate().SingleAsync(c);
-                if (await db.Items.AnyAsync(i => i.Id == a.ItemId && i.ArchivedAt != null, c))
+                var item = await db.Items.Where(i => i.Id == a.ItemId).Select(i => new { i.IsOpen, Archived = i.ArchivedAt != null }).ForUpdate().SingleAsync(c);
+                if (item.Archived)
                     throw new InputException("assignmentId", $"A lead archived this item after your lease on assignment {assignmentId} ran out, so this label was not stored; ask for the next item.", isConflict: true);
                 bool holds = await db.Assignments.AnyAsync(x => x.ItemId == a.ItemId && x.LabelerId == userId &&
                     (x.Status == AssignmentStatus.Leased || x.Status == AssignmentStatus.Done), c);
-                if (!open || holds)
+                if (!item.IsOpen || holds)
                     throw new InputException("assignmentId", $"The lease on assignment {assignmentId} ran out and the item went to someone else; ask for the next item.", isConflict: true);
                 await TakeSlotAsync(db, a.ItemId, project.LabelsPerItem, c);
             }
