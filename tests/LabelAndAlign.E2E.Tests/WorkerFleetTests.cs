@@ -199,8 +199,8 @@ public sealed class WorkerFleetTests(ITestOutputHelper output) : AdminAppTest(ou
         int id = await LaunchSftAsync("through an outage", Tiny(Steps));
         await WaitForRunAsync(id, r => Status(r) == "Running" && Step(r) >= 10, TimeSpan.FromSeconds(120));
 
+        int mark = worker.Output.Length; // before the kill: the worker may notice before KillAsync returns
         await App.KillAsync();
-        int mark = worker.Output.Length;
         await worker.WaitForOutputAsync("lost the server", TimeSpan.FromSeconds(30), mark);
         await Task.Delay(TimeSpan.FromSeconds(3)); // it trains on meanwhile, buffering what it would send
         App = await AppProcess.StartAsync(Environment(leaseSeconds: 120), App.DataDirectory, App.BaseUrl);
