@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Services.Imports;
 using LabelAndAlign.Web.Services.Labeling;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,28 @@ public class ImportServiceTests
         Assert.Contains("Not valid JSON", result.Errors[1].Message);
         Assert.Contains("'gold'", result.Errors[2].Message);
         Assert.Equal(0, await ctx.Items.CountAsync());
+    }
+
+    [Fact]
+    public async Task ImportObjects_AppMadeItems_AreCheckedAsTheLinesOfAFile()
+    {
+        using var db = new TestDatabase();
+        int u = await AddUserAsync(db, "lead@example.com");
+        int project = await AddProjectAsync(db, u, 1);
+        await using var ctx = db.CreateContext();
+        var importer = Importer(db);
+
+        var refused = await importer.ImportAsync(project, [
+            new JsonObject { ["prompt"] = "p1", ["response_a"] = "x", ["response_b"] = "y" },
+            new JsonObject { ["prompt"] = "p2", ["response_a"] = "x" },
+        ]);
+        Assert.Equal([2], refused.Errors.Select(e => e.Line));
+        Assert.Contains("'response_b' is required", refused.Errors[0].Message);
+        Assert.Equal(0, await ctx.Items.CountAsync());
+
+        var done = await importer.ImportAsync(project, [new JsonObject { ["prompt"] = "naïve \"quotes\"\nand lines", ["response_a"] = "x", ["response_b"] = "y" }]);
+        Assert.Equal(1, done.Imported);
+        Assert.Equal("naïve \"quotes\"\nand lines", (await ctx.Items.SingleAsync()).PromptText);
     }
 
     [Fact]

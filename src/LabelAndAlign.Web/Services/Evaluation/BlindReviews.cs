@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json.Nodes;
 using LabelAndAlign.Engine.Evaluation;
 using LabelAndAlign.Web.Data;
@@ -39,17 +38,11 @@ public sealed class BlindReviews(IDbContextFactory<AppDbContext> dbs, RunService
         var atStep = samples.Where(s => s.Step == step && start.ContainsKey(s.Prompt)).GroupBy(s => s.Prompt, StringComparer.Ordinal).Select(g => g.First()).ToList();
         if (atStep.Count == 0)
             throw new InputException("step", $"Run {runId} has no evaluation samples at step {step} on its evaluation prompts; choose a step the Samples page lists.");
-        var jsonl = new StringBuilder();
-        foreach (var s in atStep)
+        var result = await imports.ImportAsync(projectId, atStep.Select(s => new JsonObject
         {
-            jsonl.Append(new JsonObject
-            {
-                ["prompt"] = s.Prompt, ["response_a"] = s.Completion, ["response_b"] = start[s.Prompt],
-                ["model_a"] = ModelName(runId, step), ["model_b"] = ModelName(runId, 0),
-            }.ToJsonString()).Append('\n');
-        }
-        using var body = new MemoryStream(Encoding.UTF8.GetBytes(jsonl.ToString()));
-        var result = await imports.ImportAsync(projectId, body, ImportService.Format.JsonLines, cancel);
+            ["prompt"] = s.Prompt, ["response_a"] = s.Completion, ["response_b"] = start[s.Prompt],
+            ["model_a"] = ModelName(runId, step), ["model_b"] = ModelName(runId, 0),
+        }), cancel);
         if (!result.Ok)
             throw new InputException("run", "The samples were not added: " + string.Join("; ", result.Errors.Take(5).Select(e => e.Message)));
         return result.Imported;

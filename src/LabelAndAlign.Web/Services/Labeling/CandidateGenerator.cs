@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using LabelAndAlign.Protocol;
 using LabelAndAlign.Web.Data;
@@ -104,22 +103,15 @@ public sealed class CandidateGenerator(IDbContextFactory<AppDbContext> dbs, Impo
         int job = await jobs.CreateAsync(projectId, spec, cancel);
         var generated = await jobs.WaitAsync(job, (done, total) => progress?.Report(new Progress(done, total)), cancel);
 
-        var jsonl = new StringBuilder();
-        for (int i = 0; i < prompts.Count; i++)
+        var result = await imports.ImportAsync(projectId, prompts.Select((p, i) => new JsonObject
         {
-            var line = new JsonObject
-            {
-                ["prompt"] = prompts[i].Json.DeepClone(),
-                // A small model can decode a NUL, which no item may hold (see StoredText).
-                ["response_a"] = StoredText.Of(generated.ResponsesA[i]),
-                ["response_b"] = StoredText.Of(generated.ResponsesB[i]),
-                ["model_a"] = nameA,
-                ["model_b"] = nameB,
-            };
-            jsonl.Append(line.ToJsonString()).Append('\n');
-        }
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(jsonl.ToString()));
-        var result = await imports.ImportAsync(projectId, stream, ImportService.Format.JsonLines, cancel);
+            ["prompt"] = p.Json.DeepClone(),
+            // A small model can decode a NUL, which no item may hold (see StoredText).
+            ["response_a"] = StoredText.Of(generated.ResponsesA[i]),
+            ["response_b"] = StoredText.Of(generated.ResponsesB[i]),
+            ["model_a"] = nameA,
+            ["model_b"] = nameB,
+        }), cancel);
         if (!result.Ok)
             throw new InputException("prompts", "The generated items were not imported: " +
                 string.Join("; ", result.Errors.Take(5).Select(e => e.Line > 0 ? $"prompt {e.Line}: {e.Message}" : e.Message)));

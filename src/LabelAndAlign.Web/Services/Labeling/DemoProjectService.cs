@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,18 +25,11 @@ public sealed class DemoProjectService(IDbContextFactory<AppDbContext> dbs, Proj
             LeaseMinutes = 30,
             GoldRate = 0.2,
         }, adminId, cancel);
-        using var body = new MemoryStream();
-        foreach (var item in DemoItems.All)
+        var result = await imports.ImportAsync(project.Id, DemoItems.All.Select(item => new JsonObject
         {
-            System.Text.Json.JsonSerializer.Serialize(body, new Dictionary<string, string?>
-            {
-                ["prompt"] = item.Prompt, ["response_a"] = item.ResponseA, ["response_b"] = item.ResponseB,
-                ["model_a"] = "demo-a", ["model_b"] = "demo-b", ["gold"] = item.Gold,
-            });
-            body.WriteByte((byte)'\n');
-        }
-        body.Position = 0;
-        var result = await imports.ImportAsync(project.Id, body, ImportService.Format.JsonLines, cancel);
+            ["prompt"] = item.Prompt, ["response_a"] = item.ResponseA, ["response_b"] = item.ResponseB,
+            ["model_a"] = "demo-a", ["model_b"] = "demo-b", ["gold"] = item.Gold,
+        }), cancel);
         if (!result.Ok) throw new InvalidOperationException($"The demo task pack failed to import: line {result.Errors[0].Line}: {result.Errors[0].Message}");
         return project.Id;
     }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using LabelAndAlign.Web.Data;
 using LabelAndAlign.Web.Data.Labeling;
 using LabelAndAlign.Web.Services.Imports;
@@ -50,6 +52,22 @@ public sealed class ImportService(IDbContextFactory<AppDbContext> dbs, ItemParse
         // whose queue was empty take the new items at once, and the project page's counts move.
         events?.Publish(projectId);
         return new ImportResult(items.Count, []);
+    }
+
+    /// <summary>
+    /// Imports items the app made itself (generation, blind review, a label loop's round, the demo), one JSON object per
+    /// item with a file's fields: they are read as the lines of a JSON Lines file, under the same checks and limits.
+    /// </summary>
+    public async Task<ImportResult> ImportAsync(int projectId, IEnumerable<JsonObject> items, CancellationToken cancel = default)
+    {
+        using var body = new MemoryStream();
+        foreach (var item in items)
+        {
+            using (var writer = new Utf8JsonWriter(body)) item.WriteTo(writer);
+            body.WriteByte((byte)'\n');
+        }
+        body.Position = 0;
+        return await ImportAsync(projectId, body, Format.JsonLines, cancel);
     }
 
     private async Task ParseJsonLinesAsync(TextReader reader, List<ParsedItem> items, List<ImportError> errors, CancellationToken cancel)

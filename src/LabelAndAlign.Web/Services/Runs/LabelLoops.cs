@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LabelAndAlign.Engine.Recipe;
@@ -61,18 +60,12 @@ public sealed partial class LabelLoops(IDbContextFactory<AppDbContext> dbs, Impo
             sent = await db.Items.AnyAsync(i => i.ProjectId == project.Id && i.ExternalId != null && i.ExternalId.StartsWith(prefix), cancel);
         if (!sent)
         {
-            var jsonl = new StringBuilder();
-            for (int i = 0; i < request.Pairs.Count; i++)
+            string model = Archiving.Lineage.RunModel(run.Id, request.Step);
+            var result = await imports.ImportAsync(project.Id, request.Pairs.Select((p, i) => new JsonObject
             {
-                var p = request.Pairs[i];
-                jsonl.Append(new JsonObject
-                {
-                    ["id"] = ItemId(run.Id, round, i, p.Prompt), ["prompt"] = p.PromptText, ["response_a"] = p.ResponseA, ["response_b"] = p.ResponseB,
-                    ["model_a"] = $"{Archiving.Lineage.RunModel(run.Id, request.Step)} · sample 1", ["model_b"] = $"{Archiving.Lineage.RunModel(run.Id, request.Step)} · sample 2",
-                }.ToJsonString()).Append('\n');
-            }
-            using var body = new MemoryStream(Encoding.UTF8.GetBytes(jsonl.ToString()));
-            var result = await imports.ImportAsync(project.Id, body, ImportService.Format.JsonLines, cancel);
+                ["id"] = ItemId(run.Id, round, i, p.Prompt), ["prompt"] = p.PromptText, ["response_a"] = p.ResponseA, ["response_b"] = p.ResponseB,
+                ["model_a"] = $"{model} · sample 1", ["model_b"] = $"{model} · sample 2",
+            }), cancel);
             if (!result.Ok)
                 throw new InputException("pairs", $"Round {round}'s pairs were not added to project '{project.Name}': " + string.Join("; ", result.Errors.Take(5).Select(e => e.Message)));
         }
