@@ -20,6 +20,9 @@ public interface IEngineHub
     /// <summary>The next report of a run's stream; applied once (a resent one is acknowledged, not applied again).</summary>
     Task<ReportAck> Report(RunReport report);
 
+    /// <summary>A run's points as the trainer logs them, for its charts only (sent without waiting for an answer; see <see cref="LiveMetrics"/>).</summary>
+    Task Live(LiveMetrics metrics);
+
     /// <summary>How far an item generation got, or why it failed (its result is uploaded: <see cref="EngineRoutes.GenerationResult"/>).</summary>
     Task<ReportAck> GenerationProgress(GenerationReport report);
 }

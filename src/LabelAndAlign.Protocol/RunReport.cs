@@ -29,6 +29,15 @@ public sealed record RunEnd(RunEndKind Kind, string? Error);
 public sealed record RunReport(int RunId, long Epoch, long Seq, int? StartedAt, IReadOnlyList<MetricValue> Points, IReadOnlyList<SampleValue> Samples,
     int Step, RunEnd? End);
 
+/// <summary>
+/// Points the trainer just logged, sent the moment its step ends so a run's charts need not wait for the report that
+/// stores them. Fire-and-forget: never acknowledged, never stored (the same points come again, stored, in the run's
+/// reports). <see cref="LiveSeq"/> counts from 1 within the lease; the server pushes a message only while they come
+/// without a gap, so live points never jump ahead of points it has not pushed.
+/// </summary>
+/// <param name="Points">every point logged since the previous message (the first carries all since training started)</param>
+public sealed record LiveMetrics(int RunId, long Epoch, long LiveSeq, IReadOnlyList<MetricValue> Points);
+
 /// <param name="Held">false: another worker holds the job now (or it ended): stop it and drop what it would send</param>
 /// <param name="CancelRequested">someone asked to cancel it</param>
 public sealed record ReportAck(bool Held, bool CancelRequested);

@@ -30,7 +30,11 @@ public sealed class RunLeasesTests : IDisposable
     private RunLeases Leases(Microsoft.EntityFrameworkCore.IDbContextFactory<Data.AppDbContext>? factory = null) => new(factory ?? _db.Factory, _clock, Options.Create(_options), new RunsNotifier(),
         _db.Settings, NullLogger<RunLeases>.Instance);
 
-    private RunReports Reports() => new(_db.Factory, _clock, Options.Create(_options), new RunsNotifier(), NullLogger<RunReports>.Instance);
+    private RunReports Reports()
+    {
+        var notifier = new RunsNotifier();
+        return new(_db.Factory, _clock, Options.Create(_options), notifier, new PointPushes(notifier), NullLogger<RunReports>.Instance);
+    }
 
     private int AddRun(JsonObject? config = null)
     {

@@ -12,7 +12,8 @@ namespace LabelAndAlign.Web.Tests;
 /// <summary>
 /// When a report's points reach the charts: the next report of a stream this instance applied the last one of is
 /// pushed as it arrives, before its write (the worker held it back until the one before was stored); the first
-/// report of a stream once stored; a repeat, or a report of a lost lease, not at all.
+/// report of a stream once stored; a repeat, or a report of a lost lease, not at all. A live message of a stream
+/// applied here is pushed at once, and the report carrying the same points does not push them again.
 /// </summary>
 public sealed class RunReportsTests : IDisposable
 {
@@ -37,7 +38,7 @@ public sealed class RunReportsTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private RunReports Reports() => new(_db.Factory, _clock, Options.Create(_options), _notifier, NullLogger<RunReports>.Instance);
+    private RunReports Reports() => new(_db.Factory, _clock, Options.Create(_options), _notifier, new PointPushes(_notifier), NullLogger<RunReports>.Instance);
 
     private async Task<HeldJob> ClaimedRunAsync(string session)
     {
@@ -96,5 +97,32 @@ public sealed class RunReportsTests : IDisposable
         Assert.Equal(new[] { (3, 0), (3, 0) }, _pushes.Skip(pushed));
         using var ctx = _db.CreateContext();
         Assert.Equal(6, ctx.MetricPoints.Count(p => p.RunId == job.Id));
+    }
+
+    private static LiveMetrics Live(HeldJob job, long liveSeq, params int[] steps) =>
+        new(job.Id, job.Epoch, liveSeq, steps.SelectMany(s => new[] { new MetricValue("loss", s, 1.0 / s, s), new MetricValue("grad_norm", s, 0.5, s) }).ToList());
+
+    [Fact]
+    public async Task Live_OnceTheStreamIsAppliedHere_IsPushedBeforeAnyReportCarriesIt_AndTheReportDoesNotPushItAgain()
+    {
+        var job = await ClaimedRunAsync("w");
+        var reports = Reports();
+        // Before this instance applied a report of the stream it cannot tell the lease is this session's: the reports bring these.
+        reports.PushLive("w", Live(job, 1, 1));
+        Assert.Empty(_pushes);
+
+        Assert.True((await reports.ApplyAsync("w", Report(job, 1, 1, startedAt: 0))).Held);
+        reports.PushLive("w", Live(job, 1, 1, 2));
+        reports.PushLive("w", Live(job, 2, 3));
+        // Another worker's session (a lost lease) pushes nothing.
+        reports.PushLive("other", Live(job, 3, 4));
+        Assert.True((await reports.ApplyAsync("w", Report(job, 2, 2))).Held);
+        Assert.True((await reports.ApplyAsync("w", Report(job, 3, 3))).Held);
+        Assert.True((await reports.ApplyAsync("w", Report(job, 4, 4, end: new RunEnd(RunEndKind.Completed, null)))).Held);
+
+        // Step 1 from its report once stored; 2 and 3 live, before any write of theirs; 4 from its report.
+        Assert.Equal(new[] { (1, 2), (1, 2), (2, 0), (2, 0), (3, 0), (3, 0), (4, 0), (4, 0) }, _pushes);
+        using var ctx = _db.CreateContext();
+        Assert.Equal(8, ctx.MetricPoints.Count(p => p.RunId == job.Id));
     }
 }

@@ -121,6 +121,9 @@ public sealed class EngineConnection : IAsyncDisposable
         return await _hub.InvokeAsync<T>(method, argument, cancel);
     }
 
+    /// <summary>Sends a message the hub does not answer (throws when the connection drops meanwhile).</summary>
+    public Task SendAsync(string method, object argument, CancellationToken cancel) => _hub.SendAsync(method, argument, cancel);
+
     private static string Reason(Exception e) => e switch
     {
         HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized } => "the API key was refused (unknown, revoked, or its account disabled)",

@@ -16,6 +16,12 @@ namespace LabelAndAlign.Cli.Worker;
 /// applies each once). A checkpoint is packed into the outbox the moment it is written, so save_total_limit may
 /// delete its folder before it is sent. The server records a checkpoint only after every point before it, so a
 /// resume from it never repeats or loses a step.
+/// <para>
+/// Beside that stream, each step's points go out the moment the step ends, for the charts only (<see cref="LiveMetrics"/>,
+/// not answered): a report waits for the one before to be stored, which a chart need not. Live messages start once the
+/// server has acknowledged the first report (it pushes them only for a stream it knows), the first carrying every point
+/// since training started; after a lost connection the unsent ones go again, so they never skip a point.
+/// </para>
 /// </summary>
 public sealed class RunUplink : IRunReporter
 {
@@ -42,6 +48,11 @@ public sealed class RunUplink : IRunReporter
     private readonly Queue<Item> _queue = new();
     private List<MetricValue> _points = [];
     private List<SampleValue> _samples = [];
+    // Points not yet sent live, and the signal that a step ended.
+    private List<MetricValue> _live = [];
+    private readonly SemaphoreSlim _stepEnded = new(0);
+    private long _liveSeq;
+    private volatile bool _streamOpen;
     private int _step;
     private bool _stepMoved;
     private int? _startedAt;
@@ -75,7 +86,9 @@ public sealed class RunUplink : IRunReporter
     {
         lock (_lock)
         {
-            _points.Add(new MetricValue(name, step, value, time.ToUnixTimeMilliseconds() / 1000.0));
+            var point = new MetricValue(name, step, value, time.ToUnixTimeMilliseconds() / 1000.0);
+            _points.Add(point);
+            _live.Add(point);
             Move(step);
         }
     }
@@ -88,6 +101,8 @@ public sealed class RunUplink : IRunReporter
     public void Progress(int step)
     {
         lock (_lock) Move(step);
+        // The step's points are all logged: send them now rather than at the next tick.
+        if (_stepEnded.CurrentCount == 0) _stepEnded.Release();
     }
 
     public void Started(int step)
@@ -135,6 +150,8 @@ public sealed class RunUplink : IRunReporter
     /// <summary>Sends everything, in order, until the end has been acknowledged, the run is lost, or it is abandoned.</summary>
     public async Task SendAsync(CancellationToken cancel)
     {
+        using var stopLive = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var live = SendLiveAsync(stopLive.Token);
         try
         {
             while (!_abandoned)
@@ -171,8 +188,44 @@ public sealed class RunUplink : IRunReporter
         catch (OperationCanceledException) when (cancel.IsCancellationRequested) { }
         finally
         {
+            // What the live messages had not sent yet, the reports carried.
+            await stopLive.CancelAsync();
+            await live;
             Directory.Delete(_outbox, recursive: true);
         }
+    }
+
+    /// <summary>Sends the points live, in order, at each step's end (or tick) until stopped.</summary>
+    private async Task SendLiveAsync(CancellationToken stop)
+    {
+        var unsent = new Queue<LiveMetrics>();
+        try
+        {
+            while (!_abandoned)
+            {
+                await _stepEnded.WaitAsync(Cadence, stop);
+                if (!_streamOpen) continue;
+                lock (_lock)
+                {
+                    for (int i = 0; i < _live.Count; i += MaxPoints)
+                        unsent.Enqueue(new LiveMetrics(_job.Id, _job.Epoch, ++_liveSeq, _live.GetRange(i, Math.Min(MaxPoints, _live.Count - i))));
+                    _live = [];
+                }
+                while (unsent.Count > 0 && _engine.IsReady)
+                {
+                    try
+                    {
+                        await _engine.SendAsync(nameof(IEngineHub.Live), unsent.Peek(), stop);
+                    }
+                    catch (Exception e) when (EngineConnection.IsConnectionLoss(e, stop))
+                    {
+                        break; // sent again once the connection is back (the server pushes a message once)
+                    }
+                    unsent.Dequeue();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
     }
 
     private async Task<bool> SendReportAsync(ReportItem r, CancellationToken cancel)
@@ -185,6 +238,7 @@ public sealed class RunUplink : IRunReporter
                 var ack = await _engine.InvokeAsync<ReportAck>(nameof(IEngineHub.Report), report, cancel);
                 if (!ack.Held) return false;
                 AcknowledgedStep = r.Step;
+                _streamOpen = true;
                 if (ack.CancelRequested) CancelRequested?.Invoke();
                 return true;
             }

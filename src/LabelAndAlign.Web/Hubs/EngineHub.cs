@@ -84,6 +84,14 @@ public sealed class EngineHub(WorkerRegistry workers, RunLeases leases, RunRepor
 
     public Task<ReportAck> Report(RunReport report) => reports.ApplyAsync(Current().Id, report);
 
+    /// <summary>Not re-checked against the session like the other calls (<see cref="SessionCheckedAtConnectAttribute"/>): it stores nothing, pushes only for a lease this session's checked reports hold, and must not be overtaken by the next one.</summary>
+    [SessionCheckedAtConnect]
+    public Task Live(LiveMetrics metrics)
+    {
+        reports.PushLive(Current().Id, metrics);
+        return Task.CompletedTask;
+    }
+
     public Task<ReportAck> GenerationProgress(GenerationReport report) => generations.ProgressAsync(Current().Id, report);
 
     public override async Task OnDisconnectedAsync(Exception? exception)

@@ -29,7 +29,7 @@ public sealed class HubSessionGuard(LiveSessions live, IServiceScopeFactory scop
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (!await IsCurrentAsync(context.Context))
+        if (!context.HubMethod.IsDefined(typeof(SessionCheckedAtConnectAttribute), inherit: false) && !await IsCurrentAsync(context.Context))
         {
             context.Context.Abort();
             throw new HubException(EndedMessage);
@@ -50,3 +50,11 @@ public sealed class HubSessionGuard(LiveSessions live, IServiceScopeFactory scop
         return await scope.ServiceProvider.GetRequiredService<UserSessions>().IsCurrentAsync(caller.User);
     }
 }
+
+/// <summary>
+/// A hub method <see cref="HubSessionGuard"/> does not re-check the session for on each call: one that must run in the
+/// order its calls came (a check is a database read, and calls are handled in parallel), and that neither changes nor
+/// reveals anything by itself. Its connection is still checked at connect, and closed as soon as its session ends.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class SessionCheckedAtConnectAttribute : Attribute;

@@ -16,15 +16,16 @@ public enum ReportOutcome { Applied, Repeat, Lost }
 /// each applied once and in order under the lease it was made under (<see cref="RunReport.Seq"/>), in one
 /// transaction with the step that moves the run's stream on.
 /// <para>
-/// Points are pushed to the browsers as soon as a report arrives that is the next of a stream this instance applied
-/// the last report of: the worker sends a report only once the one before is stored, so a point logged meanwhile
-/// waits for that write, and pushing after its own write as well would make every point wait for two. Such a report
-/// is all but certain to apply (same lease, next in order); if its write fails, the worker sends it again and the
-/// charts take the same points again (a chart replaces the steps it already has). A stream this instance has not
-/// seen yet (its first report, or the first after a restart) is pushed once stored.
+/// Points reach the browsers first through the worker's live messages (<see cref="LiveMetrics"/>, pushed as they
+/// arrive while this instance applies the lease's stream), and from its reports too (<see cref="PointPushes"/> pushes
+/// each point once): a report that comes next after one this instance applied is pushed as it arrives (the worker
+/// sends a report only once the one before is stored, so waiting for its own write would make its points wait for
+/// two); the first report of a stream this instance has not seen (its first, or the first after a restart) once
+/// stored. Such a report is all but certain to apply (same lease, next in order); if its write fails, the worker
+/// sends it again, and its points, already pushed, are not pushed twice.
 /// </para>
 /// </summary>
-public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier, ILogger<RunReports> logger)
+public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, RunsNotifier notifier, PointPushes pushes, ILogger<RunReports> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -35,17 +36,10 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
     public async Task<ReportAck> ApplyAsync(string session, RunReport report, CancellationToken cancel = default)
     {
         var job = new HeldJob(JobKind.Run, report.RunId, report.Epoch);
-        var points = new List<MetricPoint>(report.Points.Count);
-        var live = new List<LivePoint>(report.Points.Count);
-        foreach (var p in report.Points)
-        {
-            // SQLite stores NaN as NULL, which the NOT NULL column refuses; the divergence guard reports it by name anyway.
-            if (!double.IsFinite(p.Value)) continue;
-            points.Add(new MetricPoint { RunId = report.RunId, Name = p.Name, Step = p.Step, Value = p.Value, Time = p.Time });
-            live.Add(new LivePoint(p.Name, p.Step, p.Value, p.Time));
-        }
+        var live = Points(report.Points);
+        var points = live.Select(p => new MetricPoint { RunId = report.RunId, Name = p.Name, Step = p.Step, Value = p.Value, Time = p.Time }).ToList();
         bool pushed = _applied.TryGetValue(report.RunId, out var last) && last == (report.Epoch, session, report.Seq - 1);
-        if (pushed) notifier.PublishPoints(report.RunId, live);
+        if (pushed) pushes.Report(report.RunId, report.Epoch, session, live);
         await using var db = await dbs.CreateDbContextAsync(cancel);
         // The database's one write path (several reports to a commit on SQLite).
         var (ack, run) = await db.InTransactionAsync<(ReportAck? Ack, Run? Run)>(null, async cancel =>
@@ -73,12 +67,35 @@ public sealed class RunReports(IDbContextFactory<AppDbContext> dbs, TimeProvider
             return (null, await db.Runs.AsNoTracking().SingleAsync(r => r.Id == report.RunId, cancel));
         }, cancel);
         if (ack is not null) return ack;
+        if (!pushed) pushes.Report(report.RunId, report.Epoch, session, live);
         if (report.End is null) _applied[report.RunId] = (report.Epoch, session, report.Seq);
-        else _applied.TryRemove(report.RunId, out _);
-        if (!pushed) notifier.PublishPoints(report.RunId, live);
+        else
+        {
+            _applied.TryRemove(report.RunId, out _);
+            pushes.End(report.RunId);
+        }
         notifier.PublishProgress(RunService.Progress(run!));
         if (report.End is not null) logger.LogInformation("Run {RunId} ended {Status}{Error}", run!.Id, run.Status, run.Error is { } e ? $": {e}" : "");
         return new ReportAck(true, run!.CancelRequested);
+    }
+
+    /// <summary>
+    /// Pushes a live message's points when this instance applies the lease's stream (its last report applied here came
+    /// from this session under this epoch); otherwise the reports bring them. Synchronous, so the hub handles a
+    /// worker's live messages in the order they came.
+    /// </summary>
+    public void PushLive(string session, LiveMetrics live)
+    {
+        if (_applied.TryGetValue(live.RunId, out var last) && last.Epoch == live.Epoch && last.Session == session) pushes.Live(session, live);
+    }
+
+    /// <summary>The points as pushed and stored: SQLite stores NaN as NULL, which the NOT NULL column refuses (the divergence guard reports it by name anyway).</summary>
+    public static List<LivePoint> Points(IReadOnlyList<MetricValue> values)
+    {
+        var points = new List<LivePoint>(values.Count);
+        foreach (var p in values)
+            if (double.IsFinite(p.Value)) points.Add(new LivePoint(p.Name, p.Step, p.Value, p.Time));
+        return points;
     }
 
     /// <summary>
