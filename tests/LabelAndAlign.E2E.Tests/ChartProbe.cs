@@ -119,19 +119,29 @@ public static class ChartProbe
     }
 
     /// <summary>
-    /// The page's milestones, in ms since navigation start, in order: plotly executed, the circuit's
-    /// socket created, open and first message, the first chart card, then the first newPlot and react
-    /// of <paramref name="metric"/> (with how long the react drew).
+    /// The page's milestones, in ms since navigation start, in order: the HTML requested and received,
+    /// plotly executed, the circuit's socket created, open and first message, the first chart card,
+    /// the other charts' first plots, then the first newPlot and react
+    /// of <paramref name="metric"/> (with how long the react drew). With <paramref name="since"/> (ms since
+    /// navigation start: a click that navigated inside the app), only what came after it, counted from it.
     /// </summary>
-    public static async Task<string> TimelineAsync(IPage page, string metric)
+    public static async Task<string> TimelineAsync(IPage page, string metric, double since = 0)
     {
         using var doc = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__lnaProbe.marks())"));
         var marks = doc.RootElement.EnumerateObject().Select(m => (Name: m.Name, At: m.Value.GetDouble())).ToList();
+        // The document itself: its first byte, its last, and the end of its parsing (blazor.web.js has run then).
+        using var nav = JsonDocument.Parse(await page.EvaluateAsync<string>(
+            "() => { const n = performance.getEntriesByType('navigation')[0]; return JSON.stringify(n ? { 'previous page unloaded': n.unloadEventEnd, 'html requested': n.requestStart, 'html first byte': n.responseStart, 'html received': n.responseEnd, 'DOMContentLoaded': n.domContentLoadedEventEnd } : {}); }"));
+        marks.AddRange(nav.RootElement.EnumerateObject().Select(m => (Name: m.Name, At: m.Value.GetDouble())));
         var calls = await CallsAsync(page);
+        // Every chart's first plot, in the order the browser ran them (the metric's own is named below).
+        var plots = calls.Where(c => c.Fn == "newPlot" && c.Metric != metric).OrderBy(c => c.Start).ToList();
+        if (plots.Count > 0)
+            marks.Add(($"other charts' {plots.Count} newPlots (until {Math.Round(plots[^1].Start + plots[^1].Ms - since)}) from", plots[0].Start));
         foreach (string fn in new[] { "newPlot", "react" })
             if (calls.FirstOrDefault(c => c.Metric == metric && c.Fn == fn) is { } c)
                 marks.Add(($"{fn} {Math.Round(c.Ms)} ms long", c.Start));
-        return string.Join(", ", marks.OrderBy(m => m.At).Select(m => $"{m.Name} {Math.Round(m.At)}"));
+        return string.Join(", ", marks.Where(m => m.At >= since).OrderBy(m => m.At).Select(m => $"{m.Name} {Math.Round(m.At - since)}"));
     }
 
     /// <summary>
