@@ -23,6 +23,7 @@ public static class RunsExtensions
         s.AddScoped<IMetricReader>(sp => sp.GetRequiredService<RunService>());
         s.AddSingleton<MetricPrefetch>();
         s.AddHostedService<Components.Charts.ChartWarmup>();
+        s.AddHostedService<RunPageWarmup>();
         s.AddSignalR();
         return builder;
     }
