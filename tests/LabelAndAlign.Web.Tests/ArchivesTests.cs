@@ -397,6 +397,24 @@ public sealed class ArchivesTests : IDisposable
     private static async Task<List<long>> ItemIdsAsync(SoloProject s) => await s.Context.Items.OrderBy(i => i.Id).Select(i => i.Id).ToListAsync();
 
     [Fact]
+    public async Task RemovingOrRestoringAnItem_TellsItsProjectsWatchers()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 2, labelsPerItem: 1);
+        var events = new LabelingEvents();
+        int heard = 0;
+        using var watching = events.Subscribe(s.Project, () => { Interlocked.Increment(ref heard); return Task.CompletedTask; });
+        var archives = new Archives(s.Db.Factory, RunsOf(s.Db), s.Db.Settings, Audit(s.Db), TimeProvider.System, NullLogger<Archives>.Instance, events);
+        var ids = await ItemIdsAsync(s);
+
+        await archives.RemoveAsync(ArchiveKind.Item, ids[0]); // nothing points to it: deleted
+        Assert.Equal(1, heard);
+        await archives.ArchiveAsync(ArchiveKind.Item, ids[1]);
+        Assert.Equal(2, heard);
+        await archives.RestoreAsync(ArchiveKind.Item, ids[1]);
+        Assert.Equal(3, heard);
+    }
+
+    [Fact]
     public async Task RemoveItem_NothingPointsToIt_DeletesIt_AndAuditsIt()
     {
         await using var s = await SoloProject.CreateAsync(items: 2);

@@ -128,6 +128,20 @@ public class ReviewServiceTests
     }
 
     [Fact]
+    public async Task SetVerdict_TellsTheProjectsWatchers()
+    {
+        await using var s = await SoloProject.CreateAsync(items: 1);
+        var events = new LabelingEvents();
+        int heard = 0;
+        using var watching = events.Subscribe(s.Project, () => { Interlocked.Increment(ref heard); return Task.CompletedTask; });
+        long item = await s.Context.Items.Select(i => i.Id).SingleAsync();
+
+        await new ReviewService(s.Db.Factory, TimeProvider.System, events: events).SetVerdictAsync(s.Project, item, Choices.A, s.User);
+
+        Assert.Equal(1, heard);
+    }
+
+    [Fact]
     public async Task ReviewQueue_ListsItemsAwaitingAVerdictFirst_ThenThoseAVerdictResolved()
     {
         await using var s = await SoloProject.CreateAsync(items: 3, labelsPerItem: 2);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using LabelAndAlign.Web.Components.Pages.Runs;
 using LabelAndAlign.Web.Data.Runs;
@@ -65,9 +66,13 @@ public class RunDetailTests : RunPagesTestContext
         Assert.Contains("round 2 of pairs sampled at step 5", cut.Find("[data-testid=label-loop-waiting]").TextContent);
         Assert.Equal($"/projects/{project}", cut.Find("[data-testid=label-loop-waiting] a").GetAttribute("href"));
 
-        // The round gets its labels (a lead's verdicts here): the line goes by itself.
-        await using (var ctx = Db.CreateContext())
-            await ctx.Items.ExecuteUpdateAsync(u => u.SetProperty(i => i.Verdict, "a"));
+        // The round gets its labels (a lead's verdicts here): the line follows each, by itself.
+        var reviews = new Services.Labeling.ReviewService(Db.Factory, TimeProvider.System, events: Services.GetRequiredService<Services.Labeling.LabelingEvents>());
+        List<long> items;
+        await using (var ctx = Db.CreateContext()) items = await ctx.Items.OrderBy(i => i.Id).Select(i => i.Id).ToListAsync();
+        await reviews.SetVerdictAsync(project, items[0], "a", 1);
+        cut.WaitForAssertion(() => Assert.Contains("Waiting for labels: 1 of 2", cut.Find("[data-testid=label-loop-waiting]").TextContent), Patience);
+        await reviews.SetVerdictAsync(project, items[1], "b", 1);
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=label-loop-waiting]")), Patience);
     }
 

@@ -22,6 +22,7 @@ public abstract class RunPagesTestContext : UiTestContext
         Services.AddSingleton(Db.Factory);
         Services.AddSingleton(Db.Settings);
         Services.AddSingleton(Notifier);
+        Services.AddSingleton(new Services.Labeling.LabelingEvents());
         Services.AddSingleton<Services.Workers.EngineSignals>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IHttpContextAccessor, HttpContextAccessor>();

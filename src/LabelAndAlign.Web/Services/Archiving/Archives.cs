@@ -13,7 +13,8 @@ namespace LabelAndAlign.Web.Services.Archiving;
 /// nothing points to is deleted, its files with it. A queued or training run is cancelled first, through
 /// <see cref="RunService.CancelAsync"/> (which reaches its worker). Every change is audited, from the page and the API alike.
 /// </summary>
-public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService runs, DatabaseSettings settings, AuditLog audit, TimeProvider clock, ILogger<Archives> logger)
+public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService runs, DatabaseSettings settings, AuditLog audit, TimeProvider clock, ILogger<Archives> logger,
+    LabelingEvents? events = null)
 {
     /// <summary>What <see cref="RemoveAsync"/> would do now, and why; the confirmation dialog shows it.</summary>
     public async Task<RemovalPlan> PlanAsync(ArchiveKind kind, long id, CancellationToken cancel = default)
@@ -138,9 +139,13 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                     .ExecuteDeleteAsync(cancel);
                 break;
             case ArchiveKind.Item:
+            {
+                int project = await db.Items.Where(i => i.Id == key).Select(i => i.ProjectId).FirstAsync(cancel);
                 // A label or lease arriving in between raises its counters, which fails this condition.
                 deleted = await db.Items.Where(i => i.Id == key && i.LabelCount == 0 && i.SlotsTaken == 0).ExecuteDeleteAsync(cancel);
+                if (deleted > 0) events?.Publish(project);
                 break;
+            }
             case ArchiveKind.Run:
             {
                 folders.AddRange(await db.RunCheckpoints.Where(c => c.RunId == id).Select(c => c.Path).ToListAsync(cancel));
@@ -211,5 +216,8 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
             ArchiveKind.Run => await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.ArchivedAt, at), cancel),
             _ => await db.RunCheckpoints.Where(c => c.Id == id).ExecuteUpdateAsync(u => u.SetProperty(c => c.ArchivedAt, at), cancel),
         };
+        // An item archived or restored changes its project's counts and queue, and may settle a round a run waits on.
+        if (kind == ArchiveKind.Item && events is not null)
+            events.Publish(await db.Items.Where(i => i.Id == key).Select(i => i.ProjectId).FirstAsync(cancel));
     }
 }

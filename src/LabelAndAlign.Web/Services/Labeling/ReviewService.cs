@@ -8,7 +8,7 @@ namespace LabelAndAlign.Web.Services.Labeling;
 /// Agreement figures, the review queue of disagreed items, and lead verdicts. Archived items are left out of the figures,
 /// the matchups and the queue (a lead archives an item that should not count); their labels stay, and count again on restore.
 /// </summary>
-public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LabelingPresence? presence = null)
+public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, LabelingPresence? presence = null, LabelingEvents? events = null)
 {
     public async Task<AgreementReport> AgreementAsync(int projectId, CancellationToken cancel = default)
     {
@@ -91,6 +91,8 @@ public sealed class ReviewService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             .SetProperty(i => i.VerdictById, by)
             .SetProperty(i => i.VerdictAt, at), cancel);
         if (changed == 0) throw new NotFoundException($"No item {itemId} in project {projectId}.");
+        // A verdict settles an item as its labels do: the project's page and a run waiting on the item hear of it.
+        events?.Publish(projectId);
     }
 
     public sealed record TeamRow(string Labeler, long Labels, long LastHour, DateTime? LastLabelAt, bool Active);
