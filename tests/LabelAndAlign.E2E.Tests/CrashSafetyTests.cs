@@ -72,8 +72,14 @@ public sealed class CrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output
                 if (round > 0) app = await AppProcess.StartAsync(Environment, data);
                 var labelers = emails.Select(e => new Labeler(e.Email, Client(app.BaseUrl, e.Key))).ToList();
                 using var stop = new CancellationTokenSource();
+                int before;
+                lock (acks) before = acks.Count;
                 var load = labelers.Select((l, i) => DriveAsync(l, projectId, new Random(round * 100 + i), acks, stop.Token)).ToList();
-                await Task.Delay(700 + random.Next(900));
+                // Killed mid-load: once this round's labels are being acknowledged (a loaded machine takes seconds to get
+                // there after a start), at a random moment.
+                for (var until = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < until; await Task.Delay(20))
+                    lock (acks) if (acks.Count > before) break;
+                await Task.Delay(200 + random.Next(900));
                 await app.KillAsync();
                 stop.Cancel();
                 await Task.WhenAll(load);
