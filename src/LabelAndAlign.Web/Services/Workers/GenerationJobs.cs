@@ -12,7 +12,8 @@ namespace LabelAndAlign.Web.Services.Workers;
 /// Item generations as worker jobs, on the same lease rules as runs (<see cref="RunLeases"/>): a claim is one
 /// conditional update that raises the lease epoch, heartbeats and progress renew the lease, a silent worker's job goes
 /// back to the queue (and starts over: generation keeps no checkpoints), and whatever arrives under an older epoch is
-/// refused. The request that created a job waits for it (<see cref="WaitAsync"/>), and deletes it at the end.
+/// refused. The request that created a job waits for it (<see cref="WaitAsync"/>), and deletes it at the end. Every
+/// write goes through the one write path (<see cref="Data.DatabaseDialectExtensions.InTransactionAsync{T}"/>).
 /// </summary>
 public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, IOptions<TrainingOptions> options, EngineSignals signals,
     ILogger<GenerationJobs> logger)
@@ -49,7 +50,7 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         await using (var db = await dbs.CreateDbContextAsync(cancel))
         {
             db.GenerationJobs.Add(job);
-            await db.SaveChangesAsync(cancel);
+            await db.InTransactionAsync(null, c => db.SaveChangesAsync(c), cancel);
         }
         signals.Wake();
         return job.Id;
@@ -65,9 +66,10 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         foreach (var job in queued)
         {
             var until = Now + options.Value.Lease;
-            int claimed = await db.GenerationJobs.Where(g => g.Id == job.Id && g.Status == GenerationStatus.Queued && g.LeaseEpoch == job.LeaseEpoch)
+            int claimed = await db.InTransactionAsync(null, c => db.GenerationJobs
+                .Where(g => g.Id == job.Id && g.Status == GenerationStatus.Queued && g.LeaseEpoch == job.LeaseEpoch)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Running).SetProperty(g => g.LeaseOwner, session)
-                    .SetProperty(g => g.LeaseEpoch, g => g.LeaseEpoch + 1).SetProperty(g => g.LeaseExpiresAt, until).SetProperty(g => g.Done, 0), cancel);
+                    .SetProperty(g => g.LeaseEpoch, g => g.LeaseEpoch + 1).SetProperty(g => g.LeaseExpiresAt, until).SetProperty(g => g.Done, 0), c), cancel);
             if (claimed == 0) continue; // another worker took it first
             var spec = JsonSerializer.Deserialize<GenerationAssignment>(job.SpecJson)!;
             return spec with { Id = job.Id, Epoch = job.LeaseEpoch + 1 };
@@ -165,9 +167,9 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
     {
         var now = Now;
         await using var db = await dbs.CreateDbContextAsync(cancel);
-        int n = await db.GenerationJobs.Where(g => g.Status == GenerationStatus.Running && g.LeaseExpiresAt < now)
+        int n = await db.InTransactionAsync(null, c => db.GenerationJobs.Where(g => g.Status == GenerationStatus.Running && g.LeaseExpiresAt < now)
             .ExecuteUpdateAsync(u => u.SetProperty(g => g.Status, GenerationStatus.Queued).SetProperty(g => g.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(g => g.Done, 0), cancel);
+                .SetProperty(g => g.Done, 0), c), cancel);
         if (n > 0) logger.LogWarning("{Count} item generation(s) went back to the queue: their worker stopped answering", n);
         return n;
     }
@@ -209,7 +211,7 @@ public sealed class GenerationJobs(IDbContextFactory<AppDbContext> dbs, TimeProv
         }
         finally
         {
-            await own.GenerationJobs.Where(g => g.Id == id).ExecuteDeleteAsync(CancellationToken.None);
+            await own.InTransactionAsync(null, c => own.GenerationJobs.Where(g => g.Id == id).ExecuteDeleteAsync(c), CancellationToken.None);
         }
     }
 
