@@ -17,6 +17,9 @@ public abstract class AdminAppTest(ITestOutputHelper? output = null) : IAsyncLif
     protected const string AdminPassword = "e2e-admin-password";
     protected const string AdminKey = "e2e-admin-key-0123456789abcdef";
 
+    /// <summary>How long a flow test's tiny training run may take on a loaded CI machine.</summary>
+    protected static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
+
     private readonly List<HttpClient> _clients = [];
 
     /// <summary>The test log, when the class asked for one.</summary>

@@ -13,12 +13,6 @@ namespace LabelAndAlign.E2E.Tests;
 /// </summary>
 public sealed class LabelLoopFlowTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
-    private static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
-
-    private static Task WaitForPointsAsync(IPage page, string metric, int atLeast) =>
-        page.WaitForFunctionAsync("([m, n]) => (document.querySelector(`.chart-card[data-metric='${m}'] .chart-plot`)?.data?.[0]?.x?.length ?? 0) >= n",
-            new object[] { metric, atLeast }, new() { Timeout = 60_000 });
-
     [Fact]
     public async Task Lead_LaunchesTheLoop_ALabelerLabelsEachRoundWithTheKeyboard_AndTheRunTrainsOnThemToTheEnd()
     {
@@ -91,7 +85,7 @@ public sealed class LabelLoopFlowTests(BrowserFixture browser, ITestOutputHelper
 
         await WaitForRunAsync(run, Completed, TrainingTimeout);
         await Expect(lead.Locator("[data-testid=run-step]")).ToContainTextAsync("step 4 / 4", new() { Timeout = 30_000 });
-        await WaitForPointsAsync(lead, "loss", 4);
+        await RunCharts.WaitForPointsAsync(lead, "loss", 4);
         await Expect(waiting).ToHaveCountAsync(0);
         await BrowserFixture.ScreenshotAsync(lead, "run-learned-from-labels");
         var pairs = JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{run}/metrics?name=labels/pairs&maxPoints=100")).RootElement.EnumerateArray()

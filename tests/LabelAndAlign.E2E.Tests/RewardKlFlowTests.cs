@@ -16,8 +16,6 @@ namespace LabelAndAlign.E2E.Tests;
 /// </summary>
 public sealed class RewardKlFlowTests(BrowserFixture browser, ITestOutputHelper output) : AdminAppTest(output), IClassFixture<BrowserFixture>
 {
-    private static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
-
     private static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response)
     {
         string body = await response.Content.ReadAsStringAsync();

@@ -21,9 +21,6 @@ public sealed class RewardModelFlowTests(BrowserFixture browser, ITestOutputHelp
     private const string Password = "labeler-password-123";
     private const string ProjectName = "Review tone";
 
-    /// <summary>Generous: training shares two cores with the app, the browser and other tests.</summary>
-    private static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
-
     private HttpClient _admin = default!;
 
     public override async Task InitializeAsync()

@@ -17,14 +17,6 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
     private static async Task<JsonElement> GetRunAsync(HttpClient api, int id) =>
         JsonDocument.Parse(await api.GetStringAsync($"/api/runs/{id}")).RootElement;
 
-    /// <summary>Points on the chart's first trace, as plotly holds them: what is drawn.</summary>
-    private static Task<int> PointsAsync(IPage page, string metric) =>
-        page.EvaluateAsync<int>("m => document.querySelector(`.chart-card[data-metric='${m}'] .chart-plot`)?.data?.[0]?.x?.length ?? 0", metric);
-
-    private static Task WaitForPointsAsync(IPage page, string metric, int atLeast, int timeout) =>
-        page.WaitForFunctionAsync("([m, n]) => (document.querySelector(`.chart-card[data-metric='${m}'] .chart-plot`)?.data?.[0]?.x?.length ?? 0) >= n",
-            new object[] { metric, atLeast }, new() { Timeout = timeout });
-
     /// <summary>The trainer's log time of each step drawn, per metric (from the API, at full resolution).</summary>
     private async Task<Dictionary<string, Dictionary<int, double>>> LoggedAsync(int run, Dictionary<string, Dictionary<int, double>> drawn)
     {
@@ -60,10 +52,10 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"));
         int id = int.Parse(page.Url.Split('/')[^1]);
         await page.Locator(".chart-card[data-metric='loss']").WaitForAsync(new() { Timeout = 60_000 });
-        await WaitForPointsAsync(page, "loss", 5, 60_000);
-        int before = await PointsAsync(page, "loss");
-        await WaitForPointsAsync(page, "loss", before + 20, 30_000);
-        int after = await PointsAsync(page, "loss");
+        await RunCharts.WaitForPointsAsync(page, "loss", 5);
+        int before = await RunCharts.PointsAsync(page, "loss");
+        await RunCharts.WaitForPointsAsync(page, "loss", before + 20, 30_000);
+        int after = await RunCharts.PointsAsync(page, "loss");
         Assert.True(after > before, $"the loss chart grew from {before} to {after} points without a reload");
         await Expect(page.Locator(".status-pill")).ToHaveTextAsync("Running");
         await Expect(page.Locator(".chart-group[data-group='train']")).ToBeVisibleAsync();
