@@ -23,9 +23,9 @@ public sealed class LeaseSweep(IServiceScopeFactory scopes, IOptions<TrainingOpt
                     await scope.ServiceProvider.GetRequiredService<RunLeases>().RequeueExpiredAsync(stoppingToken);
                     await scope.ServiceProvider.GetRequiredService<GenerationJobs>().RequeueExpiredAsync(stoppingToken);
                 }
-                catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+                catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or Data.DatabaseBusyException)
                 {
-                    // The database is briefly busy or away: the next tick tries again.
+                    // The database is busy (a long write, such as a big import, held SQLite's writer) or away: the next tick tries again.
                     logger.LogWarning(e, "Requeueing runs of silent workers failed");
                 }
             }

@@ -59,7 +59,7 @@ public sealed class LocalWorkers(IServiceScopeFactory scopes, IServer server, IH
             await Task.WhenAll(Enumerable.Range(1, o.LocalWorkers).Select(i => SuperviseAsync(exe, url, key, Name(i, port), both.Token)));
         }
         catch (OperationCanceledException) when (both.IsCancellationRequested) { }
-        catch (Exception e) when (e is InvalidOperationException or InputException or System.Data.Common.DbException)
+        catch (Exception e) when (e is InvalidOperationException or InputException or System.Data.Common.DbException or DatabaseBusyException)
         {
             // Training stops; the app keeps serving (and says why).
             logger.LogError(e, "The local workers stopped: {Error}", e.Message);
