@@ -74,7 +74,10 @@ public sealed class XssTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await BrowserFixture.WaitForInteractiveAsync(page);
         for (int i = 0; i < Payloads.Length; i++)
         {
-            // Whatever item came up, its hostile text must be on screen as text.
+            // Whatever item came up, its hostile text must be on screen as text (once the item has loaded: the page may
+            // still say "Loading…" right after the circuit starts or a submit, above all on PostgreSQL).
+            await page.WaitForFunctionAsync("vs => vs.some(v => (document.querySelector('main')?.innerText ?? '').includes(v))", Visible,
+                new() { Timeout = 30_000 });
             var body = await page.Locator("main").InnerTextAsync();
             Assert.True(Visible.Any(v => body.Contains(v, StringComparison.Ordinal)), body);
             await AssertInertAsync(page);
