@@ -34,12 +34,9 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
         foreach (int other in runs[1..]) CopyPoints(runs[0], other);
         int runId = runs[0];
 
-        // Tall enough that the whole board is on screen: charts off screen are drawn only when scrolled to.
-        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
-        await ChartProbe.InstallAsync(context);
-        await SignInAsAdminAsync(page);
+        var (context, page, errors) = await ProbedPageAsync();
         await page.GotoAsync($"/runs/{runId}");
-        await page.WaitForFunctionAsync("m => window.__lnaProbe.first(m) !== null", Metric, new() { Timeout = 60_000 });
+        await WaitForFirstDrawAsync(page);
         await page.Locator(".metric-board[data-ready='true']").WaitForAsync(new() { Timeout = 30_000 });
 
         double? drawnAt = await ChartProbe.FirstDrawnAsync(page, Metric);
@@ -53,8 +50,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
             ].filter(Boolean).join(', ');
           }");
         string figure = $"1,000,000-point metric: navigation start → chart drawn {Math.Round(drawnAt ?? double.NaN)} ms ({timeline}; {await ChartProbe.TimelineAsync(page, Metric)})";
-        Output!.WriteLine(figure);
-        Benchmarks.Report(figure);
+        Report(figure);
         await ReportWarmFullLoadAsync(runs[1]);
         await ReportInAppNavigationAsync(runs[2]);
 
@@ -102,15 +98,12 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
     /// <summary>The same, in a new browser, once the server has rendered run pages: what a user who opens the link sees on a running server.</summary>
     private async Task ReportWarmFullLoadAsync(int runId)
     {
-        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
-        await ChartProbe.InstallAsync(context);
-        await SignInAsAdminAsync(page);
+        var (context, page, errors) = await ProbedPageAsync();
         await page.GotoAsync($"/runs/{runId}");
-        await page.WaitForFunctionAsync("m => window.__lnaProbe.first(m) !== null", Metric, new() { Timeout = 60_000 });
+        await WaitForFirstDrawAsync(page);
         double? drawnAt = await ChartProbe.FirstDrawnAsync(page, Metric);
         string figure = $"1,000,000-point metric, server warm: navigation start → chart drawn {Math.Round(drawnAt ?? double.NaN)} ms ({await ChartProbe.TimelineAsync(page, Metric)})";
-        Output!.WriteLine(figure);
-        Benchmarks.Report(figure);
+        Report(figure);
         Assert.Empty(errors);
         await context.CloseAsync();
     }
@@ -118,23 +111,42 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
     /// <summary>From the runs list, the circuit up: a click on the run's name → its chart drawn.</summary>
     private async Task ReportInAppNavigationAsync(int runId)
     {
-        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
-        await ChartProbe.InstallAsync(context);
-        await SignInAsAdminAsync(page);
+        var (context, page, errors) = await ProbedPageAsync();
         await page.GotoAsync("/runs");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var link = page.Locator($".run-link[href='/runs/{runId}']");
         await link.WaitForAsync();
         // The click from inside the page, so the time it happened is the page's own.
         double clickedAt = await page.EvaluateAsync<double>("id => { const t = performance.now(); document.querySelector(`.run-link[href='/runs/${id}']`).click(); return t; }", runId);
-        await page.WaitForFunctionAsync("m => window.__lnaProbe.first(m) !== null", Metric, new() { Timeout = 60_000 });
+        await WaitForFirstDrawAsync(page);
         Assert.EndsWith($"/runs/{runId}", page.Url);
         double? drawnAt = await ChartProbe.FirstDrawnAsync(page, Metric);
         string figure = $"1,000,000-point metric, from the runs list: click → chart drawn {Math.Round((drawnAt ?? double.NaN) - clickedAt)} ms ({await ChartProbe.TimelineAsync(page, Metric, clickedAt)})";
-        Output!.WriteLine(figure);
-        Benchmarks.Report(figure);
+        Report(figure);
         Assert.Empty(errors);
         await context.CloseAsync();
+    }
+
+    /// <summary>
+    /// A signed-in admin's page in a new browser, with the probe: tall enough that the whole board is on screen (charts
+    /// off screen are drawn only when scrolled to).
+    /// </summary>
+    private async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> ProbedPageAsync()
+    {
+        var (context, page, errors) = await browser.NewPageAsync(App.BaseUrl, new ViewportSize { Width = 1440, Height = 2200 });
+        await ChartProbe.InstallAsync(context);
+        await SignInAsAdminAsync(page);
+        return (context, page, errors);
+    }
+
+    private static Task WaitForFirstDrawAsync(IPage page) =>
+        page.WaitForFunctionAsync("m => window.__lnaProbe.first(m) !== null", Metric, new() { Timeout = 60_000 });
+
+    /// <summary>A figure for the test log and TestResults/runs-benchmarks.txt.</summary>
+    private void Report(string figure)
+    {
+        Output!.WriteLine(figure);
+        Benchmarks.Report(figure);
     }
 
     private sealed record Plotted(double[] X, double[] Y);

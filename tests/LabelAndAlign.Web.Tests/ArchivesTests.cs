@@ -19,7 +19,8 @@ public sealed class ArchivesTests : IDisposable
 
     private static RunService RunsOf(TestDatabase db) => new(db.Factory, new RunsNotifier(), new Services.Workers.EngineSignals(), TimeProvider.System, db.Settings, Audit(db));
 
-    private static Archives ArchivesOf(TestDatabase db) => new(db.Factory, RunsOf(db), db.Settings, Audit(db), TimeProvider.System, NullLogger<Archives>.Instance);
+    private static Archives ArchivesOf(TestDatabase db, LabelingEvents? events = null) =>
+        new(db.Factory, RunsOf(db), db.Settings, Audit(db), TimeProvider.System, NullLogger<Archives>.Instance, events);
 
     private RunService Runs => RunsOf(_db);
 
@@ -403,7 +404,7 @@ public sealed class ArchivesTests : IDisposable
         var events = new LabelingEvents();
         int heard = 0;
         using var watching = events.Subscribe(s.Project, () => { Interlocked.Increment(ref heard); return Task.CompletedTask; });
-        var archives = new Archives(s.Db.Factory, RunsOf(s.Db), s.Db.Settings, Audit(s.Db), TimeProvider.System, NullLogger<Archives>.Instance, events);
+        var archives = ArchivesOf(s.Db, events);
         var ids = await ItemIdsAsync(s);
 
         await archives.RemoveAsync(ArchiveKind.Item, ids[0]); // nothing points to it: deleted

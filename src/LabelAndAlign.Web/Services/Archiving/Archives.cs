@@ -140,7 +140,7 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
                 break;
             case ArchiveKind.Item:
             {
-                int project = await db.Items.Where(i => i.Id == key).Select(i => i.ProjectId).FirstAsync(cancel);
+                int project = await ItemProjectAsync(db, key, cancel);
                 // A label or lease arriving in between raises its counters, which fails this condition.
                 deleted = await db.Items.Where(i => i.Id == key && i.LabelCount == 0 && i.SlotsTaken == 0).ExecuteDeleteAsync(cancel);
                 if (deleted > 0) events?.Publish(project);
@@ -218,6 +218,9 @@ public sealed class Archives(IDbContextFactory<AppDbContext> dbs, RunService run
         };
         // An item archived or restored changes its project's counts and queue, and may settle a round a run waits on.
         if (kind == ArchiveKind.Item && events is not null)
-            events.Publish(await db.Items.Where(i => i.Id == key).Select(i => i.ProjectId).FirstAsync(cancel));
+            events.Publish(await ItemProjectAsync(db, key, cancel));
     }
+
+    private static Task<int> ItemProjectAsync(AppDbContext db, long item, CancellationToken cancel) =>
+        db.Items.Where(i => i.Id == item).Select(i => i.ProjectId).FirstAsync(cancel);
 }
