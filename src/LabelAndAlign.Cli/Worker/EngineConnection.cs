@@ -20,6 +20,7 @@ public sealed class EngineConnection : IAsyncDisposable
     private readonly Lock _lock = new();
     private TaskCompletionSource<Welcome> _ready = NewReady();
     private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _disposed;
 
     /// <param name="hello">the hello to send on each new connection (with the jobs held at that moment)</param>
     public EngineConnection(Uri server, string apiKey, Func<WorkerHello> hello, WorkerLog log)
@@ -32,12 +33,17 @@ public sealed class EngineConnection : IAsyncDisposable
             .Build();
         _hub.Closed += e =>
         {
+            bool wasIntroduced;
             lock (_lock)
             {
-                if (_ready.Task.IsCompleted) _ready = NewReady();
+                wasIntroduced = _ready.Task.IsCompleted;
+                if (wasIntroduced) _ready = NewReady();
                 _closed.TrySetResult();
             }
-            if (e is not null) _log.Write($"lost the server: {e.Message}");
+            // A server that dies can close the socket cleanly (then e is null), so an introduced connection that closes
+            // while the worker runs on is a lost server either way; our own stops (a failed start, dispose) are not.
+            if (e is not null || (wasIntroduced && !_disposed))
+                _log.Write($"lost the server: {e?.Message ?? "the connection closed"}");
             return Task.CompletedTask;
         };
         Http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
@@ -136,6 +142,7 @@ public sealed class EngineConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         await _hub.DisposeAsync();
         Http.Dispose();
     }
