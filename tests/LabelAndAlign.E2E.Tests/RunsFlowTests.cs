@@ -71,6 +71,13 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         string latency = $"{ChartProbe.Latency(drawn, logged)}; {ChartProbe.Breakdown(calls, drawn, logged)}";
         Output!.WriteLine($"trainer step → point drawn in the browser: {latency}");
         Benchmarks.Report($"live latency (trainer log → drawn, ms): {latency}");
+        // Every chart got each live step once and in order (one call per pass for all charts, chart-board.js).
+        string[] repeated = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('.chart-card .chart-plot')]
+              .filter(gd => (gd.data ?? []).some(t => (t.x ?? []).slice(-10).some((v, i, a) => i > 0 && !(v > a[i - 1]))))
+              .map(gd => gd.closest('.chart-card').dataset.metric)
+            """);
+        Assert.Empty(repeated);
 
         // Cancelling asks first.
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
@@ -84,6 +91,22 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
         var run = await GetRunAsync(api, id);
         Assert.Equal("Cancelled", run.GetProperty("status").GetString());
         await BrowserFixture.ScreenshotAsync(page, "runs-cancelled");
+        // With no live points coming any more: points meant for a trace of another length (a redraw crossed them) are
+        // not drawn twice, and points that follow the trace are drawn.
+        int[] lengths = await page.EvaluateAsync<int[]>("""
+            async () => {
+              const gd = document.querySelector(".chart-card[data-metric='loss'] .chart-plot");
+              const board = await import('/js/chart-board.js');
+              // The run's last points drawn first.
+              for (let seen = -1; seen !== gd.data[0].x.length; ) { seen = gd.data[0].x.length; await new Promise(r => setTimeout(r, 500)); }
+              const n = gd.data[0].x.length, last = gd.data[0].x[n - 1];
+              await board.extendCharts([{ id: gd.id, traces: [0], from: [n - 1], x: [[last]], y: [[1]] }]);
+              const crossed = gd.data[0].x.length;
+              await board.extendCharts([{ id: gd.id, traces: [0], from: [n], x: [[last + 1]], y: [[1]] }]);
+              return [n, crossed, gd.data[0].x.length];
+            }
+            """);
+        Assert.Equal([lengths[0], lengths[0], lengths[0] + 1], lengths);
 
         // The runs list shows it, and the chart's points are the stored ones.
         await page.GotoAsync("/runs");

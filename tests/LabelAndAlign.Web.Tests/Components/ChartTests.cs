@@ -85,25 +85,32 @@ public class ChartTests : UiTestContext
     }
 
     [Fact]
-    public async Task Extend_SendsOnlyTheNewPoints_ToTheNamedTraces()
+    public async Task Extend_GivesOnlyTheNewPoints_ForTheNamedTraces_AndKeepsThemForTheNextDraw()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
         await DrawnAsync(cut, [Line, Line with { Name = "smoothed" }], new ChartAxes("step"));
-        await cut.InvokeAsync(() => cut.Instance.ExtendAsync([0, 1], [[4.0], [4.0]], [[1.5], [2.25]]));
-        var call = Assert.Single(Plotly.Invocations["extendTraces"]);
-        Assert.Equal("chart-loss", call.Arguments[0]);
-        Assert.Equal("[[4],[4]]", JsonSerializer.Serialize(call.Arguments[1]));
-        Assert.Equal("[[1.5],[2.25]]", JsonSerializer.Serialize(call.Arguments[2]));
-        Assert.Equal("[0,1]", JsonSerializer.Serialize(call.Arguments[3]));
+        var extension = await cut.InvokeAsync(() => cut.Instance.Extend([0, 1], [[4.0], [4.0]], [[1.5], [double.NaN]]));
+        Assert.NotNull(extension);
+        // As the browser receives it: the chart, its traces, their lengths before, then the points (NaN a gap).
+        Assert.Equal("""{"id":"chart-loss","traces":[0,1],"from":[3,3],"x":[[4],[4]],"y":[[1.5],[null]]}""",
+            JsonSerializer.Serialize(extension, JsonSerializerOptions.Web));
         Assert.Equal([4, 4], cut.Instance.TraceLengths);
+        // Nothing goes through Plotly.Blazor's per-chart call; the chart's own redraw (a theme change) keeps the appended points.
+        Assert.Empty(Plotly.Invocations["extendTraces"]);
+        cut.Render(p => p.Add(c => c.Dark, true));
+        var redrawn = DrawCalls(1)[^1];
+        Assert.Equal("[1,2,3,4]", redrawn[0].GetProperty("x").GetRawText());
+        Assert.Equal("[3,2,null,null]", redrawn[1].GetProperty("y").GetRawText());
     }
 
     [Fact]
-    public async Task Extend_BeforeAnythingWasDrawn_SendsNothing()
+    public async Task Extend_BeforeAnythingWasDrawn_OrOfATraceItDoesNotHave_GivesNothing()
     {
         var cut = Render<Chart>(p => p.Add(c => c.Id, "chart-loss"));
-        await cut.InvokeAsync(() => cut.Instance.ExtendAsync([0], [[1.0]], [[1.0]]));
-        Assert.Empty(Plotly.Invocations["extendTraces"]);
+        Assert.Null(await cut.InvokeAsync(() => cut.Instance.Extend([0], [[1.0]], [[1.0]])));
+        await DrawnAsync(cut, [Line], new ChartAxes("step"));
+        Assert.Null(await cut.InvokeAsync(() => cut.Instance.Extend([1], [[4.0]], [[1.0]])));
+        Assert.Equal([3], cut.Instance.TraceLengths);
     }
 
     [Fact]

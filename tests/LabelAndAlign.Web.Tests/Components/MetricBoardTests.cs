@@ -123,13 +123,14 @@ public class MetricBoardTests : UiTestContext
         _notifier.PublishPoints(1, [new LivePoint("loss", 4, 0.2, 1004), new LivePoint("loss", 5, 0.1, 1005)]);
         // Appending points renders nothing (bUnit's WaitForAssertion re-checks only on renders), and a live
         // board paces its passes, so the call may come after the last render: poll for it.
-        Assert.True(SpinWait.SpinUntil(() => Plotly.Invocations["extendTraces"].Count > 0, Patience), "no extendTraces after the points were pushed");
-        var x = PlotlyCalls("extendTraces", 1).SelectMany(c => c.EnumerateArray().First().EnumerateArray()).Select(v => v.GetDouble()).ToList();
-        Assert.Equal([4.0, 5.0], x.Distinct());
+        Assert.True(SpinWait.SpinUntil(() => Charts.Invocations["extendCharts"].Count > 0, Patience), "no extendCharts after the points were pushed");
+        Assert.Equal([4.0, 5.0], ExtendedX().SelectMany(x => x).Distinct());
+        // Nothing through Plotly.Blazor's per-chart call.
+        Assert.Empty(Plotly.Invocations["extendTraces"]);
         // Another run's points are not this board's.
-        int before = Plotly.Invocations["extendTraces"].Count;
+        int before = Charts.Invocations["extendCharts"].Count;
         _notifier.PublishPoints(2, [new LivePoint("loss", 6, 0.1, 1006)]);
-        Assert.Equal(before, Plotly.Invocations["extendTraces"].Count);
+        Assert.Equal(before, Charts.Invocations["extendCharts"].Count);
     }
 
     [Fact]
@@ -137,10 +138,10 @@ public class MetricBoardTests : UiTestContext
     {
         Add(1, "loss", 3);
         // The browser acknowledges a pass (plotly drew it) only when the test says so.
-        var drawn = Plotly.SetupVoid("extendTraces", _ => true);
+        var drawn = Charts.SetupVoid("extendCharts", _ => true);
         var cut = RenderBoard(live: true);
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
-        int Passes() => Plotly.Invocations["extendTraces"].Count;
+        int Passes() => Charts.Invocations["extendCharts"].Count;
 
         _notifier.PublishPoints(1, [new LivePoint("loss", 4, 0.2, 1004)]);
         Assert.True(SpinWait.SpinUntil(() => Passes() == 1, Patience), $"{Passes()} passes after step 4");
@@ -151,7 +152,7 @@ public class MetricBoardTests : UiTestContext
         _notifier.PublishPoints(1, [new LivePoint("loss", 6, 0.1, 1006)]);
         _notifier.PublishPoints(1, [new LivePoint("loss", 7, 0.1, 1007)]);
         Assert.Equal(2, Passes());
-        List<double> Sent() => PlotlyCalls("extendTraces", 1).SelectMany(c => c.EnumerateArray().First().EnumerateArray().Select(v => v.GetDouble())).ToList();
+        List<double> Sent() => ExtendedX().SelectMany(x => x).ToList();
         cut.InvokeAsync(() => drawn.SetVoidResult());
         // Then they go, each point once and in order.
         Assert.True(SpinWait.SpinUntil(() => Sent().Count >= 4, Patience), $"sent after the first pass was drawn: {string.Join(",", Sent())}");
@@ -185,7 +186,7 @@ public class MetricBoardTests : UiTestContext
         var cut = RenderBoard(live: false);
         cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".metric-board").GetAttribute("data-ready")), Patience);
         _notifier.PublishPoints(1, [new LivePoint("loss", 4, 0.2, 1004)]);
-        Assert.Empty(Plotly.Invocations["extendTraces"]);
+        Assert.Empty(Charts.Invocations["extendCharts"]);
     }
 
     [Fact]

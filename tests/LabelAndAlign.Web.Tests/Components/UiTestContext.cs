@@ -17,6 +17,14 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
     /// <summary>What the charts asked plotly to do.</summary>
     protected BunitJSModuleInterop Plotly { get; }
 
+    /// <summary>What the metric boards asked the browser to append (chart-board.js: every chart's new points of a pass in one call).</summary>
+    protected BunitJSModuleInterop Charts { get; }
+
+    /// <summary>Per extendCharts call, the new x values of each chart's first trace (charts in order), as the browser receives them.</summary>
+    protected IReadOnlyList<List<double>> ExtendedX() =>
+        Charts.Invocations["extendCharts"].Select(i => System.Text.Json.JsonSerializer.SerializeToElement(i.Arguments[0], System.Text.Json.JsonSerializerOptions.Web)
+            .EnumerateArray().SelectMany(c => c.GetProperty("x")[0].EnumerateArray()).Select(v => v.GetDouble()).ToList()).ToList();
+
     /// <summary>The JSON of each call's argument <paramref name="index"/> (data, layout, x, y…), as plotly would receive it.</summary>
     protected IReadOnlyList<System.Text.Json.JsonElement> PlotlyCalls(string identifier, int index) =>
         Plotly.Invocations[identifier].Select(i => System.Text.Json.JsonSerializer.SerializeToElement(i.Arguments[index])).ToList();
@@ -41,6 +49,8 @@ public abstract class UiTestContext : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Plotly = JSInterop.SetupModule(PlotlyModule);
         Plotly.Mode = JSRuntimeMode.Loose;
+        Charts = JSInterop.SetupModule(LabelAndAlign.Web.Components.Charts.MetricBoard.ChartsModule);
+        Charts.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddScoped<Feedback>();
         Services.AddScoped<ThemeCookie>();

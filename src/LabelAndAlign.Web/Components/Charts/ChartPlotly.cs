@@ -44,6 +44,19 @@ internal static class ChartPlotly
         _ => 0,
     };
 
+    /// <summary>Appends points to a trace's own lists (what a later react sends), as the browser appends them to its plot.</summary>
+    public static void Append(ITrace trace, List<object> x, List<object> y)
+    {
+        var (xs, ys) = trace switch
+        {
+            Scatter s => (s.X, s.Y),
+            Bar b => (b.X, b.Y),
+            _ => throw new ArgumentException($"Cannot append points to a {trace.GetType().Name}.", nameof(trace)),
+        };
+        foreach (var v in x) xs.Add(v);
+        foreach (var v in y) ys.Add(v);
+    }
+
     public static ITrace ToTrace(ChartTrace t, ChartPalette.Colors colors)
     {
         // Names and category labels (run names, labelers) are text: plotly reads a little HTML in both.

@@ -1,6 +1,8 @@
 using LabelAndAlign.Web.Components.Layout;
 using LabelAndAlign.Web.Services.Runs;
+using LabelAndAlign.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 
 namespace LabelAndAlign.Web.Components.Charts;
 
@@ -11,6 +13,7 @@ namespace LabelAndAlign.Web.Components.Charts;
 /// something to draw, while at most one pass waits at the browser behind the one it is drawing (the
 /// browser acknowledges a pass once plotly drew it). Points that come meanwhile stay here and go
 /// out together with the next pass, so a slow browser gets fewer, larger passes rather than a queue.
+/// A pass's new points go to the browser in one call for all its charts (<see cref="ChartExtension"/>).
 /// </summary>
 public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
 {
@@ -22,6 +25,7 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
     [Inject] private MetricPrefetch Prefetch { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private ILogger<MetricBoard> Logger { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
 
     /// <summary>The runs to chart: one colour per run on every metric.</summary>
     [Parameter, EditorRequired] public IReadOnlyList<BoardRun> Runs { get; set; } = [];
@@ -58,6 +62,10 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
     private int _flushQueued;
     // The last pass sent: the browser has not necessarily drawn it yet.
     private Task _drawing = Task.CompletedTask;
+    /// <summary>The module that appends a pass's points to every chart at once.</summary>
+    public const string ChartsModule = "./js/chart-board.js";
+    // Imported once the live board first renders.
+    private Task<IJSObjectReference>? _charts;
 
     private string ChartId(BoardMetric m) => $"chart-{string.Join("-", Runs.Select(r => r.Id))}-{m.Name.Replace('/', '-')}";
 
@@ -172,6 +180,8 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
 
     protected override void OnAfterRender(bool firstRender)
     {
+        // A live board's first points then need no import round trip first.
+        if (Live && _charts is null) _charts = JS.InvokeAsync<IJSObjectReference>("import", ChartsModule).AsTask();
         // A chart reads its initial traces once, when created; a card made again later draws what is current.
         foreach (var m in _metrics)
             if (m.Chart is not null) m.Initial = null;
@@ -194,13 +204,17 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
                 var state = _state;
                 var work = state.TakeWork(m => m.Chart?.CanExtend == true);
                 if (work.Count == 0) break;
-                // Each chart's call is on its way (in order) once started; its task ends when the browser has drawn it.
-                var pass = Task.WhenAll(work.Select(w => w switch
+                // Each call is on its way (in order) once started; its task ends when the browser has drawn it.
+                // The new points of every chart go in one call (a redraw, one per chart, carries its own).
+                var calls = new List<Task>();
+                var extensions = new List<ChartExtension>();
+                foreach (var w in work)
                 {
-                    ExtendWork e => e.Metric.Chart!.ExtendAsync(e.Traces, e.X, e.Y),
-                    DrawWork d => d.Metric.Chart!.DrawAsync(d.Traces, d.Axes),
-                    _ => Task.CompletedTask,
-                }));
+                    if (w is DrawWork d) calls.Add(d.Metric.Chart!.DrawAsync(d.Traces, d.Axes));
+                    else if (w is ExtendWork e && e.Metric.Chart!.Extend(e.Traces, e.X, e.Y) is { } extension) extensions.Add(extension);
+                }
+                if (extensions.Count > 0) calls.Add(ExtendChartsAsync(extensions));
+                var pass = Task.WhenAll(calls);
                 _ = pass.ContinueWith(t => Logger.LogWarning(t.Exception, "Drawing the metric board failed"), CancellationToken.None,
                     TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 foreach (var (run, name) in state.TakeCompactions()) _ = CompactAsync(state, run, name, _cancel.Token);
@@ -218,6 +232,19 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
         {
             Volatile.Write(ref _flushQueued, 0);
             Logger.LogWarning(e, "Drawing the metric board failed");
+        }
+    }
+
+    private async Task ExtendChartsAsync(List<ChartExtension> extensions)
+    {
+        try
+        {
+            var charts = await (_charts ??= JS.InvokeAsync<IJSObjectReference>("import", ChartsModule).AsTask());
+            await charts.InvokeVoidAsync("extendCharts", extensions);
+        }
+        catch (Exception e) when (e is JSDisconnectedException or TaskCanceledException or ObjectDisposedException)
+        {
+            // The page is gone or going: nothing left to draw on.
         }
     }
 
@@ -267,13 +294,13 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
         ScheduleFlush();
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _disposed = true;
         _cancel.Cancel();
         foreach (var s in _subscriptions) s.Dispose();
         _subscriptions.Clear();
         _cancel.Dispose();
-        return ValueTask.CompletedTask;
+        if (_charts is { IsCompletedSuccessfully: true } charts) await JsCleanup.RunAsync(() => charts.Result.DisposeAsync());
     }
 }
