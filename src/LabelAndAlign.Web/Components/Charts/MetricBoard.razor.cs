@@ -13,7 +13,9 @@ namespace LabelAndAlign.Web.Components.Charts;
 /// something to draw, while at most one pass waits at the browser behind the one it is drawing (the
 /// browser acknowledges a pass once plotly drew it). Points that come meanwhile stay here and go
 /// out together with the next pass, so a slow browser gets fewer, larger passes rather than a queue.
-/// A pass's new points go to the browser in one call for all its charts (<see cref="ChartExtension"/>).
+/// A pass's new points go to the browser in one call for all its charts (<see cref="ChartExtension"/>),
+/// and the browser draws the passes that reach it before its next animation frame together, each chart
+/// once (wwwroot/js/chart-board.js).
 /// </summary>
 public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
 {
