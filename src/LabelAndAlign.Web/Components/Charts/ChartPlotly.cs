@@ -47,15 +47,23 @@ internal static class ChartPlotly
     /// <summary>Appends points to a trace's own lists (what a later react sends), as the browser appends them to its plot.</summary>
     public static void Append(ITrace trace, List<object> x, List<object> y)
     {
-        var (xs, ys) = trace switch
-        {
-            Scatter s => (s.X, s.Y),
-            Bar b => (b.X, b.Y),
-            _ => throw new ArgumentException($"Cannot append points to a {trace.GetType().Name}.", nameof(trace)),
-        };
+        var (xs, ys) = Lists(trace);
         foreach (var v in x) xs.Add(v);
         foreach (var v in y) ys.Add(v);
     }
+
+    /// <summary>A trace's x values as the plot holds them.</summary>
+    public static List<object> Xs(ITrace trace) => [.. Lists(trace).X];
+
+    /// <summary>A trace's y values as the plot holds them (a gap is null).</summary>
+    public static List<object> Ys(ITrace trace) => [.. Lists(trace).Y];
+
+    private static (IList<object> X, IList<object> Y) Lists(ITrace trace) => trace switch
+    {
+        Scatter s => (s.X, s.Y),
+        Bar b => (b.X, b.Y),
+        _ => throw new ArgumentException($"A {trace.GetType().Name} has no x and y lists.", nameof(trace)),
+    };
 
     public static ITrace ToTrace(ChartTrace t, ChartPalette.Colors colors)
     {

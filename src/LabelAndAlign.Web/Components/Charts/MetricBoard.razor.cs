@@ -183,7 +183,7 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
     protected override void OnAfterRender(bool firstRender)
     {
         // A live board's first points then need no import round trip first.
-        if (Live && _charts is null) _charts = JS.InvokeAsync<IJSObjectReference>("import", ChartsModule).AsTask();
+        if (Live) _ = ChartsAsync();
         // A chart reads its initial traces once, when created; a card made again later draws what is current.
         foreach (var m in _metrics)
             if (m.Chart is not null) m.Initial = null;
@@ -237,11 +237,13 @@ public sealed partial class MetricBoard : ComponentBase, IAsyncDisposable
         }
     }
 
+    private Task<IJSObjectReference> ChartsAsync() => _charts ??= JS.InvokeAsync<IJSObjectReference>("import", ChartsModule).AsTask();
+
     private async Task ExtendChartsAsync(List<ChartExtension> extensions)
     {
         try
         {
-            var charts = await (_charts ??= JS.InvokeAsync<IJSObjectReference>("import", ChartsModule).AsTask());
+            var charts = await ChartsAsync();
             await charts.InvokeVoidAsync("extendCharts", extensions);
         }
         catch (Exception e) when (e is JSDisconnectedException or TaskCanceledException or ObjectDisposedException)
