@@ -128,8 +128,7 @@ public sealed class MillionPointChartTests(BrowserFixture browser, ITestOutputHe
     }
 
     /// <summary>
-    /// A signed-in admin's page in a new browser, with the probe: tall enough that the whole board is on screen (charts
-    /// off screen are drawn only when scrolled to).
+    /// A signed-in admin's page in a new browser, with the probe: tall enough that the whole board is on screen.
     /// </summary>
     private async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> ProbedPageAsync()
     {

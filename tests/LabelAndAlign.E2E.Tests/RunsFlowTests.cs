@@ -79,6 +79,24 @@ public sealed class RunsFlowTests(BrowserFixture browser, ITestOutputHelper outp
             """);
         Assert.Empty(repeated);
 
+        // On a laptop screen the charts out of view are not redrawn while the run trains; scrolled to, one draws every step
+        // it missed, once and in order (chart-board.js keeps them).
+        await page.SetViewportSizeAsync(1366, 600);
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        string below = await page.EvaluateAsync<string>("""
+            () => [...document.querySelectorAll(".chart-group[data-group='train'] .chart-card")]
+              .filter(c => c.getBoundingClientRect().top > innerHeight + 200).map(c => c.dataset.metric).at(-1) ?? ''
+            """);
+        Assert.True(below.Length > 0, "a training chart is out of view at 1366×600");
+        await page.WaitForTimeoutAsync(500);
+        int belowBefore = await RunCharts.PointsAsync(page, below), lossBefore = await RunCharts.PointsAsync(page, "loss");
+        await RunCharts.WaitForPointsAsync(page, "loss", lossBefore + 10, 30_000);
+        Assert.Equal(belowBefore, await RunCharts.PointsAsync(page, below));
+        await page.Locator($".chart-card[data-metric='{below}']").ScrollIntoViewIfNeededAsync();
+        await RunCharts.WaitForPointsAsync(page, below, belowBefore + 10, 10_000);
+        double[] tail = await page.EvaluateAsync<double[]>("m => document.querySelector(`.chart-card[data-metric='${m}'] .chart-plot`).data[0].x.slice(-15)", below);
+        Assert.True(tail.Zip(tail.Skip(1)).All(p => p.Second == p.First + 1), $"{below} holds each step once, in order: {string.Join(", ", tail)}");
+
         // Cancelling asks first.
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
         var confirm = page.GetByRole(AriaRole.Dialog);
