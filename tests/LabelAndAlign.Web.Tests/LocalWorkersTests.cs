@@ -41,17 +41,36 @@ public sealed class LocalWorkersTests : IDisposable
         return threads;
     }
 
-    /// <summary>This test process's <c>lna worker</c> child.</summary>
-    private static int? LocalWorkerPid()
+    /// <summary>
+    /// The <c>lna worker</c> child this test process started for the app at <paramref name="address"/>: the other test
+    /// classes' hosts, running at the same time, start theirs too (one picked by mistake had no thread of this run).
+    /// </summary>
+    private static int? LocalWorkerPid(string address)
     {
+        int port = new Uri(address).Port;
         foreach (string task in Directory.GetDirectories("/proc/self/task"))
-            foreach (string child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            foreach (string child in ReadOrEmpty(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
-                string cmdline = File.ReadAllText($"/proc/{child}/cmdline").Replace('\0', ' ');
-                if (cmdline.Contains(" worker ", StringComparison.Ordinal) && cmdline.Contains("--attached", StringComparison.Ordinal))
+                string[] args = ReadOrEmpty($"/proc/{child}/cmdline").Split('\0');
+                int server = Array.IndexOf(args, "--server");
+                if (args.Contains("worker") && args.Contains("--attached") && server >= 0 && server + 1 < args.Length
+                    && Uri.TryCreate(args[server + 1], UriKind.Absolute, out var url) && url.Port == port)
                     return int.Parse(child, CultureInfo.InvariantCulture);
             }
         return null;
+    }
+
+    // A thread or child that ended meanwhile reads as nothing.
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     [Fact]
@@ -80,7 +99,7 @@ public sealed class LocalWorkersTests : IDisposable
         } while (state.GetProperty("step").GetInt32() < 2 && DateTime.UtcNow < deadline);
         Assert.True(state.GetProperty("step").GetInt32() >= 2, $"the run never trained: {state}");
 
-        int pid = LocalWorkerPid() ?? throw new InvalidOperationException("The app started no lna worker child.");
+        int pid = LocalWorkerPid(host.Address) ?? throw new InvalidOperationException("The app started no lna worker child.");
         var threads = Threads(pid);
         string all = string.Join("\n", threads);
         // The run's thread, and the native threads it started (OpenBLAS's), which inherit its name and policy.
